@@ -1,0 +1,88 @@
+/**
+ * The one catalogue of error codes, shared by server, agent and web. Each code
+ * travels on the wire as `{ type: 'error', code, message }`; `status` is the
+ * HTTP status used when the same error answers an HTTP request. docs/errors.md
+ * lists every code (a test keeps the two in step).
+ */
+export const ERRORS = {
+  BAD_JSON: { status: 400, message: 'The message is not valid JSON.' },
+  MESSAGE_TOO_LARGE: { status: 413, message: 'The message is larger than allowed.' },
+  INVALID_MESSAGE: { status: 400, message: 'The message does not match its schema.' },
+  UNKNOWN_MESSAGE_TYPE: { status: 400, message: 'The message type is unknown.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on the server.' },
+
+  UNAUTHENTICATED: { status: 401, message: 'Log in first.' },
+  FORBIDDEN: { status: 403, message: 'You are not allowed to do that.' },
+  ORIGIN_NOT_ALLOWED: { status: 403, message: 'This origin is not allowed.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password.' },
+  ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled.' },
+  LOGIN_LOCKED: { status: 429, message: 'Too many failed logins; try again later.' },
+  ACCOUNT_EXISTS: { status: 409, message: 'An account with this email already exists.' },
+  ACCOUNT_NOT_FOUND: { status: 404, message: 'No such account.' },
+
+  CODE_INVALID: { status: 404, message: 'That code is not valid. Check the 6 digits and try again.' },
+  CODE_EXPIRED: { status: 410, message: 'That code has expired. Ask your technician for a new one.' },
+  CODE_USED: { status: 409, message: 'That code has already been used. Ask your technician for a new one.' },
+  CODE_SLOW_DOWN: { status: 429, message: 'Too many wrong codes; wait a few seconds before trying again.' },
+  CODE_LOCKED_OUT: { status: 429, message: 'Too many wrong codes from this address; try again later.' },
+  CODE_BUSY: { status: 503, message: 'Too many wrong codes are being tried right now; try again in a minute.' },
+
+  SESSION_NOT_FOUND: { status: 404, message: 'No such session.' },
+  SESSION_BAD_STATE: { status: 409, message: 'The session cannot do that in its current state.' },
+  SESSION_CLOSED: { status: 410, message: 'The session has ended.' },
+  TOKEN_INVALID: { status: 401, message: 'The session token is not valid.' },
+  PEER_NOT_CONNECTED: { status: 409, message: 'The other side is not connected.' },
+
+  NO_SEAT_FREE: { status: 409, message: 'No technician seat is free; ask an administrator to add seats.' },
+  ADHOC_ALREADY_ACTIVE: { status: 409, message: 'You already have an active ad hoc session; end it first.' },
+  ADHOC_NOT_FOUND: { status: 404, message: 'No such ad hoc session.' },
+  ADHOC_EXPIRED: { status: 410, message: 'The ad hoc session has expired.' },
+  PASSWORD_TOO_WEAK: { status: 400, message: 'The password is too weak.' },
+  SECURITY_CODE_INVALID: { status: 401, message: 'That security code is not valid.' },
+  ADHOC_AUTH_FAILED: { status: 401, message: 'The password for this computer is wrong.' },
+  EMAIL_FAILED: { status: 502, message: 'The email could not be sent.' },
+
+  PERMISSION_REQUIRED: { status: 403, message: 'The customer has not granted that permission.' },
+  FILE_REJECTED: { status: 409, message: 'The file was refused.' },
+  FILE_TOO_LARGE: { status: 413, message: 'The file is larger than allowed.' },
+  FILE_NAME_INVALID: { status: 400, message: 'The file name is not allowed.' },
+  FILE_HASH_MISMATCH: { status: 422, message: 'The file arrived damaged (SHA-256 mismatch).' },
+  FILE_IO: { status: 500, message: 'The file could not be read or written.' },
+  CAPTURE_FAILED: { status: 500, message: 'Screen capture failed.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERRORS, value);
+}
+
+/** An error that carries a catalogue code; safe to send to a client. */
+export class RescueError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'RescueError';
+    this.code = code;
+  }
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+/**
+ * WebSocket close codes (4000-4999 are for applications, RFC 6455 §7.4.2).
+ */
+export const CLOSE_CODES = {
+  SESSION_ENDED: 4000,
+  UNAUTHENTICATED: 4001,
+  ORIGIN_NOT_ALLOWED: 4003,
+  TOO_MANY_ERRORS: 4008,
+  MESSAGE_TOO_LARGE: 4009,
+  HEARTBEAT_TIMEOUT: 4010,
+  REPLACED: 4011,
+  SERVER_SHUTDOWN: 4012,
+} as const;

@@ -1,0 +1,48 @@
+import { LIMITS } from './limits.ts';
+
+/**
+ * A binary file chunk on the files channel:
+ *   bytes 0-15  transfer id (the UUID's 16 bytes)
+ *   bytes 16-19 chunk index, unsigned big-endian
+ *   bytes 20-   payload (at most LIMITS.fileChunkBytes)
+ */
+export const FILE_FRAME_HEADER_BYTES = 20;
+
+export function uuidToBytes(uuid: string): Uint8Array {
+  const hex = uuid.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error('not a UUID');
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function bytesToUuid(bytes: Uint8Array): string {
+  let hex = '';
+  for (let i = 0; i < 16; i++) hex += (bytes[i] ?? 0).toString(16).padStart(2, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function encodeFileFrame(transferId: string, chunk: number, payload: Uint8Array): Uint8Array {
+  if (payload.byteLength > LIMITS.fileChunkBytes) throw new Error('chunk payload too large');
+  const frame = new Uint8Array(FILE_FRAME_HEADER_BYTES + payload.byteLength);
+  frame.set(uuidToBytes(transferId), 0);
+  new DataView(frame.buffer).setUint32(16, chunk, false);
+  frame.set(payload, FILE_FRAME_HEADER_BYTES);
+  return frame;
+}
+
+export type FileFrame = { transferId: string; chunk: number; payload: Uint8Array };
+
+/** Decodes a frame, or returns null when it is malformed (too short or too long). */
+export function decodeFileFrame(data: ArrayBuffer | Uint8Array): FileFrame | null {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (bytes.byteLength < FILE_FRAME_HEADER_BYTES || bytes.byteLength > FILE_FRAME_HEADER_BYTES + LIMITS.fileChunkBytes) {
+    return null;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    transferId: bytesToUuid(bytes.subarray(0, 16)),
+    chunk: view.getUint32(16, false),
+    payload: bytes.subarray(FILE_FRAME_HEADER_BYTES),
+  };
+}
