@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** A child process that prints one JSON line `{"ready":...}` when it is up. */
+export interface ReadyChild<T> {
+  child: ChildProcess;
+  info: T;
+  stop(): Promise<void>;
+}
+
+export async function spawnReady<T>(command: string, args: string[], timeoutMs = 30_000, env?: NodeJS.ProcessEnv): Promise<ReadyChild<T>> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const lines = createInterface({ input: child.stdout! });
+  const info = await new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')}: not ready after ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited with ${code} before it was ready`));
+    });
+    lines.on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line) as { ready?: T };
+        if (parsed.ready !== undefined) {
+          clearTimeout(timer);
+          resolve(parsed.ready);
+        }
+      } catch {
+        // Not our line; the child may log other things.
+      }
+    });
+  });
+  return {
+    child,
+    info,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
