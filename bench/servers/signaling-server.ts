@@ -1,0 +1,22 @@
+/**
+ * The product's signaling server on loopback for the load bench, in its own
+ * process so its RSS can be read. Creates BENCH_TECHNICIANS accounts and
+ * prints {"ready":{port, pid, technicians:[{email,password}]}}.
+ */
+import { loadConfig } from '../../signaling/config.ts';
+import { startServer } from '../../signaling/server.ts';
+
+const count = Number(process.env.BENCH_TECHNICIANS ?? '10');
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent' });
+const server = await startServer(config, { plugins: [] });
+const technicians: Array<{ email: string; password: string }> = [];
+for (let i = 0; i < count; i++) {
+  const email = `bench${i}@example.test`;
+  const password = `bench-password-${i}-long-enough`;
+  await server.accounts.create({ email, name: `Bench ${i}`, password, isAdmin: false });
+  technicians.push({ email, password });
+}
+console.log(JSON.stringify({ ready: { port: server.port, pid: process.pid, origin: server.publicUrl, technicians } }));
+process.on('SIGTERM', () => {
+  void server.close().then(() => process.exit(0));
+});

@@ -1,0 +1,82 @@
+import { spawnReady } from './lib/child.ts';
+import { runBounded, summarize } from './lib/load-runner.ts';
+import { rssBytes } from './lib/proc.ts';
+import type { BenchRow } from './lib/table.ts';
+import type { BenchSocket } from './lib/ws-client.ts';
+import { peerjsPair } from './signaling-peerjs.ts';
+import { login, openTechnician, productPair } from './signaling-product.ts';
+
+/**
+ * Signaling under load: the same pairs against the product's server and
+ * PeerJS server, each in its own child process on loopback, one after the
+ * other in the same run. Bounded in pairs and in time.
+ */
+export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchRow[]> {
+  const pairs = opts.quick ? 300 : 2000;
+  const concurrency = opts.quick ? 50 : 200;
+  const deadlineMs = opts.quick ? 20_000 : 60_000;
+  const tsx = ['--import', 'tsx'];
+  const consoles: BenchSocket[] = [];
+
+  const measure = async (
+    name: string,
+    script: string,
+    pair: (info: never, index: number, hold: BenchSocket[]) => Promise<number>,
+    prepare: (info: never) => Promise<unknown>,
+  ): Promise<{ rate: number; median: number; p99: number; errors: number; rssPerConn: number; completed: number }> => {
+    const server = await spawnReady<{ pid: number }>(process.execPath, [...tsx, script], 60_000, { BENCH_TECHNICIANS: '10' });
+    try {
+      const target = await prepare(server.info as never);
+      await new Promise((r) => setTimeout(r, 500));
+      const idleRss = rssBytes(server.info.pid);
+      const hold: BenchSocket[] = [];
+      const result = await runBounded(pairs, concurrency, deadlineMs, (i) => pair(target as never, i, hold));
+      const peakRss = rssBytes(server.info.pid);
+      const connections = hold.length + consoles.length;
+      for (const socket of [...hold, ...consoles]) socket.close();
+      consoles.length = 0;
+      const s = summarize(result.latencies);
+      const missing = result.started - result.latencies.length - result.errors;
+      console.error(`  ${name}: ${result.latencies.length}/${result.started} pairs in ${(result.elapsedMs / 1000).toFixed(1)} s, ${connections} sockets`);
+      return {
+        rate: result.latencies.length / (result.elapsedMs / 1000),
+        median: s.median,
+        p99: s.p99,
+        errors: result.errors + missing,
+        rssPerConn: connections > 0 ? (peakRss - idleRss) / connections : Number.NaN,
+        completed: result.latencies.length,
+      };
+    } finally {
+      await server.stop();
+    }
+  };
+
+  const product = await measure(
+    'relay-rescue',
+    'bench/servers/signaling-server.ts',
+    productPair as never,
+    (async (info: { port: number; origin: string; technicians: Array<{ email: string; password: string }> }) => {
+      const technicians = await Promise.all(
+        info.technicians.map(async (t) => openTechnician(info.port, info.origin, await login(info.port, t.email, t.password))),
+      );
+      consoles.push(...technicians);
+      return { port: info.port, technicians };
+    }) as never,
+  );
+  const peerjs = await measure(
+    'peerjs',
+    'bench/servers/peerjs-server.ts',
+    ((info: { port: number }, i: number, hold: BenchSocket[]) => peerjsPair(info.port, i, hold)) as never,
+    (async (info: { port: number }) => info) as never,
+  );
+
+  const group = 'signaling load';
+  const note = `${pairs} pairs, ${concurrency} concurrent, loopback`;
+  return [
+    { group, name: 'pairs per second', value: product.rate, unit: 'pairs/s', reference: { name: 'PeerJS', value: peerjs.rate }, note },
+    { group, name: 'exchange latency median', value: product.median, unit: 'ms', reference: { name: 'PeerJS', value: peerjs.median } },
+    { group, name: 'exchange latency p99', value: product.p99, unit: 'ms', reference: { name: 'PeerJS', value: peerjs.p99 } },
+    { group, name: 'server RSS per connection', value: product.rssPerConn / 1024, unit: 'KiB', reference: { name: 'PeerJS', value: peerjs.rssPerConn / 1024 } },
+    { group, name: 'errors', value: product.errors, unit: '', reference: { name: 'PeerJS', value: peerjs.errors } },
+  ];
+}
