@@ -18,19 +18,19 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
   const tsx = ['--import', 'tsx'];
   const consoles: BenchSocket[] = [];
 
-  const measure = async (
+  const measure = async <I extends { pid: number }, T>(
     name: string,
     script: string,
-    pair: (info: never, index: number, hold: BenchSocket[]) => Promise<number>,
-    prepare: (info: never) => Promise<unknown>,
+    prepare: (info: I) => Promise<T>,
+    pair: (target: T, index: number, hold: BenchSocket[]) => Promise<number>,
   ): Promise<{ rate: number; median: number; p99: number; errors: number; rssPerConn: number; completed: number }> => {
-    const server = await spawnReady<{ pid: number }>(process.execPath, [...tsx, script], 60_000, { BENCH_TECHNICIANS: '10' });
+    const server = await spawnReady<I>(process.execPath, [...tsx, script], 60_000, { BENCH_TECHNICIANS: '10' });
     try {
-      const target = await prepare(server.info as never);
+      const target = await prepare(server.info);
       await new Promise((r) => setTimeout(r, 500));
       const idleRss = rssBytes(server.info.pid);
       const hold: BenchSocket[] = [];
-      const result = await runBounded(pairs, concurrency, deadlineMs, (i) => pair(target as never, i, hold));
+      const result = await runBounded(pairs, concurrency, deadlineMs, (i) => pair(target, i, hold));
       const peakRss = rssBytes(server.info.pid);
       const connections = hold.length + consoles.length;
       for (const socket of [...hold, ...consoles]) socket.close();
@@ -51,23 +51,24 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
     }
   };
 
+  type ProductInfo = { pid: number; port: number; origin: string; technicians: Array<{ email: string; password: string }> };
   const product = await measure(
     'relay-rescue',
     'bench/servers/signaling-server.ts',
-    productPair as never,
-    (async (info: { port: number; origin: string; technicians: Array<{ email: string; password: string }> }) => {
+    async (info: ProductInfo) => {
       const technicians = await Promise.all(
         info.technicians.map(async (t) => openTechnician(info.port, info.origin, await login(info.port, t.email, t.password))),
       );
       consoles.push(...technicians);
       return { port: info.port, technicians };
-    }) as never,
+    },
+    productPair,
   );
   const peerjs = await measure(
     'peerjs',
     'bench/servers/peerjs-server.ts',
-    ((info: { port: number }, i: number, hold: BenchSocket[]) => peerjsPair(info.port, i, hold)) as never,
-    (async (info: { port: number }) => info) as never,
+    async (info: { pid: number; port: number }) => info.port,
+    peerjsPair,
   );
 
   const group = 'signaling load';
