@@ -22,7 +22,7 @@ import { median, p99 } from './lib/stats.ts';
 const GROUP = 'agent';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Keeps the screen changing (a window that moves and changes colour) so no frame is skipped as unchanged. */
+/** Keeps the screen changing (a window that moves and changes colour 30 times a second) so no frame is skipped as unchanged. */
 function animate(x: XConnection): () => void {
   const win = drawRect(x, 0, 0, 300, 200, 0x2288cc);
   let n = 0;
@@ -31,7 +31,7 @@ function animate(x: XConnection): () => void {
     x.client.MoveWindow(win, (n * 37) % 1500, (n * 23) % 800);
     x.client.ChangeWindowAttributes(win, { backgroundPixel: (n * 0x10203) & 0xffffff });
     x.client.ClearArea(win, 0, 0, 0, 0, 0);
-  }, 8);
+  }, 33);
   return () => clearInterval(timer);
 }
 
@@ -72,6 +72,12 @@ async function measureCapture(capturer: ScreenCapturer & { pid?: number | null }
   return { fps: captured / wall, cpu: ((cpu.user + cpu.system) / 1e6 / wall + child / wall) * 100 };
 }
 
+/** Which stages to run: AGENT_BENCH_ONLY=capture|stream limits it (for quick checks). */
+function wants(stage: 'capture' | 'stream'): boolean {
+  const only = process.env.AGENT_BENCH_ONLY;
+  return !only || only === stage;
+}
+
 export async function runAgentBench({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const seconds = quick ? 2 : 5;
@@ -79,7 +85,7 @@ export async function runAgentBench({ quick }: { quick: boolean }): Promise<Benc
   const x = await openDisplay(xvfb.display);
   const stopAnimation = animate(x);
   try {
-    for (const [w, h, label] of [[1280, 720, '720p'], [1920, 1080, '1080p']] as const) {
+    for (const [w, h, label] of wants('capture') ? ([[1280, 720, '720p'], [1920, 1080, '1080p']] as const) : []) {
       const ff = await measureCapture(new FfmpegCapturer(xvfb.display), w, h, 240, seconds);
       const js = await measureCapture(new X11Capturer(xvfb.display), w, h, 240, seconds);
       rows.push({ group: GROUP, name: `capture ${label} max, ffmpeg x11grab → I420`, value: ff.fps, unit: 'fps', reference: { name: 'x11 GetImage + JS BGRX→I420', value: js.fps } });
@@ -87,7 +93,7 @@ export async function runAgentBench({ quick }: { quick: boolean }): Promise<Benc
       const js30 = await measureCapture(new X11Capturer(xvfb.display), w, h, 30, seconds);
       rows.push({ group: GROUP, name: `capture ${label} at 30 fps, ffmpeg CPU`, value: ff30.cpu, unit: '% core', reference: { name: 'x11 GetImage + JS', value: js30.cpu }, note: `${ff30.fps.toFixed(1)} vs ${js30.fps.toFixed(1)} fps` });
     }
-    rows.push(...(await streamingAndLatency(xvfb.display, x, quick)));
+    if (wants('stream')) rows.push(...(await streamingAndLatency(xvfb.display, x, quick)));
   } finally {
     stopAnimation();
     x.close();

@@ -10,7 +10,7 @@ export interface ReadyChild<T> {
 
 export async function spawnReady<T>(command: string, args: string[], timeoutMs = 30_000, env?: NodeJS.ProcessEnv): Promise<ReadyChild<T>> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const info = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')}: not ready after ${timeoutMs} ms`)), timeoutMs);
     child.once('exit', (code) => {

@@ -7,10 +7,10 @@ export class BenchSocket {
   errors = 0;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
+    ws.on('message', (data: Buffer) => {
       let message: Record<string, unknown>;
       try {
-        message = JSON.parse(String(data)) as Record<string, unknown>;
+        message = JSON.parse(data.toString()) as Record<string, unknown>;
       } catch {
         this.errors++;
         return;

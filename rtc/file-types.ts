@@ -1,0 +1,91 @@
+import type { FileMessage } from '../protocol/channels.ts';
+import type { ErrorCode } from '../protocol/errors.ts';
+import type { HasherFactory } from './sha256.ts';
+
+export type FileOffer = Extract<FileMessage, { type: 'file.offer' }>;
+
+/** Where an outgoing file's bytes come from (browser File, Node file handle, memory). */
+export type FileSource = {
+  name: string;
+  size: number;
+  mime?: string;
+  read(offset: number, length: number): Promise<Uint8Array>;
+};
+
+/** Where an incoming file's bytes go. Writes arrive in order, one at a time. */
+export type FileSink = {
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Chunks already stored from an earlier attempt (e.g. a partial file on disk);
+   * used only together with `read`, which lets the receiver re-hash them.
+   */
+  committedChunks?: number;
+  read?(offset: number, length: number): Promise<Uint8Array>;
+  /** Called once the whole file arrived and its SHA-256 matched. */
+  finish(): Promise<{ savedAs?: string }>;
+  abort(reason: string): Promise<void>;
+};
+
+/** Creates a sink for an accepted offer; throw a RescueError (e.g. FILE_NAME_INVALID) to refuse. */
+export type FileSinkFactory = (offer: FileOffer) => Promise<FileSink>;
+
+export type TransferDirection = 'send' | 'receive';
+export type TransferState = 'hashing' | 'offered' | 'sending' | 'receiving' | 'verifying' | 'paused' | 'done' | 'failed';
+export type TransferFailureCode = ErrorCode | 'CANCELLED';
+
+export type TransferInfo = {
+  transferId: string;
+  direction: TransferDirection;
+  name: string;
+  size: number;
+  state: TransferState;
+};
+
+export type TransferProgress = TransferInfo & {
+  /** Bytes acknowledged by the receiver (send) or written and hashed (receive). */
+  bytes: number;
+  total: number;
+  /** Bytes per second since the transfer (re)started. */
+  rate: number;
+};
+
+export type TransferResult =
+  | (TransferInfo & { ok: true; sha256: string; savedAs?: string; resumedFromChunk: number })
+  | (TransferInfo & { ok: false; code: TransferFailureCode; message: string });
+
+export type FileTransferEvents = {
+  /** An incoming offer was accepted (or resumed) and a sink created. */
+  incoming: TransferInfo & { resumedFromChunk: number };
+  progress: TransferProgress;
+  paused: TransferInfo;
+  resumed: TransferInfo & { fromChunk: number };
+  /** Finished, successfully or not (`ok`). */
+  finished: TransferResult;
+  /** A bad frame or message that was not tied to a live transfer. */
+  warning: { code: string; message: string };
+};
+
+export type FileTransferOptions = {
+  /** Receiving: without one every offer is refused with FILE_REJECTED. */
+  sinkFactory?: FileSinkFactory;
+  /** Receiving gate (the customer side ties it to the 'files' permission). */
+  isAllowed?: (offer: FileOffer) => boolean;
+  /** Default: the pure-TS SHA-256; Node may pass `() => nodeHasher()`. */
+  hasher?: HasherFactory;
+  /** Payload bytes per frame. Default LIMITS.fileChunkBytes (64 KiB). */
+  chunkSize?: number;
+  /** Send while `bufferedAmount` is below this. Default 1 MiB. */
+  highWaterMark?: number;
+  /** At most this many bytes beyond the last ack. Default 16 MiB. */
+  maxInFlightBytes?: number;
+  /** The receiver acks every N chunks (and at the end). Default 16. */
+  ackEveryChunks?: number;
+  /** How often to re-check `bufferedAmount` while above the mark. Default 2 ms. */
+  pollMs?: number;
+  /** Fail a transfer after this long without progress on an open channel. Default 30 s. */
+  stallMs?: number;
+  /** Minimum interval between progress events per transfer. Default 100 ms. */
+  progressIntervalMs?: number;
+};
+
+export type ResolvedFileTransferOptions = Required<Omit<FileTransferOptions, 'sinkFactory'>> & Pick<FileTransferOptions, 'sinkFactory'>;

@@ -1,0 +1,195 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { encodeFileFrame } from '../../protocol/file-frame.ts';
+import { FileTransfer } from '../../rtc/file-transfer.ts';
+import type { FileOffer, TransferResult } from '../../rtc/file-transfer.ts';
+import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
+import { makePair, nextEvent, waitFor } from './helpers.ts';
+import type { Pair } from './helpers.ts';
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const MiB = 1024 * 1024;
+
+type Side = { ft: FileTransfer; sinks: MemorySink[] };
+function side(opts: ConstructorParameters<typeof FileTransfer>[0] = {}): Side {
+  const sinks: MemorySink[] = [];
+  const ft = new FileTransfer({
+    sinkFactory: async (offer: FileOffer) => {
+      const s = new MemorySink(offer.size, `saved-${offer.name}`);
+      sinks.push(s);
+      return s;
+    },
+    ...opts,
+  });
+  return { ft, sinks };
+}
+
+describe('rtc/file-transfer', function () {
+  this.timeout(30_000);
+  let pair: Pair | null = null;
+  const closers: Array<() => void> = [];
+  afterEach(() => {
+    pair?.close();
+    pair = null;
+    closers.splice(0).forEach((c) => c());
+  });
+
+  async function connected(): Promise<Pair> {
+    pair = makePair();
+    await Promise.all([pair.tech.waitOpen(), pair.cust.waitOpen()]);
+    return pair;
+  }
+
+  it('sends 8 MiB technician -> customer and 8 MiB back, with matching SHA-256 and bounded bufferedAmount', async () => {
+    const p = await connected();
+    const a = side();
+    const b = side();
+    closers.push(() => a.ft.close(), () => b.ft.close());
+    a.ft.attach(p.tech.filesPort());
+    b.ft.attach(p.cust.filesPort());
+    let maxBuffered = 0;
+    const watch = setInterval(() => {
+      maxBuffered = Math.max(maxBuffered, p.tech.channel('files').bufferedAmount, p.cust.channel('files').bufferedAmount);
+    }, 1);
+    try {
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const data = randomBytes(8 * MiB);
+        const { done } = from.ft.send(memorySource('blob.bin', data));
+        const result = await done;
+        expect(result.ok, JSON.stringify(result)).to.equal(true);
+        const sink = to.sinks.at(-1)!;
+        expect(sink.finished).to.equal(true);
+        expect(sha(sink.bytes())).to.equal(sha(data));
+        expect(result.ok && result.sha256).to.equal(sha(data));
+        expect(result.ok && result.savedAs).to.equal('saved-blob.bin');
+      }
+    } finally {
+      clearInterval(watch);
+    }
+    // High-water mark is 1 MiB; one 64 KiB frame may go over it.
+    expect(maxBuffered).to.be.below(1.1 * MiB);
+  });
+
+  it('sends an empty file', async () => {
+    const p = await connected();
+    const a = side();
+    const b = side();
+    closers.push(() => a.ft.close(), () => b.ft.close());
+    a.ft.attach(p.tech.filesPort());
+    b.ft.attach(p.cust.filesPort());
+    const result = await a.ft.send(memorySource('empty.txt', new Uint8Array(0))).done;
+    expect(result.ok).to.equal(true);
+    expect(b.sinks[0]!.finished).to.equal(true);
+  });
+
+  it('refuses a file without the files grant (PERMISSION_REQUIRED)', async () => {
+    const p = await connected();
+    const a = side();
+    const b = side({ isAllowed: () => false });
+    closers.push(() => a.ft.close(), () => b.ft.close());
+    a.ft.attach(p.tech.filesPort());
+    b.ft.attach(p.cust.filesPort());
+    const result = await a.ft.send(memorySource('x.bin', randomBytes(5000))).done;
+    expect(result.ok).to.equal(false);
+    expect(!result.ok && result.code).to.equal('PERMISSION_REQUIRED');
+    expect(b.sinks).to.have.length(0);
+  });
+
+  it('resumes after the peer connection is replaced, from a chunk > 0, with the right hash', async () => {
+    const p1 = await connected();
+    const a = side({ ackEveryChunks: 4 });
+    // A slow disk on the receiver, so the drop lands mid-transfer.
+    const b = side();
+    closers.push(() => a.ft.close(), () => b.ft.close());
+    a.ft.attach(p1.tech.filesPort());
+    b.ft.attach(p1.cust.filesPort());
+    const data = randomBytes(6 * MiB);
+    const { done } = a.ft.send(memorySource('resume.bin', data));
+    const progressed = nextEvent<{ bytes: number }>((h) => b.ft.on('progress', (e) => e.bytes >= 1 * MiB && h(e)), 15_000, '1 MiB received');
+    await progressed;
+    p1.close();
+    pair = null;
+    await waitFor(() => a.ft.list()[0]?.state === 'paused' && b.ft.list()[0]?.state === 'paused', 5000, 'both sides paused');
+    const resumedAt = nextEvent<{ fromChunk: number }>((h) => a.ft.on('resumed', h), 15_000, 'resumed');
+    const p2 = await connected();
+    a.ft.attach(p2.tech.filesPort());
+    b.ft.attach(p2.cust.filesPort());
+    const { fromChunk } = await resumedAt;
+    const result: TransferResult = await done;
+    expect(result.ok, JSON.stringify(result)).to.equal(true);
+    expect(fromChunk).to.be.greaterThan(0);
+    expect(result.ok && result.resumedFromChunk).to.equal(fromChunk);
+    expect(sha(b.sinks[0]!.bytes())).to.equal(sha(data));
+    expect(b.sinks).to.have.length(1);
+    // Not everything was written twice: writes = chunks + the re-sent part below the drop.
+    expect(b.sinks[0]!.writes).to.be.below(Math.ceil(data.length / 65536) * 2);
+  });
+
+  it('cancels a transfer on an out-of-order frame, a wrong-sized frame, and warns on unknown ids', async () => {
+    const p = await connected();
+    const b = side();
+    closers.push(() => b.ft.close());
+    b.ft.attach(p.cust.filesPort());
+    const raw = p.tech.channel('files');
+    const techMsgs: unknown[] = [];
+    p.tech.on('files', (m) => techMsgs.push(m));
+    const data = randomBytes(200_000);
+    const offer = (id: string): FileOffer => ({ type: 'file.offer', transferId: id, name: 'evil.bin', size: data.length, sha256: sha(data), chunkSize: 65536 });
+
+    // Out of order.
+    const id1 = crypto.randomUUID();
+    raw.send(JSON.stringify(offer(id1)));
+    await waitFor(() => techMsgs.some((m) => (m as { type: string }).type === 'file.accept'), 5000, 'accept');
+    const failed1 = nextEvent<TransferResult>((h) => b.ft.on('finished', h));
+    raw.send(encodeFileFrame(id1, 1, data.subarray(65536, 131072)) as Uint8Array<ArrayBuffer>);
+    const r1 = await failed1;
+    expect(r1.ok).to.equal(false);
+    expect(!r1.ok && r1.message).to.match(/out-of-order chunk 1, expected 0/);
+    await waitFor(() => techMsgs.some((m) => (m as { type: string; transferId: string }).type === 'file.cancel'), 5000, 'cancel sent back');
+    expect(b.sinks[0]!.aborted).to.be.a('string');
+
+    // Wrong size.
+    const id2 = crypto.randomUUID();
+    raw.send(JSON.stringify(offer(id2)));
+    await waitFor(() => techMsgs.filter((m) => (m as { type: string }).type === 'file.accept').length === 2, 5000, 'accept 2');
+    const failed2 = nextEvent<TransferResult>((h) => b.ft.on('finished', h));
+    raw.send(encodeFileFrame(id2, 0, data.subarray(0, 1000)) as Uint8Array<ArrayBuffer>);
+    const r2 = await failed2;
+    expect(!r2.ok && r2.message).to.match(/has 1000 bytes, expected 65536/);
+
+    // Unknown transfer id and a frame too short to be one.
+    const warnings: string[] = [];
+    b.ft.on('warning', (w) => warnings.push(w.message));
+    raw.send(encodeFileFrame(crypto.randomUUID(), 0, new Uint8Array(10)) as Uint8Array<ArrayBuffer>);
+    raw.send(new Uint8Array(5));
+    await waitFor(() => warnings.length === 2, 5000, 'two warnings');
+    expect(warnings[0]).to.match(/unknown transfer/);
+    expect(warnings[1]).to.match(/malformed file frame of 5 bytes/);
+    // Still works afterwards.
+    const a = side();
+    closers.push(() => a.ft.close());
+    a.ft.attach(p.tech.filesPort());
+    expect((await a.ft.send(memorySource('fine.bin', data)).done).ok).to.equal(true);
+  });
+
+  it('cancels from the sender side and the receiver aborts its sink', async () => {
+    const p = await connected();
+    const a = side();
+    const b = side();
+    closers.push(() => a.ft.close(), () => b.ft.close());
+    a.ft.attach(p.tech.filesPort());
+    b.ft.attach(p.cust.filesPort());
+    const { transferId, done } = a.ft.send(memorySource('big.bin', randomBytes(8 * MiB)));
+    await nextEvent((h) => b.ft.on('progress', h), 10_000, 'progress');
+    const bFinished = nextEvent<TransferResult>((h) => b.ft.on('finished', h));
+    a.ft.cancel(transferId, 'user pressed cancel');
+    const r = await done;
+    expect(!r.ok && r.code).to.equal('CANCELLED');
+    const rb = await bFinished;
+    expect(!rb.ok && rb.message).to.match(/user pressed cancel/);
+    expect(b.sinks[0]!.aborted).to.match(/user pressed cancel/);
+  });
+});
