@@ -12,10 +12,12 @@ import { login, openTechnician, productPair } from './signaling-product.ts';
  * other in the same run. Bounded in pairs and in time.
  */
 export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchRow[]> {
-  const pairs = opts.quick ? 300 : 2000;
-  const concurrency = opts.quick ? 50 : 200;
+  const pairs = opts.quick ? 300 : 1500;
+  const concurrency = opts.quick ? 50 : 150;
+  // A technician runs a handful of sessions at once: at most 10 live sessions per console.
+  const technicians = String(Math.ceil(pairs / 10));
   const deadlineMs = opts.quick ? 20_000 : 60_000;
-  const tsx = ['--import', 'tsx'];
+  const tsx = ['--expose-gc', '--import', 'tsx'];
   const consoles: BenchSocket[] = [];
 
   const measure = async <I extends { pid: number }, T>(
@@ -24,13 +26,14 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
     prepare: (info: I) => Promise<T>,
     pair: (target: T, index: number, hold: BenchSocket[]) => Promise<number>,
   ): Promise<{ rate: number; median: number; p99: number; errors: number; rssPerConn: number; completed: number }> => {
-    const server = await spawnReady<I>(process.execPath, [...tsx, script], 60_000, { BENCH_TECHNICIANS: '10' });
+    const server = await spawnReady<I>(process.execPath, [...tsx, script], 60_000, { BENCH_TECHNICIANS: technicians });
     try {
       const target = await prepare(server.info);
-      await new Promise((r) => setTimeout(r, 500));
+      await server.collectGarbage();
       const idleRss = rssBytes(server.info.pid);
       const hold: BenchSocket[] = [];
       const result = await runBounded(pairs, concurrency, deadlineMs, (i) => pair(target, i, hold));
+      await server.collectGarbage();
       const peakRss = rssBytes(server.info.pid);
       const connections = hold.length + consoles.length;
       for (const socket of [...hold, ...consoles]) socket.close();
@@ -72,7 +75,7 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
   );
 
   const group = 'signaling load';
-  const note = `${pairs} pairs, ${concurrency} concurrent, loopback`;
+  const note = `${pairs} pairs, ${concurrency} concurrent, ${technicians} consoles, loopback`;
   return [
     { group, name: 'pairs per second', value: product.rate, unit: 'pairs/s', reference: { name: 'PeerJS', value: peerjs.rate }, note },
     { group, name: 'exchange latency median', value: product.median, unit: 'ms', reference: { name: 'PeerJS', value: peerjs.median } },

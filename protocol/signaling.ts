@@ -59,6 +59,7 @@ export const REPORTABLE_AUDIT_EVENTS = [
   'connection.path',
 ] as const satisfies readonly AuditEvent[];
 export const reportableAuditEventSchema = z.enum(REPORTABLE_AUDIT_EVENTS);
+export type ReportableAuditEvent = z.infer<typeof reportableAuditEventSchema>;
 
 export const sessionSummarySchema = z.strictObject({
   sessionId: sessionIdSchema,

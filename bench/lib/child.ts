@@ -5,6 +5,8 @@ import { createInterface } from 'node:readline';
 export interface ReadyChild<T> {
   child: ChildProcess;
   info: T;
+  /** Sends SIGUSR2 and waits for the child's {"gc":true} line (see bench/servers/gc-on-signal.ts). */
+  collectGarbage(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,20 @@ export async function spawnReady<T>(command: string, args: string[], timeoutMs =
   return {
     child,
     info,
+    collectGarbage: (gcTimeoutMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, gcTimeoutMs);
+        function done(): void {
+          clearTimeout(timer);
+          lines.off('line', onLine);
+          resolve();
+        }
+        function onLine(line: string): void {
+          if (line.includes('"gc":true')) done();
+        }
+        lines.on('line', onLine);
+        child.kill('SIGUSR2');
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

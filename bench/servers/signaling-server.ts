@@ -5,6 +5,7 @@
  */
 import { loadConfig } from '../../signaling/config.ts';
 import { startServer } from '../../signaling/server.ts';
+import { gcOnSignal } from './gc-on-signal.ts';
 
 const count = Number(process.env.BENCH_TECHNICIANS ?? '10');
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent' });
@@ -17,6 +18,7 @@ for (let i = 0; i < count; i++) {
   technicians.push({ email, password });
 }
 console.log(JSON.stringify({ ready: { port: server.port, pid: process.pid, origin: server.publicUrl, technicians } }));
+gcOnSignal();
 process.on('SIGTERM', () => {
   void server.close().then(() => process.exit(0));
 });

@@ -1,0 +1,12 @@
+import { spawnReady } from './lib/child.ts';
+import { runBounded } from './lib/load-runner.ts';
+import { login, openTechnician, productPair } from './signaling-product.ts';
+import type { BenchSocket } from './lib/ws-client.ts';
+const s = await spawnReady<any>(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof', '--import','tsx','bench/servers/signaling-server.ts'], 60000, {BENCH_TECHNICIANS:'10'});
+const technicians = await Promise.all(s.info.technicians.map(async (t: any) => openTechnician(s.info.port, s.info.origin, await login(s.info.port, t.email, t.password))));
+const hold: BenchSocket[] = [];
+const t0 = performance.now();
+const r = await runBounded(1500, 100, 60000, (i) => productPair({ port: s.info.port, technicians }, i, hold));
+console.log('pairs', r.latencies.length, 'errors', r.errors, 'rate', (r.latencies.length / ((performance.now()-t0)/1000)).toFixed(1));
+for (const h of [...hold, ...technicians]) h.close();
+await s.stop(); process.exit(0);

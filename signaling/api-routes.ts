@@ -1,0 +1,38 @@
+import express, { type Router } from 'express';
+import { RescueError, codeSubmitHttpSchema, sessionIdSchema } from '../protocol/index.ts';
+import { requireTechnician, technicianOf } from './auth-http.ts';
+import type { ServerContext } from './context.ts';
+import { clientAddress } from './http-util.ts';
+
+/**
+ * POST /api/code (a customer enters a code over HTTP, then resumes over the
+ * WebSocket with the token), GET /api/sessions (the caller's past and present
+ * sessions; all for an admin) and GET /api/sessions/:id/audit.
+ */
+export function apiRoutes(ctx: ServerContext): Router {
+  const router = express.Router();
+
+  router.post('/code', (req, res) => {
+    const parsed = codeSubmitHttpSchema.safeParse(req.body);
+    if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent"}.');
+    const address = clientAddress(req, ctx.config.trustProxy);
+    const { session, token } = ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null);
+    res.json({ sessionId: session.id, token, technicianName: session.technician.name, state: session.lifecycle.state });
+  });
+
+  router.get('/sessions', requireTechnician(ctx), (_req, res) => {
+    const reader = technicianOf(res);
+    res.json({ sessions: ctx.audit.sessionsFor(reader) });
+  });
+
+  router.get('/sessions/:id/audit', requireTechnician(ctx), (req, res) => {
+    const reader = technicianOf(res);
+    const id = sessionIdSchema.safeParse(req.params.id);
+    const session = id.success ? ctx.audit.getSession(id.data) : undefined;
+    // Someone else's session answers exactly like a missing one.
+    if (!session || !ctx.audit.canRead(session, reader)) throw new RescueError('SESSION_NOT_FOUND');
+    res.json({ session, events: ctx.audit.events(session.id) });
+  });
+
+  return router;
+}

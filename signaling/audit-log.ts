@@ -1,0 +1,126 @@
+import type { AuditEvent } from '../protocol/index.ts';
+import type { Db } from './db.ts';
+
+/** Who did something: a technician (id + email), the customer, or the server. */
+export type AuditActor =
+  | { kind: 'technician'; id: string; label: string }
+  | { kind: 'customer'; label?: string }
+  | { kind: 'server' };
+
+export interface AuditRecord {
+  id: number;
+  sessionId: string;
+  at: number;
+  event: AuditEvent;
+  actor: { kind: AuditActor['kind']; id: string | null; label: string };
+  detail: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  kind: string;
+  technicianId: string | null;
+  technicianEmail: string;
+  createdAt: number;
+  endedAt: number | null;
+  endReason: string | null;
+  forceRelay: boolean;
+}
+
+interface EventRow {
+  id: number;
+  session_id: string;
+  at: number;
+  event: AuditEvent;
+  actor_kind: AuditActor['kind'];
+  actor_id: string | null;
+  actor_label: string;
+  detail: string;
+}
+
+interface SessionRow {
+  id: string;
+  kind: string;
+  technician_id: string | null;
+  technician_email: string;
+  created_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+  force_relay: number;
+}
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  id: row.id,
+  kind: row.kind,
+  technicianId: row.technician_id,
+  technicianEmail: row.technician_email,
+  createdAt: row.created_at,
+  endedAt: row.ended_at,
+  endReason: row.end_reason,
+  forceRelay: row.force_relay === 1,
+});
+
+/**
+ * The audit log: one row per session (who ran it) and its events, kept after
+ * the session ends. Readable by the session's technician and by admins only
+ * (`canRead`). Ad hoc sessions use the same tables with kind 'adhoc'.
+ */
+export class AuditLog {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {}
+
+  openSession(input: { id: string; kind?: string; technicianId: string; technicianEmail: string; forceRelay: boolean }): void {
+    this.db
+      .prepare('INSERT INTO sessions (id, kind, technician_id, technician_email, created_at, force_relay) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(input.id, input.kind ?? 'pin', input.technicianId, input.technicianEmail, this.now(), input.forceRelay ? 1 : 0);
+  }
+
+  closeSession(id: string, reason: string): void {
+    this.db.prepare('UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL').run(this.now(), reason, id);
+  }
+
+  record(sessionId: string, event: AuditEvent, actor: AuditActor, detail = ''): void {
+    const actorId = actor.kind === 'technician' ? actor.id : null;
+    const label = actor.kind === 'technician' ? actor.label : actor.kind === 'customer' ? (actor.label ?? 'customer') : 'server';
+    this.db
+      .prepare('INSERT INTO audit_events (session_id, at, event, actor_kind, actor_id, actor_label, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(sessionId, this.now(), event, actor.kind, actorId, label, detail.slice(0, 1000));
+  }
+
+  getSession(id: string): SessionRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    return row ? toSession(row) : undefined;
+  }
+
+  /** Whether the account may read the session's audit trail: its technician or an admin. */
+  canRead(session: SessionRecord, reader: { id: string; isAdmin: boolean }): boolean {
+    return reader.isAdmin || session.technicianId === reader.id;
+  }
+
+  events(sessionId: string, limit = 5000): AuditRecord[] {
+    const rows = this.db.prepare('SELECT * FROM audit_events WHERE session_id = ? ORDER BY id LIMIT ?').all(sessionId, limit) as EventRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      sessionId: row.session_id,
+      at: row.at,
+      event: row.event,
+      actor: { kind: row.actor_kind, id: row.actor_id, label: row.actor_label },
+      detail: row.detail,
+    }));
+  }
+
+  /** Sessions the reader may see, newest first: their own, or all for an admin. */
+  sessionsFor(reader: { id: string; isAdmin: boolean }, limit = 200): SessionRecord[] {
+    const rows = reader.isAdmin
+      ? (this.db.prepare('SELECT * FROM sessions ORDER BY created_at DESC LIMIT ?').all(limit) as SessionRow[])
+      : (this.db.prepare('SELECT * FROM sessions WHERE technician_id = ? ORDER BY created_at DESC LIMIT ?').all(reader.id, limit) as SessionRow[]);
+    return rows.map(toSession);
+  }
+
+  /** Marks sessions left open by a crash or kill as ended (called at start-up). */
+  closeDangling(reason: string): number {
+    return this.db.prepare('UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL').run(this.now(), reason).changes;
+  }
+}

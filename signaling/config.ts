@@ -1,0 +1,211 @@
+import path from 'node:path';
+
+/**
+ * The signaling server's configuration: read from the environment once at
+ * start-up, validated, frozen and passed down. Nothing else reads `process.env`.
+ * A bad value fails fast with a message naming the variable.
+ *
+ * Other modules (for example `signaling/adhoc/`) read their own keys with the
+ * exported `env*` helpers on the same environment, so every variable is
+ * validated the same way; the SMTP keys are parsed here as the `smtp` section.
+ */
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A string variable; empty counts as unset. */
+export function envString(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  return raw.trim();
+}
+
+/** An integer variable within [min, max]. */
+export function envInt(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = envString(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** A boolean variable: 1/true/yes/on or 0/false/no/off. */
+export function envBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = envString(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+  if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  throw new ConfigError(name, `must be a boolean (1/0, true/false), got ${JSON.stringify(raw)}`);
+}
+
+/** A comma-separated list; empty items are dropped. */
+export function envList(env: Env, name: string): string[] {
+  const raw = envString(env, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function envUrl(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = envString(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a URL: ${JSON.stringify(raw)}`);
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  return url.origin;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export interface SmtpConfig {
+  host: string | undefined;
+  port: number;
+  secure: boolean;
+  user: string | undefined;
+  pass: string | undefined;
+  from: string | undefined;
+  /** Where mail goes as .eml files when no SMTP host is set (development). */
+  outboxDir: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  tls: { certFile: string; keyFile: string } | null;
+  allowInsecureHttp: boolean;
+  dataDir: string;
+  /** The SQLite file, or `:memory:`. */
+  databasePath: string;
+  /** The public origin (scheme://host[:port]); null means derive it from the listening address. */
+  publicUrl: string | null;
+  /** Extra origins allowed to open the technician WebSocket and post to the API. */
+  allowedOrigins: readonly string[];
+  codeTtlSeconds: number;
+  reconnectGraceSeconds: number;
+  heartbeatMs: number;
+  stunUrls: readonly string[];
+  turnUrls: readonly string[];
+  turnSecret: string | undefined;
+  turnTtlSeconds: number;
+  forceRelay: boolean;
+  logLevel: LogLevel;
+  /** Trust X-Forwarded-For for the client address (behind a reverse proxy). */
+  trustProxy: boolean;
+  loginSessionHours: number;
+  loginLockoutAfter: number;
+  loginIpLockoutAfter: number;
+  loginLockoutSeconds: number;
+  codeSlowdownAfter: number;
+  codeLockoutAfter: number;
+  codeLockoutSeconds: number;
+  codeGlobalFailuresPerMinute: number;
+  smtp: SmtpConfig;
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const port = envInt(env, 'PORT', 8080, 0, 65535);
+  const host = envString(env, 'HOST', '127.0.0.1') ?? '127.0.0.1';
+  const certFile = envString(env, 'TLS_CERT_FILE');
+  const keyFile = envString(env, 'TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(certFile === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither');
+  }
+  const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : null;
+  const allowInsecureHttp = envBool(env, 'ALLOW_INSECURE_HTTP', false);
+  if (!tls && !isLoopbackHost(host) && !allowInsecureHttp) {
+    throw new ConfigError('HOST', `plain HTTP on a non-loopback address (${host}) needs TLS_CERT_FILE/TLS_KEY_FILE, or ALLOW_INSECURE_HTTP=1 behind a TLS proxy`);
+  }
+  const dataDir = path.resolve(envString(env, 'DATA_DIR', './data') ?? './data');
+  const dbRaw = envString(env, 'DATABASE_PATH');
+  const databasePath = dbRaw === ':memory:' ? ':memory:' : path.resolve(dbRaw ?? path.join(dataDir, 'relay-rescue.db'));
+
+  const turnUrls = envList(env, 'TURN_URLS');
+  for (const url of turnUrls) {
+    if (!/^turns?:[^\s]+$/.test(url)) throw new ConfigError('TURN_URLS', `not a turn:/turns: URL: ${JSON.stringify(url)}`);
+  }
+  const stunUrls = envList(env, 'STUN_URLS');
+  for (const url of stunUrls) {
+    if (!/^stuns?:[^\s]+$/.test(url)) throw new ConfigError('STUN_URLS', `not a stun:/stuns: URL: ${JSON.stringify(url)}`);
+  }
+  const turnSecret = envString(env, 'TURN_SECRET');
+  if (turnUrls.length > 0 && turnSecret === undefined) throw new ConfigError('TURN_SECRET', 'is required when TURN_URLS is set');
+  const forceRelay = envBool(env, 'FORCE_RELAY', false);
+  if (forceRelay && turnUrls.length === 0) throw new ConfigError('FORCE_RELAY', 'needs a TURN server (TURN_URLS and TURN_SECRET)');
+
+  const allowedOrigins = envList(env, 'ALLOWED_ORIGINS').map((origin, index) => {
+    const one = envUrl({ ALLOWED_ORIGINS: origin }, 'ALLOWED_ORIGINS', ['http:', 'https:']);
+    if (one === undefined) throw new ConfigError('ALLOWED_ORIGINS', `item ${index + 1} is empty`);
+    return one;
+  });
+
+  const logLevel = (envString(env, 'LOG_LEVEL', 'info') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const smtpPort = envInt(env, 'SMTP_PORT', 587, 1, 65535);
+  const smtp: SmtpConfig = Object.freeze({
+    host: envString(env, 'SMTP_HOST'),
+    port: smtpPort,
+    secure: envBool(env, 'SMTP_SECURE', smtpPort === 465),
+    user: envString(env, 'SMTP_USER'),
+    pass: envString(env, 'SMTP_PASS'),
+    from: envString(env, 'SMTP_FROM'),
+    outboxDir: path.resolve(envString(env, 'OUTBOX_DIR') ?? path.join(dataDir, 'outbox')),
+  });
+
+  const config: Config = {
+    port,
+    host,
+    tls: tls ? Object.freeze(tls) : null,
+    allowInsecureHttp,
+    dataDir,
+    databasePath,
+    publicUrl: envUrl(env, 'PUBLIC_URL', ['http:', 'https:']) ?? null,
+    allowedOrigins: Object.freeze(allowedOrigins),
+    codeTtlSeconds: envInt(env, 'CODE_TTL_SECONDS', 600, 10, 86_400),
+    reconnectGraceSeconds: envInt(env, 'RECONNECT_GRACE_SECONDS', 30, 1, 3600),
+    heartbeatMs: envInt(env, 'HEARTBEAT_MS', 15_000, 100, 600_000),
+    stunUrls: Object.freeze(stunUrls),
+    turnUrls: Object.freeze(turnUrls),
+    turnSecret,
+    turnTtlSeconds: envInt(env, 'TURN_TTL_SECONDS', 3600, 60, 7 * 86_400),
+    forceRelay,
+    logLevel,
+    trustProxy: envBool(env, 'TRUST_PROXY', false),
+    loginSessionHours: envInt(env, 'LOGIN_SESSION_HOURS', 12, 1, 24 * 30),
+    loginLockoutAfter: envInt(env, 'LOGIN_LOCKOUT_AFTER', 5, 1, 1000),
+    loginIpLockoutAfter: envInt(env, 'LOGIN_IP_LOCKOUT_AFTER', 20, 1, 10_000),
+    loginLockoutSeconds: envInt(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
+    codeSlowdownAfter: envInt(env, 'CODE_SLOWDOWN_AFTER', 3, 1, 1000),
+    codeLockoutAfter: envInt(env, 'CODE_LOCKOUT_AFTER', 10, 1, 10_000),
+    codeLockoutSeconds: envInt(env, 'CODE_LOCKOUT_SECONDS', 900, 1, 86_400),
+    codeGlobalFailuresPerMinute: envInt(env, 'CODE_GLOBAL_FAILURES_PER_MINUTE', 200, 1, 1_000_000),
+    smtp,
+  };
+  if (config.codeSlowdownAfter > config.codeLockoutAfter) {
+    throw new ConfigError('CODE_SLOWDOWN_AFTER', 'must not be larger than CODE_LOCKOUT_AFTER');
+  }
+  return Object.freeze(config);
+}

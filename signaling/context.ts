@@ -1,0 +1,51 @@
+import type { IncomingMessage } from 'node:http';
+import type { Router } from 'express';
+import type { WebSocket } from 'ws';
+import type { AccountStore } from './accounts.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db.ts';
+import type { OriginPolicy } from './http-util.ts';
+import type { LoginSessions } from './login-sessions.ts';
+import type { Logger } from './logger.ts';
+import type { SessionRegistry } from './session-registry.ts';
+
+/** Everything a request or socket handler needs; built once per server. */
+export interface ServerContext {
+  config: Readonly<Config>;
+  clock: Clock;
+  logger: Logger;
+  db: Db;
+  accounts: AccountStore;
+  logins: LoginSessions;
+  audit: AuditLog;
+  registry: SessionRegistry;
+  /** Filled in once the server listens (the port may be 0 until then). */
+  origins: OriginPolicy;
+  publicUrl: string;
+  version: string;
+}
+
+/** Handles an upgraded WebSocket on a path a plugin registered. */
+export type WebSocketHandler = (ws: WebSocket, req: IncomingMessage) => void;
+
+/**
+ * An extension of the server (the ad hoc feature is one): it gets the context,
+ * an Express router mounted before the static files (so `/api/adhoc/...` is
+ * its to define; JSON bodies are already parsed and errors thrown as
+ * RescueError become `{error:{code,message}}`), and may claim WebSocket paths.
+ * `signaling/adhoc/index.ts`, if present, is loaded by default when it
+ * exports `plugin: ServerPlugin`.
+ */
+export interface ServerPlugin {
+  name: string;
+  install(input: PluginInput): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+export interface PluginInput {
+  ctx: ServerContext;
+  router: Router;
+  registerWebSocket(path: string, handler: WebSocketHandler): void;
+}

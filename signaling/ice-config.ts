@@ -1,0 +1,27 @@
+import type { IceConfig, IceServer } from '../protocol/index.ts';
+import type { Config } from './config.ts';
+import { mintTurnCredentials } from './turn-credentials.ts';
+
+/**
+ * Builds the RTCConfiguration one party of one session gets: the STUN URLs,
+ * and the TURN URLs with credentials minted for `${sessionId}-${role}` only
+ * (the TURN secret never leaves the server). `relay` forces TURN-only paths.
+ */
+export function buildIceConfig(
+  config: Pick<Config, 'stunUrls' | 'turnUrls' | 'turnSecret' | 'turnTtlSeconds'>,
+  party: { sessionId: string; role: 'technician' | 'customer'; forceRelay: boolean },
+  nowMs: number,
+): IceConfig {
+  const iceServers: IceServer[] = [];
+  if (config.stunUrls.length > 0) iceServers.push({ urls: config.stunUrls.slice(0, 8) });
+  const turnConfigured = config.turnUrls.length > 0 && config.turnSecret !== undefined;
+  let expiresAt: number | undefined;
+  if (turnConfigured && config.turnSecret !== undefined) {
+    const creds = mintTurnCredentials(config.turnSecret, `${party.sessionId}-${party.role}`.slice(0, 64), config.turnTtlSeconds, nowMs);
+    iceServers.push({ urls: config.turnUrls.slice(0, 8), username: creds.username, credential: creds.credential });
+    expiresAt = creds.expiresAt;
+  }
+  const ice: IceConfig = { iceServers, iceTransportPolicy: party.forceRelay ? 'relay' : 'all', turnConfigured };
+  if (expiresAt !== undefined) ice.expiresAt = expiresAt;
+  return ice;
+}

@@ -1,0 +1,110 @@
+import { randomInt } from 'node:crypto';
+import { RescueError } from '../protocol/index.ts';
+import { FailureLimiter, WindowCounter } from './rate-limit.ts';
+
+/** A 6-digit code from the CSPRNG, leading zeros kept. */
+export function randomPinCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+}
+
+type Tombstone = { why: 'used' | 'expired'; until: number };
+
+/**
+ * The live PIN codes (code -> session id). A code is unique among live codes
+ * and recently dead ones (so CODE_USED / CODE_EXPIRED stay unambiguous), is
+ * consumed once, and is remembered as dead for one TTL after it dies.
+ */
+export class PinCodeBook {
+  private readonly live = new Map<string, string>();
+  private readonly dead = new Map<string, Tombstone>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+    private readonly generate: () => string = randomPinCode,
+  ) {}
+
+  /** Issues a fresh code for the session. */
+  issue(sessionId: string): string {
+    this.pruneDead();
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const code = this.generate();
+      if (!this.live.has(code) && !this.dead.has(code)) {
+        this.live.set(code, sessionId);
+        return code;
+      }
+    }
+    throw new RescueError('INTERNAL', 'No free code could be found; try again.');
+  }
+
+  /** The session a live code belongs to, or why it is not live. */
+  lookup(code: string): { sessionId: string } | { error: 'CODE_INVALID' | 'CODE_USED' | 'CODE_EXPIRED' } {
+    const sessionId = this.live.get(code);
+    if (sessionId !== undefined) return { sessionId };
+    const tomb = this.dead.get(code);
+    if (tomb && tomb.until > this.now()) return { error: tomb.why === 'used' ? 'CODE_USED' : 'CODE_EXPIRED' };
+    return { error: 'CODE_INVALID' };
+  }
+
+  /** Takes a code out of the live set (used, expired, or its session closed). */
+  retire(code: string, why: 'used' | 'expired'): void {
+    if (this.live.delete(code)) this.dead.set(code, { why, until: this.now() + this.ttlMs });
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  private pruneDead(): void {
+    const now = this.now();
+    for (const [code, tomb] of this.dead) if (tomb.until <= now) this.dead.delete(code);
+  }
+}
+
+export interface CodeGuardPolicy {
+  slowdownAfter: number;
+  lockoutAfter: number;
+  lockoutMs: number;
+  globalFailuresPerMinute: number;
+}
+
+/**
+ * Brute-force protection for code entry: per address slowdown then lockout,
+ * and a global cap on wrong codes per minute across all addresses (a botnet
+ * with many addresses would otherwise walk the 10^6 code space).
+ */
+export class CodeGuard {
+  private readonly perAddress: FailureLimiter;
+  private readonly global: WindowCounter;
+
+  constructor(
+    private readonly policy: CodeGuardPolicy,
+    now: () => number,
+  ) {
+    this.perAddress = new FailureLimiter(
+      { windowMs: policy.lockoutMs, slowAfter: policy.slowdownAfter, slowBaseMs: 1000, slowMaxMs: 30_000, lockAfter: policy.lockoutAfter, lockMs: policy.lockoutMs },
+      now,
+    );
+    this.global = new WindowCounter(60_000, now);
+  }
+
+  /** Throws CODE_LOCKED_OUT, CODE_SLOW_DOWN or CODE_BUSY when the address may not try now. */
+  check(address: string): void {
+    const verdict = this.perAddress.check(address);
+    if (!verdict.ok) {
+      const seconds = Math.ceil(verdict.retryAfterMs / 1000);
+      if (verdict.kind === 'locked') throw new RescueError('CODE_LOCKED_OUT', `Too many wrong codes from this address; try again in ${seconds} s.`);
+      throw new RescueError('CODE_SLOW_DOWN', `Too many wrong codes; wait ${seconds} s before trying again.`);
+    }
+    if (this.global.count() >= this.policy.globalFailuresPerMinute) throw new RescueError('CODE_BUSY');
+  }
+
+  failed(address: string): void {
+    this.perAddress.fail(address);
+    this.global.add();
+  }
+
+  succeeded(address: string): void {
+    this.perAddress.succeed(address);
+  }
+}

@@ -1,0 +1,241 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CLOSE_CODES, ERRORS, RescueError } from '../protocol/index.ts';
+import { AccountStore } from './accounts.ts';
+import { apiRoutes } from './api-routes.ts';
+import { AuditLog } from './audit-log.ts';
+import { authRoutes, checkOrigin } from './auth-http.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { ServerContext, ServerPlugin, WebSocketHandler } from './context.ts';
+import { acceptCustomerSocket } from './customer-socket.ts';
+import { openDatabase, type Db } from './db.ts';
+import { OriginPolicy, clientAddress, deriveOrigins } from './http-util.ts';
+import { LoginSessions } from './login-sessions.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { SessionRegistry } from './session-registry.ts';
+import { securityHeaders, staticRoutes } from './static.ts';
+import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface StartOptions {
+  /** Injected time source (tests: `@sinonjs/fake-timers` createClock()). */
+  clock?: Clock;
+  logger?: Logger;
+  /** Vite output; default dist/web. */
+  webRoot?: string;
+  /** Agent bundle for /download; default dist/agent. */
+  agentRoot?: string;
+  /** Extensions; default: `plugin` exported by signaling/adhoc/index.ts when that file exists. */
+  plugins?: ServerPlugin[];
+  /** Overrides the PIN code generator (tests). */
+  generateCode?: () => string;
+}
+
+export interface RunningServer {
+  /** http(s)://host:port as listened on (loopback in tests). */
+  url: string;
+  /** ws(s)://host:port. */
+  wsUrl: string;
+  port: number;
+  /** The origin browsers use; allowed for the technician socket. */
+  publicUrl: string;
+  config: Readonly<Config>;
+  db: Db;
+  ctx: ServerContext;
+  registry: SessionRegistry;
+  accounts: AccountStore;
+  audit: AuditLog;
+  clock: Clock;
+  /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+async function defaultPlugins(): Promise<ServerPlugin[]> {
+  const file = path.join(ROOT, 'signaling', 'adhoc', 'index.ts');
+  if (!fs.existsSync(file)) return [];
+  const mod = (await import(new URL('./adhoc/index.ts', import.meta.url).href)) as { plugin?: ServerPlugin };
+  return mod.plugin ? [mod.plugin] : [];
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version.slice(0, 40) : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Starts the signaling server: HTTP(S) + WebSockets on one port. */
+export async function startServer(config: Readonly<Config>, opts: StartOptions = {}): Promise<RunningServer> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const now = () => clock.now();
+  const db = openDatabase(config.databasePath);
+  const accounts = new AccountStore(db, now);
+  const audit = new AuditLog(db, now);
+  const dangling = audit.closeDangling('server_shutdown');
+  if (dangling > 0) logger.warn({ sessions: dangling }, 'closed sessions left open by an earlier run');
+  const registry = new SessionRegistry({ config, clock, audit, logger, seats: () => accounts.getSeats(), generateCode: opts.generateCode });
+  const ctx: ServerContext = {
+    config,
+    clock,
+    logger,
+    db,
+    accounts,
+    logins: new LoginSessions(db, config.loginSessionHours * 3_600_000, now),
+    audit,
+    registry,
+    origins: new OriginPolicy([]),
+    publicUrl: config.publicUrl ?? '',
+    version: readVersion(),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy) app.set('trust proxy', true);
+  app.use(securityHeaders(ctx));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  const api = express.Router();
+  api.use(express.json({ limit: '32kb' }));
+  api.use(checkOrigin(ctx));
+  api.use(authRoutes(ctx));
+  api.use(apiRoutes(ctx));
+  app.use('/api', api);
+
+  const wsHandlers = new Map<string, WebSocketHandler>();
+  const plugins = opts.plugins ?? (await defaultPlugins());
+  for (const plugin of plugins) {
+    const router = express.Router();
+    router.use('/api', express.json({ limit: '32kb' }), checkOrigin(ctx));
+    await plugin.install({ ctx, router, registerWebSocket: (wsPath, handler) => wsHandlers.set(wsPath, handler) });
+    app.use(router);
+    logger.info({ plugin: plugin.name }, 'plugin installed');
+  }
+  app.use('/api', (_req, _res, next) => next(new RescueError('INVALID_MESSAGE', 'No such API route.')));
+  app.use(staticRoutes(opts.webRoot ?? path.join(ROOT, 'dist', 'web'), opts.agentRoot ?? path.join(ROOT, 'dist', 'agent')));
+  app.use(errorHandler(logger));
+
+  const server = config.tls
+    ? https.createServer({ cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) }, app)
+    : http.createServer(app);
+  // Oversized messages up to 1 MiB get an error reply from the parser; beyond that ws closes with 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+
+  server.on('upgrade', (req, socket, head) => {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const known = pathname === '/ws/technician' || pathname === '/ws/customer' || wsHandlers.has(pathname);
+    if (!known) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        routeSocket(ctx, pathname, ws, req, wsHandlers);
+      } catch (error) {
+        logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'socket setup failed');
+        ws.close(1011, 'internal error');
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const derived = deriveOrigins({ publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins, host: config.host, port, tls: config.tls !== null });
+  ctx.origins = new OriginPolicy(derived.origins);
+  ctx.publicUrl = derived.publicUrl;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${config.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
+  logger.info({ url, publicUrl: derived.publicUrl }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      registry.shutdown();
+      for (const plugin of plugins) await plugin.close?.();
+      for (const client of wss.clients) client.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Sockets that do not finish the close handshake promptly are cut.
+        const cut = setTimeout(() => {
+          for (const client of wss.clients) client.terminate();
+          server.closeAllConnections();
+        }, 1000);
+        cut.unref();
+      });
+      wss.close();
+      db.close();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, clock, close };
+}
+
+function routeSocket(ctx: ServerContext, pathname: string, ws: WebSocket, req: http.IncomingMessage, handlers: Map<string, WebSocketHandler>): void {
+  if (pathname === '/ws/customer') {
+    acceptCustomerSocket(ctx, ws, clientAddress(req, ctx.config.trustProxy));
+    return;
+  }
+  if (pathname === '/ws/technician') {
+    if (!ctx.origins.allows(req.headers.origin)) {
+      reject(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
+      return;
+    }
+    const technician = technicianFromRequest(ctx, req);
+    if (!technician) {
+      reject(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
+      return;
+    }
+    acceptTechnicianSocket(ctx, ws, technician);
+    return;
+  }
+  handlers.get(pathname)?.(ws, req);
+}
+
+/** Refuses an upgraded socket with an error message and a 4xxx close code (browsers cannot read an HTTP status). */
+function reject(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED', closeCode: number): void {
+  ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
+  ws.close(closeCode, code);
+}
+
+/** Turns thrown errors into `{error:{code,message}}` with the catalogue's status. */
+function errorHandler(logger: Logger) {
+  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    let rescue: RescueError;
+    if (error instanceof RescueError) rescue = error;
+    else if (isBodyError(error, 'entity.parse.failed')) rescue = new RescueError('BAD_JSON');
+    else if (isBodyError(error, 'entity.too.large')) rescue = new RescueError('MESSAGE_TOO_LARGE');
+    else if (isBodyError(error)) rescue = new RescueError('INVALID_MESSAGE');
+    else {
+      logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'request failed');
+      rescue = new RescueError('INTERNAL');
+    }
+    if (res.headersSent) return;
+    res.status(rescue.status).json({ error: { code: rescue.code, message: rescue.message } });
+  };
+}
+
+function isBodyError(error: unknown, type?: string): boolean {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return false;
+  const errorType = error.type;
+  return typeof errorType === 'string' && (type === undefined ? errorType.startsWith('entity.') || errorType.startsWith('request.') : errorType === type);
+}

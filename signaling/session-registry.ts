@@ -1,0 +1,317 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CLOSE_CODES,
+  RescueError,
+  type ClientKind,
+  type IceConfig,
+  type ReportableAuditEvent,
+  type SessionReason,
+  type SessionSummary,
+  type SignalData,
+} from '../protocol/index.ts';
+import type { AuditActor, AuditLog } from './audit-log.ts';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { buildIceConfig } from './ice-config.ts';
+import { sessionLogger, type Logger } from './logger.ts';
+import { CodeGuard, PinCodeBook } from './pin-codes.ts';
+import { summarize, type Connection, type Party, type Role, type Session, type TechnicianIdentity } from './session.ts';
+import { SessionLifecycle } from './session-state.ts';
+
+export interface RegistryDeps {
+  config: Readonly<Config>;
+  clock: Clock;
+  audit: AuditLog;
+  logger: Logger;
+  /** The seat limit (concurrent technician consoles); null = unlimited. */
+  seats: () => number | null;
+  /** Overrides the code generator (tests). */
+  generateCode?: () => string;
+}
+
+const newId = (bytes: number): string => randomBytes(bytes).toString('base64url');
+const other = (role: Role): Role => (role === 'technician' ? 'customer' : 'technician');
+
+/**
+ * All live PIN sessions and the technician sockets. Every operation checks
+ * that the caller is a party of the session: a technician only reaches their
+ * own sessions, a customer only the session its code or token bound it to;
+ * anything else is SESSION_NOT_FOUND, so existence does not leak.
+ */
+export class SessionRegistry {
+  private readonly sessions = new Map<string, Session>();
+  private readonly byToken = new Map<string, Session>();
+  private readonly technicians = new Map<string, Connection>();
+  readonly codes: PinCodeBook;
+  readonly guard: CodeGuard;
+
+  constructor(private readonly deps: RegistryDeps) {
+    const now = () => deps.clock.now();
+    this.codes = new PinCodeBook(deps.config.codeTtlSeconds * 1000, now, deps.generateCode);
+    this.guard = new CodeGuard(
+      {
+        slowdownAfter: deps.config.codeSlowdownAfter,
+        lockoutAfter: deps.config.codeLockoutAfter,
+        lockoutMs: deps.config.codeLockoutSeconds * 1000,
+        globalFailuresPerMinute: deps.config.codeGlobalFailuresPerMinute,
+      },
+      now,
+    );
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** A live session by id, for tests and tools; null once closed. */
+  get(sessionId: string): Session | null {
+    return this.sessions.get(sessionId) ?? null;
+  }
+
+  // Technician sockets.
+
+  /** Binds the technician's socket (replacing an older one) and resumes sessions suspended by their drop. */
+  attachTechnician(technician: TechnicianIdentity, conn: Connection): void {
+    const previous = this.technicians.get(technician.id);
+    const seats = this.deps.seats();
+    if (!previous && seats !== null && this.technicians.size >= seats) throw new RescueError('NO_SEAT_FREE');
+    this.technicians.set(technician.id, conn);
+    previous?.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection');
+    for (const session of this.ownedBy(technician.id)) this.regained(session, 'technician');
+  }
+
+  detachTechnician(technicianId: string, conn: Connection): void {
+    if (this.technicians.get(technicianId) !== conn) return;
+    this.technicians.delete(technicianId);
+    for (const session of this.ownedBy(technicianId)) {
+      const state = session.lifecycle.state;
+      if (state === 'active' || state === 'suspended') this.lostSide(session, 'technician');
+    }
+  }
+
+  isTechnicianConnected(technicianId: string): boolean {
+    return this.technicians.has(technicianId);
+  }
+
+  // Session operations.
+
+  create(technician: TechnicianIdentity, forceRelay: boolean | undefined): SessionSummary {
+    const relay = forceRelay ?? this.deps.config.forceRelay;
+    if (relay && this.deps.config.turnUrls.length === 0) throw new RescueError('INVALID_MESSAGE', 'forceRelay needs a TURN server, and none is configured.');
+    const id = newId(16);
+    const now = this.deps.clock.now();
+    const log = sessionLogger(this.deps.logger, id, 'server');
+    const session: Session = {
+      id,
+      technician,
+      lifecycle: new SessionLifecycle((from, to, reason) => log.info({ from, to, reason }, 'session state')),
+      createdAt: now,
+      forceRelay: relay,
+      log,
+      code: null,
+      codeExpiresAt: null,
+      expiryTimer: null,
+      token: null,
+      customer: null,
+      customerConn: null,
+      lost: new Map(),
+    };
+    session.code = this.codes.issue(id);
+    session.codeExpiresAt = now + this.deps.config.codeTtlSeconds * 1000;
+    session.expiryTimer = this.deps.clock.setTimeout(() => this.close(session, 'code_expired'), this.deps.config.codeTtlSeconds * 1000);
+    this.sessions.set(id, session);
+    this.deps.audit.openSession({ id, technicianId: technician.id, technicianEmail: technician.email, forceRelay: relay });
+    this.deps.audit.record(id, 'session.created', this.actorOf({ role: 'technician', technician }), relay ? 'forceRelay' : '');
+    log.info({ technicianId: technician.id }, 'session created');
+    return summarize(session);
+  }
+
+  list(technicianId: string): SessionSummary[] {
+    return this.ownedBy(technicianId).slice(0, 200).map(summarize);
+  }
+
+  /**
+   * A customer enters a code (`conn` is null over HTTP: the customer then
+   * resumes over the WebSocket with the token, within the grace period).
+   */
+  submitCode(code: string, client: ClientKind, address: string, conn: Connection | null): { session: Session; token: string } {
+    this.guard.check(address);
+    const found = this.codes.lookup(code);
+    const session = 'sessionId' in found ? this.sessions.get(found.sessionId) : undefined;
+    if (!session || session.lifecycle.state !== 'pending') {
+      this.guard.failed(address);
+      throw new RescueError('error' in found ? found.error : 'CODE_INVALID');
+    }
+    this.guard.succeeded(address);
+    this.codes.retire(code, 'used');
+    this.deps.clock.clearTimeout(session.expiryTimer);
+    const token = newId(32);
+    session.code = null;
+    session.codeExpiresAt = null;
+    session.token = token;
+    session.customer = { kind: client, address, joinedAt: this.deps.clock.now() };
+    this.byToken.set(token, session);
+    session.lifecycle.transition('queued', 'code_entered');
+    this.deps.audit.record(session.id, 'code.entered', { kind: 'customer' }, `client=${client} address=${address}`);
+    if (conn) session.customerConn = conn;
+    else this.lostSide(session, 'customer');
+    this.tellTechnician(session, 'code_entered');
+    this.pushList(session.technician.id);
+    return { session, token };
+  }
+
+  /** A customer comes back with its token (new socket, or first socket after an HTTP code entry). */
+  resumeCustomer(token: string, conn: Connection): Session {
+    const session = this.byToken.get(token);
+    if (!session) throw new RescueError('TOKEN_INVALID');
+    const previous = session.customerConn;
+    session.customerConn = conn;
+    if (previous && previous !== conn) previous.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection');
+    this.regained(session, 'customer');
+    return session;
+  }
+
+  detachCustomer(session: Session, conn: Connection): void {
+    if (session.customerConn !== conn) return;
+    session.customerConn = null;
+    if (session.lifecycle.state !== 'closed') this.lostSide(session, 'customer');
+  }
+
+  activate(technician: TechnicianIdentity, sessionId: string): void {
+    const session = this.own({ role: 'technician', technician }, sessionId);
+    if (session.lifecycle.state !== 'queued') throw new RescueError('SESSION_BAD_STATE', `The session is ${session.lifecycle.state}, not queued.`);
+    if (!session.customerConn) throw new RescueError('PEER_NOT_CONNECTED', 'The customer is not connected right now.');
+    session.lifecycle.transition('active', 'activated');
+    this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
+    const techConn = this.technicians.get(technician.id);
+    techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: 'Customer', ice: this.ice(session, 'technician') });
+    session.customerConn.send({
+      type: 'session.activated',
+      sessionId,
+      role: 'customer',
+      polite: true,
+      peerName: technician.name,
+      ice: this.ice(session, 'customer'),
+    });
+    this.tellCustomer(session, 'activated');
+  }
+
+  end(party: Party, sessionId: string): void {
+    const session = this.own(party, sessionId);
+    this.close(session, party.role === 'technician' ? 'technician_ended' : 'customer_ended', party);
+  }
+
+  /** Relays an offer, answer or candidate to the other party of an active (or suspended) session. */
+  relay(party: Party, sessionId: string, data: SignalData): void {
+    const session = this.own(party, sessionId);
+    const state = session.lifecycle.state;
+    if (state !== 'active' && state !== 'suspended') throw new RescueError('SESSION_BAD_STATE', `Signaling starts once the session is active; it is ${state}.`);
+    const target = party.role === 'technician' ? session.customerConn : this.technicians.get(session.technician.id);
+    if (!target) throw new RescueError('PEER_NOT_CONNECTED');
+    target.send({ type: 'signal', sessionId, data });
+  }
+
+  report(party: Party, sessionId: string, event: ReportableAuditEvent, detail: string): void {
+    const session = this.own(party, sessionId);
+    this.deps.audit.record(session.id, event, this.actorOf(party), detail);
+  }
+
+  iceFor(party: Party, sessionId: string): IceConfig {
+    const session = this.own(party, sessionId);
+    const state = session.lifecycle.state;
+    if (state !== 'active' && state !== 'suspended') throw new RescueError('SESSION_BAD_STATE');
+    return this.ice(session, party.role);
+  }
+
+  /** Closes every session (server shutdown); both sides are told. */
+  shutdown(): void {
+    for (const session of [...this.sessions.values()]) this.close(session, 'server_shutdown');
+    for (const conn of this.technicians.values()) conn.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
+    this.technicians.clear();
+  }
+
+  /** Moves a session to closed (idempotent), tells both sides, and forgets it. */
+  close(session: Session, reason: SessionReason, by?: Party): void {
+    if (!session.lifecycle.close(reason)) return;
+    this.deps.clock.clearTimeout(session.expiryTimer);
+    for (const timer of session.lost.values()) this.deps.clock.clearTimeout(timer);
+    session.lost.clear();
+    if (session.code !== null) this.codes.retire(session.code, 'expired');
+    this.sessions.delete(session.id);
+    if (session.token !== null) this.byToken.delete(session.token);
+    this.deps.audit.record(session.id, 'session.ended', by ? this.actorOf(by) : { kind: 'server' }, reason);
+    this.deps.audit.closeSession(session.id, reason);
+    this.tellTechnician(session, reason);
+    const customer = session.customerConn;
+    session.customerConn = null;
+    if (customer) {
+      customer.send({ type: 'session.state', sessionId: session.id, state: 'closed', reason });
+      customer.close(CLOSE_CODES.SESSION_ENDED, 'session ended');
+    }
+  }
+
+  // Internals.
+
+  private ownedBy(technicianId: string): Session[] {
+    return [...this.sessions.values()].filter((session) => session.technician.id === technicianId);
+  }
+
+  private own(party: Party, sessionId: string): Session {
+    const session = this.sessions.get(sessionId);
+    const mine = party.role === 'technician' ? session?.technician.id === party.technician.id : party.session === session;
+    if (!session || !mine) throw new RescueError('SESSION_NOT_FOUND');
+    return session;
+  }
+
+  private actorOf(party: Party): AuditActor {
+    return party.role === 'technician' ? { kind: 'technician', id: party.technician.id, label: party.technician.email } : { kind: 'customer' };
+  }
+
+  private ice(session: Session, role: Role): IceConfig {
+    return buildIceConfig(this.deps.config, { sessionId: session.id, role, forceRelay: session.forceRelay }, this.deps.clock.now());
+  }
+
+  /** A side's socket dropped: suspend an active session and start that side's grace period. */
+  private lostSide(session: Session, side: Role): void {
+    if (session.lost.has(side)) return;
+    const reason: SessionReason = side === 'technician' ? 'technician_lost' : 'customer_lost';
+    const timer = this.deps.clock.setTimeout(() => this.close(session, reason), this.deps.config.reconnectGraceSeconds * 1000);
+    session.lost.set(side, timer);
+    if (session.lifecycle.state === 'active') {
+      session.lifecycle.transition('suspended', reason);
+      this.deps.audit.record(session.id, 'session.suspended', { kind: 'server' }, `${side} lost`);
+      this.tell(session, other(side), reason);
+    }
+  }
+
+  /** A side is back: cancel its grace period; resume when nobody is missing any more. */
+  private regained(session: Session, side: Role): void {
+    const timer = session.lost.get(side);
+    if (timer === undefined) return;
+    this.deps.clock.clearTimeout(timer);
+    session.lost.delete(side);
+    if (session.lifecycle.state === 'suspended' && session.lost.size === 0) {
+      session.lifecycle.transition('active', 'reconnected');
+      this.deps.audit.record(session.id, 'session.resumed', { kind: 'server' }, `${side} reconnected`);
+      this.tell(session, other(side), 'reconnected');
+    }
+  }
+
+  /** Sends the technician their whole queue (unsolicited, no ref) after it changed shape. */
+  private pushList(technicianId: string): void {
+    this.technicians.get(technicianId)?.send({ type: 'session.list', sessions: this.list(technicianId) });
+  }
+
+  private tell(session: Session, side: Role, reason: SessionReason): void {
+    if (side === 'technician') this.tellTechnician(session, reason);
+    else this.tellCustomer(session, reason);
+  }
+
+  private tellTechnician(session: Session, reason: SessionReason): void {
+    this.technicians.get(session.technician.id)?.send({ type: 'session.state', sessionId: session.id, state: session.lifecycle.state, reason });
+  }
+
+  private tellCustomer(session: Session, reason: SessionReason): void {
+    session.customerConn?.send({ type: 'session.state', sessionId: session.id, state: session.lifecycle.state, reason });
+  }
+}

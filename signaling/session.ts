@@ -1,0 +1,54 @@
+import type { ClientKind, ServerMessage, SessionSummary } from '../protocol/index.ts';
+import type { Logger } from './logger.ts';
+import type { SessionLifecycle } from './session-state.ts';
+
+export type Role = 'technician' | 'customer';
+
+/** One end of a signaling socket, as the registry sees it. */
+export interface Connection {
+  send(message: ServerMessage): void;
+  close(code: number, reason: string): void;
+}
+
+export interface TechnicianIdentity {
+  id: string;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+}
+
+/** Who is talking on a socket: a logged-in technician or the customer bound to one session. */
+export type Party = { role: 'technician'; technician: TechnicianIdentity } | { role: 'customer'; session: Session };
+
+/** A live PIN session (closed sessions leave the registry; their trail stays in the audit log). */
+export interface Session {
+  readonly id: string;
+  readonly technician: TechnicianIdentity;
+  readonly lifecycle: SessionLifecycle;
+  readonly createdAt: number;
+  readonly forceRelay: boolean;
+  readonly log: Logger;
+  code: string | null;
+  codeExpiresAt: number | null;
+  expiryTimer: unknown;
+  /** Issued when the code is entered; lets the customer resume. */
+  token: string | null;
+  customer: { kind: ClientKind; address: string; joinedAt: number } | null;
+  customerConn: Connection | null;
+  /** Sides whose socket dropped, with their grace timers. */
+  readonly lost: Map<Role, unknown>;
+}
+
+export function summarize(session: Session): SessionSummary {
+  const summary: SessionSummary = {
+    sessionId: session.id,
+    state: session.lifecycle.state,
+    createdAt: session.createdAt,
+    codeExpiresAt: session.codeExpiresAt,
+    customer: session.customer ? { ...session.customer, address: session.customer.address.slice(0, 64) } : null,
+    forceRelay: session.forceRelay,
+    reason: session.lifecycle.reason,
+  };
+  if (session.code !== null) summary.code = session.code;
+  return summary;
+}

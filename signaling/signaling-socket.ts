@@ -1,0 +1,112 @@
+import type { z } from 'zod';
+import { WebSocket, type RawData } from 'ws';
+import { CLOSE_CODES, LIMITS, RescueError, parseMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import type { Clock } from './clock.ts';
+import type { Logger } from './logger.ts';
+import type { Connection } from './session.ts';
+
+/** This many bad messages in a row close the socket with 4008. */
+export const MAX_CONSECUTIVE_ERRORS = 10;
+
+export interface SignalingSocketOptions<S extends z.ZodType> {
+  ws: WebSocket;
+  schema: S;
+  knownTypes: ReadonlySet<string>;
+  heartbeatMs: number;
+  clock: Clock;
+  logger: Logger;
+  /** Handles one valid message; a thrown RescueError becomes an error reply with the request's ref. */
+  onMessage: (message: z.infer<S>) => void;
+  onClose: () => void;
+}
+
+/**
+ * A signaling WebSocket: parses every message at the trust boundary, answers
+ * bad input with `{type:'error'}` (the socket stays open), pings every
+ * heartbeat and drops a peer that misses two.
+ */
+export class SignalingSocket<S extends z.ZodType> implements Connection {
+  private consecutiveErrors = 0;
+  private missedPings = 0;
+  private readonly heartbeat: unknown;
+  private closed = false;
+
+  constructor(private readonly options: SignalingSocketOptions<S>) {
+    const { ws, clock } = options;
+    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    ws.on('pong', () => {
+      this.missedPings = 0;
+    });
+    ws.on('close', () => this.closedNow());
+    ws.on('error', (error) => options.logger.debug({ err: error.message }, 'socket error'));
+    this.heartbeat = clock.setInterval(() => this.beat(), options.heartbeatMs);
+  }
+
+  send(message: ServerMessage): void {
+    if (this.options.ws.readyState === WebSocket.OPEN) this.options.ws.send(JSON.stringify(message));
+  }
+
+  sendError(code: ErrorCode, message: string, ref?: string): void {
+    const reply: ServerMessage = { type: 'error', code, message: message.slice(0, 500) };
+    if (ref !== undefined) reply.ref = ref;
+    this.send(reply);
+  }
+
+  close(code: number, reason: string): void {
+    const { ws } = this.options;
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason.slice(0, 120));
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    this.missedPings = 0;
+    if (isBinary) {
+      this.bad('INVALID_MESSAGE', 'Signaling messages are JSON text, not binary.');
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseMessage(text, this.options.schema, LIMITS.wsMessageBytes, this.options.knownTypes);
+    if (!parsed.ok) {
+      this.bad(parsed.code, parsed.message, parsed.ref);
+      return;
+    }
+    this.consecutiveErrors = 0;
+    const value = parsed.value as { id?: unknown };
+    const ref = typeof value.id === 'string' ? value.id : undefined;
+    try {
+      this.options.onMessage(parsed.value);
+    } catch (error) {
+      if (error instanceof RescueError) {
+        this.sendError(error.code, error.message, ref);
+      } else {
+        this.options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'message handler failed');
+        this.sendError('INTERNAL', 'Something went wrong on the server.', ref);
+      }
+    }
+  }
+
+  private bad(code: ErrorCode, message: string, ref?: string): void {
+    this.consecutiveErrors++;
+    this.options.logger.debug({ code }, 'bad message');
+    this.sendError(code, message, ref);
+    if (this.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) this.close(CLOSE_CODES.TOO_MANY_ERRORS, 'too many bad messages');
+  }
+
+  private beat(): void {
+    const { ws } = this.options;
+    if (this.missedPings >= 2) {
+      this.options.logger.info('heartbeat timeout');
+      ws.terminate();
+      this.closedNow();
+      return;
+    }
+    this.missedPings++;
+    if (ws.readyState === WebSocket.OPEN) ws.ping();
+  }
+
+  private closedNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.options.clock.clearInterval(this.heartbeat);
+    this.options.onClose();
+  }
+}

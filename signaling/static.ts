@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { ServerContext } from './context.ts';
+
+/**
+ * Security headers on every response: a CSP with no inline script that allows
+ * WebSockets back to this server only, no framing, no MIME sniffing.
+ */
+export function securityHeaders(ctx: ServerContext) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const sockets = ctx.origins.origins.map((origin) => origin.replace(/^http/, 'ws')).join(' ');
+    res.setHeader(
+      'Content-Security-Policy',
+      [
+        "default-src 'self'",
+        "script-src 'self'",
+        // Lit falls back to <style> elements where adoptedStyleSheets is missing.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        `connect-src 'self' ${sockets}`,
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    );
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    if (ctx.config.tls) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    next();
+  };
+}
+
+/**
+ * The web UI from `webRoot` (Vite output: index.html is the support page for
+ * `/` and `/c/:code`, console.html the technician console at `/console`) and
+ * the agent bundle from `agentRoot` under `/download/`.
+ */
+export function staticRoutes(webRoot: string, agentRoot: string): Router {
+  const router = express.Router();
+  router.use('/download', express.static(agentRoot, { index: false, dotfiles: 'ignore', fallthrough: true }));
+
+  const page = (file: string) => (_req: Request, res: Response): void => {
+    const full = path.join(webRoot, file);
+    if (!fs.existsSync(full)) {
+      res.status(503).type('text/plain').send('The web UI is not built yet: run `npm run build`, then reload.\n');
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(full);
+  };
+  router.get('/', page('index.html'));
+  router.get('/c/:code', page('index.html'));
+  router.get('/console', page('console.html'));
+  router.use(express.static(webRoot, { index: false, dotfiles: 'ignore' }));
+  return router;
+}

@@ -1,0 +1,98 @@
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import {
+  CLOSE_CODES,
+  RescueError,
+  TECHNICIAN_MESSAGE_TYPES,
+  assertNever,
+  technicianMessageSchema,
+  type TechnicianMessage,
+} from '../protocol/index.ts';
+import type { ServerContext } from './context.ts';
+import { SESSION_COOKIE, parseCookies } from './http-util.ts';
+import type { TechnicianIdentity } from './session.ts';
+import { SignalingSocket } from './signaling-socket.ts';
+
+/** Handles one /ws/technician connection: cookie and Origin were checked by the caller. */
+export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, technician: TechnicianIdentity): void {
+  const logger = ctx.logger.child({ role: 'technician', technicianId: technician.id });
+  const party = { role: 'technician', technician } as const;
+  const socket: SignalingSocket<typeof technicianMessageSchema> = new SignalingSocket({
+    ws,
+    schema: technicianMessageSchema,
+    knownTypes: TECHNICIAN_MESSAGE_TYPES,
+    heartbeatMs: ctx.config.heartbeatMs,
+    clock: ctx.clock,
+    logger,
+    onMessage: (message) => handle(message),
+    onClose: () => {
+      ctx.registry.detachTechnician(technician.id, socket);
+      logger.info('technician disconnected');
+    },
+  });
+
+  function handle(message: TechnicianMessage): void {
+    switch (message.type) {
+      case 'session.create': {
+        const session = ctx.registry.create(technician, message.forceRelay);
+        socket.send({ type: 'session.created', ...ref(message.id), session });
+        return;
+      }
+      case 'session.list':
+        socket.send({ type: 'session.list', ...ref(message.id), sessions: ctx.registry.list(technician.id) });
+        return;
+      case 'session.activate':
+        ctx.registry.activate(technician, message.sessionId);
+        ack(message.id);
+        return;
+      case 'session.end':
+        ctx.registry.end(party, message.sessionId);
+        ack(message.id);
+        return;
+      case 'signal':
+        ctx.registry.relay(party, message.sessionId, message.data);
+        return;
+      case 'session.event':
+        ctx.registry.report(party, message.sessionId, message.event, message.detail);
+        ack(message.id);
+        return;
+      case 'ice.refresh':
+        socket.send({ type: 'ice.config', ...ref(message.id), sessionId: message.sessionId, ice: ctx.registry.iceFor(party, message.sessionId) });
+        return;
+      default:
+        assertNever(message, 'technician message');
+    }
+  }
+
+  function ack(id: string | undefined): void {
+    if (id !== undefined) socket.send({ type: 'ack', ref: id });
+  }
+
+  try {
+    ctx.registry.attachTechnician(technician, socket);
+  } catch (error) {
+    if (error instanceof RescueError) socket.sendError(error.code, error.message);
+    socket.close(CLOSE_CODES.ORIGIN_NOT_ALLOWED, 'no seat free');
+    return;
+  }
+  logger.info('technician connected');
+  socket.send({
+    type: 'welcome',
+    role: 'technician',
+    technician: { id: technician.id, name: technician.name, email: technician.email },
+    heartbeatMs: ctx.config.heartbeatMs,
+    serverVersion: ctx.version,
+  });
+  socket.send({ type: 'session.list', sessions: ctx.registry.list(technician.id) });
+}
+
+/** `{ref}` when the request carried an id. */
+export function ref(id: string | undefined): { ref?: string } {
+  return id === undefined ? {} : { ref: id };
+}
+
+/** The logged-in technician behind a request's cookie, or null. */
+export function technicianFromRequest(ctx: ServerContext, req: IncomingMessage): TechnicianIdentity | null {
+  const account = ctx.logins.lookup(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+  return account ? { id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin } : null;
+}

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../signaling/config.ts';
+
+const fails = (env: Record<string, string>, variable: string): void => {
+  expect(() => loadConfig(env)).to.throw(ConfigError).with.property('variable', variable);
+};
+
+describe('signaling/config', () => {
+  it('has the documented defaults and is frozen', () => {
+    const config = loadConfig({});
+    expect(config).to.include({
+      port: 8080,
+      host: '127.0.0.1',
+      tls: null,
+      codeTtlSeconds: 600,
+      reconnectGraceSeconds: 30,
+      heartbeatMs: 15_000,
+      turnTtlSeconds: 3600,
+      forceRelay: false,
+      publicUrl: null,
+    });
+    expect(config.databasePath).to.equal(path.resolve('data/relay-rescue.db'));
+    expect(config.smtp.outboxDir).to.equal(path.resolve('data/outbox'));
+    expect(Object.isFrozen(config)).to.equal(true);
+    expect(Object.isFrozen(config.smtp)).to.equal(true);
+  });
+
+  it('names the variable that is wrong', () => {
+    fails({ PORT: 'eighty' }, 'PORT');
+    fails({ PORT: '70000' }, 'PORT');
+    fails({ TLS_CERT_FILE: 'cert.pem' }, 'TLS_KEY_FILE');
+    fails({ TLS_KEY_FILE: 'key.pem' }, 'TLS_CERT_FILE');
+    fails({ HOST: '0.0.0.0' }, 'HOST');
+    fails({ TURN_URLS: 'turn:relay.example:3478' }, 'TURN_SECRET');
+    fails({ TURN_URLS: 'http://relay.example', TURN_SECRET: 'x' }, 'TURN_URLS');
+    fails({ STUN_URLS: 'turn:relay.example' }, 'STUN_URLS');
+    fails({ FORCE_RELAY: '1' }, 'FORCE_RELAY');
+    fails({ FORCE_RELAY: 'maybe' }, 'FORCE_RELAY');
+    fails({ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL');
+    fails({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
+    fails({ CODE_TTL_SECONDS: '1' }, 'CODE_TTL_SECONDS');
+  });
+
+  it('allows plain HTTP on a public address only with ALLOW_INSECURE_HTTP=1', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', ALLOW_INSECURE_HTTP: '1' }).host).to.equal('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).tls).to.deep.equal({ certFile: 'c.pem', keyFile: 'k.pem' });
+  });
+
+  it('parses lists and the memory database', () => {
+    const config = loadConfig({
+      DATABASE_PATH: ':memory:',
+      STUN_URLS: 'stun:a.example:3478, stun:b.example',
+      TURN_URLS: 'turn:r.example:3478?transport=udp,turns:r.example:5349',
+      TURN_SECRET: 'secret',
+      FORCE_RELAY: 'true',
+      ALLOWED_ORIGINS: 'https://support.example.com/, http://localhost:5173',
+      PUBLIC_URL: 'https://support.example.com/path',
+    });
+    expect(config.databasePath).to.equal(':memory:');
+    expect(config.stunUrls).to.deep.equal(['stun:a.example:3478', 'stun:b.example']);
+    expect(config.turnUrls).to.have.length(2);
+    expect(config.forceRelay).to.equal(true);
+    expect(config.allowedOrigins).to.deep.equal(['https://support.example.com', 'http://localhost:5173']);
+    expect(config.publicUrl).to.equal('https://support.example.com');
+  });
+});

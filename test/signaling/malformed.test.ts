@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { CLOSE_CODES, LIMITS } from '../../protocol/index.ts';
+import { MAX_CONSECUTIVE_ERRORS } from '../../signaling/signaling-socket.ts';
+import { activeSession, openCustomerSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
+
+describe('signaling: malformed, oversized and unknown messages', () => {
+  let server: RunningServer;
+  beforeEach(async () => {
+    server = await startTestServer({}, { plugins: [] });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const cases: [string, string | Buffer, string][] = [
+    ['not JSON', '{"type":', 'BAD_JSON'],
+    ['an unknown type', JSON.stringify({ type: 'launch.missiles', id: 'u' }), 'UNKNOWN_MESSAGE_TYPE'],
+    ['a schema mismatch', JSON.stringify({ type: 'signal', sessionId: 'short', data: {} }), 'INVALID_MESSAGE'],
+    ['an unexpected field', JSON.stringify({ type: 'ice.refresh', id: 'x', sessionId: 'aaaaaaaaaaaa', admin: true }), 'INVALID_MESSAGE'],
+    ['an oversized message', JSON.stringify({ type: 'signal', pad: 'x'.repeat(LIMITS.wsMessageBytes + 10) }), 'MESSAGE_TOO_LARGE'],
+    ['a binary frame', Buffer.from([1, 2, 3]), 'INVALID_MESSAGE'],
+    ['a JSON array', '[1,2,3]', 'UNKNOWN_MESSAGE_TYPE'],
+  ];
+
+  for (const [what, raw, code] of cases) {
+    it(`answers ${what} with ${code}; the socket and the server stay up`, async () => {
+      const { technician, customer, sessionId } = await activeSession(server);
+      for (const socket of [technician, customer]) {
+        socket.sendRaw(raw);
+        expect((await socket.next('error')).code).to.equal(code);
+      }
+      technician.send({ type: 'signal', sessionId, data: { kind: 'candidate', candidate: null } });
+      expect((await customer.next('signal')).sessionId).to.equal(sessionId);
+      expect((await fetch(`${server.url}/healthz`)).status).to.equal(200);
+    });
+  }
+
+  it('echoes the request id as ref on errors', async () => {
+    const { technician } = await activeSession(server);
+    technician.send({ type: 'session.activate', id: 'req-7', sessionId: 'no-such-session-id' });
+    expect(await technician.next('error')).to.include({ code: 'SESSION_NOT_FOUND', ref: 'req-7' });
+  });
+
+  it('a customer that sends anything before a code gets UNAUTHENTICATED', async () => {
+    const customer = await openCustomerSocket(server);
+    customer.send({ type: 'ice.refresh', id: 'i', sessionId: 'aaaaaaaaaaaa' });
+    expect(await customer.next('error')).to.include({ code: 'UNAUTHENTICATED', ref: 'i' });
+  });
+
+  it(`closes with 4008 after ${MAX_CONSECUTIVE_ERRORS} bad messages in a row`, async () => {
+    const customer = await openCustomerSocket(server);
+    for (let i = 0; i < MAX_CONSECUTIVE_ERRORS; i++) customer.sendRaw('nope');
+    expect((await customer.closed).code).to.equal(CLOSE_CODES.TOO_MANY_ERRORS);
+    expect(customer.received.filter((m) => m.type === 'error')).to.have.length(MAX_CONSECUTIVE_ERRORS);
+    const fresh = await openCustomerSocket(server);
+    await fresh.next('welcome');
+  });
+
+  it('HTTP: bad JSON, oversized bodies and unknown API routes get catalogue errors', async () => {
+    const post = (body: string) => fetch(`${server.url}/api/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const bad = await post('{"code":');
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).to.equal('BAD_JSON');
+    const big = await post(JSON.stringify({ code: '123456', pad: 'x'.repeat(100_000) }));
+    expect(big.status).to.equal(413);
+    const wrongShape = await post(JSON.stringify({ code: 'abc' }));
+    expect(((await wrongShape.json()) as { error: { code: string } }).error.code).to.equal('INVALID_MESSAGE');
+    const unknown = await fetch(`${server.url}/api/nothing`);
+    expect(unknown.status).to.equal(400);
+  });
+});

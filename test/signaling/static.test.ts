@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { startTestServer } from '../helpers/server.ts';
+
+describe('signaling: HTTP surface', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-web-'));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GET /healthz answers {ok:true} with security headers', async () => {
+    const server = await startTestServer({}, { plugins: [], webRoot: path.join(dir, 'missing') });
+    try {
+      const res = await fetch(`${server.url}/healthz`);
+      expect(await res.json()).to.deep.equal({ ok: true });
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).to.include("script-src 'self'").and.include("frame-ancestors 'none'").and.include(server.wsUrl);
+      expect(csp).not.to.match(/script-src[^;]*unsafe-inline/);
+      expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+      expect(res.headers.get('referrer-policy')).to.equal('no-referrer');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says to run npm run build when the web UI is missing', async () => {
+    const server = await startTestServer({}, { plugins: [], webRoot: path.join(dir, 'missing') });
+    try {
+      const res = await fetch(`${server.url}/`);
+      expect(res.status).to.equal(503);
+      expect(await res.text()).to.include('npm run build');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('serves the support page at / and /c/:code, the console at /console, the agent under /download', async () => {
+    fs.mkdirSync(path.join(dir, 'web', 'assets'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'agent'));
+    fs.writeFileSync(path.join(dir, 'web', 'index.html'), '<title>support</title>');
+    fs.writeFileSync(path.join(dir, 'web', 'console.html'), '<title>console</title>');
+    fs.writeFileSync(path.join(dir, 'web', 'assets', 'app.js'), 'export {};');
+    fs.writeFileSync(path.join(dir, 'agent', 'agent.sh'), '#!/bin/sh\n');
+    const server = await startTestServer({}, { plugins: [], webRoot: path.join(dir, 'web'), agentRoot: path.join(dir, 'agent') });
+    try {
+      expect(await (await fetch(`${server.url}/`)).text()).to.include('support');
+      expect(await (await fetch(`${server.url}/c/123456`)).text()).to.include('support');
+      expect(await (await fetch(`${server.url}/console`)).text()).to.include('console');
+      expect((await fetch(`${server.url}/assets/app.js`)).headers.get('content-type')).to.match(/javascript/);
+      expect(await (await fetch(`${server.url}/download/agent.sh`)).text()).to.equal('#!/bin/sh\n');
+      expect((await fetch(`${server.url}/download/../web/index.html`)).status).to.not.equal(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
