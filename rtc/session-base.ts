@@ -147,6 +147,12 @@ export abstract class SupportSessionBase<E extends SupportSessionEvents = Suppor
 
   private onActivated(m: Activated): void {
     if (this.isClosed) return;
+    // The server repeats session.activated after a signaling reconnect. The peer
+    // connection does not depend on the signaling socket: keep it while it lives.
+    if (this.peer && this.sessionId === m.sessionId && isAlive(this.peer.connectionState)) {
+      this.log.add('system', 'session', 'Signaling reconnected; the connection carried on');
+      return;
+    }
     this.sessionId = m.sessionId;
     this.peer?.close();
     this.log.add('system', 'session', `Connecting to ${m.peerName}`);
@@ -222,4 +228,9 @@ export abstract class SupportSessionBase<E extends SupportSessionEvents = Suppor
       this.audit('file.failed', `${r.direction} ${what}: ${r.code} ${r.message}`);
     }
   }
+}
+
+/** A peer connection that is up or on its way up (ICE restarts recover `disconnected`). */
+function isAlive(state: RTCPeerConnectionState): boolean {
+  return state === 'new' || state === 'connecting' || state === 'connected' || state === 'disconnected';
 }

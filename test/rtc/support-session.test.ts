@@ -82,6 +82,25 @@ describe('rtc/customer-session + technician-session over signaling', function ()
     expect(cust.log.entries().some((e) => e.kind === 'chat' && e.actor === 'technician' && e.text === 'Hi Carl')).to.equal(true);
   });
 
+  it('a repeated session.activated after a signaling reconnect keeps the live peer connection', async () => {
+    const before = cust.peer;
+    server.cust?.send(
+      JSON.stringify({
+        type: 'session.activated',
+        sessionId: SESSION_ID,
+        role: 'customer',
+        polite: true,
+        peerName: 'Tess',
+        ice: { iceServers: [], iceTransportPolicy: 'all', turnConfigured: false },
+      }),
+    );
+    await waitFor(() => cust.log.entries().some((e) => e.text.includes('carried on')), 5000, 'reconnect log line');
+    expect(cust.peer).to.equal(before);
+    const got = nextEvent<{ text: string }>((h) => tech.on('chat', h));
+    expect(cust.sendChat('still here')).to.equal(true);
+    expect(await got).to.include({ text: 'still here' });
+  });
+
   it('files: refused without the grant, delivered after it, audited', async () => {
     tech.requestPermission('files');
     await waitFor(() => tech.permissions.get('files') === 'denied', 5000, 'denied');
