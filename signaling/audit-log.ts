@@ -66,27 +66,37 @@ const toSession = (row: SessionRow): SessionRecord => ({
  * (`canRead`). Ad hoc sessions use the same tables with kind 'adhoc'.
  */
 export class AuditLog {
+  // The statements every session runs, prepared once (preparing per call was
+  // 3% of the server's CPU under the signaling load bench; docs/performance.md).
+  private readonly insertSession;
+  private readonly endSession;
+  private readonly insertEvent;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.insertSession = db.prepare(
+      'INSERT INTO sessions (id, kind, technician_id, technician_email, created_at, force_relay) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.endSession = db.prepare('UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL');
+    this.insertEvent = db.prepare(
+      'INSERT INTO audit_events (session_id, at, event, actor_kind, actor_id, actor_label, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+  }
 
   openSession(input: { id: string; kind?: string; technicianId: string; technicianEmail: string; forceRelay: boolean }): void {
-    this.db
-      .prepare('INSERT INTO sessions (id, kind, technician_id, technician_email, created_at, force_relay) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(input.id, input.kind ?? 'pin', input.technicianId, input.technicianEmail, this.now(), input.forceRelay ? 1 : 0);
+    this.insertSession.run(input.id, input.kind ?? 'pin', input.technicianId, input.technicianEmail, this.now(), input.forceRelay ? 1 : 0);
   }
 
   closeSession(id: string, reason: string): void {
-    this.db.prepare('UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL').run(this.now(), reason, id);
+    this.endSession.run(this.now(), reason, id);
   }
 
   record(sessionId: string, event: AuditEvent, actor: AuditActor, detail = ''): void {
     const actorId = actor.kind === 'technician' ? actor.id : null;
     const label = actor.kind === 'technician' ? actor.label : actor.kind === 'customer' ? (actor.label ?? 'customer') : 'server';
-    this.db
-      .prepare('INSERT INTO audit_events (session_id, at, event, actor_kind, actor_id, actor_label, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(sessionId, this.now(), event, actor.kind, actorId, label, detail.slice(0, 1000));
+    this.insertEvent.run(sessionId, this.now(), event, actor.kind, actorId, label, detail.slice(0, 1000));
   }
 
   getSession(id: string): SessionRecord | undefined {
