@@ -8,6 +8,16 @@ import type { Connection } from './session.ts';
 /** This many bad messages in a row close the socket with 4008. */
 export const MAX_CONSECUTIVE_ERRORS = 10;
 
+/**
+ * Per-socket message budget (a token bucket): a burst of MESSAGE_BURST, then
+ * MESSAGES_PER_SECOND. A negotiation with trickled candidates needs a few dozen
+ * messages; a console with ten sessions a few hundred at worst. Messages over
+ * the budget are dropped with one RATE_LIMITED reply per second; a socket that
+ * keeps flooding (MESSAGE_BURST dropped) is closed with 4008.
+ */
+export const MESSAGE_BURST = 300;
+export const MESSAGES_PER_SECOND = 100;
+
 export interface SignalingSocketOptions<S extends z.ZodType> {
   ws: WebSocket;
   schema: S;
@@ -28,11 +38,16 @@ export interface SignalingSocketOptions<S extends z.ZodType> {
 export class SignalingSocket<S extends z.ZodType> implements Connection {
   private consecutiveErrors = 0;
   private missedPings = 0;
+  private tokens = MESSAGE_BURST;
+  private refilledAt: number;
+  private dropped = 0;
+  private lastLimitReplyAt = -Infinity;
   private readonly heartbeat: unknown;
   private closed = false;
 
   constructor(private readonly options: SignalingSocketOptions<S>) {
     const { ws, clock } = options;
+    this.refilledAt = clock.now();
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('pong', () => {
       this.missedPings = 0;
@@ -59,6 +74,7 @@ export class SignalingSocket<S extends z.ZodType> implements Connection {
 
   private receive(data: RawData, isBinary: boolean): void {
     this.missedPings = 0;
+    if (!this.takeToken()) return;
     if (isBinary) {
       this.bad('INVALID_MESSAGE', 'Signaling messages are JSON text, not binary.');
       return;
@@ -82,6 +98,26 @@ export class SignalingSocket<S extends z.ZodType> implements Connection {
         this.sendError('INTERNAL', 'Something went wrong on the server.', ref);
       }
     }
+  }
+
+  /** Spends one message of the budget; false (and the flood handled) when it is spent. */
+  private takeToken(): boolean {
+    const now = this.options.clock.now();
+    this.tokens = Math.min(MESSAGE_BURST, this.tokens + ((now - this.refilledAt) / 1000) * MESSAGES_PER_SECOND);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.dropped = 0;
+      return true;
+    }
+    this.dropped++;
+    if (now - this.lastLimitReplyAt >= 1000) {
+      this.lastLimitReplyAt = now;
+      this.options.logger.info('message rate limit hit');
+      this.sendError('RATE_LIMITED', `More than ${MESSAGES_PER_SECOND} messages per second; messages are being dropped.`);
+    }
+    if (this.dropped >= MESSAGE_BURST) this.close(CLOSE_CODES.TOO_MANY_ERRORS, 'message flood');
+    return false;
   }
 
   private bad(code: ErrorCode, message: string, ref?: string): void {

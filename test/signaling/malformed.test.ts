@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CLOSE_CODES, LIMITS } from '../../protocol/index.ts';
-import { MAX_CONSECUTIVE_ERRORS } from '../../signaling/signaling-socket.ts';
-import { activeSession, openCustomerSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { MAX_CONSECUTIVE_ERRORS, MESSAGE_BURST, MESSAGES_PER_SECOND } from '../../signaling/signaling-socket.ts';
+import { activeSession, fakeClock, openCustomerSocket, openTechnicianSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
 
 describe('signaling: malformed, oversized and unknown messages', () => {
   let server: RunningServer;
@@ -67,5 +67,41 @@ describe('signaling: malformed, oversized and unknown messages', () => {
     expect(((await wrongShape.json()) as { error: { code: string } }).error.code).to.equal('INVALID_MESSAGE');
     const unknown = await fetch(`${server.url}/api/nothing`);
     expect(unknown.status).to.equal(400);
+  });
+
+  describe('message flood', () => {
+    let flooded: RunningServer;
+    let clock: ReturnType<typeof fakeClock>;
+    beforeEach(async () => {
+      clock = fakeClock();
+      flooded = await startTestServer({}, { plugins: [], clock: clock.clock });
+    });
+    afterEach(async () => {
+      await flooded.close();
+    });
+
+    it(`answers ${MESSAGE_BURST} messages at once, then drops with one RATE_LIMITED, refills at ${MESSAGES_PER_SECOND}/s, and closes a socket that keeps flooding with 4008`, async () => {
+      const { cookie } = await activeSession(flooded);
+      const technician = await openTechnicianSocket(flooded, cookie);
+      await technician.next('welcome');
+      const lists = (): number => technician.received.filter((m) => m.type === 'session.list' && m.ref !== undefined).length;
+      for (let i = 0; i < MESSAGE_BURST + 20; i++) technician.send({ type: 'session.list', id: `l${i}` });
+      const limited = await technician.next('error');
+      expect(limited.code).to.equal('RATE_LIMITED');
+      technician.send({ type: 'session.list', id: 'probe' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(lists()).to.equal(MESSAGE_BURST);
+      expect(technician.received.filter((m) => m.type === 'error')).to.have.length(1);
+
+      clock.fake.tick(1000);
+      technician.send({ type: 'session.list', id: 'after-refill' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(technician.received.some((m) => m.type === 'session.list' && m.ref === 'after-refill')).to.equal(true);
+
+      for (let i = 0; i < MESSAGES_PER_SECOND + MESSAGE_BURST; i++) technician.send({ type: 'session.list', id: `f${i}` });
+      expect((await technician.closed).code).to.equal(CLOSE_CODES.TOO_MANY_ERRORS);
+      const other = await openCustomerSocket(flooded);
+      await other.next('welcome');
+    });
   });
 });
