@@ -164,9 +164,17 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const url = `${config.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
   logger.info({ url, publicUrl: derived.publicUrl }, 'listening');
 
+  // Accounts change outside this process too (the admin CLI): a console whose
+  // account was disabled or deleted is closed within one heartbeat.
+  const accountSweep = clock.setInterval(() => {
+    const evicted = registry.evictTechnicians((id) => accounts.findById(id)?.disabled === false);
+    if (evicted > 0) logger.info({ evicted }, 'closed consoles of disabled accounts');
+  }, config.heartbeatMs);
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      clock.clearInterval(accountSweep);
       registry.shutdown();
       for (const plugin of plugins) await plugin.close?.();
       for (const client of wss.clients) client.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');

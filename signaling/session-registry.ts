@@ -93,6 +93,22 @@ export class SessionRegistry {
     return this.technicians.has(technicianId);
   }
 
+  /**
+   * Closes the consoles of technicians `stillAllowed` refuses (an account
+   * disabled or deleted, possibly by the admin CLI in another process). Their
+   * sessions are then lost like on any drop. Returns how many were closed.
+   */
+  evictTechnicians(stillAllowed: (technicianId: string) => boolean): number {
+    let evicted = 0;
+    for (const [id, conn] of [...this.technicians]) {
+      if (stillAllowed(id)) continue;
+      conn.close(CLOSE_CODES.UNAUTHENTICATED, 'account disabled');
+      this.detachTechnician(id, conn);
+      evicted++;
+    }
+    return evicted;
+  }
+
   // Session operations.
 
   create(technician: TechnicianIdentity, forceRelay: boolean | undefined): SessionSummary {

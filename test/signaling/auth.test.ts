@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CLOSE_CODES } from '../../protocol/index.ts';
-import { createTechnician, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
 
 const login = (server: RunningServer, email: string, password: string, headers: Record<string, string> = {}) =>
   fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email, password }) });
@@ -39,6 +39,22 @@ describe('signaling: accounts, login and the technician socket', () => {
     server.accounts.setDisabled('ann@example.test', true);
     expect(await codeOf(await login(server, 'ann@example.test', 'password-1234'))).to.equal('ACCOUNT_DISABLED');
     expect((await fetch(`${server.url}/api/me`, { headers: { cookie } })).status).to.equal(401);
+  });
+
+  it('an open console of an account disabled in another process closes within one heartbeat (4001)', async () => {
+    const { clock, fake } = fakeClock();
+    const swept = await startTestServer({ DATABASE_PATH: ':memory:' }, { plugins: [], clock });
+    try {
+      await createTechnician(swept, { email: 'bob@example.test', password: 'password-1234', name: 'Bob' });
+      const technician = await openTechnicianSocket(swept, await loginCookie(swept, 'bob@example.test', 'password-1234'));
+      await technician.next('welcome');
+      // As the admin CLI does: straight to the database, not through this server.
+      swept.db.prepare('UPDATE accounts SET disabled = 1 WHERE email = ?').run('bob@example.test');
+      fake.tick(swept.config.heartbeatMs);
+      expect((await technician.closed).code).to.equal(CLOSE_CODES.UNAUTHENTICATED);
+    } finally {
+      await swept.close();
+    }
   });
 
   it('locks an account after repeated failures, even with the right password', async () => {
