@@ -71,13 +71,32 @@ const channelError = z.strictObject({
   code: z.string().max(64),
   message: z.string().max(500),
 });
-/** Ad hoc: the technician proves the computer's password (see docs/adhoc.md). */
+/**
+ * Ad hoc: the agent asks the technician for the computer's password (see
+ * docs/adhoc.md). `setup` is sent once, at pairing, when the agent has no hash
+ * yet: the password in the proof becomes the computer's password. `verify` is
+ * every later connection. The agent alone decides the mode; the server cannot.
+ */
 const authChallenge = z.strictObject({
   type: z.literal('auth.challenge'),
   nonce: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/),
+  mode: z.enum(['setup', 'verify']),
 });
-const authProof = z.strictObject({ type: z.literal('auth.proof'), password: z.string().min(1).max(LIMITS.passwordChars) });
-const authResult = z.strictObject({ type: z.literal('auth.result'), ok: z.boolean() });
+/** The answer to one challenge; `nonce` must echo it. */
+const authProof = z.strictObject({
+  type: z.literal('auth.proof'),
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/),
+  password: z.string().min(1).max(LIMITS.passwordChars),
+});
+/** Until `ok: true` the agent sends no video and ignores input, files and clipboard. */
+const authResult = z.strictObject({
+  type: z.literal('auth.result'),
+  ok: z.boolean(),
+  /** ADHOC_AUTH_FAILED, PASSWORD_TOO_WEAK or RATE_LIMITED when not ok. */
+  code: z.string().max(64).optional(),
+  /** When locked after too many wrong passwords: how long until the next try is heard. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
 
 export const CONTROL_MESSAGES = [
   hello,

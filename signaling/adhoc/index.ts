@@ -1,0 +1,96 @@
+import type { ServerPlugin } from '../context.ts';
+import { buildIceConfig } from '../ice-config.ts';
+import { clientAddress } from '../http-util.ts';
+import { technicianFromRequest } from '../technician-socket.ts';
+import { AdhocService, type AdhocServiceDeps } from './adhoc-service.ts';
+import { adhocRoutes } from './routes.ts';
+import { AGENT_PATH, AdhocSockets, TECHNICIAN_PATH } from './sockets.ts';
+import { AdhocStore } from './store.ts';
+
+/** Test seams: replace the mail sender (the default is SMTP or the outbox). */
+export interface AdhocPluginOptions {
+  sendEmail?: AdhocServiceDeps['sendEmail'];
+}
+
+/** The running module, exposed for tests. */
+export interface AdhocPlugin extends ServerPlugin {
+  service: AdhocService | null;
+}
+
+/**
+ * Ad hoc support as a signaling-server plugin (signaling/context.ts): routes
+ * on the plugin router, `/ws/adhoc/technician` and `/ws/adhoc/agent`, the
+ * adhoc_sessions table in the server's database, events in its audit log.
+ */
+export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin {
+  let sockets: AdhocSockets | null = null;
+  const plugin: AdhocPlugin = {
+    name: 'adhoc',
+    service: null,
+    install(input) {
+      const { ctx, router } = input;
+      const logger = ctx.logger.child({ module: 'adhoc' });
+      const service = new AdhocService({
+        store: new AdhocStore(ctx.db),
+        mail: ctx.config.smtp,
+        publicUrl: () => ctx.publicUrl,
+        clock: ctx.clock,
+        logger,
+        seats: () => ctx.accounts.getSeats(),
+        audit: {
+          open: (id, tech) => ctx.audit.openSession({ id, kind: 'adhoc', technicianId: tech.id, technicianEmail: tech.email, forceRelay: false }),
+          record: (id, event, actor, detail) =>
+            ctx.audit.record(
+              id,
+              event,
+              actor.kind === 'technician' ? { kind: 'technician', id: actor.technician.id, label: actor.technician.email } : actor,
+              detail,
+            ),
+          close: (id, reason) => ctx.audit.closeSession(id, reason),
+        },
+        iceConfig: (connectionId, role) =>
+          buildIceConfig(ctx.config, { sessionId: connectionId, role, forceRelay: ctx.config.forceRelay }, ctx.clock.now()),
+        ...(options.sendEmail ? { sendEmail: options.sendEmail } : {}),
+      });
+      plugin.service = service;
+      const authenticate = (req: Parameters<typeof technicianFromRequest>[1]) => technicianFromRequest(ctx, req);
+      adhocRoutes(router, { service, publicUrl: () => ctx.publicUrl, authenticate });
+      sockets = new AdhocSockets({
+        service,
+        logger,
+        heartbeatMs: ctx.config.heartbeatMs,
+        authenticate,
+        originAllowed: (req) => ctx.origins.allows(req.headers.origin),
+        clientAddress: (req) => clientAddress(req, ctx.config.trustProxy),
+      });
+      const s = sockets;
+      input.registerWebSocket(TECHNICIAN_PATH, (ws, req) => s.acceptTechnician(ws, req));
+      input.registerWebSocket(AGENT_PATH, (ws, req) => s.acceptAgent(ws, req));
+    },
+    close() {
+      sockets?.close();
+      plugin.service?.close();
+    },
+  };
+  return plugin;
+}
+
+const installed = new Set<AdhocPlugin>();
+
+/**
+ * Loaded by signaling/server.ts by default. Each install (each server started
+ * in this process) gets its own instance; close() closes them all, which is
+ * what a process running one server wants.
+ */
+export const plugin: ServerPlugin = {
+  name: 'adhoc',
+  install(input) {
+    const instance = createAdhocPlugin();
+    installed.add(instance);
+    return instance.install(input);
+  },
+  async close() {
+    for (const instance of installed) await instance.close?.();
+    installed.clear();
+  },
+};

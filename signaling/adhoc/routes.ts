@@ -1,0 +1,60 @@
+import express, { type Request, type Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { adhocCreateHttpSchema, adhocIdSchema } from '../../protocol/adhoc.ts';
+import { tokenSchema } from '../../protocol/common.ts';
+import { RescueError } from '../../protocol/errors.ts';
+import type { AdhocService, Technician } from './adhoc-service.ts';
+import { deploymentPage } from './deploy-page.ts';
+
+export interface RouteDeps {
+  service: AdhocService;
+  publicUrl(): string;
+  /** The technician behind the `rr_session` cookie, or null. */
+  authenticate(req: IncomingMessage): Technician | null;
+}
+
+/**
+ * `/api/adhoc/...` for the console (the server's router has already parsed
+ * JSON, checked the Origin, and turns a thrown RescueError into
+ * `{error:{code,message}}`), and `/adhoc/:token`, the page the email links to.
+ */
+export function adhocRoutes(router: express.Router, deps: RouteDeps): void {
+  const tech = (req: Request): Technician => {
+    const technician = deps.authenticate(req);
+    if (!technician) throw new RescueError('UNAUTHENTICATED');
+    return technician;
+  };
+  const idParam = (req: Request): string => {
+    const parsed = adhocIdSchema.safeParse(req.params.id);
+    if (!parsed.success) throw new RescueError('ADHOC_NOT_FOUND');
+    return parsed.data;
+  };
+
+  router.get('/api/adhoc/sessions', (req: Request, res: Response) => {
+    res.json({ sessions: deps.service.list(tech(req).id) });
+  });
+
+  router.post('/api/adhoc/sessions', async (req: Request, res: Response) => {
+    const technician = tech(req);
+    if (!req.is('application/json')) throw new RescueError('INVALID_MESSAGE', 'Send JSON.');
+    const body = adhocCreateHttpSchema.safeParse(req.body);
+    if (!body.success) throw new RescueError('INVALID_MESSAGE', "Send {email} with the user's email address, and nothing else.");
+    res.status(201).json(await deps.service.create(technician, body.data.email));
+  });
+
+  router.post('/api/adhoc/sessions/:id/code', (req: Request, res: Response) => {
+    res.json(deps.service.newCode(tech(req).id, idParam(req)));
+  });
+
+  router.post('/api/adhoc/sessions/:id/end', (req: Request, res: Response) => {
+    res.json({ session: deps.service.end(tech(req).id, idParam(req)) });
+  });
+
+  router.get('/adhoc/:token', (req: Request, res: Response) => {
+    const token = tokenSchema.safeParse(req.params.token);
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(deploymentPage(deps.publicUrl(), token.success ? token.data : null));
+  });
+}

@@ -1,0 +1,72 @@
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+
+/** How long a security code works after the console shows it. */
+export const SECURITY_CODE_TTL_MS = 15 * 60 * 1000;
+/** Wrong codes one deployment link may take before its code is voided (the technician issues a new one). */
+export const CODE_FAILURES_PER_SESSION = 5;
+/** Wrong codes one address may send per window before it is locked out. */
+export const CODE_FAILURES_PER_ADDRESS = 10;
+export const ADDRESS_WINDOW_MS = 15 * 60 * 1000;
+/** Wrong codes from everyone per minute before all code entry pauses (a distributed guess). */
+export const CODE_FAILURES_GLOBAL_PER_MINUTE = 100;
+
+/** 9 random digits (about 30 bits), drawn uniformly. */
+export function generateSecurityCode(): string {
+  let code = '';
+  for (let i = 0; i < 9; i++) code += String(randomInt(10));
+  return code;
+}
+
+/** A random 256-bit token in base64url (deployment and agent tokens). */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The code's hash is bound to the session so equal codes of two sessions differ in the table. */
+export function hashSecurityCode(adhocId: string, code: string): string {
+  return sha256(`${adhocId}:${code}`);
+}
+
+export function codeMatches(adhocId: string, code: string, storedHash: string): boolean {
+  const a = Buffer.from(hashSecurityCode(adhocId, code), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export type CodeLimit = 'ok' | 'address_locked' | 'busy';
+
+/**
+ * Counts wrong security codes per client address and globally, like the PIN
+ * code limiter: fixed windows, so memory stays bounded by the addresses seen in
+ * one window (pruned on every call).
+ */
+export class CodeFailureLimiter {
+  readonly #byAddress = new Map<string, { count: number; since: number }>();
+  #global = { count: 0, since: 0 };
+
+  check(address: string, now: number): CodeLimit {
+    this.#prune(now);
+    if (now - this.#global.since < 60_000 && this.#global.count >= CODE_FAILURES_GLOBAL_PER_MINUTE) return 'busy';
+    const entry = this.#byAddress.get(address);
+    if (entry && entry.count >= CODE_FAILURES_PER_ADDRESS) return 'address_locked';
+    return 'ok';
+  }
+
+  fail(address: string, now: number): void {
+    if (now - this.#global.since >= 60_000) this.#global = { count: 0, since: now };
+    this.#global.count++;
+    const entry = this.#byAddress.get(address);
+    if (entry) entry.count++;
+    else this.#byAddress.set(address, { count: 1, since: now });
+  }
+
+  #prune(now: number): void {
+    for (const [address, entry] of this.#byAddress) {
+      if (now - entry.since >= ADDRESS_WINDOW_MS) this.#byAddress.delete(address);
+    }
+  }
+}

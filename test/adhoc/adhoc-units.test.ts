@@ -1,0 +1,191 @@
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { webcrypto } from 'node:crypto';
+import { pino } from 'pino';
+import Database from 'better-sqlite3';
+import { ADHOC_STATES, checkPasswordStrength, generatePassword, securityCodeSchema } from '../../protocol/adhoc.ts';
+import { RescueError } from '../../protocol/errors.ts';
+import { ADHOC_TRANSITIONS, canTransition } from '../../signaling/adhoc/adhoc-state.ts';
+import { AdhocService, type Peer } from '../../signaling/adhoc/adhoc-service.ts';
+import { sendDeploymentEmail } from '../../signaling/adhoc/mailer.ts';
+import { AdhocStore } from '../../signaling/adhoc/store.ts';
+import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
+import { LOCK_MS, MAX_FAILURES, PasswordVerifier } from '../../agent/adhoc/password-verifier.ts';
+import { fakeClock } from '../helpers/server.ts';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'rr-adhoc-unit-'));
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return (err as RescueError).code;
+  }
+  return 'no error';
+}
+
+describe('ad hoc password rules (protocol/adhoc.ts)', () => {
+  for (const weak of ['short1!A', 'password1234', 'Password1234!', 'aaaaaaaaaaaaaaa', '123456789012', 'qwertyuiop12', 'abcdefghijklmnop']) {
+    it(`rejects ${JSON.stringify(weak)}`, () => expect(checkPasswordStrength(weak).ok).to.equal(false));
+  }
+  for (const strong of ['kX9#mP2$vL7q', 'correct horse battery staple', 'Lamp-Orbit-97-Quill!']) {
+    it(`accepts ${JSON.stringify(strong)}`, () => expect(checkPasswordStrength(strong).ok).to.equal(true));
+  }
+  it('generates passwords that pass and differ', () => {
+    const random = (b: Uint8Array) => webcrypto.getRandomValues(b);
+    const a = generatePassword(random);
+    expect(a).to.match(/^[A-Za-z2-9]{5}(-[A-Za-z2-9]{5}){3}$/);
+    expect(checkPasswordStrength(a).ok).to.equal(true);
+    expect(generatePassword(random)).to.not.equal(a);
+  });
+  it('reads security codes with or without dashes', () => {
+    expect(securityCodeSchema.parse('123-456-789')).to.equal('123456789');
+    expect(securityCodeSchema.safeParse('12345678').success).to.equal(false);
+  });
+});
+
+describe('ad hoc state table (signaling/adhoc/adhoc-state.ts)', () => {
+  for (const from of ADHOC_STATES) {
+    for (const to of ADHOC_STATES) {
+      const allowed = ADHOC_TRANSITIONS[from].includes(to);
+      it(`${from} -> ${to}: ${allowed ? 'allowed' : 'refused'}`, () => expect(canTransition(from, to)).to.equal(allowed));
+    }
+  }
+});
+
+describe('ad hoc service: seats, one per technician, security codes', () => {
+  const ann = { id: 'a1', name: 'Ann', email: 'ann@example.test' };
+  const bob = { id: 'b1', name: 'Bob', email: 'bob@example.test' };
+  let seats: number | null;
+  let service: AdhocService;
+  const peer = (): Peer & { got: { type: string; code?: string; message?: string }[] } => {
+    const got: { type: string }[] = [];
+    return { got, send: (m) => got.push(m) };
+  };
+  beforeEach(() => {
+    seats = 1;
+    const { clock } = fakeClock();
+    service = new AdhocService({
+      store: new AdhocStore(new Database(':memory:')),
+      mail: { host: undefined, port: 587, secure: false, user: undefined, pass: undefined, from: undefined, outboxDir: '/nonexistent' },
+      publicUrl: () => 'http://127.0.0.1:1',
+      clock,
+      logger: pino({ level: 'silent' }),
+      seats: () => seats,
+      audit: { open: () => undefined, record: () => undefined, close: () => undefined },
+      iceConfig: () => ({ iceServers: [], iceTransportPolicy: 'all', turnConfigured: false }),
+      sendEmail: async () => 'outbox',
+    });
+  });
+  afterEach(() => service.close());
+
+  it('refuses a second live session of the same technician (ADHOC_ALREADY_ACTIVE)', async () => {
+    await service.create(ann, 'u@example.test');
+    const err = await service.create(ann, 'v@example.test').catch((e: RescueError) => e);
+    expect((err as RescueError).code).to.equal('ADHOC_ALREADY_ACTIVE');
+  });
+
+  it('refuses when every seat is held (NO_SEAT_FREE), and frees it when the session ends', async () => {
+    const first = await service.create(ann, 'u@example.test');
+    const err = await service.create(bob, 'v@example.test').catch((e: RescueError) => e);
+    expect((err as RescueError).code).to.equal('NO_SEAT_FREE');
+    expect((err as RescueError).message).to.match(/set-seats/);
+    service.end(ann.id, first.session.adhocId);
+    expect((await service.create(bob, 'v@example.test')).session.state).to.equal('prepared');
+  });
+
+  it('treats unset seats as unlimited and 0 seats as none', async () => {
+    seats = null;
+    await service.create(ann, 'u@example.test');
+    await service.create(bob, 'v@example.test');
+    seats = 0;
+    const err = await service.create({ id: 'c1', name: 'C', email: 'c@example.test' }, 'w@example.test').catch((e: RescueError) => e);
+    expect((err as RescueError).code).to.equal('NO_SEAT_FREE');
+  });
+
+  it('voids the code after 5 wrong ones (the right one no longer works), and a new code works', async () => {
+    const created = await service.create(ann, 'u@example.test');
+    const token = created.deploymentUrl.split('/adhoc/')[1]!;
+    const agent = peer();
+    service.agentHello(agent, token, undefined);
+    const right = created.securityCode.replace(/-/g, '');
+    const wrong = right === '000000000' ? '111111111' : '000000000';
+    for (let i = 0; i < 5; i++) expect(codeOf(() => service.agentCode(agent, token, wrong, 'pc', '10.0.0.1', undefined))).to.equal('SECURITY_CODE_INVALID');
+    expect(codeOf(() => service.agentCode(agent, token, right, 'pc', '10.0.0.1', undefined))).to.equal('SECURITY_CODE_INVALID');
+    const fresh = service.newCode(ann.id, created.session.adhocId);
+    expect(service.agentCode(agent, token, fresh.securityCode.replace(/-/g, ''), 'pc', '10.0.0.1', undefined)).to.equal(created.session.adhocId);
+    expect(agent.got.at(-1)?.type).to.equal('adhoc.code_accepted');
+    // Single use: the link and the code are spent.
+    expect(codeOf(() => service.agentHello(peer(), token, undefined))).to.equal('SESSION_BAD_STATE');
+  });
+
+  it('locks an address out after 10 wrong codes across sessions (CODE_LOCKED_OUT)', async () => {
+    seats = null;
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await service.create({ id: `t${i}`, name: 'T', email: `t${i}@example.test` }, 'u@example.test');
+      const token = c.deploymentUrl.split('/adhoc/')[1]!;
+      service.agentHello(peer(), token, undefined);
+      codes.push(token);
+    }
+    let locked = '';
+    for (let i = 0; i < 12 && !locked; i++) {
+      const code = codeOf(() => service.agentCode(peer(), codes[Math.floor(i / 4)]!, '999999999', 'pc', '10.0.0.9', undefined));
+      if (code === 'CODE_LOCKED_OUT') locked = `after ${i}`;
+    }
+    expect(locked).to.equal('after 10');
+  });
+});
+
+describe('ad hoc email without SMTP: the outbox', () => {
+  it('writes a 0600 .eml with the link to OUTBOX_DIR', async () => {
+    const dir = tmp();
+    const outbox = join(dir, 'outbox');
+    const delivery = await sendDeploymentEmail(
+      { host: undefined, port: 587, secure: false, user: undefined, pass: undefined, from: undefined, outboxDir: outbox },
+      { to: 'u@example.test', technicianName: 'Ann', deploymentUrl: 'http://127.0.0.1:1/adhoc/TOKEN_abcdefghijklmnop', serverUrl: 'http://127.0.0.1:1', deploymentToken: 'TOKEN_abcdefghijklmnop', adhocId: 'ah_x' },
+    );
+    expect(delivery).to.equal('outbox');
+    const files = readdirSync(outbox);
+    expect(files).to.have.length(1);
+    expect(statSync(join(outbox, files[0]!)).mode & 0o777).to.equal(0o600);
+    expect(readFileSync(join(outbox, files[0]!), 'utf8')).to.include('/adhoc/TOKEN_abcdefghijklmnop');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('agent pairing store and password verifier', () => {
+  it('keeps files 0600 in a 0700 dir and destroy() removes them all and the dir', async () => {
+    const dir = join(tmp(), 'adhoc');
+    const store = new PairingStore(dir);
+    await store.init();
+    await store.savePairing({ serverUrl: 'http://x', adhocId: 'ah_x', agentToken: 't', technicianName: 'Ann', pairedAt: null, expiresAt: null });
+    await store.saveHash('$argon2id$x');
+    await store.saveLockout({ failures: 1, lockedUntil: 0 });
+    expect(statSync(dir).mode & 0o777).to.equal(0o700);
+    for (const f of readdirSync(dir)) expect(statSync(join(dir, f)).mode & 0o777, f).to.equal(0o600);
+    await store.destroy();
+    expect(existsSync(dir)).to.equal(false);
+  });
+
+  it('refuses a weak password at setup, never replaces a set one, and locks after 5 wrong ones', async () => {
+    const { clock, fake } = fakeClock();
+    const store = new PairingStore(join(tmp(), 'adhoc'));
+    await store.init();
+    const v = new PasswordVerifier(store, clock);
+    const weak = await v.setup('password1234').catch((e: RescueError) => e.code);
+    expect(weak).to.equal('PASSWORD_TOO_WEAK');
+    await v.setup('Lamp-Orbit-97-Quill!');
+    expect(await v.setup('Other-Strong-Pass-42!').catch((e: RescueError) => e.code)).to.equal('FORBIDDEN');
+    expect(await v.verify('Lamp-Orbit-97-Quill!')).to.deep.equal({ ok: true });
+    for (let i = 1; i < MAX_FAILURES; i++) expect((await v.verify('nope')).ok).to.equal(false);
+    expect(await v.verify('nope')).to.deep.include({ ok: false, code: 'RATE_LIMITED' });
+    // Locked: even the right password is not heard until the lock passes.
+    expect(await v.verify('Lamp-Orbit-97-Quill!')).to.deep.include({ ok: false, code: 'RATE_LIMITED' });
+    fake.tick(LOCK_MS + 1);
+    expect(await v.verify('Lamp-Orbit-97-Quill!')).to.deep.equal({ ok: true });
+    await store.destroy();
+  });
+});

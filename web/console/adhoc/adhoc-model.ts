@@ -1,0 +1,159 @@
+import { checkPasswordStrength, type AdhocCreatedHttp, type AdhocSummary, type PasswordStrength } from '../../../protocol/adhoc.ts';
+import { Store } from '../../shared/store.ts';
+import { AdhocApi } from './adhoc-api.ts';
+import { AdhocClient, AdhocClientError, type AdhocConnection, type WebSocketLike } from './adhoc-client.ts';
+
+/** The steps the Ad Hoc Support page shows, from the session's state. */
+export const STEP_LABELS: Record<AdhocSummary['state'], string> = {
+  prepared: 'Waiting for download',
+  downloaded: 'Waiting for the security code',
+  code_entered: 'Setting the password on the computer',
+  paired: 'Activated',
+  ended: 'Ended',
+  expired: 'Expired',
+};
+
+/**
+ * The console's ad hoc state, outside the elements: the technician's sessions
+ * (live over /ws/adhoc/technician), the one-time secrets of the session being
+ * prepared, and the open connection. The password lives only here, in memory,
+ * until the computer has stored its hash; it is never sent to the server.
+ */
+export class AdhocModel extends Store {
+  sessions: AdhocSummary[] = [];
+  /** Shown once, then dropped: the password, the security code and the link. */
+  oneTime: { password: string | null; securityCode: string; deploymentUrl: string; delivery: AdhocCreatedHttp['delivery']; adhocId: string } | null = null;
+  error: string | null = null;
+  busy = false;
+  connection: AdhocConnection | null = null;
+  remoteStream: MediaStream | null = null;
+  readonly #api: AdhocApi;
+  readonly #client: AdhocClient;
+  #pairing = false;
+
+  constructor(base = location.origin) {
+    super();
+    this.#api = new AdhocApi(base, (url, init) => fetch(url, init));
+    this.#client = new AdhocClient({
+      url: `${base.replace(/^http/, 'ws')}/ws/adhoc/technician`,
+      openSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+      RTCPeerConnection,
+    });
+    this.#client.on('update', (s) => this.#onUpdate(s));
+  }
+
+  async init(): Promise<void> {
+    try {
+      await this.#client.open();
+      this.sessions = await this.#client.list();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+    this.changed();
+  }
+
+  get live(): AdhocSummary | undefined {
+    return this.sessions.find((s) => ['prepared', 'downloaded', 'code_entered', 'paired'].includes(s.state));
+  }
+
+  strength(password: string): PasswordStrength {
+    return checkPasswordStrength(password);
+  }
+
+  async prepare(email: string, password: string): Promise<void> {
+    const strength = checkPasswordStrength(password);
+    if (!strength.ok) return this.#fail(strength.problems.join(' '));
+    await this.#run(async () => {
+      const created = await this.#api.create(email);
+      this.oneTime = { password, securityCode: created.securityCode, deploymentUrl: created.deploymentUrl, delivery: created.delivery, adhocId: created.session.adhocId };
+      this.#upsert(created.session);
+    });
+  }
+
+  async newCode(adhocId: string): Promise<void> {
+    await this.#run(async () => {
+      const fresh = await this.#api.newCode(adhocId);
+      if (this.oneTime?.adhocId === adhocId) this.oneTime = { ...this.oneTime, securityCode: fresh.securityCode };
+    });
+  }
+
+  /** Hides the one-time values for good. */
+  dismissSecrets(): void {
+    this.oneTime = null;
+    this.changed();
+  }
+
+  async connect(adhocId: string, password: string): Promise<void> {
+    await this.#run(async () => {
+      this.disconnect();
+      const conn = await this.#client.connect(adhocId, password, {
+        onPeer: (peer) =>
+          peer.on('track', ({ track, streams }) => {
+            this.remoteStream = streams[0] ?? new MediaStream([track]);
+            this.changed();
+          }),
+      });
+      this.connection = conn;
+      conn.peer.on('closed', () => {
+        if (this.connection === conn) this.connection = this.remoteStream = null;
+        this.changed();
+      });
+    });
+  }
+
+  disconnect(): void {
+    this.connection?.close();
+    this.connection = null;
+    this.remoteStream = null;
+    this.changed();
+  }
+
+  async end(adhocId: string): Promise<void> {
+    await this.#run(() => this.#client.end(adhocId));
+  }
+
+  #onUpdate(s: AdhocSummary): void {
+    this.#upsert(s);
+    const secret = this.oneTime;
+    // The computer waits for its password: set it from memory over the data channel, then forget it.
+    if (s.state === 'code_entered' && secret?.adhocId === s.adhocId && secret.password && !this.#pairing) {
+      this.#pairing = true;
+      const password = secret.password;
+      void this.#client
+        .connect(s.adhocId, password, { pairing: true })
+        .then((conn) => {
+          this.connection = conn;
+          if (this.oneTime) this.oneTime = { ...this.oneTime, password: null };
+        })
+        .catch((err: unknown) => this.#fail((err as Error).message))
+        .finally(() => {
+          this.#pairing = false;
+          this.changed();
+        });
+    }
+    this.changed();
+  }
+
+  #upsert(s: AdhocSummary): void {
+    this.sessions = [s, ...this.sessions.filter((x) => x.adhocId !== s.adhocId)];
+  }
+
+  #fail(message: string): void {
+    this.error = message;
+    this.changed();
+  }
+
+  async #run(step: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    this.changed();
+    try {
+      await step();
+    } catch (err) {
+      this.error = err instanceof AdhocClientError ? err.message : String(err);
+    } finally {
+      this.busy = false;
+      this.changed();
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { AdhocSummary } from '../../../protocol/adhoc.ts';
+import { baseStyles } from '../../shared/styles.ts';
+import { StoreController } from '../../shared/store.ts';
+import type { AdhocModel } from './adhoc-model.ts';
+
+/** "Computers": the "Ad Hoc Support Sessions" group, with Connect (asks for the password) and End. */
+@customElement('rr-adhoc-computers')
+export class RrAdhocComputers extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: block; }
+      table { border-collapse: collapse; width: 100%; }
+      th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #d0d7de; }
+      .online { color: #2e7d32; } .offline { color: #6b7280; }
+      video { width: 100%; max-height: 70vh; background: #000; margin-top: 0.6rem; }
+      .error { color: #b3261e; }
+    `,
+  ];
+
+  @property({ attribute: false }) model!: AdhocModel;
+  @state() private asking: string | null = null;
+  @state() private password = '';
+  private readonly store = new StoreController(this, () => this.model);
+
+  override render() {
+    void this.store;
+    const m = this.model;
+    const paired = m.sessions.filter((s) => s.state === 'paired');
+    return html`
+      <h2>Computers</h2>
+      ${m.error ? html`<p class="error" role="alert">${m.error}</p>` : nothing}
+      <section aria-label="Ad Hoc Support Sessions">
+        <h3>Ad Hoc Support Sessions</h3>
+        ${paired.length === 0
+          ? html`<p>No computer is paired.</p>`
+          : html`<table>
+              <thead><tr><th>Computer</th><th>Status</th><th>Access until</th><th></th></tr></thead>
+              <tbody>${paired.map((s) => this.row(s))}</tbody>
+            </table>`}
+      </section>
+      ${m.connection
+        ? html`<section aria-label="Connection">
+            <button @click=${() => m.disconnect()}>Disconnect</button>
+            ${m.remoteStream ? html`<video autoplay playsinline muted .srcObject=${m.remoteStream}></video>` : html`<p>Connected; waiting for the screen…</p>`}
+          </section>`
+        : nothing}
+    `;
+  }
+
+  private row(s: AdhocSummary) {
+    const m = this.model;
+    return html`<tr>
+      <td>${s.computerName ?? 'Computer'}<br /><small>${s.email}</small></td>
+      <td class=${s.online ? 'online' : 'offline'}>${s.online ? 'Online' : 'Offline'}</td>
+      <td>${new Date(s.expiresAt).toLocaleString()}</td>
+      <td>
+        ${this.asking === s.adhocId
+          ? html`<form @submit=${(e: Event) => this.connect(e, s.adhocId)}>
+              <label>Password <input type="password" autocomplete="off" required .value=${this.password}
+                @input=${(e: InputEvent) => (this.password = (e.target as HTMLInputElement).value)} /></label>
+              <button class="primary" type="submit" ?disabled=${m.busy}>Connect</button>
+              <button type="button" @click=${() => (this.asking = null)}>Cancel</button>
+            </form>`
+          : html`<button class="primary" ?disabled=${!s.online || m.busy} @click=${() => (this.asking = s.adhocId)}>Connect</button>`}
+        <button class="danger" ?disabled=${m.busy} @click=${() => void m.end(s.adhocId)}>End</button>
+      </td>
+    </tr>`;
+  }
+
+  private connect(e: Event, adhocId: string): void {
+    e.preventDefault();
+    const password = this.password;
+    this.password = '';
+    this.asking = null;
+    void this.model.connect(adhocId, password);
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rr-adhoc-computers': RrAdhocComputers;
+  }
+}
