@@ -20,32 +20,78 @@ type Source = {
   on(type: 'closed', h: () => void): () => void;
 };
 
-/** The files data channel of one PeerSession as a FilePort. */
+/** How stale the native `bufferedAmount` reading may get (see FileChannelPort). */
+const BUFFERED_REFRESH_MS = 1;
+
+/**
+ * The files data channel of one PeerSession as a FilePort.
+ *
+ * `isOpen` is asked several times per 64 KiB frame (the sender's pump, every
+ * send, every ack). In @roamhq/wrtc `readyState` is a synchronous call into
+ * the native network thread, ~50 µs each (as costly as `bufferedAmount`), so
+ * the port reads it only until it first reports `open` and then trusts the
+ * close events; a send that still races a closing channel returns false.
+ * `bufferedAmount` likewise reads the native value at most once per
+ * millisecond and adds what this port sent since: never below the true
+ * value (the queue only drains between reads), so back-pressure against a
+ * high-water mark stays as strict while most per-frame native reads go.
+ */
 export class FileChannelPort implements FilePort {
+  private seenOpen = false;
+  private closed = false;
+  /** The last native `bufferedAmount`, when it was read, and bytes sent since. */
+  private buffered = 0;
+  private bufferedAt = -Infinity;
+  private sentSince = 0;
+
   constructor(
     private readonly channel: RTCDataChannel,
     private readonly source: Source,
-  ) {}
+  ) {
+    source.on('channel.close', (name) => {
+      if (name === 'files') this.closed = true;
+    });
+    source.on('closed', () => (this.closed = true));
+  }
 
   get isOpen(): boolean {
-    return this.channel.readyState === 'open';
+    if (this.closed) return false;
+    if (!this.seenOpen) this.seenOpen = this.channel.readyState === 'open';
+    return this.seenOpen;
   }
 
   get bufferedAmount(): number {
-    return this.channel.bufferedAmount;
+    const now = performance.now();
+    if (now - this.bufferedAt >= BUFFERED_REFRESH_MS) {
+      this.buffered = this.channel.bufferedAmount;
+      this.bufferedAt = now;
+      this.sentSince = 0;
+    }
+    return this.buffered + this.sentSince;
   }
 
   sendMessage(msg: FileMessage): boolean {
     const text = encodeChannelMessage('files', msg);
     if (!this.isOpen) return false;
-    this.channel.send(text);
-    return true;
+    // At most 3 UTF-8 bytes per UTF-16 unit: an upper bound, as the estimate needs.
+    return this.trySend(() => this.channel.send(text), text.length * 3);
   }
 
   sendFrame(frame: Uint8Array): boolean {
     if (!this.isOpen) return false;
-    this.channel.send(frame as Uint8Array<ArrayBuffer>);
-    return true;
+    return this.trySend(() => this.channel.send(frame as Uint8Array<ArrayBuffer>), frame.byteLength);
+  }
+
+  private trySend(send: () => void, bytes: number): boolean {
+    try {
+      send();
+      this.sentSince += bytes;
+      return true;
+    } catch {
+      // Closing under us (the close event is on its way) or closed: not sent.
+      if (this.channel.readyState !== 'open') this.closed = true;
+      return false;
+    }
   }
 
   onMessage(handler: (msg: FileMessage) => void): () => void {

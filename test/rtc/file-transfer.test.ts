@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { encodeFileFrame } from '../../protocol/file-frame.ts';
+import { FILE_FRAME_HEADER_BYTES, encodeFileFrame } from '../../protocol/file-frame.ts';
+import type { FilePort } from '../../rtc/file-channel-port.ts';
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import type { FileOffer, TransferResult } from '../../rtc/file-transfer.ts';
 import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
@@ -173,6 +174,41 @@ describe('rtc/file-transfer', function () {
     closers.push(() => a.ft.close());
     a.ft.attach(p.tech.filesPort());
     expect((await a.ft.send(memorySource('fine.bin', data)).done).ok).to.equal(true);
+  });
+
+  it('ends in FILE_HASH_MISMATCH on both sides when a frame payload is altered in flight', async () => {
+    const p = await connected();
+    const a = side();
+    const b = side();
+    closers.push(() => a.ft.close(), () => b.ft.close());
+    // The sender's port flips one payload byte of chunk 5 after the frame is built.
+    const real = p.tech.filesPort();
+    const tampering: FilePort = {
+      get isOpen() {
+        return real.isOpen;
+      },
+      get bufferedAmount() {
+        return real.bufferedAmount;
+      },
+      sendMessage: (m) => real.sendMessage(m),
+      sendFrame: (f) => {
+        if (new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(16, false) === 5) f[FILE_FRAME_HEADER_BYTES + 1000]! ^= 0x01;
+        return real.sendFrame(f);
+      },
+      onMessage: (h) => real.onMessage(h),
+      onFrame: (h) => real.onFrame(h),
+      onClose: (h) => real.onClose(h),
+    };
+    a.ft.attach(tampering);
+    b.ft.attach(p.cust.filesPort());
+    const data = randomBytes(2 * MiB);
+    const bFinished = nextEvent<TransferResult>((h) => b.ft.on('finished', h), 15_000, 'receiver finished');
+    const r = await a.ft.send(memorySource('tampered.bin', data)).done;
+    const rb = await bFinished;
+    expect(!r.ok && r.code, JSON.stringify(r)).to.equal('FILE_HASH_MISMATCH');
+    expect(!rb.ok && rb.code, JSON.stringify(rb)).to.equal('FILE_HASH_MISMATCH');
+    expect(b.sinks[0]!.finished).to.equal(false);
+    expect(b.sinks[0]!.aborted).to.be.a('string');
   });
 
   it('cancels from the sender side and the receiver aborts its sink', async () => {
