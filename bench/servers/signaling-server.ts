@@ -3,12 +3,17 @@
  * process so its RSS can be read. Creates BENCH_TECHNICIANS accounts and
  * prints {"ready":{port, pid, technicians:[{email,password}]}}.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../signaling/config.ts';
 import { startServer } from '../../signaling/server.ts';
 import { gcOnSignal } from './gc-on-signal.ts';
 
 const count = Number(process.env.BENCH_TECHNICIANS ?? '10');
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent' });
+// A real SQLite file (WAL), as `npm start` uses, in a temporary folder.
+const dataDir = mkdtempSync(join(tmpdir(), 'rr-bench-'));
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
 const server = await startServer(config, { plugins: [] });
 const technicians: Array<{ email: string; password: string }> = [];
 for (let i = 0; i < count; i++) {
@@ -20,5 +25,8 @@ for (let i = 0; i < count; i++) {
 console.log(JSON.stringify({ ready: { port: server.port, pid: process.pid, origin: server.publicUrl, technicians } }));
 gcOnSignal();
 process.on('SIGTERM', () => {
-  void server.close().then(() => process.exit(0));
+  void server.close().then(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  });
 });
