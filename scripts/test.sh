@@ -7,4 +7,6 @@ bash scripts/install-system.sh
 npm run --silent typecheck
 npm run --silent lint
 npm run --silent build
+# With no arguments, every test; otherwise what is named (e.g. 'test/signaling/**/*.test.ts').
+if [ $# -eq 0 ]; then set -- 'test/**/*.test.ts'; fi
 npx mocha "$@"
