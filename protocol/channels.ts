@@ -72,27 +72,40 @@ const channelError = z.strictObject({
   message: z.string().max(500),
 });
 /**
- * Ad hoc: the agent asks the technician for the computer's password (see
- * docs/adhoc.md). `setup` is sent once, at pairing, when the agent has no hash
- * yet: the password in the proof becomes the computer's password. `verify` is
- * every later connection. The agent alone decides the mode; the server cannot.
+ * Ad hoc: the agent asks the technician to prove the computer's password (see
+ * docs/adhoc.md and protocol/adhoc-proof.ts). The password itself never
+ * crosses: both sides derive K = argon2id(password, salt, kdf). `setup` is
+ * sent once, at pairing, when the agent has no key yet: the proof carries K,
+ * which the agent stores. `verify` is every later connection: the proof is a
+ * MAC under K over the nonce and both DTLS fingerprints. The agent alone
+ * decides the mode; the server cannot.
  */
+const base64Url = (min: number, max: number) => z.string().regex(/^[A-Za-z0-9_-]+$/).min(min).max(max);
 const authChallenge = z.strictObject({
   type: z.literal('auth.challenge'),
   nonce: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/),
   mode: z.enum(['setup', 'verify']),
+  /** The argon2id salt (16 bytes, base64url): fresh at setup, the stored one at verify. */
+  salt: base64Url(22, 64),
+  /** argon2id cost; the console accepts only protocol v1's fixed values (ADHOC_KDF). */
+  kdf: z.strictObject({
+    memoryKiB: z.number().int().positive(),
+    iterations: z.number().int().positive(),
+    parallelism: z.number().int().positive(),
+  }),
 });
-/** The answer to one challenge; `nonce` must echo it. */
+/** The answer to one challenge; `nonce` must echo it. `key` (K, 32 bytes) answers `setup`, `mac` (HMAC-SHA256) answers `verify`. */
 const authProof = z.strictObject({
   type: z.literal('auth.proof'),
   nonce: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/),
-  password: z.string().min(1).max(LIMITS.passwordChars),
+  key: base64Url(43, 43).optional(),
+  mac: base64Url(43, 43).optional(),
 });
 /** Until `ok: true` the agent sends no video and ignores input, files and clipboard. */
 const authResult = z.strictObject({
   type: z.literal('auth.result'),
   ok: z.boolean(),
-  /** ADHOC_AUTH_FAILED, PASSWORD_TOO_WEAK or RATE_LIMITED when not ok. */
+  /** ADHOC_AUTH_FAILED, FORBIDDEN or RATE_LIMITED when not ok. */
   code: z.string().max(64).optional(),
   /** When locked after too many wrong passwords: how long until the next try is heard. */
   retryAfterMs: z.number().int().nonnegative().optional(),

@@ -14,7 +14,8 @@ export function securityHeaders(ctx: ServerContext) {
       'Content-Security-Policy',
       [
         "default-src 'self'",
-        "script-src 'self'",
+        // WebAssembly (not JS eval) for the console's argon2id in ad hoc support (docs/adhoc.md).
+        "script-src 'self' 'wasm-unsafe-eval'",
         // Lit falls back to <style> elements where adoptedStyleSheets is missing.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",

@@ -245,6 +245,8 @@ export class AdhocAgent {
       verifier: this.#verifier,
       mode,
       onProofFailed: () => this.#send({ type: 'adhoc.auth', connectionId, ok: false }),
+      onSas: (sas) =>
+        this.#log(`Security check: ${technicianName}'s console shows a number; it must be ${sas}. If it differs, tell the technician to end the session.`),
     });
     if (this.#peer !== entry) return;
     if (!outcome.ok) {

@@ -28,6 +28,16 @@ async function expectRefused(p: Promise<unknown>, code: string): Promise<void> {
   expect.fail(`expected ${code}`);
 }
 
+/** Records every message on the control channel of a connection, both ways (what a man-in-the-middle of DTLS would read). */
+function tapControl(peer: PeerSession, log: string[]): void {
+  const send = peer.send.bind(peer);
+  peer.send = ((channel, msg) => {
+    if (channel === 'control') log.push(JSON.stringify(msg));
+    return send(channel, msg);
+  });
+  peer.on('control', (m) => log.push(JSON.stringify(m)));
+}
+
 /** Sends input, a pointer move and a file offer as soon as the channels open, before any password is proven; records tracks. */
 function pokeBeforeAuth(peer: PeerSession, tracks: unknown[]): void {
   peer.on('track', (t) => tracks.push(t));
@@ -97,7 +107,13 @@ describe('ad hoc support: the whole flow', function () {
     expect(run.log.join('\n')).to.match(/not valid \(4 tries left\)/);
 
     // 3. Pairing: the console sets the password on the agent over the data channel.
-    const pairing = await tech.client.connect(created.session.adhocId, PASSWORD, { pairing: true });
+    const pairingTraffic: string[] = [];
+    const pairing = await tech.client.connect(created.session.adhocId, PASSWORD, { pairing: true, onPeer: (p) => tapControl(p, pairingTraffic) });
+    // The setup proof carries K = argon2id(password, salt), not the password; both ends show the same SAS.
+    expect(pairingTraffic.join('\n')).to.not.include(PASSWORD);
+    expect(pairingTraffic.some((t) => /"type":"auth.proof".*"key":"[A-Za-z0-9_-]{43}"/.test(t))).to.equal(true);
+    expect(pairing.sas).to.match(/^\d{3} \d{3}$/);
+    expect(run.log.some((l) => l.includes(`it must be ${pairing.sas}.`)), 'the agent printed the same SAS').to.equal(true);
     await waitFor(() => tech.updates.some((u) => u.state === 'paired'), 'paired');
     const paired = tech.updates.filter((u) => u.state === 'paired').at(-1)!;
     expect(paired.expiresAt - paired.activatedAt!).to.equal(ADHOC_VALIDITY_MS);
@@ -111,11 +127,12 @@ describe('ad hoc support: the whole flow', function () {
     const listed = await tech.client.list();
     expect(listed[0]).to.include({ adhocId: created.session.adhocId, state: 'paired', online: true, computerName: 'test-pc' });
 
-    // 4. Two connections an hour apart, both with the password.
+    // 4. Two connections an hour apart, both with the password (proven by a MAC: the password never crosses the control channel).
+    const controlTraffic: string[] = [];
     for (let i = 0; i < 2; i++) {
       if (i === 1) h.clock.tick(HOUR);
       const before = FakeSupport.started.length;
-      const conn = await tech.client.connect(created.session.adhocId, PASSWORD);
+      const conn = await tech.client.connect(created.session.adhocId, PASSWORD, { onPeer: (p) => tapControl(p, controlTraffic) });
       const tracks: unknown[] = [];
       conn.peer.on('track', (t) => tracks.push(t));
       await waitFor(() => FakeSupport.started.length > before, 'the support session');
@@ -128,8 +145,17 @@ describe('ad hoc support: the whole flow', function () {
     // 5. A wrong password: refused by the agent; nothing sent before it reached the session, no video.
     const startedBefore = FakeSupport.started.length;
     const tracksBefore: unknown[] = [];
-    const wrong = tech.client.connect(created.session.adhocId, 'Wrong-Password-123!', { onPeer: (peer) => pokeBeforeAuth(peer, tracksBefore) });
+    const wrong = tech.client.connect(created.session.adhocId, 'Wrong-Password-123!', {
+      onPeer: (peer) => {
+        tapControl(peer, controlTraffic);
+        pokeBeforeAuth(peer, tracksBefore);
+      },
+    });
     await expectRefused(wrong, 'ADHOC_AUTH_FAILED');
+    expect(controlTraffic.filter((t) => t.includes('"auth.proof"'))).to.have.length(3);
+    expect(controlTraffic.filter((t) => t.includes('"auth.proof"') && !/"mac":"[A-Za-z0-9_-]{43}"/.test(t)), 'only MACs after pairing').to.deep.equal([]);
+    expect(controlTraffic.join('\n').includes(PASSWORD), 'no password on the control channel after pairing').to.equal(false);
+    expect(controlTraffic.join('\n').includes('Wrong-Password-123!')).to.equal(false);
     expect(FakeSupport.started.length, 'no support session without the password').to.equal(startedBefore);
     expect(tracksBefore, 'no video without the password').to.deep.equal([]);
 

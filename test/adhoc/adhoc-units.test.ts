@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { webcrypto } from 'node:crypto';
+import { createHmac, webcrypto } from 'node:crypto';
 import { pino } from 'pino';
 import Database from 'better-sqlite3';
 import { ADHOC_STATES, checkPasswordStrength, generatePassword, securityCodeSchema } from '../../protocol/adhoc.ts';
@@ -12,7 +12,8 @@ import { AdhocService, type Peer } from '../../signaling/adhoc/adhoc-service.ts'
 import { sendDeploymentEmail } from '../../signaling/adhoc/mailer.ts';
 import { AdhocStore } from '../../signaling/adhoc/store.ts';
 import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
-import { LOCK_MS, MAX_FAILURES, PasswordVerifier } from '../../agent/adhoc/password-verifier.ts';
+import { LOCK_MS, MAX_FAILURES, PasswordVerifier, deriveKey } from '../../agent/adhoc/password-verifier.ts';
+import { proofTranscript } from '../../protocol/adhoc-proof.ts';
 import { fakeClock } from '../helpers/server.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'rr-adhoc-unit-'));
@@ -170,22 +171,28 @@ describe('agent pairing store and password verifier', () => {
     expect(existsSync(dir)).to.equal(false);
   });
 
-  it('refuses a weak password at setup, never replaces a set one, and locks after 5 wrong ones', async () => {
+  it('stores K once (never replaced), accepts the right MAC, and locks after 5 wrong ones', async () => {
     const { clock, fake } = fakeClock();
     const store = new PairingStore(join(tmp(), 'adhoc'));
     await store.init();
     const v = new PasswordVerifier(store, clock);
-    const weak = await v.setup('password1234').catch((e: RescueError) => e.code);
-    expect(weak).to.equal('PASSWORD_TOO_WEAK');
-    await v.setup('Lamp-Orbit-97-Quill!');
-    expect(await v.setup('Other-Strong-Pass-42!').catch((e: RescueError) => e.code)).to.equal('FORBIDDEN');
-    expect(await v.verify('Lamp-Orbit-97-Quill!')).to.deep.equal({ ok: true });
-    for (let i = 1; i < MAX_FAILURES; i++) expect((await v.verify('nope')).ok).to.equal(false);
-    expect(await v.verify('nope')).to.deep.include({ ok: false, code: 'RATE_LIMITED' });
-    // Locked: even the right password is not heard until the lock passes.
-    expect(await v.verify('Lamp-Orbit-97-Quill!')).to.deep.include({ ok: false, code: 'RATE_LIMITED' });
+    expect(await v.setup(new Uint8Array(32)).catch((e: RescueError) => e.code), 'no setup challenge yet').to.equal('FORBIDDEN');
+    const { salt } = await v.challengeParams('setup');
+    const key = await deriveKey('Lamp-Orbit-97-Quill!', salt);
+    await v.setup(key);
+    expect(await v.setup(new Uint8Array(32)).catch((e: RescueError) => e.code)).to.equal('FORBIDDEN');
+    expect((await v.challengeParams('verify')).salt.equals(salt)).to.equal(true);
+    const view = { local: 'sha-256 aa:01', remote: 'sha-256 bb:02' };
+    const nonce = 'n'.repeat(32);
+    const mac = (k: Uint8Array) => createHmac('sha256', k).update(proofTranscript(nonce, { technicianFingerprint: view.remote, agentFingerprint: view.local })).digest();
+    const wrongKey = await deriveKey('Wrong-Password-123!', salt);
+    expect(await v.verify(nonce, mac(key), view)).to.deep.equal({ ok: true });
+    for (let i = 1; i < MAX_FAILURES; i++) expect((await v.verify(nonce, mac(wrongKey), view)).ok).to.equal(false);
+    expect(await v.verify(nonce, mac(wrongKey), view)).to.deep.include({ ok: false, code: 'RATE_LIMITED' });
+    // Locked: even the right proof is not heard until the lock passes.
+    expect(await v.verify(nonce, mac(key), view)).to.deep.include({ ok: false, code: 'RATE_LIMITED' });
     fake.tick(LOCK_MS + 1);
-    expect(await v.verify('Lamp-Orbit-97-Quill!')).to.deep.equal({ ok: true });
+    expect(await v.verify(nonce, mac(key), view)).to.deep.equal({ ok: true });
     await store.destroy();
   });
 });

@@ -21,6 +21,9 @@ describe('signaling: HTTP surface', () => {
       const csp = res.headers.get('content-security-policy') ?? '';
       expect(csp).to.include("script-src 'self'").and.include("frame-ancestors 'none'").and.include(server.wsUrl);
       expect(csp).not.to.match(/script-src[^;]*unsafe-inline/);
+      // WebAssembly compilation only (the ad hoc console's argon2id), never JS eval.
+      expect(csp).to.match(/script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+      expect(csp).not.to.match(/script-src[^;]*'unsafe-eval'/);
       expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
       expect(res.headers.get('referrer-policy')).to.equal('no-referrer');
     } finally {

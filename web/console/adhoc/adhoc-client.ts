@@ -6,6 +6,17 @@ import {
   type AdhocSummary,
   type AdhocTechnicianMessage,
 } from '../../../protocol/adhoc.ts';
+import { argon2id } from 'hash-wasm';
+import {
+  ADHOC_KDF,
+  fromBase64Url,
+  proofTranscript,
+  sasDigits,
+  sasInput,
+  sdpFingerprint,
+  toBase64Url,
+  type AdhocKdfParams,
+} from '../../../protocol/adhoc-proof.ts';
 import type { ControlMessage } from '../../../protocol/channels.ts';
 import { LIMITS } from '../../../protocol/limits.ts';
 import { parseMessage } from '../../../protocol/parse.ts';
@@ -48,7 +59,43 @@ export interface AdhocConnection {
   connectionId: string;
   adhocId: string;
   peer: PeerSession;
+  /** The short authentication string of this DTLS session (compare with the agent's terminal at pairing). */
+  sas: string;
   close(): void;
+}
+
+/** K = argon2id(password, salt) in WebAssembly (hash-wasm): the same bytes as the agent's @node-rs/argon2. */
+export async function deriveAdhocKey(password: string, salt: Uint8Array, kdf: AdhocKdfParams = ADHOC_KDF): Promise<Uint8Array> {
+  return argon2id({
+    password,
+    salt,
+    parallelism: kdf.parallelism,
+    iterations: kdf.iterations,
+    memorySize: kdf.memoryKiB,
+    hashLength: ADHOC_KDF.keyBytes,
+    outputType: 'binary',
+  });
+}
+
+/** The technician's view of the DTLS session: its own certificate and the remote one, from the SDPs. */
+export function technicianView(peer: PeerSession): { technicianFingerprint: string; agentFingerprint: string } {
+  const pc = peer.pc;
+  return {
+    technicianFingerprint: sdpFingerprint((pc.currentLocalDescription ?? pc.localDescription)?.sdp),
+    agentFingerprint: sdpFingerprint((pc.currentRemoteDescription ?? pc.remoteDescription)?.sdp),
+  };
+}
+
+/** mac = HMAC-SHA256(K, transcript(nonce, view)) with WebCrypto (browser and Node 20). */
+export async function proofMac(key: Uint8Array, nonce: string, view: { technicianFingerprint: string; agentFingerprint: string }): Promise<Uint8Array> {
+  const subtle = globalThis.crypto.subtle;
+  const k = await subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await subtle.sign('HMAC', k, proofTranscript(nonce, view)));
+}
+
+/** Six digits from SHA-256 over both fingerprints, sorted (WebCrypto). */
+export async function shortAuthString(local: string, remote: string): Promise<string> {
+  return sasDigits(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', sasInput(local, remote))));
 }
 
 /**
@@ -103,15 +150,18 @@ export class AdhocClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Opens a connection and proves `password` to the agent. At pairing
-   * (`pairing: true`) the agent asks for `setup` and stores the password's
-   * hash; a `setup` request is refused otherwise, so a reset agent cannot
-   * trick the console into choosing a new password silently.
+   * Opens a connection and proves `password` to the agent; the password never
+   * leaves this process. At pairing (`pairing: true`) the agent asks for
+   * `setup` and receives K = argon2id(password, salt); a `setup` request is
+   * refused otherwise, so a reset agent cannot trick the console into choosing
+   * a new password silently. Later connections send only a MAC under K bound
+   * to the nonce and both DTLS fingerprints. `onSas` gets the short
+   * authentication string as soon as the channel is up.
    */
   async connect(
     adhocId: string,
     password: string,
-    opts: { pairing?: boolean; timeoutMs?: number; onPeer?: (peer: PeerSession) => void } = {},
+    opts: { pairing?: boolean; timeoutMs?: number; onPeer?: (peer: PeerSession) => void; onSas?: (sas: string) => void } = {},
   ): Promise<AdhocConnection> {
     const reply = await this.#request({ type: 'adhoc.connect', adhocId });
     if (reply.type !== 'adhoc.connection') throw toError(reply);
@@ -129,37 +179,14 @@ export class AdhocClient extends Emitter<ClientEvents> {
       peer.close();
       this.#send({ type: 'adhoc.disconnect', connectionId });
     };
+    let sas: string;
     try {
-      await this.#prove(peer, password, opts.pairing ?? false, opts.timeoutMs ?? 30_000);
+      sas = await proveAdhocPassword(peer, password, { pairing: opts.pairing ?? false, timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.onSas ? { onSas: opts.onSas } : {}) });
     } catch (err) {
       close();
       throw err;
     }
-    return { connectionId, adhocId, peer, close };
-  }
-
-  async #prove(peer: PeerSession, password: string, pairing: boolean, timeoutMs: number): Promise<void> {
-    const challenge = await nextControl(peer, 'auth.challenge', timeoutMs);
-    if (challenge.mode === 'setup' && !pairing) {
-      throw new AdhocClientError('ADHOC_AUTH_FAILED', 'The computer asked to set a new password; refused. End this session and prepare a new one.');
-    }
-    if (challenge.mode === 'setup') {
-      const strength = checkPasswordStrength(password);
-      if (!strength.ok) throw new AdhocClientError('PASSWORD_TOO_WEAK', strength.problems.join(' '));
-    }
-    const result = nextControl(peer, 'auth.result', timeoutMs);
-    peer.send('control', { type: 'auth.proof', nonce: challenge.nonce, password });
-    const r = await result;
-    if (!r.ok) {
-      const code = r.code ?? 'ADHOC_AUTH_FAILED';
-      const message =
-        code === 'RATE_LIMITED'
-          ? `Too many wrong passwords; the computer accepts none for ${Math.ceil((r.retryAfterMs ?? 0) / 60_000)} minute(s).`
-          : code === 'PASSWORD_TOO_WEAK'
-            ? 'The computer refused the password as too weak.'
-            : 'The password for this computer is wrong.';
-      throw new AdhocClientError(code, message);
-    }
+    return { connectionId, adhocId, peer, sas, close };
   }
 
   #onMessage(text: string): void {
@@ -216,6 +243,67 @@ export class AdhocClient extends Emitter<ClientEvents> {
     ws.send(JSON.stringify(msg));
     return true;
   }
+}
+
+/**
+ * The technician's half of the password step on an open peer session: answers
+ * the agent's challenge (K at `setup`, only when `pairing`; a MAC bound to the
+ * DTLS fingerprints at `verify`) and resolves with the short authentication
+ * string once the agent accepts. Throws AdhocClientError otherwise.
+ */
+export async function proveAdhocPassword(
+  peer: PeerSession,
+  password: string,
+  opts: { pairing: boolean; timeoutMs: number; onSas?: (sas: string) => void },
+): Promise<string> {
+  const { pairing, timeoutMs, onSas } = opts;
+  const challenge = await nextControl(peer, 'auth.challenge', timeoutMs);
+  if (challenge.mode === 'setup' && !pairing) {
+    throw new AdhocClientError('ADHOC_AUTH_FAILED', 'The computer asked to set a new password; refused. End this session and prepare a new one.');
+  }
+  if (challenge.mode === 'setup') {
+    const strength = checkPasswordStrength(password);
+    if (!strength.ok) throw new AdhocClientError('PASSWORD_TOO_WEAK', strength.problems.join(' '));
+  }
+  // Fixed cost only: a man-in-the-middle must not talk the console into a cheap, guessable derivation.
+  const { kdf } = challenge;
+  const salt = fromBase64Url(challenge.salt);
+  if (kdf.memoryKiB !== ADHOC_KDF.memoryKiB || kdf.iterations !== ADHOC_KDF.iterations || kdf.parallelism !== ADHOC_KDF.parallelism || salt.length !== ADHOC_KDF.saltBytes) {
+    throw new AdhocClientError('ADHOC_AUTH_FAILED', 'The computer asked for unexpected password parameters; refused.');
+  }
+  let view: ReturnType<typeof technicianView>;
+  try {
+    view = technicianView(peer);
+  } catch {
+    throw new AdhocClientError('ADHOC_AUTH_FAILED', 'The connection has no DTLS fingerprint; refused.');
+  }
+  const sas = await shortAuthString(view.technicianFingerprint, view.agentFingerprint);
+  onSas?.(sas);
+  let key: Uint8Array;
+  try {
+    key = await deriveAdhocKey(password, salt, kdf);
+  } catch (err) {
+    // Typically a Content-Security-Policy without 'wasm-unsafe-eval' in script-src.
+    throw new AdhocClientError('INTERNAL', `This browser could not run argon2id (WebAssembly): ${(err as Error).message}`);
+  }
+  const proof =
+    challenge.mode === 'setup'
+      ? { type: 'auth.proof' as const, nonce: challenge.nonce, key: toBase64Url(key) }
+      : { type: 'auth.proof' as const, nonce: challenge.nonce, mac: toBase64Url(await proofMac(key, challenge.nonce, view)) };
+  const result = nextControl(peer, 'auth.result', timeoutMs);
+  peer.send('control', proof);
+  const r = await result;
+  if (!r.ok) {
+    const code = r.code ?? 'ADHOC_AUTH_FAILED';
+    const message =
+      code === 'RATE_LIMITED'
+        ? `Too many wrong passwords; the computer accepts none for ${Math.ceil((r.retryAfterMs ?? 0) / 60_000)} minute(s).`
+        : code === 'PASSWORD_TOO_WEAK'
+          ? 'The computer refused the password as too weak.'
+          : 'The password for this computer is wrong.';
+    throw new AdhocClientError(code, message);
+  }
+  return sas;
 }
 
 function toError(msg: AdhocServerMessage): AdhocClientError {

@@ -26,6 +26,8 @@ export class AdhocModel extends Store {
   error: string | null = null;
   busy = false;
   connection: AdhocConnection | null = null;
+  /** The pairing connection's short authentication string, to compare with the number on the user's terminal. */
+  pairingSas: { adhocId: string; sas: string } | null = null;
   remoteStream: MediaStream | null = null;
   readonly #api: AdhocApi;
   readonly #client: AdhocClient;
@@ -120,7 +122,13 @@ export class AdhocModel extends Store {
       this.#pairing = true;
       const password = secret.password;
       void this.#client
-        .connect(s.adhocId, password, { pairing: true })
+        .connect(s.adhocId, password, {
+          pairing: true,
+          onSas: (sas) => {
+            this.pairingSas = { adhocId: s.adhocId, sas };
+            this.changed();
+          },
+        })
         .then((conn) => {
           this.connection = conn;
           if (this.oneTime) this.oneTime = { ...this.oneTime, password: null };

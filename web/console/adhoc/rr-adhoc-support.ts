@@ -70,6 +70,12 @@ export class RrAdhocSupport extends LitElement {
             <button @click=${() => m.dismissSecrets()}>I have noted them</button>
           </section>`
         : nothing}
+      ${m.pairingSas?.adhocId === adhocId && (current === 'code_entered' || current === 'paired')
+        ? html`<p data-testid="pairing-sas">
+            Security check: ask the user to read the number in their terminal. It must be
+            <span class="secret">${m.pairingSas.sas}</span>. If it differs, press <em>End ad hoc session</em> now: someone is in the middle of the connection.
+          </p>`
+        : nothing}
       <ol class="steps" aria-label="Progress">
         ${STEPS.map((s, i) => html`<li class=${i < at ? 'done' : ''} aria-current=${i === at ? 'step' : 'false'}>${STEP_LABELS[s]}</li>`)}
       </ol>
