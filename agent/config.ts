@@ -1,0 +1,115 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Permission } from '../protocol/index.ts';
+import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
+import type { CaptureMethod } from './capture/create-capturer.ts';
+
+/** The agent's validated settings, from its command line and the environment (DISPLAY, HOME). */
+export interface AgentConfig {
+  server: URL;
+  /** The /ws/customer URL derived from `server`. */
+  wsUrl: string;
+  code: string | null;
+  token: string | null;
+  downloadDir: string;
+  display: string;
+  fps: number;
+  capture: CaptureMethod;
+  /** Granted at start without asking. */
+  autoGrant: readonly Permission[];
+  /** Never prompt: anything not auto-granted is denied. */
+  prompt: boolean;
+  name: string;
+}
+
+export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --token T) [options]
+
+  --server URL          the Relay Rescue server (https://… or http://…)
+  --code CODE           the 6-digit code the technician gave you
+  --token T             the session token from the support page (instead of --code)
+  --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue)
+  --display :N          the X display to share (default $DISPLAY)
+  --fps N               frames per second, 1-60 (default 30)
+  --capture M           auto | ffmpeg | x11 (default auto: ffmpeg when installed)
+  --auto-grant LIST     grant these without asking: view,control,files,clipboard
+  --yes                 grant everything without asking (unattended/test use)
+  --no-prompt           never ask; deny whatever is not auto-granted
+  --name NAME           your name as the technician sees it
+  --help                this text`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Parses and validates; throws UsageError with a message that names the bad option. */
+export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Readonly<AgentConfig> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        server: { type: 'string' },
+        code: { type: 'string' },
+        token: { type: 'string' },
+        'download-dir': { type: 'string' },
+        display: { type: 'string' },
+        fps: { type: 'string' },
+        capture: { type: 'string' },
+        'auto-grant': { type: 'string' },
+        yes: { type: 'boolean' },
+        'no-prompt': { type: 'boolean' },
+        name: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (parsed.help) throw new UsageError('');
+  if (!parsed.server) throw new UsageError('--server URL is required');
+  let server: URL;
+  try {
+    server = new URL(parsed.server);
+  } catch {
+    throw new UsageError(`--server: not a URL: ${parsed.server}`);
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(server.protocol)) throw new UsageError('--server must be an http(s) URL');
+  if (Boolean(parsed.code) === Boolean(parsed.token)) throw new UsageError('give exactly one of --code or --token');
+  if (parsed.code && !pinCodeSchema.safeParse(parsed.code).success) throw new UsageError('--code must be exactly 6 digits');
+  if (parsed.token && !tokenSchema.safeParse(parsed.token).success) throw new UsageError('--token is not a valid session token');
+  const fps = parsed.fps === undefined ? 30 : Number(parsed.fps);
+  if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
+  const capture = (parsed.capture ?? 'auto') as CaptureMethod;
+  if (!['auto', 'ffmpeg', 'x11'].includes(capture)) throw new UsageError('--capture must be auto, ffmpeg or x11');
+  const display = parsed.display ?? env.DISPLAY;
+  if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
+    throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');
+  }
+  let autoGrant: Permission[] = [];
+  if (parsed.yes) autoGrant = [...PERMISSIONS];
+  else if (parsed['auto-grant']) {
+    for (const p of parsed['auto-grant'].split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (!(PERMISSIONS as readonly string[]).includes(p)) throw new UsageError(`--auto-grant: unknown permission "${p}" (view, control, files, clipboard)`);
+      autoGrant.push(p as Permission);
+    }
+  }
+  const wsUrl = new URL('/ws/customer', server);
+  wsUrl.protocol = server.protocol === 'https:' || server.protocol === 'wss:' ? 'wss:' : 'ws:';
+  const name = (parsed.name ?? env.USER ?? 'Customer').slice(0, 100) || 'Customer';
+  return Object.freeze({
+    server,
+    wsUrl: wsUrl.toString(),
+    code: parsed.code ?? null,
+    token: parsed.token ?? null,
+    downloadDir: resolve(parsed['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue')),
+    display,
+    fps,
+    capture,
+    autoGrant: Object.freeze(autoGrant),
+    prompt: !parsed['no-prompt'],
+    name,
+  });
+}

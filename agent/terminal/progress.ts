@@ -1,0 +1,19 @@
+/** One progress line: `[#####-----]  45%  name  3.2 MB/s`. */
+export function progressLine(name: string, bytes: number, total: number, rate: number, width = 24): string {
+  const fraction = total > 0 ? Math.min(1, bytes / total) : 1;
+  const filled = Math.round(fraction * width);
+  const pct = `${Math.floor(fraction * 100)}%`.padStart(4);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct}  ${name.slice(0, 40)}  ${formatBytes(rate)}/s`;
+}
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 1024) return `${Math.max(0, Math.round(n || 0))} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}

@@ -1,0 +1,166 @@
+import x11 from 'x11';
+import type { Screen } from '../../protocol/index.ts';
+
+/** The parts of the untyped `x11` client this agent uses. */
+export interface XClient {
+  seq_num: number;
+  pack_stream: { pack(format: string, args: unknown[]): void; flush(): void };
+  replies: Record<number, [(buf: XBuffer, opt: number) => unknown, (err: unknown, result?: unknown) => void]>;
+  display: XDisplayInfo;
+  AllocID(): number;
+  QueryExtension(name: string, cb: (err: unknown, ext: { present: boolean; majorOpcode: number }) => void): void;
+  require(name: string, cb: (err: unknown, ext: never) => void): void;
+  GetImage(format: number, drawable: number, x: number, y: number, w: number, h: number, planeMask: number,
+    cb: (err: unknown, img: { depth: number; data: Buffer }) => void): void;
+  GetGeometry(drawable: number, cb: (err: unknown, geom: { width: number; height: number }) => void): void;
+  QueryPointer(win: number, cb: (err: unknown, res: { rootX: number; rootY: number; keyMask: number }) => void): void;
+  GetAtomName(atom: number, cb: (err: unknown, name: string) => void): void;
+  InternAtom(onlyIfExists: boolean, name: string, cb: (err: unknown, atom: number) => void): void;
+  GetKeyboardMapping(first: number, count: number, cb: (err: unknown, rows: number[][]) => void): void;
+  CreateWindow(id: number, parent: number, x: number, y: number, w: number, h: number, border: number, depth: number,
+    cls: number, visual: number, values: Record<string, unknown>): void;
+  MapWindow(id: number): void;
+  ChangeWindowAttributes(id: number, values: Record<string, unknown>): void;
+  ClearArea(id: number, x: number, y: number, w: number, h: number, exposures: number): void;
+  MoveWindow(id: number, x: number, y: number): void;
+  DestroyWindow(id: number): void;
+  SetInputFocus(win: number, revertTo?: number): void;
+  GetInputFocus(cb: (err: unknown, res: unknown) => void): void;
+  on(event: 'event', cb: (ev: XEvent) => void): void;
+  on(event: 'error' | 'end' | 'close', cb: (err?: unknown) => void): void;
+  removeListener(event: string, cb: (...args: never[]) => void): void;
+  terminate(): void;
+}
+export interface XBuffer extends Buffer {
+  unpack(format: string, offset?: number): number[];
+}
+export interface XDisplayInfo {
+  min_keycode: number;
+  max_keycode: number;
+  screen: { root: number; pixel_width: number; pixel_height: number; root_depth: number }[];
+}
+export interface XEvent {
+  type: number;
+  name?: string;
+  keycode?: number;
+  wid?: number;
+  rawData?: Buffer;
+  [key: string]: unknown;
+}
+
+/** An open connection to one X display. */
+export interface XConnection {
+  client: XClient;
+  root: number;
+  width: number;
+  height: number;
+  close(): void;
+}
+
+/** Opens a connection to `display` (":0", ":91"); rejects with a readable error. */
+export function openDisplay(display: string, timeoutMs = 5000): Promise<XConnection> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`X display ${display}: no answer after ${timeoutMs} ms`)), timeoutMs);
+    let settled = false;
+    let client: XClient;
+    try {
+      client = <XClient>x11.createClient(
+        { display },
+        (err, raw) => {
+          const info = raw as XDisplayInfo | undefined;
+          clearTimeout(timer);
+          if (settled) return;
+          settled = true;
+          if (err || !info) return reject(new Error(`Cannot open X display ${display}: ${String(err)}`));
+          const screen = info.screen[0]!;
+          resolve({
+            client,
+            root: screen.root,
+            width: screen.pixel_width,
+            height: screen.pixel_height,
+            close: () => {
+              try {
+                client.terminate();
+              } catch {
+                // Already closed.
+              }
+            },
+          });
+        },
+      );
+      client.on('error', (err) => {
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          reject(new Error(`Cannot open X display ${display}: ${String(err)}`));
+        }
+      });
+    } catch (err) {
+      clearTimeout(timer);
+      reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+}
+
+/** Promise form of a callback request of the `x11` client. */
+export function xcall<T>(start: (cb: (err: unknown, res: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    start((err, res) => (err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(res)));
+  });
+}
+
+/** Sends an extension request built by hand and parses its reply (the `x11` package lacks RandR 1.5). */
+export function xrequest<T>(client: XClient, format: string, args: unknown[], parse: (buf: XBuffer, opt: number) => T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    client.seq_num++;
+    client.pack_stream.pack(format, args);
+    client.replies[client.seq_num] = [
+      parse,
+      (err, res) => {
+        if (err) reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+        else resolve(res as T);
+      },
+    ];
+    client.pack_stream.flush();
+  });
+}
+
+/**
+ * Lists the monitors of the X screen with RandR 1.5 GetMonitors; falls back to
+ * the whole root window as one screen when RandR is missing or reports none.
+ * See https://gitlab.freedesktop.org/xorg/proto/xorgproto/-/blob/master/randrproto.txt.
+ */
+export async function listMonitors(conn: XConnection): Promise<Screen[]> {
+  const whole: Screen[] = [{ id: 'root', name: 'Whole screen', x: 0, y: 0, width: conn.width, height: conn.height, primary: true }];
+  const ext = await xcall<{ present: boolean; majorOpcode: number }>((cb) => conn.client.QueryExtension('RANDR', cb));
+  if (!ext.present) return whole;
+  try {
+    // RRGetMonitors: opcode 42, length 3, window, get_active.
+    const raw = await xrequest(conn.client, 'CCSLCxxx', [ext.majorOpcode, 42, 3, conn.root, 1], (buf) => {
+      const [, count] = buf.unpack('LL', 0); // timestamp, nmonitors
+      const out: { atom: number; primary: boolean; x: number; y: number; width: number; height: number }[] = [];
+      let off = 24;
+      for (let i = 0; i < (count ?? 0) && off + 24 <= buf.length; i++) {
+        const [atom, primary, , nOutput, x, y, width, height] = buf.unpack('LCCSssSS', off);
+        out.push({ atom: atom!, primary: primary === 1, x: x!, y: y!, width: width!, height: height! });
+        off += 24 + 4 * (nOutput ?? 0);
+      }
+      return out;
+    });
+    if (raw.length === 0) return whole;
+    const screens: Screen[] = [];
+    for (const [i, m] of raw.entries()) {
+      let name = `Screen ${i + 1}`;
+      try {
+        name = (await xcall<string>((cb) => conn.client.GetAtomName(m.atom, cb))).slice(0, 100) || name;
+      } catch {
+        // Keep the generic name.
+      }
+      screens.push({ id: `m${i}`, name, x: m.x, y: m.y, width: m.width, height: m.height, primary: m.primary });
+    }
+    if (!screens.some((s) => s.primary) && screens[0]) screens[0].primary = true;
+    return screens.slice(0, 16);
+  } catch {
+    return whole;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Builds the downloadable agent into dist/agent/ (or `--out DIR`):
+ *   agent.tar.gz  relay-rescue-agent/{main.mjs, package.json}: one esbuild
+ *                 bundle of agent/main.ts; the native or optional packages
+ *                 (@roamhq/wrtc, x11, ws) stay npm dependencies.
+ *   agent.sh      downloads the tarball from the server given with --server,
+ *                 npm-installs it into a temporary directory, runs it with the
+ *                 same arguments and removes the directory when it exits.
+ * The server serves both under /download/.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const root = resolve(import.meta.dirname, '..');
+const EXTERNAL = ['@roamhq/wrtc', 'x11', 'ws'];
+
+export async function buildAgent(outDir = join(root, 'dist', 'agent')): Promise<{ tarball: string; script: string }> {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+  const stage = mkdtempSync(join(tmpdir(), 'rr-agent-build-'));
+  try {
+    const dir = join(stage, 'relay-rescue-agent');
+    mkdirSync(dir, { recursive: true });
+    await build({
+      entryPoints: [join(root, 'agent', 'main.ts')],
+      outfile: join(dir, 'main.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: EXTERNAL,
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      logLevel: 'warning',
+    });
+    const dependencies = Object.fromEntries(EXTERNAL.map((name) => [name, pkg.dependencies[name] ?? '*']));
+    writeFileSync(
+      join(dir, 'package.json'),
+      `${JSON.stringify({ name: 'relay-rescue-agent', version: pkg.version, private: true, type: 'module', engines: { node: '>=20' }, dependencies }, null, 2)}\n`,
+    );
+    mkdirSync(outDir, { recursive: true });
+    const tarball = join(outDir, 'agent.tar.gz');
+    execFileSync('tar', ['-czf', tarball, '-C', stage, 'relay-rescue-agent']);
+    const script = join(outDir, 'agent.sh');
+    writeFileSync(script, AGENT_SH);
+    chmodSync(script, 0o755);
+    return { tarball, script };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+const AGENT_SH = `#!/bin/sh
+# Relay Rescue agent launcher: sh agent.sh --server https://support.example.com --code 123456
+# Needs Node 20+ and npm; downloads the agent into a temporary directory and removes it at exit.
+set -eu
+server=""
+prev=""
+for arg in "$@"; do
+  if [ "$prev" = "--server" ]; then server="$arg"; fi
+  case "$arg" in --server=*) server="\${arg#--server=}" ;; esac
+  prev="$arg"
+done
+if [ -z "$server" ]; then
+  echo "usage: sh agent.sh --server URL (--code 123456 | --token T) [options]" >&2
+  exit 2
+fi
+command -v node >/dev/null 2>&1 || { echo "agent: Node.js 20 or newer is needed (https://nodejs.org)" >&2; exit 1; }
+dir="$(mktemp -d "\${TMPDIR:-/tmp}/relay-rescue-agent.XXXXXX")"
+trap 'rm -rf "$dir"' EXIT INT TERM HUP
+url="\${server%/}/download/agent.tar.gz"
+if command -v curl >/dev/null 2>&1; then curl -fsSL "$url" -o "$dir/agent.tar.gz"; else wget -q -O "$dir/agent.tar.gz" "$url"; fi
+tar -xzf "$dir/agent.tar.gz" -C "$dir"
+(cd "$dir/relay-rescue-agent" && npm install --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+node "$dir/relay-rescue-agent/main.mjs" "$@"
+`;
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const outIndex = process.argv.indexOf('--out');
+  const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
+  const result = await buildAgent(out ? resolve(out) : undefined);
+  console.log(`agent: ${result.tarball}\nagent: ${result.script}`);
+}

@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import { loadAgentConfig, UsageError } from '../../agent/config.ts';
+
+const env = { DISPLAY: ':5', HOME: '/home/c', USER: 'carol' };
+const ok = (args: string[]): ReturnType<typeof loadAgentConfig> => loadAgentConfig(args, env);
+const bad = (args: string[], message: RegExp): void => {
+  expect(() => loadAgentConfig(args, env)).to.throw(UsageError, message);
+};
+
+describe('agent/config', () => {
+  it('derives the customer WebSocket URL and defaults', () => {
+    const c = ok(['--server', 'https://help.example.com/', '--code', '123456']);
+    expect(c.wsUrl).to.equal('wss://help.example.com/ws/customer');
+    expect(c).to.include({ code: '123456', token: null, display: ':5', fps: 30, prompt: true, name: 'carol', capture: 'auto' });
+    expect(c.downloadDir).to.equal('/home/c/Downloads/Relay Rescue');
+    expect(c.autoGrant).to.deep.equal([]);
+    expect(ok(['--server', 'http://127.0.0.1:8080', '--token', 'A'.repeat(24)]).wsUrl).to.equal('ws://127.0.0.1:8080/ws/customer');
+  });
+  it('--yes grants everything, --auto-grant a list, --no-prompt never asks', () => {
+    expect(ok(['--server', 'http://s', '--code', '000000', '--yes']).autoGrant).to.deep.equal(['view', 'control', 'files', 'clipboard']);
+    expect(ok(['--server', 'http://s', '--code', '000000', '--auto-grant', 'view, files']).autoGrant).to.deep.equal(['view', 'files']);
+    expect(ok(['--server', 'http://s', '--code', '000000', '--no-prompt']).prompt).to.equal(false);
+  });
+  it('rejects bad arguments with a message naming the option', () => {
+    bad([], /--server URL is required/);
+    bad(['--server', 'nope', '--code', '123456'], /--server: not a URL/);
+    bad(['--server', 'ftp://s', '--code', '123456'], /http\(s\)/);
+    bad(['--server', 'http://s'], /exactly one of --code or --token/);
+    bad(['--server', 'http://s', '--code', '123456', '--token', 'A'.repeat(24)], /exactly one/);
+    bad(['--server', 'http://s', '--code', '12345a'], /6 digits/);
+    bad(['--server', 'http://s', '--token', 'x y'], /--token/);
+    bad(['--server', 'http://s', '--code', '123456', '--fps', '0'], /--fps/);
+    bad(['--server', 'http://s', '--code', '123456', '--auto-grant', 'root'], /unknown permission "root"/);
+    bad(['--server', 'http://s', '--code', '123456', '--capture', 'vnc'], /--capture/);
+    bad(['--server', 'http://s', '--code', '123456', '--bogus'], /bogus/);
+    expect(() => loadAgentConfig(['--server', 'http://s', '--code', '123456'], {})).to.throw(UsageError, /no X display/);
+  });
+});
