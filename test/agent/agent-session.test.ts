@@ -159,6 +159,21 @@ describe('agent end to end: real server, agent process, Node technician (Xvfb)',
     await agent.waitLine(/still there\?/);
   });
 
+  it('when the network path changes, an ICE restart recovers the connection and asks nothing again', async () => {
+    const pcBefore = peer.pc;
+    const ufrag = (sdp: string | undefined): string | undefined => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
+    const ufragBefore = ufrag(peer.pc.remoteDescription?.sdp);
+    const promptsBefore = agent.lines.filter((l) => /Allow\?/.test(l)).length;
+    await peer.restartIce('test: path changed');
+    await until(() => ufrag(peer.pc.remoteDescription?.sdp) !== ufragBefore, 'new ICE credentials from the agent');
+    await until(() => peer.connectionState === 'connected', 'connected again');
+    expect(peer.pc).to.equal(pcBefore);
+    expect(lastPermissions()).to.include({ view: 'granted', files: 'granted' });
+    expect(agent.lines.filter((l) => /Allow\?/.test(l)).length, 'no new permission prompt').to.equal(promptsBefore);
+    peer.send('chat', { type: 'chat', msgId: crypto.randomUUID(), text: 'after the restart', at: Date.now() });
+    await agent.waitLine(/after the restart/);
+  });
+
   it('files cross both ways with matching SHA-256, names sanitised into the download folder', async () => {
     const sinks: MemorySink[] = [];
     const files = new FileTransfer({
