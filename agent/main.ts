@@ -1,32 +1,31 @@
-import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
 import type { Permission } from '../protocol/index.ts';
-import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import { SignalingClient } from '../rtc/signaling-client.ts';
-import { createScreenCapturer } from './capture/create-capturer.ts';
+import type { StartSupportSession } from './adhoc/adhoc-agent.ts';
+import { ADHOC_GRANTS, ADHOC_USAGE, runAdhocCli } from './adhoc/cli.ts';
 import { Cleanup } from './cleanup.ts';
-import { systemClipboard } from './clipboard.ts';
 import { loadAgentConfig, USAGE, UsageError } from './config.ts';
-import { diskSinkFactory } from './files/disk-sink.ts';
+import { createAgentSession, openAgentDevices, type AgentMediaConfig } from './create-session.ts';
 import { diskSource } from './files/disk-source.ts';
-import { nodeHasher } from './files/node-hasher.ts';
-import { XTestInjector } from './input/injector-xtest.ts';
-import { AgentSession } from './session.ts';
 import { TerminalUi } from './terminal/terminal-ui.ts';
 
 /**
- * The customer's agent: `npm run agent -- --server URL --code 123456`.
+ * The customer's agent: `npm run agent -- --server URL --code 123456`, or
+ * `--adhoc <token>` / `--adhoc-resume` for unattended (ad hoc) support.
  * Joins the session, shares the X screen and takes input only as the customer
  * allows, and exits (removing its temporary files) when the session ends.
  */
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc='))) {
+    return runAdhocCli([...argv], adhocSupport);
+  }
   let config;
   try {
     config = loadAgentConfig(argv, process.env);
   } catch (err) {
     if (err instanceof UsageError) {
       if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
-      process.stderr.write(`${USAGE}\n`);
+      process.stderr.write(`${USAGE}\n\n${ADHOC_USAGE}\n`);
       return err.message ? 2 : 0;
     }
     throw err;
@@ -34,8 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const cleanup = new Cleanup();
   cleanup.install();
   const ui = new TerminalUi();
-  const capturer = createScreenCapturer(config.display, config.capture);
-  const injector = await XTestInjector.open(config.display);
+  const { capturer, injector } = await openAgentDevices(config);
   cleanup.onExit(() => injector.close());
   const signaling = new SignalingClient({
     url: config.wsUrl,
@@ -44,22 +42,14 @@ async function main(argv: readonly string[]): Promise<number> {
     WebSocket: WebSocket,
   });
   let technician = 'The technician';
-  const session = new AgentSession({
+  const session = createAgentSession(config, {
     signaling,
-    RTCPeerConnection: (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection,
-    name: config.name,
     capturer,
     injector,
-    clipboard: systemClipboard(config.display),
-    files: { sinkFactory: diskSinkFactory(config.downloadDir, cleanup), hasher: nodeHasher },
+    out: ui,
+    cleanup,
     ask: (permission, label) => (config.prompt ? ui.ask(permission, label, technician) : Promise.resolve(false)),
     preGranted: config.autoGrant,
-    fps: config.fps,
-  });
-  session.log.on('entry', (entry) => ui.printLog(entry));
-  session.files.on('progress', (p) => ui.progress(p));
-  session.files.on('finished', (r) => {
-    if (r.ok && r.direction === 'receive') ui.print(`Saved ${r.savedAs ?? r.name} in ${config.downloadDir}`);
   });
 
   const ended = new Promise<string>((resolve) => session.on('closed', ({ reason }) => resolve(reason)));
@@ -69,9 +59,6 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!d.final) ui.print(`Connection to the server lost; retrying in ${Math.round(d.delayMs / 1000)} s (the session goes on).`);
   });
 
-  await capturer.listScreens().catch((err: unknown) => {
-    throw new Error(`Cannot use X display ${config.display}: ${err instanceof Error ? err.message : String(err)}`);
-  });
   await session.init();
   ui.print(`Relay Rescue agent: display ${config.display}, capture ${capturer.method}, files go to ${config.downloadDir}`);
   try {
@@ -121,6 +108,62 @@ async function main(argv: readonly string[]): Promise<number> {
   signaling.close();
   cleanup.runNow();
   return 0;
+}
+
+/**
+ * The ad hoc agent's support session, one per connection: started by the ad
+ * hoc agent only after the technician's password is proven, with view,
+ * control and files granted (agreed at pairing; nobody is there to answer a
+ * prompt, so other requests are denied). It ends, stopping capture and
+ * removing partial downloads, when the technician disconnects; the agent
+ * keeps running for the next connection until expiry or End.
+ */
+function adhocSupport(media: AgentMediaConfig): StartSupportSession {
+  const ui = new TerminalUi();
+  ui.print(`Relay Rescue ad hoc agent: display ${media.display}, files go to ${media.downloadDir}`);
+  return async (peer, { technicianName }) => {
+    const cleanup = new Cleanup();
+    const onExit = (): void => cleanup.runNow();
+    process.once('exit', onExit);
+    let devices;
+    try {
+      devices = await openAgentDevices(media);
+    } catch (err) {
+      ui.print(`Cannot share the screen: ${err instanceof Error ? err.message : String(err)}`);
+      process.off('exit', onExit);
+      peer.close();
+      return { close: () => undefined };
+    }
+    const { capturer, injector } = devices;
+    const session = createAgentSession(media, {
+      capturer,
+      injector,
+      out: ui,
+      cleanup,
+      ask: () => Promise.resolve(false),
+      preGranted: ADHOC_GRANTS,
+    });
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      session.close(`${technicianName} disconnected`);
+      void capturer.stop().finally(() => {
+        injector.close();
+        cleanup.runNow();
+        process.off('exit', onExit);
+      });
+    };
+    session.on('closed', close);
+    peer.on('closed', close);
+    await session.init();
+    if (peer.closed || closed) {
+      close();
+      return { close };
+    }
+    session.adoptPeer(peer);
+    return { close };
+  };
 }
 
 main(process.argv.slice(2)).then(

@@ -15,7 +15,12 @@ type Activated = Extract<ServerMessage, { type: 'session.activated' }>;
 type Reportable = Extract<AuditEvent, `permission.${string}` | `file.${string}` | 'connection.path'>;
 
 export type SupportSessionOptions = {
-  signaling: SignalingClient;
+  /**
+   * The signaling client of a PIN session. Absent when the peer comes from
+   * elsewhere (ad hoc: `adoptPeer`); audit reports and ending at the server
+   * are then skipped.
+   */
+  signaling?: SignalingClient;
   RTCPeerConnection: RTCPeerConnectionCtor;
   /** This side's display name (sent in `hello`). */
   name: string;
@@ -28,7 +33,7 @@ export type SupportSessionOptions = {
 };
 
 export type SupportSessionEvents = {
-  /** A new PeerSession was created (on every `session.activated`). */
+  /** A new PeerSession was created (on every `session.activated`) or adopted. */
   peer: PeerSession;
   connectionstatechange: RTCPeerConnectionState;
   /** The control channel opened: the session is usable. */
@@ -43,7 +48,7 @@ export type SupportSessionEvents = {
   closed: { reason: string };
 };
 
-/** What both sides share: one PeerSession per activation, signal relay, chat, files, log, audit. */
+/** What both sides share: one PeerSession per activation (or adopted), signal relay, chat, files, log, audit. */
 export abstract class SupportSessionBase<E extends SupportSessionEvents = SupportSessionEvents> extends Emitter<E> {
   readonly files: FileTransfer;
   readonly log: SessionLog;
@@ -59,6 +64,7 @@ export abstract class SupportSessionBase<E extends SupportSessionEvents = Suppor
     this.files = new FileTransfer({ ...options.files, ...this.fileGate() });
     this.files.on('finished', (r) => this.onFileFinished(r));
     const sig = options.signaling;
+    if (!sig) return;
     this.offs.push(
       sig.on('session.activated', (m) => this.matches(m.sessionId) && this.onActivated(m)),
       sig.on('signal', (m) => {
@@ -94,9 +100,10 @@ export abstract class SupportSessionBase<E extends SupportSessionEvents = Suppor
   /** Ends the session at the server (the other side hears it as session.state closed). */
   async end(reason = 'ended'): Promise<void> {
     this.peer?.send('control', { type: 'session.end', reason: reason.slice(0, 200) });
-    if (this.sessionId && this.options.signaling.connected) {
+    const sig = this.options.signaling;
+    if (this.sessionId && sig?.connected) {
       try {
-        await this.options.signaling.request({ type: 'session.end', sessionId: this.sessionId, reason: reason.slice(0, 200) });
+        await sig.request({ type: 'session.end', sessionId: this.sessionId, reason: reason.slice(0, 200) });
       } catch {
         // Closed locally anyway.
       }
@@ -124,7 +131,7 @@ export abstract class SupportSessionBase<E extends SupportSessionEvents = Suppor
 
   /** Reports an audit event to the server (best effort). */
   protected audit(event: Reportable, detail: string): void {
-    if (!this.sessionId) return;
+    if (!this.sessionId || !this.options.signaling) return;
     this.options.signaling.send({ type: 'session.event', sessionId: this.sessionId, event, detail: detail.slice(0, 500) });
   }
 
@@ -146,17 +153,15 @@ export abstract class SupportSessionBase<E extends SupportSessionEvents = Suppor
   }
 
   private onActivated(m: Activated): void {
-    if (this.isClosed) return;
+    const sig = this.options.signaling;
+    if (this.isClosed || !sig) return;
     // The server repeats session.activated after a signaling reconnect. The peer
     // connection does not depend on the signaling socket: keep it while it lives.
     if (this.peer && this.sessionId === m.sessionId && isAlive(this.peer.connectionState)) {
       this.log.add('system', 'session', 'Signaling reconnected; the connection carried on');
       return;
     }
-    this.sessionId = m.sessionId;
-    this.peer?.close();
     this.log.add('system', 'session', `Connecting to ${m.peerName}`);
-    const sig = this.options.signaling;
     const sessionId = m.sessionId;
     const peer = new PeerSession({
       RTCPeerConnection: this.options.RTCPeerConnection,
@@ -169,6 +174,22 @@ export abstract class SupportSessionBase<E extends SupportSessionEvents = Suppor
       },
       ...(this.options.disconnectedGraceMs !== undefined ? { disconnectedGraceMs: this.options.disconnectedGraceMs } : {}),
     });
+    this.adoptPeer(peer, sessionId);
+  }
+
+  /**
+   * Makes `peer` this session's connection (closing any previous one) and
+   * wires chat, control, files, tracks and state to it. `onActivated` calls it
+   * for PIN sessions; the ad hoc agent calls it with a peer it has already
+   * authenticated, whose channels may be open (then `ready` follows at once).
+   */
+  adoptPeer(peer: PeerSession, sessionId?: string): void {
+    if (this.isClosed) {
+      peer.close();
+      return;
+    }
+    if (sessionId !== undefined) this.sessionId = sessionId;
+    if (this.peer !== peer) this.peer?.close();
     this.peer = peer;
     const emit = (t: string, p: unknown): void => this.fire(t, p);
     peer.on('warning', (w) => emit('warning', w));
@@ -189,6 +210,8 @@ export abstract class SupportSessionBase<E extends SupportSessionEvents = Suppor
       if (state === 'connected') void this.reportPath(peer);
       if (state === 'failed' || state === 'disconnected') this.log.add('system', 'connection', `Connection ${state}`);
     });
+    // An adopted peer may already be connected: its state change came before us.
+    if (peer.connectionState === 'connected') void this.reportPath(peer);
     // FACTS: an open event can be missed, so wait on readyState, not on onopen alone.
     peer.waitOpen(['files'], 300_000).then(
       () => peer === this.peer && this.files.attach(peer.filesPort()),

@@ -5,8 +5,11 @@ import type { PeerSession } from './peer-session.ts';
 import { PermissionMirror } from './permissions.ts';
 import { SupportSessionBase } from './session-base.ts';
 import type { SupportSessionEvents, SupportSessionOptions } from './session-base.ts';
+import type { SignalingClient } from './signaling-client.ts';
 
 export type TechnicianSessionOptions = SupportSessionOptions & {
+  /** Required here: the technician activates sessions through the server. */
+  signaling: SignalingClient;
   /** The session this object drives (from the queue / session.list). */
   sessionId: string;
 };

@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import wrtc from '@roamhq/wrtc';
-import type { RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
+import { securityCodeSchema } from '../../protocol/adhoc.ts';
+import { tokenSchema } from '../../protocol/index.ts';
+import { UsageError } from '../config.ts';
+import { parseMediaOptions, RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.ts';
 import { AdhocAgent, type StartSupportSession } from './adhoc-agent.ts';
 import { defaultStateDir } from './pairing-store.ts';
 
@@ -12,44 +14,126 @@ export const ADHOC_USAGE = `Ad hoc (unattended) support:
 Options:
   --state-dir DIR        where the pairing is kept (default ~/.local/state/relay-rescue/adhoc)
   --security-code CODE   the code, instead of asking (tests, scripted installs)
-  --name NAME            the computer's name shown to the technician (default: the host name)`;
+  --name NAME            the computer's name shown to the technician (default: the host name)
+  --display :N           the X display to share (default $DISPLAY)
+  --download-dir DIR     where received files go (default ~/Downloads/Relay Rescue)
+  --fps N                frames per second, 1-60 (default 30)
+  --capture M            auto | ffmpeg | x11 (default auto)
+After the technician's password is proven, each connection may view the
+screen, use the mouse and keyboard and send files (agreed at pairing).`;
+
+/** The ad hoc agent's validated command line. */
+export interface AdhocCliConfig {
+  server: string;
+  /** The deployment token (first run), or null with `--adhoc-resume`. */
+  deploymentToken: string | null;
+  stateDir: string;
+  securityCode: string | null;
+  computerName: string;
+  /** Display, capture and downloads; null when the runner has no support session (`agent/adhoc/main.ts`). */
+  media: AgentMediaConfig | null;
+}
+
+/** What a connection may do once the password is proven: the user agreed to unattended access at pairing. */
+export const ADHOC_GRANTS = ['view', 'control', 'files'] as const;
+
+/** Parses and validates; throws UsageError naming the bad option (an empty message asks for the usage text). */
+export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv, withMedia: boolean): AdhocCliConfig {
+  let values;
+  try {
+    values = parseArgs({
+      args: joinTokenArgument(argv),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        server: { type: 'string' },
+        adhoc: { type: 'string' },
+        'adhoc-resume': { type: 'boolean' },
+        'state-dir': { type: 'string' },
+        'security-code': { type: 'string' },
+        name: { type: 'string' },
+        display: { type: 'string' },
+        'download-dir': { type: 'string' },
+        fps: { type: 'string' },
+        capture: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (values.help) throw new UsageError('');
+  if (!values.server) throw new UsageError('--server URL is required');
+  let server: URL;
+  try {
+    server = new URL(values.server);
+  } catch {
+    throw new UsageError(`--server: not a URL: ${values.server}`);
+  }
+  if (server.protocol !== 'http:' && server.protocol !== 'https:') throw new UsageError('--server must be an http(s) URL');
+  if (Boolean(values.adhoc) === Boolean(values['adhoc-resume'])) throw new UsageError('give exactly one of --adhoc <token> or --adhoc-resume');
+  if (values.adhoc && !tokenSchema.safeParse(values.adhoc).success) throw new UsageError('--adhoc: not a valid deployment token (copy it from the link)');
+  let securityCode: string | null = null;
+  if (values['security-code'] !== undefined) {
+    const code = securityCodeSchema.safeParse(values['security-code']);
+    if (!code.success) throw new UsageError('--security-code must be the 9-digit code (123-456-789)');
+    securityCode = code.data;
+  }
+  const computerName = (values.name ?? hostname()).slice(0, 100) || 'Computer';
+  const media = withMedia ? parseMediaOptions(values, computerName, env) : null;
+  return {
+    server: values.server,
+    deploymentToken: values.adhoc ?? null,
+    stateDir: values['state-dir'] ?? defaultStateDir(),
+    securityCode,
+    computerName,
+    media,
+  };
+}
+
+/**
+ * A base64url token may start with `-`, which parseArgs would take for an
+ * option: `--adhoc <token>` becomes `--adhoc=<token>` when the next word is a token.
+ */
+function joinTokenArgument(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i] === '--adhoc' && next !== undefined && next.startsWith('-') && tokenSchema.safeParse(next).success) {
+      out.push(`--adhoc=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
+}
 
 /**
  * Runs the ad hoc agent from command-line arguments; resolves with the exit
- * code. `startSession` is the agent's support session (capture, input, files),
- * supplied by agent/main.ts; without one the connection stays at data channels.
+ * code. `makeSession` builds the agent's support session (capture, input,
+ * files) from the validated display options; agent/main.ts supplies it.
+ * Without it the connection stays at data channels (protocol tests).
  */
-export async function runAdhocCli(argv: string[], startSession?: StartSupportSession): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      server: { type: 'string' },
-      adhoc: { type: 'string' },
-      'adhoc-resume': { type: 'boolean' },
-      'state-dir': { type: 'string' },
-      'security-code': { type: 'string' },
-      name: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    strict: false,
-  });
-  const server = typeof values.server === 'string' ? values.server : undefined;
-  const token = typeof values.adhoc === 'string' ? values.adhoc : undefined;
-  if (values.help || !server || (!token && !values['adhoc-resume'])) {
-    console.log(ADHOC_USAGE);
-    return values.help ? 0 : 2;
+export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMediaConfig) => StartSupportSession): Promise<number> {
+  let config: AdhocCliConfig;
+  try {
+    config = loadAdhocConfig(argv, process.env, makeSession !== undefined);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
+    process.stderr.write(`${ADHOC_USAGE}\n`);
+    return err.message ? 2 : 0;
   }
-  const fixedCode = typeof values['security-code'] === 'string' ? values['security-code'] : undefined;
+  const fixedCode = config.securityCode;
   let rl: ReturnType<typeof createInterface> | null = null;
   const agent = new AdhocAgent({
-    serverUrl: server,
-    stateDir: typeof values['state-dir'] === 'string' ? values['state-dir'] : defaultStateDir(),
-    ...(token ? { deploymentToken: token } : {}),
-    computerName: (typeof values.name === 'string' ? values.name : hostname()).slice(0, 100) || 'Computer',
-    RTCPeerConnection: (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection,
-    startSession: startSession ?? (() => ({ close: () => undefined })),
+    serverUrl: config.server,
+    stateDir: config.stateDir,
+    ...(config.deploymentToken ? { deploymentToken: config.deploymentToken } : {}),
+    computerName: config.computerName,
+    RTCPeerConnection: RTCPeerConnectionNode,
+    startSession: makeSession && config.media ? makeSession(config.media) : () => ({ close: () => undefined }),
     async askSecurityCode(technicianName, attempt) {
-      if (fixedCode !== undefined) return fixedCode;
+      if (fixedCode !== null) return fixedCode;
       rl ??= createInterface({ input: process.stdin, output: process.stdout });
       const prompt = attempt === 1 ? `Security code from ${technicianName}: ` : 'Try again: ';
       return (await rl.question(prompt)).trim();

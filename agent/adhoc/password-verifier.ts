@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashRaw } from '@node-rs/argon2';
 import { ADHOC_KDF, proofTranscript, type AdhocKdfParams, type TechnicianView } from '../../protocol/adhoc-proof.ts';
 import { RescueError } from '../../protocol/errors.ts';
 import type { Clock } from './clock.ts';
@@ -14,22 +13,8 @@ export type VerifyResult = { ok: true } | { ok: false; code: 'ADHOC_AUTH_FAILED'
 /** What the agent keeps: K = argon2id(password, salt, kdf), never the password. */
 export type StoredKey = { salt: Buffer; key: Buffer; kdf: AdhocKdfParams };
 
-const KDF_PARAMS: AdhocKdfParams = { memoryKiB: ADHOC_KDF.memoryKiB, iterations: ADHOC_KDF.iterations, parallelism: ADHOC_KDF.parallelism };
-
-/** `Algorithm.Argon2id` of @node-rs/argon2 (an ambient const enum, which verbatimModuleSyntax cannot import). */
-const ARGON2ID = 2;
-
-/** K = argon2id(password, salt) with protocol v1's parameters (@node-rs/argon2; the console derives the same with hash-wasm). */
-export async function deriveKey(password: string, salt: Uint8Array, kdf: AdhocKdfParams = KDF_PARAMS): Promise<Buffer> {
-  return hashRaw(password, {
-    algorithm: ARGON2ID,
-    salt: Buffer.from(salt),
-    memoryCost: kdf.memoryKiB,
-    timeCost: kdf.iterations,
-    parallelism: kdf.parallelism,
-    outputLen: ADHOC_KDF.keyBytes,
-  });
-}
+/** Protocol v1's argon2id parameters, which this agent asks the console to use. */
+export const KDF_PARAMS: AdhocKdfParams = { memoryKiB: ADHOC_KDF.memoryKiB, iterations: ADHOC_KDF.iterations, parallelism: ADHOC_KDF.parallelism };
 
 /** The PHC string format (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`, unpadded base64) for the stored key. */
 export function encodePhc(k: StoredKey): string {

@@ -8,7 +8,8 @@ import type { PeerSession } from '../../rtc/peer-session.ts';
 import { runAuthGate, shortAuthString as agentSas, type AuthOutcome } from '../../agent/adhoc/auth-gate.ts';
 import { systemClock } from '../../agent/adhoc/clock.ts';
 import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
-import { PasswordVerifier, decodePhc, deriveKey } from '../../agent/adhoc/password-verifier.ts';
+import { PasswordVerifier, decodePhc } from '../../agent/adhoc/password-verifier.ts';
+import { deriveKey } from './derive-key.ts';
 import {
   AdhocClientError,
   deriveAdhocKey,

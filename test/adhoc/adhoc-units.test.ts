@@ -12,7 +12,8 @@ import { AdhocService, type Peer } from '../../signaling/adhoc/adhoc-service.ts'
 import { sendDeploymentEmail } from '../../signaling/adhoc/mailer.ts';
 import { AdhocStore } from '../../signaling/adhoc/store.ts';
 import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
-import { LOCK_MS, MAX_FAILURES, PasswordVerifier, deriveKey } from '../../agent/adhoc/password-verifier.ts';
+import { LOCK_MS, MAX_FAILURES, PasswordVerifier } from '../../agent/adhoc/password-verifier.ts';
+import { deriveKey } from './derive-key.ts';
 import { proofTranscript } from '../../protocol/adhoc-proof.ts';
 import { fakeClock } from '../helpers/server.ts';
 

@@ -1,0 +1,103 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import wrtc from '@roamhq/wrtc';
+import type { Permission } from '../protocol/index.ts';
+import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
+import type { SignalingClient } from '../rtc/signaling-client.ts';
+import { createScreenCapturer, type CaptureMethod } from './capture/create-capturer.ts';
+import type { ScreenCapturer } from './capture/screen-capturer.ts';
+import type { Cleanup } from './cleanup.ts';
+import { systemClipboard } from './clipboard.ts';
+import { UsageError } from './config.ts';
+import { diskSinkFactory } from './files/disk-sink.ts';
+import { nodeHasher } from './files/node-hasher.ts';
+import { XTestInjector } from './input/injector-xtest.ts';
+import { AgentSession, type AskPermission } from './session.ts';
+import type { TerminalUi } from './terminal/terminal-ui.ts';
+
+/** What a support session needs from the command line, however the agent was started (PIN or ad hoc). */
+export interface AgentMediaConfig {
+  display: string;
+  downloadDir: string;
+  fps: number;
+  capture: CaptureMethod;
+  /** The name the technician sees in `hello`. */
+  name: string;
+}
+
+/** The screen and input devices of one X display. */
+export interface AgentDevices {
+  capturer: ScreenCapturer;
+  injector: XTestInjector;
+}
+
+export interface AgentSessionDeps extends AgentDevices {
+  /** Where log lines and file progress are printed (the terminal). */
+  out: Pick<TerminalUi, 'printLog' | 'progress' | 'print'>;
+  /** Tracks partial downloads so they are removed when the session ends. */
+  cleanup: Cleanup;
+  ask: AskPermission;
+  preGranted: readonly Permission[];
+  /** The PIN session's signaling client; absent for a peer adopted from the ad hoc agent. */
+  signaling?: SignalingClient;
+}
+
+export const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
+
+/**
+ * Validates the display, download folder, frame rate and capture method
+ * options; throws UsageError naming the bad option. The same rules as
+ * `loadAgentConfig` for the PIN agent.
+ */
+export function parseMediaOptions(
+  raw: { display?: string | undefined; 'download-dir'?: string | undefined; fps?: string | undefined; capture?: string | undefined },
+  name: string,
+  env: NodeJS.ProcessEnv,
+): AgentMediaConfig {
+  const fps = raw.fps === undefined ? 30 : Number(raw.fps);
+  if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
+  const capture = (raw.capture ?? 'auto') as CaptureMethod;
+  if (!['auto', 'ffmpeg', 'x11'].includes(capture)) throw new UsageError('--capture must be auto, ffmpeg or x11');
+  const display = raw.display ?? env.DISPLAY;
+  if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
+    throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');
+  }
+  const downloadDir = resolve(raw['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue'));
+  return { display, downloadDir, fps, capture, name };
+}
+
+/** Opens the capturer and the XTEST injector; fails with a clear message when the display cannot be used. */
+export async function openAgentDevices(config: Pick<AgentMediaConfig, 'display' | 'capture'>): Promise<AgentDevices> {
+  const capturer = createScreenCapturer(config.display, config.capture);
+  await capturer.listScreens().catch((err: unknown) => {
+    throw new Error(`Cannot use X display ${config.display}: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const injector = await XTestInjector.open(config.display);
+  return { capturer, injector };
+}
+
+/**
+ * Builds the agent's support session (screen, input, clipboard, files to the
+ * download folder, log lines to the terminal). Call `init()` on it, then wait
+ * for `session.activated` (PIN) or hand it a peer with `adoptPeer` (ad hoc).
+ */
+export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionDeps): AgentSession {
+  const session = new AgentSession({
+    ...(deps.signaling ? { signaling: deps.signaling } : {}),
+    RTCPeerConnection: RTCPeerConnectionNode,
+    name: config.name,
+    capturer: deps.capturer,
+    injector: deps.injector,
+    clipboard: systemClipboard(config.display),
+    files: { sinkFactory: diskSinkFactory(config.downloadDir, deps.cleanup), hasher: nodeHasher },
+    ask: deps.ask,
+    preGranted: deps.preGranted,
+    fps: config.fps,
+  });
+  session.log.on('entry', (entry) => deps.out.printLog(entry));
+  session.files.on('progress', (p) => deps.out.progress(p));
+  session.files.on('finished', (r) => {
+    if (r.ok && r.direction === 'receive') deps.out.print(`Saved ${r.savedAs ?? r.name} in ${config.downloadDir}`);
+  });
+  return session;
+}
