@@ -1,0 +1,222 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+import type { Browser, BrowserContext, ElementHandle, Page } from 'puppeteer-core';
+import type { RunningServer, StartOptions } from '../../signaling/server.ts';
+import { createTechnician as createAccount, startTestServer } from '../helpers/server.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/**
+ * The production build the tests serve. Built once per test process into a
+ * private folder (other work in the same tree may rebuild or empty dist/web
+ * mid-run); RR_WEB_DIST points at an existing build instead.
+ */
+export let DIST = process.env['RR_WEB_DIST'] ?? '';
+
+export function ensureBuilt(): string {
+  if (DIST && fs.existsSync(path.join(DIST, 'index.html'))) return DIST;
+  DIST = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-web-dist-'));
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error', '--outDir', DIST, '--emptyOutDir'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  process.once('exit', () => fs.rmSync(DIST, { recursive: true, force: true }));
+  return DIST;
+}
+
+export type TestServer = { server: RunningServer; url: string; dir: string; close(): Promise<void> };
+
+/** The real signaling server (test/helpers) on loopback port 0, a temp database, serving the built UI. */
+export async function startWebServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-web-'));
+  const server = await startTestServer({ DATA_DIR: dir, DATABASE_PATH: path.join(dir, 'test.db'), ...env }, { webRoot: DIST, ...opts });
+  return {
+    server,
+    url: server.url,
+    dir,
+    close: async () => {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function createTechnician(server: RunningServer, email: string, name: string, password: string): Promise<void> {
+  await createAccount(server, { email, name, password });
+}
+
+/** One headless Chromium with fake media devices and the getDisplayMedia picker auto-accepted. */
+export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-chromium-'));
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    userDataDir,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+    ],
+  });
+  return {
+    browser,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function newPage(context: BrowserContext, width = 1280, height = 800): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewport({ width, height });
+  page.on('pageerror', (err) => console.error(`[pageerror] ${String(err)}`));
+  page.on('console', (msg) => {
+    // HTTP error statuses (the /api/me probe, wrong codes) are expected; the UI shows them.
+    if (process.env['RR_DEBUG'] === '1') console.error(`[console.${msg.type()}] ${msg.text()}`);
+    else if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) console.error(`[console.error] ${msg.text()}`);
+  });
+  return page;
+}
+
+/** Polls a page function until it returns truthy (bounded). */
+export async function waitForFn<T>(page: Page, fn: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  try {
+    const handle = await page.waitForFunction(fn, { timeout: timeoutMs, polling: 100 });
+    return (await handle.jsonValue()) as T;
+  } catch (err) {
+    throw new Error(`timed out waiting for ${what}: ${(err as Error).message}`);
+  }
+}
+
+/** Finds an element by ARIA role and accessible name (pierces shadow roots). */
+export async function byRole(page: Page, role: string, name: string, timeoutMs = 15_000): Promise<ElementHandle<Element>> {
+  return pollFor(page, `::-p-aria([name="${name}"][role="${role}"])`, timeoutMs);
+}
+
+/** Clicks a control by role and accessible name once it is visible, enabled and not moving (puppeteer locator). */
+export async function clickRole(page: Page, role: string, name: string, timeoutMs = 15_000): Promise<void> {
+  await page.locator(`::-p-aria([name="${name}"][role="${role}"])`).setTimeout(timeoutMs).click();
+}
+
+/**
+ * Finds an element by data-testid anywhere, shadow roots included. Polls:
+ * waitForSelector's default MutationObserver does not see changes inside shadow roots.
+ */
+export async function byTestId(page: Page, id: string, timeoutMs = 15_000): Promise<ElementHandle<Element>> {
+  return pollFor(page, `pierce/[data-testid="${id}"]`, timeoutMs);
+}
+
+/** Polls `page.$(selector)` every 50 ms until it matches (bounded). */
+export async function pollFor(page: Page, selector: string, timeoutMs = 15_000): Promise<ElementHandle<Element>> {
+  const rounds = Math.ceil(timeoutMs / 50);
+  for (let i = 0; i < rounds; i++) {
+    const el = await page.$(selector);
+    if (el) return el;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing matched ${selector} within ${timeoutMs} ms`);
+}
+
+/** Text content of every element matching a pierce selector. */
+export async function texts(page: Page, selector: string): Promise<string[]> {
+  const els = await page.$$(`pierce/${selector}`);
+  return Promise.all(els.map((e) => e.evaluate((n) => (n.textContent ?? '').trim())));
+}
+
+const CONTROL_ROLES = new Set(['button', 'textbox', 'checkbox', 'link', 'tab', 'combobox', 'spinbutton', 'slider', 'radio', 'switch', 'searchbox']);
+
+type AxNode = { role: string; name?: string; children?: AxNode[] };
+
+/** Controls in the accessibility tree (shadow DOM included) that have no accessible name. */
+export async function unnamedControls(page: Page): Promise<{ controls: number; unnamed: string[] }> {
+  const root = (await page.accessibility.snapshot({ interestingOnly: true })) as AxNode | null;
+  const unnamed: string[] = [];
+  let controls = 0;
+  const walk = (node: AxNode | undefined, trail: string): void => {
+    if (!node) return;
+    if (CONTROL_ROLES.has(node.role)) {
+      controls++;
+      if (!node.name || node.name.trim() === '') unnamed.push(`${node.role} in ${trail}`);
+    }
+    for (const child of node.children ?? []) walk(child, `${trail} > ${node.role}${node.name ? ` "${node.name.slice(0, 30)}"` : ''}`);
+  };
+  walk(root ?? undefined, 'page');
+  return { controls, unnamed };
+}
+
+/**
+ * Presses Tab through the page and returns the interactive elements (visible,
+ * enabled, not roving tabindex=-1) that focus never reached.
+ */
+export async function unreachableByTab(page: Page): Promise<{ total: number; missed: string[] }> {
+  // A string, not a function: tsx's keepNames would inject a `__name` helper the page lacks.
+  const total = (await page.evaluate(`(() => {
+    window.__rrAll = () => {
+      const sel = 'button, input, a[href], select, textarea, [tabindex]';
+      const out = [];
+      const visit = (root) => {
+        for (const el of root.querySelectorAll('*')) {
+          if (el.matches(sel)) out.push(el);
+          if (el.shadowRoot) visit(el.shadowRoot);
+        }
+      };
+      visit(document);
+      return out.filter((el) => {
+        if (el.disabled || el.getAttribute('tabindex') === '-1' || el.type === 'hidden') return false;
+        if (el.getClientRects().length === 0) return false;
+        return getComputedStyle(el).visibility !== 'hidden';
+      });
+    };
+    window.__rrActive = () => {
+      let a = document.activeElement;
+      while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+      return a;
+    };
+    if (document.activeElement) document.activeElement.blur();
+    return window.__rrAll().length;
+  })()`)) as number;
+  for (let i = 0; i < total + 8; i++) {
+    await page.keyboard.press('Tab');
+    await page.evaluate(() => {
+      const w = window as unknown as { __rrActive: () => (Element & { __rrVisited?: boolean }) | null };
+      const el = w.__rrActive();
+      if (el) el.__rrVisited = true;
+    });
+  }
+  const missed = await page.evaluate(() => {
+    const w = window as unknown as { __rrAll: () => (Element & { __rrVisited?: boolean })[] };
+    return w.__rrAll()
+      .filter((el) => !el.__rrVisited)
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? el.getAttribute('aria-label') ?? '').trim().slice(0, 30)}"`);
+  });
+  return { total, missed };
+}
+
+/** Screenshots go here (kept after the run so they can be looked at). */
+export const SHOT_DIR = process.env['RR_SHOT_DIR'] ?? path.join(os.tmpdir(), 'rr-web-screenshots');
+
+export async function screenshotAt(page: Page, name: string, width: number, height: number): Promise<string> {
+  fs.mkdirSync(SHOT_DIR, { recursive: true });
+  const before = page.viewport();
+  await page.setViewport({ width, height });
+  await new Promise((r) => setTimeout(r, 150));
+  const file = path.join(SHOT_DIR, `${name}-${width}x${height}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (before) await page.setViewport(before);
+  if (overflow > 1) throw new Error(`${name} at ${width}px scrolls sideways by ${overflow}px`);
+  return file;
+}

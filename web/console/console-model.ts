@@ -1,0 +1,253 @@
+import { SignalingClient } from '../../rtc/signaling-client.ts';
+import type { ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
+import { Store } from '../shared/store.ts';
+import { readApiError } from '../shared/error-text.ts';
+import { TechSession } from './tech-session.ts';
+
+export type Me = { id?: string; name: string; email: string };
+
+function wsUrl(path: string): string {
+  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${window.location.host}${path}`;
+}
+
+/**
+ * The technician console's state: who is logged in, the signaling socket,
+ * every session summary (pending codes, the queue) and the open session tabs.
+ */
+export class ConsoleModel extends Store {
+  me: Me | null = null;
+  /** 'unknown' until /api/me answered. */
+  auth: 'unknown' | 'out' | 'in' = 'unknown';
+  loginError = '';
+  busy = false;
+  connection: 'offline' | 'connecting' | 'online' = 'offline';
+  notice = '';
+  readonly sessions = new Map<string, SessionSummary>();
+  readonly tabs: TechSession[] = [];
+  selected: string | null = null;
+  /** The session just created, to show its code prominently. */
+  lastCreated: string | null = null;
+  private signaling: SignalingClient | null = null;
+  private readonly offs: (() => void)[] = [];
+
+  async init(): Promise<void> {
+    try {
+      const res = await fetch('/api/me', { credentials: 'same-origin' });
+      if (res.ok) {
+        const body = (await res.json()) as Partial<Me> & { technician?: Me; user?: Me };
+        this.setMe(body.technician ?? body.user ?? (body as Me));
+        this.connect();
+      } else {
+        this.auth = 'out';
+      }
+    } catch {
+      this.auth = 'out';
+    }
+    this.changed();
+  }
+
+  async login(email: string, password: string): Promise<void> {
+    this.busy = true;
+    this.loginError = '';
+    this.changed();
+    try {
+      const res = await fetch('/api/login', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      if (!res.ok) {
+        const err = await readApiError(res);
+        this.loginError = err.message || 'Wrong email or password.';
+        return;
+      }
+      const body = (await res.json().catch(() => ({}))) as Partial<Me> & { technician?: Me; user?: Me };
+      this.setMe(body.technician ?? body.user ?? { name: body.name ?? email, email: body.email ?? email });
+      this.connect();
+    } catch {
+      this.loginError = 'The server cannot be reached.';
+    } finally {
+      this.busy = false;
+      this.changed();
+    }
+  }
+
+  async logout(): Promise<void> {
+    for (const tab of [...this.tabs]) tab.dispose();
+    this.tabs.length = 0;
+    this.selected = null;
+    this.disconnect();
+    try {
+      await fetch('/api/logout', { method: 'POST', credentials: 'same-origin' });
+    } catch {
+      // Logged out locally either way.
+    }
+    this.me = null;
+    this.auth = 'out';
+    this.sessions.clear();
+    this.changed();
+  }
+
+  async createSession(forceRelay: boolean): Promise<void> {
+    const sig = this.signaling;
+    if (!sig) return;
+    this.notice = '';
+    try {
+      const reply = await sig.request({ type: 'session.create', forceRelay });
+      if (reply.type === 'session.created') {
+        this.sessions.set(reply.session.sessionId, reply.session);
+        this.lastCreated = reply.session.sessionId;
+      }
+    } catch (err) {
+      this.notice = `Could not create a session: ${(err as Error).message}`;
+    }
+    this.changed();
+  }
+
+  /** Starts a queued session: activates it on the server and opens its tab. */
+  async start(sessionId: string): Promise<void> {
+    const sig = this.signaling;
+    if (!sig) return;
+    this.ensureTab(sessionId);
+    this.selected = sessionId;
+    this.changed();
+    try {
+      await sig.request({ type: 'session.activate', sessionId });
+    } catch (err) {
+      this.notice = `Could not start the session: ${(err as Error).message}`;
+      // Not started (e.g. PEER_NOT_CONNECTED): drop the tab, keep the session queued.
+      const index = this.tabs.findIndex((t) => t.sessionId === sessionId && t.phase === 'waiting');
+      if (index >= 0) this.tabs.splice(index, 1);
+      if (this.selected === sessionId) this.selected = this.tabs[0]?.sessionId ?? null;
+      this.changed();
+    }
+  }
+
+  /** Ends a session that is not (or no longer) in a tab, e.g. a pending code. */
+  async cancel(sessionId: string): Promise<void> {
+    try {
+      await this.signaling?.request({ type: 'session.end', sessionId, reason: 'cancelled by technician' });
+    } catch (err) {
+      this.notice = `Could not end the session: ${(err as Error).message}`;
+      this.changed();
+    }
+  }
+
+  select(sessionId: string): void {
+    this.selected = sessionId;
+    this.changed();
+  }
+
+  closeTab(sessionId: string): void {
+    const index = this.tabs.findIndex((t) => t.sessionId === sessionId);
+    if (index < 0) return;
+    const [tab] = this.tabs.splice(index, 1);
+    tab?.dispose();
+    if (this.selected === sessionId) this.selected = this.tabs[Math.max(0, index - 1)]?.sessionId ?? null;
+    this.changed();
+  }
+
+  /** Pending codes and queued customers, newest first. */
+  get waiting(): SessionSummary[] {
+    return [...this.sessions.values()]
+      .filter((s) => s.state === 'pending' || s.state === 'queued')
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  private setMe(me: Me): void {
+    this.me = { name: me.name, email: me.email, ...(me.id ? { id: me.id } : {}) };
+    this.auth = 'in';
+  }
+
+  private ensureTab(sessionId: string): TechSession {
+    let tab = this.tabs.find((t) => t.sessionId === sessionId);
+    if (!tab) {
+      const sig = this.signaling;
+      if (!sig) throw new Error('not connected');
+      tab = new TechSession(sessionId, sig, this.me?.name ?? 'Technician', this.sessions.get(sessionId));
+      tab.subscribe(() => this.changed());
+      this.tabs.push(tab);
+    }
+    return tab;
+  }
+
+  private connect(): void {
+    if (this.signaling) return;
+    const sig = new SignalingClient({ url: wsUrl('/ws/technician'), role: 'technician' });
+    this.signaling = sig;
+    this.connection = 'connecting';
+    this.offs.push(
+      sig.on('welcome', (m) => {
+        if (m.technician) this.setMe({ ...m.technician });
+        this.connection = 'online';
+        this.changed();
+      }),
+      sig.on('open', () => {
+        void this.refresh();
+      }),
+      sig.on('disconnected', (d) => {
+        this.connection = d.final ? 'offline' : 'connecting';
+        if (d.final && d.code === 4001) {
+          this.auth = 'out';
+          this.me = null;
+        }
+        this.changed();
+      }),
+      sig.on('session.state', (m) => this.onSessionState(m)),
+      sig.on('session.created', (m) => {
+        this.sessions.set(m.session.sessionId, m.session);
+        this.changed();
+      }),
+      sig.on('session.activated', (m) => {
+        const known = this.sessions.get(m.sessionId);
+        if (known) this.sessions.set(m.sessionId, { ...known, state: 'active' });
+        const tab = this.ensureTab(m.sessionId);
+        tab.activate(m);
+        if (!this.selected) this.selected = m.sessionId;
+        this.changed();
+      }),
+      sig.on('signal', (m) => this.tabs.find((t) => t.sessionId === m.sessionId)?.onSignal(m.data)),
+    );
+    sig.connect().catch(() => {
+      this.connection = 'offline';
+      this.notice = 'The signaling server cannot be reached.';
+      this.changed();
+    });
+    this.changed();
+  }
+
+  private async refresh(): Promise<void> {
+    const sig = this.signaling;
+    if (!sig) return;
+    try {
+      const reply = await sig.request({ type: 'session.list' });
+      if (reply.type === 'session.list') {
+        for (const s of reply.sessions) this.sessions.set(s.sessionId, s);
+        this.changed();
+      }
+    } catch {
+      // The next open retries.
+    }
+  }
+
+  private onSessionState(m: Extract<ServerMessage, { type: 'session.state' }>): void {
+    const known = this.sessions.get(m.sessionId);
+    if (known) {
+      this.sessions.set(m.sessionId, { ...known, state: m.state, reason: m.reason });
+    }
+    if (m.state === 'queued' && !known) void this.refresh();
+    if (m.state === 'queued' && known && !known.customer) void this.refresh();
+    this.tabs.find((t) => t.sessionId === m.sessionId)?.onSessionState(m.state, m.reason);
+    if (m.state === 'closed') this.sessions.delete(m.sessionId);
+    this.changed();
+  }
+
+  private disconnect(): void {
+    for (const off of this.offs.splice(0)) off();
+    this.signaling?.close();
+    this.signaling = null;
+    this.connection = 'offline';
+  }
+}

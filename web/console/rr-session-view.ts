@@ -1,0 +1,122 @@
+import { LitElement, html, css, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { PERMISSIONS } from '../../protocol/permissions.ts';
+import type { Permission, PermissionState } from '../../protocol/permissions.ts';
+import { baseStyles } from '../shared/styles.ts';
+import { StoreController } from '../shared/store.ts';
+import type { TechSession } from './tech-session.ts';
+import './rr-remote-screen.ts';
+import './rr-connection-facts.ts';
+import '../shared/rr-chat.ts';
+import '../shared/rr-session-log.ts';
+import '../shared/rr-file-panel.ts';
+
+const ASK_LABEL: Record<Permission, string> = {
+  view: 'Ask to view screen',
+  control: 'Ask for remote control',
+  files: 'Ask for file transfer',
+  clipboard: 'Ask for clipboard',
+};
+const TECH_LABEL: Record<Permission, string> = {
+  view: 'View screen',
+  control: 'Remote control',
+  files: 'File transfer',
+  clipboard: 'Clipboard',
+};
+const STATE_TEXT: Record<PermissionState, string> = {
+  not_asked: 'not asked',
+  asked: 'asked, waiting',
+  granted: 'granted',
+  denied: 'denied',
+  revoked: 'revoked',
+};
+
+/** One session in the console: the customer's screen, permissions, connection facts, chat, files, log. */
+@customElement('rr-session-view')
+export class RrSessionView extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: block; }
+      .layout { display: grid; gap: 1rem; grid-template-columns: minmax(0, 2fr) minmax(16rem, 1fr); align-items: start; }
+      @media (max-width: 900px) { .layout { grid-template-columns: minmax(0, 1fr); } }
+      .side { display: grid; gap: 1rem; }
+      .perms { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.35rem; }
+      .perms li { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; flex-wrap: wrap; }
+      .state-granted { color: #1b6e2a; font-weight: 600; }
+      .state-denied, .state-revoked { color: #b3261e; font-weight: 600; }
+      .state-asked { color: #8a5300; }
+      .top { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; flex-wrap: wrap; margin-bottom: 0.6rem; }
+      .ended { background: #fdecea; border: 1px solid #e6a39d; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
+      .below { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); margin-top: 1rem; }
+      @media (max-width: 900px) { .below { grid-template-columns: minmax(0, 1fr); } }
+    `,
+  ];
+
+  @property({ attribute: false }) session?: TechSession;
+  private readonly store = new StoreController(this, () => this.session);
+
+  override render() {
+    void this.store;
+    const s = this.session;
+    if (!s) return nothing;
+    const ended = s.phase === 'ended';
+    return html`
+      <div class="top">
+        <h2>Session with <span data-testid="peer-name">${s.peerName}</span>
+          <span class="muted">· ${s.customerClient === 'agent' ? 'support app' : s.customerClient === 'browser' ? 'browser share (view only)' : ''}</span></h2>
+        ${ended
+          ? nothing
+          : html`<button class="danger" @click=${() => void s.end()} data-testid="end-session">End session</button>`}
+      </div>
+      ${ended ? html`<p class="ended" role="status" data-testid="ended">Session ended. ${s.endedText}</p>` : nothing}
+      <div class="layout">
+        <div>
+          <rr-remote-screen
+            .stream=${s.stream}
+            .control=${s.controlGranted && !ended}
+            .sink=${s}
+            .emptyText=${ended ? 'The session has ended.' : s.phase === 'live' ? "Ask to view the customer's screen." : 'Connecting…'}
+          ></rr-remote-screen>
+          <div class="below">
+            <section class="card"><rr-chat .messages=${s.chat} ?disabled=${!s.connected || ended} @chat-send=${(e: CustomEvent<{ text: string }>) => s.sendChat(e.detail.text)}></rr-chat></section>
+            <section class="card">
+              <rr-file-panel
+                .transfers=${s.transfers}
+                peerName="the customer"
+                ?disabled=${!s.connected || ended || s.permissions.files !== 'granted'}
+                disabledReason="Ask for file transfer first."
+                @file-send=${(e: CustomEvent<{ files: File[] }>) => s.sendFiles(e.detail.files)}
+              ></rr-file-panel>
+            </section>
+          </div>
+        </div>
+        <div class="side">
+          <section class="card" aria-labelledby="perm-title">
+            <h3 id="perm-title">Permissions</h3>
+            <ul class="perms" data-testid="permissions" aria-live="polite">
+              ${PERMISSIONS.map((p) => this.renderPermission(s, p))}
+            </ul>
+          </section>
+          <section class="card"><rr-connection-facts .facts=${s.facts} .turnConfigured=${s.turnConfigured}></rr-connection-facts></section>
+          <section class="card"><rr-session-log .entries=${s.log}></rr-session-log></section>
+        </div>
+      </div>
+    `;
+  }
+
+  private renderPermission(s: TechSession, p: Permission) {
+    const state = s.permissions[p];
+    const unsupported = s.capabilities !== null && ((p === 'control' && !s.capabilities.input) || (p === 'clipboard' && !s.capabilities.clipboard));
+    return html`<li data-permission=${p} data-state=${state}>
+      <span>${TECH_LABEL[p]}: <span class=${`state-${state}`} data-testid=${`perm-${p}`}>${unsupported ? 'not available' : STATE_TEXT[state]}</span></span>
+      ${unsupported ? nothing : html`<button ?disabled=${!s.canAsk(p)} @click=${() => s.ask(p)}>${ASK_LABEL[p]}</button>`}
+    </li>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rr-session-view': RrSessionView;
+  }
+}

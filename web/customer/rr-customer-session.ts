@@ -1,0 +1,116 @@
+import { LitElement, html, css, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { PERMISSIONS, PERMISSION_LABELS } from '../../protocol/permissions.ts';
+import type { Permission, PermissionState } from '../../protocol/permissions.ts';
+import { baseStyles } from '../shared/styles.ts';
+import { StoreController } from '../shared/store.ts';
+import type { CustomerModel } from './customer-model.ts';
+import './rr-permission-prompt.ts';
+import '../shared/rr-chat.ts';
+import '../shared/rr-session-log.ts';
+import '../shared/rr-file-panel.ts';
+
+const STATE_TEXT: Record<PermissionState, string> = {
+  not_asked: 'Not asked',
+  asked: 'Waiting for your answer',
+  granted: 'Allowed',
+  denied: 'Refused',
+  revoked: 'Stopped',
+};
+
+/** The customer's side of a live session: prompts, permissions with revoke, chat, files, log, end. */
+@customElement('rr-customer-session')
+export class RrCustomerSession extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: block; }
+      .grid { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+      @media (max-width: 760px) { .grid { grid-template-columns: minmax(0, 1fr); } }
+      .prompts { display: grid; gap: 0.6rem; margin-bottom: 1rem; }
+      .stop { font-size: 1.25rem; padding: 0.9rem 1.4rem; width: 100%; font-weight: 700; }
+      table { border-collapse: collapse; width: 100%; margin-top: 0.6rem; }
+      th, td { text-align: left; padding: 0.35rem 0.3rem; border-top: 1px solid #e2e6ea; vertical-align: middle; }
+      th { font-weight: 600; }
+      .state-granted { color: #1b6e2a; font-weight: 600; }
+      .state-denied, .state-revoked { color: #b3261e; }
+      .sharing { background: #e7f4ea; border: 1px solid #8cc79a; border-radius: 0.5rem; padding: 0.5rem 0.8rem; margin-bottom: 1rem; }
+      .end { margin-top: 1rem; }
+    `,
+  ];
+
+  @property({ attribute: false }) model?: CustomerModel;
+  private readonly store = new StoreController(this, () => this.model);
+
+  override render() {
+    const m = this.model;
+    if (!m) return nothing;
+    void this.store;
+    const anyGranted = PERMISSIONS.some((p) => m.permissions[p] === 'granted');
+    return html`
+      <section class="prompts" aria-live="assertive" aria-label="Requests from your technician">
+        ${m.pending.map(
+          (p) => html`<rr-permission-prompt
+            .permission=${p}
+            .technicianName=${m.technicianName}
+            @permission-answer=${(e: CustomEvent<{ permission: Permission; granted: boolean }>) =>
+              void m.answer(e.detail.permission, e.detail.granted)}
+          ></rr-permission-prompt>`,
+        )}
+      </section>
+      ${m.sharing
+        ? html`<p class="sharing" role="status" data-testid="sharing-status">${m.technicianName} can see your screen.</p>`
+        : nothing}
+      ${m.shareError ? html`<p class="error" role="alert">${m.shareError}</p>` : nothing}
+      <div class="grid">
+        <section class="card" aria-labelledby="perm-title">
+          <h2 id="perm-title">What ${m.technicianName} may do</h2>
+          <button class="danger stop" ?disabled=${!anyGranted} @click=${() => m.revokeAll()} data-testid="revoke-all">
+            Stop all access now
+          </button>
+          <table data-testid="permissions">
+            <tbody>
+              ${PERMISSIONS.filter((p) => m.offers(p)).map((p) => this.renderPermission(p, m.permissions[p]))}
+            </tbody>
+          </table>
+        </section>
+        <section class="card">
+          <rr-chat .messages=${m.chat} ?disabled=${!m.connected} @chat-send=${(e: CustomEvent<{ text: string }>) => m.sendChat(e.detail.text)}></rr-chat>
+        </section>
+        <section class="card">
+          <rr-file-panel
+            .transfers=${m.transfers}
+            .peerName=${m.technicianName}
+            ?disabled=${!m.connected || m.permissions.files !== 'granted'}
+            disabledReason="You can send files once you allow file transfer."
+            @file-send=${(e: CustomEvent<{ files: File[] }>) => m.sendFiles(e.detail.files)}
+          ></rr-file-panel>
+        </section>
+        <section class="card">
+          <rr-session-log .entries=${m.log}></rr-session-log>
+        </section>
+      </div>
+      <div class="end">
+        <button class="danger" @click=${() => m.end()} data-testid="end-session">End session</button>
+      </div>
+    `;
+  }
+
+  private renderPermission(p: Permission, state: PermissionState) {
+    return html`<tr data-permission=${p} data-state=${state}>
+      <th scope="row">${PERMISSION_LABELS[p]}</th>
+      <td class=${`state-${state}`}>${STATE_TEXT[state]}</td>
+      <td>
+        ${state === 'granted'
+          ? html`<button @click=${() => this.model?.revoke(p)} aria-label=${`Stop: ${PERMISSION_LABELS[p]}`}>Stop</button>`
+          : nothing}
+      </td>
+    </tr>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rr-customer-session': RrCustomerSession;
+  }
+}

@@ -1,0 +1,31 @@
+import { ERRORS, isErrorCode } from '../../protocol/errors.ts';
+
+/** Messages the customer page shows for code errors, in plain words. */
+const CUSTOMER_TEXT: Partial<Record<string, string>> = {
+  CODE_INVALID: 'That code is not valid. Check the 6 digits and try again.',
+  CODE_EXPIRED: 'That code has expired. Ask your technician for a new one.',
+  CODE_USED: 'That code has already been used. Ask your technician for a new one.',
+  CODE_SLOW_DOWN: 'Too many wrong codes. Wait a few seconds, then try again.',
+  CODE_LOCKED_OUT: 'Too many wrong codes from this network. You are locked out for a while; try again later or call your technician.',
+  CODE_BUSY: 'Too many wrong codes are being tried right now. Try again in a minute.',
+  RATE_LIMITED: 'Too many attempts. Wait a moment, then try again.',
+};
+
+/** The text to show for an error code from the server (catalogue message as fallback). */
+export function errorText(code: string | undefined, fallback?: string): string {
+  if (code && CUSTOMER_TEXT[code]) return CUSTOMER_TEXT[code];
+  if (code && isErrorCode(code)) return ERRORS[code].message;
+  return fallback ?? 'Something went wrong. Try again.';
+}
+
+/** Reads `{error:{code,message}}` from a failed API response. */
+export async function readApiError(res: Response): Promise<{ code: string; message: string }> {
+  try {
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
+    const code = typeof body.error?.code === 'string' ? body.error.code : `HTTP_${res.status}`;
+    const message = typeof body.error?.message === 'string' ? body.error.message : res.statusText;
+    return { code, message };
+  } catch {
+    return { code: `HTTP_${res.status}`, message: res.statusText };
+  }
+}
