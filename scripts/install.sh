@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system.sh
-npm ci --no-audit --no-fund
+# `npm ci` refuses the lock file here: the registry does not serve rollup's optional packages for
+# other platforms, so the lock cannot list them. `npm install` honours the lock and installs the same tree.
+npm install --no-audit --no-fund
