@@ -10,7 +10,30 @@ import { runSignalingLoad } from './signaling-load.ts';
 
 type Stage = { name: string; run: (opts: { quick: boolean }) => Promise<BenchRow[]> };
 
-const STAGES: Stage[] = [{ name: 'signaling', run: runSignalingLoad }];
+type RunStage = Stage['run'];
+
+/**
+ * Loads a stage's module only when it runs, so a stage whose dependencies are
+ * missing (no agent, no web build, no Chromium) fails alone, with the reason
+ * under "Failed stages", and the others still run.
+ */
+function lazy(load: () => Promise<Record<string, unknown>>, exported: string): RunStage {
+  return async (opts) => {
+    const mod = await load();
+    const run = mod[exported];
+    if (typeof run !== 'function') throw new Error(`the module exports no ${exported}`);
+    return (run as RunStage)(opts);
+  };
+}
+
+const STAGES: Stage[] = [
+  { name: 'signaling', run: runSignalingLoad },
+  { name: 'first-frame', run: lazy(() => import('./first-frame.ts'), 'runFirstFrame') },
+  { name: 'glass-to-glass', run: lazy(() => import('./glass-to-glass.ts'), 'runGlassToGlass') },
+  { name: 'input', run: lazy(() => import('./input-latency.ts'), 'runInputLatency') },
+  { name: 'files', run: lazy(() => import('./files.ts'), 'runFiles') },
+  { name: 'agent', run: lazy(() => import('./agent-bench.ts'), 'runAgentBench') },
+];
 
 function parseArgs(argv: string[]): { quick: boolean; json: string | null; only: string[] | null } {
   let quick = false;
@@ -37,8 +60,10 @@ const started = Date.now();
 for (const stage of STAGES) {
   if (args.only && !args.only.includes(stage.name)) continue;
   console.error(`bench: ${stage.name}${args.quick ? ' (quick)' : ''}...`);
+  const stageStarted = Date.now();
   try {
     rows.push(...(await stage.run({ quick: args.quick })));
+    console.error(`bench: ${stage.name} took ${((Date.now() - stageStarted) / 1000).toFixed(1)} s`);
   } catch (error) {
     failures.push(`${stage.name}: ${(error as Error).message}`);
     console.error(`bench: ${stage.name} failed: ${(error as Error).stack ?? String(error)}`);

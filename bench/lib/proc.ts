@@ -29,3 +29,22 @@ export class CpuMeter {
     return wall > 0 ? (cpu / wall) * 100 : Number.NaN;
   }
 }
+
+/** CPU seconds of a process and its descendants (Linux, /proc/PID/task/PID/children), e.g. the agent with its ffmpeg. */
+export function treeCpuSeconds(pid: number, depth = 0): number {
+  let total = 0;
+  try {
+    total += cpuSeconds(pid);
+  } catch {
+    return 0;
+  }
+  if (depth > 4) return total;
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // No children file: count the process alone.
+  }
+  for (const child of children) total += treeCpuSeconds(child, depth + 1);
+  return total;
+}

@@ -1,0 +1,119 @@
+/**
+ * File transfer: the product's file protocol (rtc/ FileTransfer, SHA-256
+ * verified) between Node (@roamhq/wrtc with Node's native SHA-256, as the
+ * agent runs it) and headless Chromium (the bundled rtc/ code with the pure-TS
+ * SHA-256, as the console runs it), both directions; beside it, on the same
+ * peer connection in the same run, the bare throughput of an extra data
+ * channel paced the same way (64 KiB messages, 1 MiB buffered, polled). The
+ * agent process itself is not in the loop: its file path is this Node end
+ * plus disk I/O.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import wrtc from '@roamhq/wrtc';
+import { build } from 'esbuild';
+import puppeteer, { type Page } from 'puppeteer-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nodeHasher } from '../agent/files/node-hasher.ts';
+import type { SignalData } from '../protocol/ice.ts';
+import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
+import { CHROMIUM } from '../test/web/harness.ts';
+import { FilePeer } from './pages/file-peer.ts';
+import { median } from './lib/stats.ts';
+import type { BenchRow } from './lib/table.ts';
+
+const GROUP = 'file transfer';
+
+async function servePage(): Promise<{ server: Server; url: string }> {
+  const bundle = await build({ entryPoints: [new URL('./pages/file-peer-page.ts', import.meta.url).pathname], bundle: true, format: 'esm', platform: 'browser', write: false, target: 'es2022', logLevel: 'error' });
+  const js = bundle.outputFiles[0]!.text;
+  const server = createServer((req, res) => {
+    if (req.url === '/peer.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>files bench</title><script type="module" src="/peer.js"></script>');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+}
+
+export async function runFiles({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+  const bytes = (quick ? 24 : 64) * 1024 * 1024;
+  const reps = quick ? 2 : 3;
+  const { server, url } = await servePage();
+  const userDataDir = mkdtempSync(join(tmpdir(), 'rr-bench-files-'));
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    userDataDir,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  let node: FilePeer | null = null;
+  try {
+    const page: Page = await browser.newPage();
+    page.on('pageerror', (err) => console.error(`  [files pageerror] ${String(err)}`));
+    await page.goto(url);
+    await page.waitForFunction(() => typeof window.startBenchPeer === 'function', { timeout: 10_000 });
+    const ctor = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
+    // The page's (polite) end first, so the Node end's first offer has somewhere to go.
+    let pending: SignalData[] | null = [];
+    await page.exposeFunction('benchSignal', async (d: SignalData) => {
+      if (pending) pending.push(d);
+      else await node?.handleSignal(d);
+    });
+    await page.evaluate(() => window.startBenchPeer());
+    node = new FilePeer(ctor, false, (d) => void page.evaluate((s) => window.benchPeer?.handleSignal(s), d as never), nodeHasher);
+    const n = node;
+    for (const d of pending) await n.handleSignal(d);
+    pending = null;
+    await Promise.all([n.open(), page.evaluate(() => window.benchPeer!.open())]);
+
+    const mbps = (b: number, ms: number): number => b / 1e6 / (ms / 1000);
+    // The page arms its counter before Node sends (and the other way round); every wait is bounded.
+    const bounded = <T>(p: Promise<T>, what: string): Promise<T> =>
+      Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`files: ${what} took over 60 s`)), 60_000))]);
+    const toBrowser = async (b: number): Promise<number> => {
+      await page.evaluate((x) => void ((window as unknown as { rawDone: Promise<number> }).rawDone = window.benchPeer!.expectRaw(x)), b);
+      const start = await n.sendRaw(b);
+      return mbps(b, (await bounded(page.evaluate(() => (window as unknown as { rawDone: Promise<number> }).rawDone), 'raw to browser')) - start);
+    };
+    const toNode = async (b: number): Promise<number> => {
+      const done = n.expectRaw(b);
+      const start = await page.evaluate((x) => window.benchPeer!.sendRaw(x), b);
+      return mbps(b, (await bounded(done, 'raw to Node')) - start);
+    };
+    // Warm-up both ways (SCTP congestion window, JIT), so the order does not favour either figure.
+    await toBrowser(8 * 1024 * 1024);
+    await toNode(8 * 1024 * 1024);
+    // Bare and protocol alternate, `reps` times each way; the medians are reported.
+    const rawDown: number[] = [];
+    const rawUp: number[] = [];
+    const fileDown: number[] = [];
+    const fileUp: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      rawDown.push(await toBrowser(bytes));
+      const [s1, e1, ok1] = await bounded(n.sendFile(bytes), 'file to browser');
+      rawUp.push(await toNode(bytes));
+      const [s2, e2, ok2] = await bounded(page.evaluate((b) => window.benchPeer!.sendFile(b), bytes), 'file to Node');
+      if (!ok1 || !ok2) throw new Error(`a verified transfer failed (agent→browser ${ok1}, browser→agent ${ok2})`);
+      fileDown.push(mbps(bytes, e1 - s1));
+      fileUp.push(mbps(bytes, e2 - s2));
+    }
+    const note = `median of ${reps}× ${bytes / 1024 ** 2} MiB, Node(wrtc)↔Chromium, same peer connection`;
+    return [
+      { group: GROUP, name: 'agent end → browser, file protocol + SHA-256', value: median(fileDown), unit: 'MB/s', reference: { name: 'bare data channel', value: median(rawDown) }, note },
+      { group: GROUP, name: 'browser → agent end, file protocol + SHA-256', value: median(fileUp), unit: 'MB/s', reference: { name: 'bare data channel', value: median(rawUp) } },
+    ];
+  } finally {
+    node?.close();
+    await browser.close().catch(() => undefined);
+    server.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { renderTable } = await import('./lib/table.ts');
+  console.log(renderTable(await runFiles({ quick: process.argv.includes('--quick') })));
+  process.exit(0);
+}

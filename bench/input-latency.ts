@@ -1,0 +1,139 @@
+/**
+ * Input latency: the technician (Node, rtc/ PeerSession over @roamhq/wrtc)
+ * sends a pointer move; the real agent injects it with XTEST; this process,
+ * an X client listening for MotionNotify on the root window, sees the pointer
+ * arrive. Measured idle, and again while the agent sends a large file to the
+ * technician over the product's file protocol on the same peer connection.
+ * Reference: the idle figure (the ratio is what the transfer costs input).
+ * bench/agent-bench.ts measures the same path while streaming video.
+ */
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nodeHasher } from '../agent/files/node-hasher.ts';
+import { openDisplay, xcall, type XEvent } from '../agent/x11/display.ts';
+import type { PeerSession } from '../rtc/peer-session.ts';
+import { FileTransfer } from '../rtc/file-transfer.ts';
+import { createNodeTechnician, spawnAgent } from '../test/agent/helpers/node-technician.ts';
+import { startXvfb } from '../test/agent/helpers/xvfb.ts';
+import { startTestServer } from '../test/helpers/server.ts';
+import { median, p99 } from './lib/stats.ts';
+import type { BenchRow } from './lib/table.ts';
+
+const GROUP = 'input';
+const WIDTH = 1280;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A file of `bytes` pseudo-random bytes on disk (written in 1 MiB blocks). */
+function writeFile(path: string, bytes: number): void {
+  const block = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
+  const fd = openSync(path, 'w');
+  try {
+    for (let off = 0; off < bytes; off += block.length) {
+      block[0] = off >>> 20;
+      writeSync(fd, block, 0, Math.min(block.length, bytes - off));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function runInputLatency({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+  const moves = quick ? 100 : 500;
+  const fileBytes = (quick ? 96 : 512) * 1024 * 1024;
+  const xvfb = await startXvfb(WIDTH, 720);
+  const x = await openDisplay(xvfb.display);
+  const server = await startTestServer();
+  const dir = mkdtempSync(join(tmpdir(), 'rr-bench-input-'));
+  const bigFile = join(dir, 'big.bin');
+  writeFile(bigFile, fileBytes);
+  const tech = await createNodeTechnician(server);
+  const agent = spawnAgent(['--server', server.url, '--code', tech.code, '--display', xvfb.display, '--download-dir', join(dir, 'dl'), '--auto-grant', 'view,control,files', '--fps', '30']);
+  const files = new FileTransfer({
+    hasher: nodeHasher,
+    sinkFactory: async () => ({ write: async () => undefined, finish: async () => ({}), abort: async () => undefined }),
+  });
+  try {
+    await agent.waitLine(/Connected to session/, 30_000);
+    const peer = await tech.activate();
+    files.attach(peer.filesPort());
+    await sleep(1000);
+    x.client.ChangeWindowAttributes(x.root, { eventMask: 0x40 }); // PointerMotion
+    await xcall((cb) => x.client.GetInputFocus(cb));
+    let waiting: { px: number; resolve: () => void } | null = null;
+    x.client.on('event', (ev: XEvent) => {
+      if (ev.name === 'MotionNotify' && waiting && ev.rootx === waiting.px) waiting.resolve();
+    });
+    let i = 0;
+    const move = async (p: PeerSession): Promise<number | null> => {
+      i++;
+      const fx = ((i * 97) % 1000) / 1000;
+      const px = Math.round(fx * (WIDTH - 1));
+      const t = performance.now();
+      const seen = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 1000);
+        waiting = { px, resolve: () => (clearTimeout(timer), resolve(true)) };
+        p.send('pointer', { type: 'pointer.move', x: fx, y: 0.5 });
+      });
+      waiting = null;
+      return seen ? performance.now() - t : null;
+    };
+    const idle: number[] = [];
+    for (let k = 0; k < moves; k++) {
+      const ms = await move(peer);
+      if (ms !== null) idle.push(ms);
+      await sleep(5);
+    }
+
+    // The same moves while the agent sends the big file to the technician.
+    let transfer: { bytes: number; ms: number; ok: boolean } | null = null;
+    const started = performance.now();
+    const finished = new Promise<void>((resolve) => {
+      files.on('finished', (r) => {
+        transfer = { bytes: r.size, ms: performance.now() - started, ok: r.ok };
+        resolve();
+      });
+    });
+    agent.type(`/send ${bigFile}`);
+    let receiving = false;
+    let progressBytes = 0;
+    files.on('progress', (p) => {
+      receiving = true;
+      progressBytes = p.bytes;
+    });
+    for (let k = 0; k < 500 && !receiving; k++) await sleep(10);
+    const loaded: number[] = [];
+    for (let k = 0; k < moves && !transfer; k++) {
+      const ms = await move(peer);
+      if (ms !== null && !transfer) loaded.push(ms);
+      await sleep(5);
+    }
+    // Let the transfer finish (bounded), so its rate is known; cancel it if it is still going.
+    await Promise.race([finished, sleep(quick ? 20_000 : 60_000)]);
+    const t = (transfer as { bytes: number; ms: number; ok: boolean } | null) ?? { bytes: progressBytes, ms: performance.now() - started, ok: false };
+    files.cancelAll('bench over');
+    if (loaded.length < 10) throw new Error(`only ${loaded.length} moves landed during the transfer (${t.ms.toFixed(0)} ms); make the file bigger`);
+    const note = `${loaded.length} moves during a ${fileBytes / 1024 ** 2} MiB agent→technician transfer at ${(t.bytes / 1e6 / (t.ms / 1000)).toFixed(1)} MB/s${t.ok ? '' : ' (unfinished)'}`;
+    return [
+      { group: GROUP, name: 'technician move → X server, idle, median', value: median(idle), unit: 'ms', note: `${idle.length}/${moves} moves, video on` },
+      { group: GROUP, name: 'technician move → X server, idle, p99', value: p99(idle), unit: 'ms' },
+      { group: GROUP, name: 'during file transfer, median', value: median(loaded), unit: 'ms', reference: { name: 'idle', value: median(idle) }, note },
+      { group: GROUP, name: 'during file transfer, p99', value: p99(loaded), unit: 'ms', reference: { name: 'idle', value: p99(idle) } },
+    ];
+  } finally {
+    files.close();
+    tech.close();
+    await agent.kill();
+    x.close();
+    await server.close();
+    await xvfb.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { renderTable } = await import('./lib/table.ts');
+  console.log(renderTable(await runInputLatency({ quick: process.argv.includes('--quick') })));
+  process.exit(0);
+}

@@ -1,0 +1,248 @@
+/**
+ * The real product for the browser stages: the built web UI served by the
+ * real signaling server on loopback, headless Chromium (puppeteer-core), a
+ * logged-in technician console with an in-page driver that reacts at once
+ * (starts a queued session, asks to view the screen, hooks
+ * requestVideoFrameCallback on the remote video), and the same for the
+ * customer page. Reuses the e2e harness in test/web/harness.ts.
+ */
+import type { Browser, BrowserContext, Page } from 'puppeteer-core';
+import { loginCookie } from '../../test/helpers/server.ts';
+import { createTechnician, ensureBuilt, launchChromium, startWebServer, type TestServer } from '../../test/web/harness.ts';
+
+export const TECH = { name: 'Bench Tech', password: 'correct horse battery staple' };
+
+export interface WebBench {
+  srv: TestServer;
+  browser: Browser;
+  /** Logs in a new technician account (a fresh queue: sessions of earlier runs stay out of the way). */
+  newTechnician(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Builds the UI if needed (into a private folder), starts the server and Chromium. */
+export async function startWebBench(): Promise<WebBench> {
+  ensureBuilt();
+  const srv = await startWebServer({ LOG_LEVEL: 'silent' });
+  let count = 0;
+  const chromium = await launchChromium();
+  return {
+    srv,
+    browser: chromium.browser,
+    newTechnician: async () => {
+      const email = `bench-tech-${++count}@example.test`;
+      await createTechnician(srv.server, email, TECH.name, TECH.password);
+      return loginCookie(srv.server, email, TECH.password);
+    },
+    close: async () => {
+      await chromium.close();
+      await srv.close();
+    },
+  };
+}
+
+/** What the console driver records in the page (window.__bench). */
+export interface ConsoleRecord {
+  startClickedAt: number | null;
+  /** Clicks on Start before the session started (more than 1: the server refused an early click). */
+  startClicks: number;
+  askClickedAt: number | null;
+  trackAt: number | null;
+  firstFrameAt: number | null;
+  frames: number;
+  /** Colour changes seen in the sampled region: [wall ms at presentation, r, g, b, receiveTime wall ms or 0]. */
+  changes: Array<[number, number, number, number, number]>;
+}
+
+/**
+ * Runs in the page: every 4 ms, clicks what a fast technician would click and
+ * hooks requestVideoFrameCallback on the remote video. Times are wall clock
+ * (performance.timeOrigin + performance.now()), comparable with Date.now() in Node.
+ */
+function consoleDriver(): void {
+  type Rec = ConsoleRecord & { sample: { x: number; y: number; w: number; h: number } | null; lastClick: Map<string, number> };
+  const w = window as unknown as { __bench: Rec };
+  const rec: Rec = { startClickedAt: null, startClicks: 0, askClickedAt: null, trackAt: null, firstFrameAt: null, frames: 0, changes: [], sample: null, lastClick: new Map() };
+  w.__bench = rec;
+  const wall = (t: number): number => performance.timeOrigin + t;
+  const deepAll = (root: Document | ShadowRoot, sel: string, out: Element[] = []): Element[] => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.matches(sel)) out.push(el);
+      if (el.shadowRoot) deepAll(el.shadowRoot, sel, out);
+    }
+    return out;
+  };
+  const canvas = document.createElement('canvas');
+  canvas.width = 4;
+  canvas.height = 4;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  let last = '';
+  const hook = (video: HTMLVideoElement): void => {
+    const onFrame = (now: number, meta: VideoFrameCallbackMetadata): void => {
+      const at = wall(now);
+      rec.frames++;
+      rec.firstFrameAt ??= at;
+      const s = rec.sample;
+      if (s) {
+        ctx.drawImage(video, s.x, s.y, s.w, s.h, 0, 0, 4, 4);
+        const d = ctx.getImageData(1, 1, 2, 2).data;
+        const r = ((d[0] ?? 0) + (d[4] ?? 0) + (d[8] ?? 0) + (d[12] ?? 0)) >> 2;
+        const g = ((d[1] ?? 0) + (d[5] ?? 0) + (d[9] ?? 0) + (d[13] ?? 0)) >> 2;
+        const b = ((d[2] ?? 0) + (d[6] ?? 0) + (d[10] ?? 0) + (d[14] ?? 0)) >> 2;
+        const key = `${r >> 6},${g >> 6},${b >> 6}`;
+        if (key !== last && rec.changes.length < 5000) {
+          last = key;
+          rec.changes.push([at, r, g, b, meta.receiveTime ? wall(meta.receiveTime) : 0]);
+        }
+      }
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  };
+  const tick = (): void => {
+    for (const b of deepAll(document, 'button[aria-label^="Start session with customer"]') as HTMLButtonElement[]) {
+      // A queued row can appear before the customer's socket is up; the server then refuses
+      // (PEER_NOT_CONNECTED, shown as a notice) and the row stays: clear the notice and click again.
+      const model = (document.querySelector('rr-console-app') as unknown as { model?: { notice: string } } | null)?.model;
+      const refused = !!model && model.notice.includes('not connected');
+      const row = b.closest('[data-session]')?.getAttribute('data-session') ?? 'row';
+      const now = performance.now();
+      const lastAt = rec.lastClick.get(row);
+      if (lastAt === undefined || (refused && now - lastAt > 20 && rec.startClicks < 200)) {
+        if (model) model.notice = '';
+        rec.lastClick.set(row, now);
+        rec.startClickedAt ??= wall(now);
+        rec.startClicks++;
+        b.click();
+      }
+    }
+    for (const b of deepAll(document, 'button') as HTMLButtonElement[]) {
+      if (!b.disabled && b.textContent?.trim() === 'Ask to view screen' && rec.askClickedAt === null) {
+        rec.askClickedAt = wall(performance.now());
+        b.click();
+      }
+    }
+    for (const v of deepAll(document, 'video[data-testid="remote-video"]') as Array<HTMLVideoElement & { __hooked?: boolean }>) {
+      if (v.srcObject && !v.__hooked) {
+        v.__hooked = true;
+        rec.trackAt ??= wall(performance.now());
+        hook(v);
+      }
+    }
+  };
+  setInterval(tick, 4);
+}
+
+/** Runs in the customer page: shares from the browser and says yes to viewing as soon as asked. */
+function customerDriver(): void {
+  const deepAll = (root: Document | ShadowRoot, sel: string, out: Element[] = []): Element[] => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.matches(sel)) out.push(el);
+      if (el.shadowRoot) deepAll(el.shadowRoot, sel, out);
+    }
+    return out;
+  };
+  const done = new Set<string>();
+  setInterval(() => {
+    for (const b of deepAll(document, 'button') as HTMLButtonElement[]) {
+      const label = b.getAttribute('aria-label') ?? b.textContent?.trim() ?? '';
+      if (b.disabled || done.has(label)) continue;
+      if (label === 'Share my screen from this browser' || label === 'Yes, allow: View your screen') {
+        done.add(label);
+        b.click();
+      }
+    }
+  }, 4);
+}
+
+/** tsx compiles with keepNames: functions passed to page.evaluate may call `__name`, which the page lacks. */
+export const NAME_SHIM = 'globalThis.__name = globalThis.__name || ((f) => f)';
+
+/** A logged-in console in a fresh browser context, online, with the driver running. */
+export async function openConsole(bench: WebBench, ctx: BrowserContext, viewport = { width: 1600, height: 1000 }): Promise<Page> {
+  const page = await ctx.newPage();
+  await page.setViewport(viewport);
+  page.on('pageerror', (err) => console.error(`  [console pageerror] ${String(err)}`));
+  const cookie = await bench.newTechnician();
+  const [name, value] = cookie.split('=') as [string, string];
+  await page.setCookie({ name, value, url: bench.srv.url });
+  await page.goto(`${bench.srv.url}/console`);
+  await page.waitForFunction(() => document.querySelector('rr-console-app')?.shadowRoot?.textContent?.includes('Online'), { timeout: 15_000, polling: 50 });
+  await page.evaluate(NAME_SHIM);
+  await page.evaluate(consoleDriver);
+  return page;
+}
+
+/** Clicks "Create session code" and returns the new code. */
+export async function createCode(page: Page): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const button = await page.waitForSelector('::-p-aria([name="Create session code"][role="button"])', { timeout: 10_000, visible: true });
+    await page.waitForFunction((b) => !(b as HTMLButtonElement).disabled, { timeout: 10_000, polling: 20 }, button);
+    await button!.click();
+    for (let i = 0; i < 40; i++) {
+      const text = await page.evaluate(() => {
+        const find = (root: Document | ShadowRoot): string | null => {
+          for (const el of root.querySelectorAll('*')) {
+            if (el.getAttribute('data-testid') === 'session-code') return el.textContent ?? '';
+            const inner = el.shadowRoot ? find(el.shadowRoot) : null;
+            if (inner !== null) return inner;
+          }
+          return null;
+        };
+        return find(document);
+      });
+      if (text && /^\d{6}$/.test(text)) return text;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error('the console showed no 6-digit code');
+}
+
+/** The customer page with the code typed in; `submit()` clicks Start and returns the wall time of the click. */
+export async function openCustomer(bench: WebBench, ctx: BrowserContext, code: string): Promise<{ page: Page; submit(): Promise<number> }> {
+  const page = await ctx.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  page.on('pageerror', (err) => console.error(`  [customer pageerror] ${String(err)}`));
+  await page.goto(`${bench.srv.url}/`);
+  const input = await page.waitForSelector('::-p-aria([name="Enter your 6-digit code"][role="textbox"])', { timeout: 10_000, visible: true });
+  await input!.type(code);
+  await page.evaluate(NAME_SHIM);
+  await page.evaluate(customerDriver);
+  return {
+    page,
+    submit: () =>
+      page.evaluate(() => {
+        const deep = (root: Document | ShadowRoot): HTMLButtonElement | null => {
+          for (const el of root.querySelectorAll('*')) {
+            if (el instanceof HTMLButtonElement && el.type === 'submit' && el.textContent?.trim() === 'Start') return el;
+            const inner = el.shadowRoot ? deep(el.shadowRoot) : null;
+            if (inner) return inner;
+          }
+          return null;
+        };
+        const button = deep(document);
+        if (!button) throw new Error('no Start button on the customer page');
+        const at = performance.timeOrigin + performance.now();
+        button.click();
+        return at;
+      }),
+  };
+}
+
+export function readRecord(page: Page): Promise<ConsoleRecord> {
+  return page.evaluate(() => {
+    const r = (window as unknown as { __bench: ConsoleRecord }).__bench;
+    return { startClickedAt: r.startClickedAt, startClicks: r.startClicks, askClickedAt: r.askClickedAt, trackAt: r.trackAt, firstFrameAt: r.firstFrameAt, frames: r.frames, changes: r.changes };
+  });
+}
+
+/** Waits (bounded) until the console has presented its first remote frame. */
+export async function waitFirstFrame(page: Page, timeoutMs: number): Promise<ConsoleRecord> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const rec = await readRecord(page);
+    if (rec.firstFrameAt !== null) return rec;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no video frame in the console within ${timeoutMs} ms (${JSON.stringify(await readRecord(page))})`);
+}

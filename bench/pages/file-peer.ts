@@ -1,0 +1,83 @@
+/**
+ * One end of the files benchmark, the same code in Node (@roamhq/wrtc) and in
+ * Chromium (bundled by bench/files.ts with esbuild): a PeerSession with the
+ * product's channels, the product's FileTransfer on its files channel, and
+ * one extra negotiated data channel for the bare throughput beside it.
+ */
+import { PeerSession, type RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
+import { FileTransfer } from '../../rtc/file-transfer.ts';
+import { memorySource } from '../../rtc/memory-file.ts';
+import type { HasherFactory } from '../../rtc/sha256.ts';
+import type { SignalData } from '../../protocol/ice.ts';
+
+const RAW_ID = 100;
+const MESSAGE = 64 * 1024;
+const HIGH_WATER = 1024 * 1024;
+
+export class FilePeer {
+  readonly peer: PeerSession;
+  readonly files: FileTransfer;
+  readonly raw: RTCDataChannel;
+  private rawReceived = 0;
+  private rawWaiter: { bytes: number; resolve: (at: number) => void } | null = null;
+
+  constructor(ctor: RTCPeerConnectionCtor, polite: boolean, sendSignal: (d: SignalData) => void, hasher?: HasherFactory) {
+    this.peer = new PeerSession({ RTCPeerConnection: ctor, ice: { iceServers: [], iceTransportPolicy: 'all', turnConfigured: false }, polite, sendSignal });
+    this.raw = this.peer.pc.createDataChannel('bench-raw', { negotiated: true, id: RAW_ID, ordered: true });
+    this.raw.binaryType = 'arraybuffer';
+    this.raw.onmessage = (e: MessageEvent) => {
+      this.rawReceived += (e.data as ArrayBuffer).byteLength;
+      if (this.rawWaiter && this.rawReceived >= this.rawWaiter.bytes) {
+        this.rawWaiter.resolve(Date.now());
+        this.rawWaiter = null;
+      }
+    };
+    this.files = new FileTransfer({
+      ...(hasher ? { hasher } : {}),
+      // Verified by the protocol (SHA-256 over what arrived); the bytes themselves are dropped.
+      sinkFactory: async () => ({ write: async () => undefined, finish: async () => ({}), abort: async () => undefined }),
+    });
+  }
+
+  async open(): Promise<void> {
+    await this.peer.waitOpen();
+    for (let i = 0; i < 1000 && this.raw.readyState !== 'open'; i++) await new Promise((r) => setTimeout(r, 10));
+    this.files.attach(this.peer.filesPort());
+  }
+
+  handleSignal(d: SignalData): Promise<void> {
+    return this.peer.handleSignal(d);
+  }
+
+  /** Resolves with the wall time when `bytes` more raw bytes have arrived. */
+  expectRaw(bytes: number): Promise<number> {
+    this.rawReceived = 0;
+    return new Promise((resolve) => (this.rawWaiter = { bytes, resolve }));
+  }
+
+  /** Sends `bytes` in 64 KiB messages, keeping at most 1 MiB buffered (polled every 1 ms, as the file protocol must). */
+  async sendRaw(bytes: number): Promise<number> {
+    const started = Date.now();
+    const chunk = new Uint8Array(MESSAGE);
+    for (let sent = 0; sent < bytes; ) {
+      while (this.raw.bufferedAmount > HIGH_WATER) await new Promise((r) => setTimeout(r, 1));
+      this.raw.send(chunk);
+      sent += MESSAGE;
+    }
+    return started;
+  }
+
+  /** Sends `bytes` of generated data with the product's file protocol; resolves with [start wall ms, end wall ms, ok]. */
+  async sendFile(bytes: number): Promise<[number, number, boolean]> {
+    const data = new Uint8Array(bytes);
+    for (let i = 0; i < bytes; i += 4096) data[i] = (i >>> 12) & 0xff;
+    const started = Date.now();
+    const result = await this.files.send(memorySource('bench.bin', data)).done;
+    return [started, Date.now(), result.ok];
+  }
+
+  close(): void {
+    this.files.close();
+    this.peer.close();
+  }
+}
