@@ -6,6 +6,9 @@ import { TechSession } from './tech-session.ts';
 
 export type Me = { id?: string; name: string; email: string };
 
+/** How long Start keeps trying while the customer's page is still connecting. */
+const START_RETRY_MS = 8000;
+
 function wsUrl(path: string): string {
   const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${proto}//${window.location.host}${path}`;
@@ -114,7 +117,7 @@ export class ConsoleModel extends Store {
     this.selected = sessionId;
     this.changed();
     try {
-      await sig.request({ type: 'session.activate', sessionId });
+      await this.activateWhenReachable(sig, sessionId);
     } catch (err) {
       this.notice = `Could not start the session: ${(err as Error).message}`;
       // Not started (e.g. PEER_NOT_CONNECTED): drop the tab, keep the session queued.
@@ -122,6 +125,27 @@ export class ConsoleModel extends Store {
       if (index >= 0) this.tabs.splice(index, 1);
       if (this.selected === sessionId) this.selected = this.tabs[0]?.sessionId ?? null;
       this.changed();
+    }
+  }
+
+  /**
+   * Activates a queued session. A customer who entered the code over HTTP is in
+   * the queue a moment before its page's socket joins; Start in that gap is
+   * answered PEER_NOT_CONNECTED, so it is retried for a few seconds.
+   */
+  private async activateWhenReachable(sig: SignalingClient, sessionId: string): Promise<void> {
+    const deadline = Date.now() + START_RETRY_MS;
+    for (;;) {
+      try {
+        await sig.request({ type: 'session.activate', sessionId });
+        if (this.notice.startsWith('Waiting for the customer')) this.notice = '';
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'PEER_NOT_CONNECTED' || Date.now() >= deadline) throw err;
+        this.notice = 'Waiting for the customer to connect…';
+        this.changed();
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
   }
 
