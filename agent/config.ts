@@ -4,23 +4,19 @@ import { parseArgs } from 'node:util';
 import type { Permission } from '../protocol/index.ts';
 import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
 import type { CaptureMethod } from './capture/create-capturer.ts';
+import type { AgentMediaConfig } from './create-session.ts';
 
 /** The agent's validated settings, from its command line and the environment (DISPLAY, HOME). */
-export interface AgentConfig {
+export interface AgentConfig extends AgentMediaConfig {
   server: URL;
   /** The /ws/customer URL derived from `server`. */
   wsUrl: string;
   code: string | null;
   token: string | null;
-  downloadDir: string;
-  display: string;
-  fps: number;
-  capture: CaptureMethod;
   /** Granted at start without asking. */
   autoGrant: readonly Permission[];
   /** Never prompt: anything not auto-granted is denied. */
   prompt: boolean;
-  name: string;
 }
 
 export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --token T) [options]
@@ -47,7 +43,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinTokenArgument(argv, '--token'),
       strict: true,
       allowPositionals: false,
       options: {
@@ -80,14 +76,8 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (Boolean(parsed.code) === Boolean(parsed.token)) throw new UsageError('give exactly one of --code or --token');
   if (parsed.code && !pinCodeSchema.safeParse(parsed.code).success) throw new UsageError('--code must be exactly 6 digits');
   if (parsed.token && !tokenSchema.safeParse(parsed.token).success) throw new UsageError('--token is not a valid session token');
-  const fps = parsed.fps === undefined ? 30 : Number(parsed.fps);
-  if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
-  const capture = (parsed.capture ?? 'auto') as CaptureMethod;
-  if (!['auto', 'ffmpeg', 'x11'].includes(capture)) throw new UsageError('--capture must be auto, ffmpeg or x11');
-  const display = parsed.display ?? env.DISPLAY;
-  if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
-    throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');
-  }
+  const name = (parsed.name ?? env.USER ?? 'Customer').slice(0, 100) || 'Customer';
+  const media = parseMediaOptions(parsed, name, env);
   let autoGrant: Permission[] = [];
   if (parsed.yes) autoGrant = [...PERMISSIONS];
   else if (parsed['auto-grant']) {
@@ -98,18 +88,52 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   const wsUrl = new URL('/ws/customer', server);
   wsUrl.protocol = server.protocol === 'https:' || server.protocol === 'wss:' ? 'wss:' : 'ws:';
-  const name = (parsed.name ?? env.USER ?? 'Customer').slice(0, 100) || 'Customer';
   return Object.freeze({
     server,
     wsUrl: wsUrl.toString(),
     code: parsed.code ?? null,
     token: parsed.token ?? null,
-    downloadDir: resolve(parsed['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue')),
-    display,
-    fps,
-    capture,
+    ...media,
     autoGrant: Object.freeze(autoGrant),
     prompt: !parsed['no-prompt'],
-    name,
   });
+}
+
+/**
+ * Validates the display, download folder, frame rate and capture method
+ * options, the same for the PIN agent and the ad hoc one (`agent/adhoc/cli.ts`);
+ * throws UsageError naming the bad option.
+ */
+export function parseMediaOptions(
+  raw: { display?: string | undefined; 'download-dir'?: string | undefined; fps?: string | undefined; capture?: string | undefined },
+  name: string,
+  env: NodeJS.ProcessEnv,
+): AgentMediaConfig {
+  const fps = raw.fps === undefined ? 30 : Number(raw.fps);
+  if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
+  const capture = (raw.capture ?? 'auto') as CaptureMethod;
+  if (!['auto', 'ffmpeg', 'x11'].includes(capture)) throw new UsageError('--capture must be auto, ffmpeg or x11');
+  const display = raw.display ?? env.DISPLAY;
+  if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
+    throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');
+  }
+  const downloadDir = resolve(raw['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue'));
+  return { display, downloadDir, fps, capture, name };
+}
+
+/**
+ * A base64url token may start with `-`, which strict parseArgs would take for
+ * an option: `<option> <token>` becomes `<option>=<token>` when the next word
+ * is a valid token.
+ */
+export function joinTokenArgument(argv: readonly string[], option: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i] === option && next !== undefined && next.startsWith('-') && tokenSchema.safeParse(next).success) {
+      out.push(`${option}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
 }

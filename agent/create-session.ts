@@ -1,5 +1,3 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import type { Permission } from '../protocol/index.ts';
 import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
@@ -8,7 +6,6 @@ import { createScreenCapturer, type CaptureMethod } from './capture/create-captu
 import type { ScreenCapturer } from './capture/screen-capturer.ts';
 import type { Cleanup } from './cleanup.ts';
 import { systemClipboard } from './clipboard.ts';
-import { UsageError } from './config.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
 import { nodeHasher } from './files/node-hasher.ts';
 import { XTestInjector } from './input/injector-xtest.ts';
@@ -43,28 +40,6 @@ export interface AgentSessionDeps extends AgentDevices {
 }
 
 export const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
-
-/**
- * Validates the display, download folder, frame rate and capture method
- * options; throws UsageError naming the bad option. The same rules as
- * `loadAgentConfig` for the PIN agent.
- */
-export function parseMediaOptions(
-  raw: { display?: string | undefined; 'download-dir'?: string | undefined; fps?: string | undefined; capture?: string | undefined },
-  name: string,
-  env: NodeJS.ProcessEnv,
-): AgentMediaConfig {
-  const fps = raw.fps === undefined ? 30 : Number(raw.fps);
-  if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
-  const capture = (raw.capture ?? 'auto') as CaptureMethod;
-  if (!['auto', 'ffmpeg', 'x11'].includes(capture)) throw new UsageError('--capture must be auto, ffmpeg or x11');
-  const display = raw.display ?? env.DISPLAY;
-  if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
-    throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');
-  }
-  const downloadDir = resolve(raw['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue'));
-  return { display, downloadDir, fps, capture, name };
-}
 
 /** Opens the capturer and the XTEST injector; fails with a clear message when the display cannot be used. */
 export async function openAgentDevices(config: Pick<AgentMediaConfig, 'display' | 'capture'>): Promise<AgentDevices> {

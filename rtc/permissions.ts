@@ -29,12 +29,9 @@ export type PermissionChange = {
 
 export type PermissionAuthorityEvents = { change: PermissionChange };
 
-/**
- * The customer's side: the only authority on what the technician may do.
- * Every change emits `change` with the full map, to be sent as `permission.state`.
- */
-export class PermissionAuthority extends Emitter<PermissionAuthorityEvents> {
-  private readonly map: PermissionMap = initialPermissions();
+/** Read access to a permission map, shared by the customer's authority and the technician's mirror. */
+abstract class PermissionView<E extends object> extends Emitter<E> {
+  protected map: PermissionMap = initialPermissions();
 
   get(permission: Permission): PermissionState {
     return this.map[permission];
@@ -48,7 +45,13 @@ export class PermissionAuthority extends Emitter<PermissionAuthorityEvents> {
   isGranted(permission: Permission): boolean {
     return this.map[permission] === 'granted';
   }
+}
 
+/**
+ * The customer's side: the only authority on what the technician may do.
+ * Every change emits `change` with the full map, to be sent as `permission.state`.
+ */
+export class PermissionAuthority extends PermissionView<PermissionAuthorityEvents> {
   /** Moves one permission; throws on an edge the table does not allow. */
   transition(permission: Permission, to: PermissionState, reason: string): void {
     const from = this.map[permission];
@@ -87,24 +90,10 @@ export class PermissionAuthority extends Emitter<PermissionAuthorityEvents> {
 export type PermissionMirrorEvents = { change: { permissions: PermissionMap; previous: PermissionMap } };
 
 /** The technician's side: a read-only mirror of the last map the customer sent. */
-export class PermissionMirror extends Emitter<PermissionMirrorEvents> {
-  private map: PermissionMap = initialPermissions();
-
+export class PermissionMirror extends PermissionView<PermissionMirrorEvents> {
   update(permissions: PermissionMap): void {
     const previous = this.map;
     this.map = { ...permissions };
     this.emit('change', { permissions: { ...this.map }, previous });
-  }
-
-  get(permission: Permission): PermissionState {
-    return this.map[permission];
-  }
-
-  snapshot(): PermissionMap {
-    return { ...this.map };
-  }
-
-  isGranted(permission: Permission): boolean {
-    return this.map[permission] === 'granted';
   }
 }

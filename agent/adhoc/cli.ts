@@ -3,8 +3,8 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { securityCodeSchema } from '../../protocol/adhoc.ts';
 import { tokenSchema } from '../../protocol/index.ts';
-import { UsageError } from '../config.ts';
-import { parseMediaOptions, RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.ts';
+import { joinTokenArgument, parseMediaOptions, UsageError } from '../config.ts';
+import { RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.ts';
 import { AdhocAgent, type StartSupportSession } from './adhoc-agent.ts';
 import { defaultStateDir } from './pairing-store.ts';
 
@@ -42,7 +42,7 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
   let values;
   try {
     values = parseArgs({
-      args: joinTokenArgument(argv),
+      args: joinTokenArgument(argv, '--adhoc'),
       strict: true,
       allowPositionals: false,
       options: {
@@ -89,22 +89,6 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     computerName,
     media,
   };
-}
-
-/**
- * A base64url token may start with `-`, which parseArgs would take for an
- * option: `--adhoc <token>` becomes `--adhoc=<token>` when the next word is a token.
- */
-function joinTokenArgument(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const next = argv[i + 1];
-    if (argv[i] === '--adhoc' && next !== undefined && next.startsWith('-') && tokenSchema.safeParse(next).success) {
-      out.push(`--adhoc=${next}`);
-      i++;
-    } else out.push(argv[i]!);
-  }
-  return out;
 }
 
 /**

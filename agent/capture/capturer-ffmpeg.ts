@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Screen } from '../../protocol/index.ts';
-import { listMonitors, openDisplay } from '../x11/display.ts';
-import { evenSize, i420Bytes, type CaptureOptions, type CaptureStats, type I420Frame, type ScreenCapturer } from './screen-capturer.ts';
+import { X11CapturerBase } from './capturer-x11-base.ts';
+import { evenSize, i420Bytes, type CaptureOptions, type I420Frame } from './screen-capturer.ts';
 
 /** Whether an `ffmpeg` with the x11grab input is on the PATH. */
 export function ffmpegHasX11grab(): boolean {
@@ -15,25 +15,9 @@ export function ffmpegHasX11grab(): boolean {
  * agent's event loop (which injects input) only copies bytes. Chosen over the
  * pure-JS X client by measurement; see docs/decisions-agent.md.
  */
-export class FfmpegCapturer implements ScreenCapturer {
+export class FfmpegCapturer extends X11CapturerBase {
   readonly method = 'ffmpeg-x11grab';
   private child: ChildProcess | null = null;
-  private counters: CaptureStats = { captured: 0, unchanged: 0, delivered: 0 };
-
-  /** `keepAliveMs`: an unchanged screen still sends one frame this often, so a decoder that lost a frame recovers. */
-  constructor(
-    private readonly display: string,
-    private readonly keepAliveMs = 1000,
-  ) {}
-
-  async listScreens(): Promise<Screen[]> {
-    const conn = await openDisplay(this.display);
-    try {
-      return await listMonitors(conn);
-    } finally {
-      conn.close();
-    }
-  }
 
   async start(screen: Screen, options: CaptureOptions, onFrame: (frame: I420Frame) => void): Promise<void> {
     await this.stop();
@@ -110,9 +94,5 @@ export class FfmpegCapturer implements ScreenCapturer {
   /** The ffmpeg child's pid while capturing (for CPU accounting). */
   get pid(): number | null {
     return this.child?.pid ?? null;
-  }
-
-  stats(): CaptureStats {
-    return { ...this.counters };
   }
 }

@@ -1,7 +1,8 @@
 import type { Screen } from '../../protocol/index.ts';
-import { listMonitors, openDisplay, type XConnection } from '../x11/display.ts';
+import { openDisplay, type XConnection } from '../x11/display.ts';
 import { bgrxToI420 } from './bgrx-to-i420.ts';
-import { evenSize, i420Bytes, type CaptureOptions, type CaptureStats, type I420Frame, type ScreenCapturer } from './screen-capturer.ts';
+import { X11CapturerBase } from './capturer-x11-base.ts';
+import { evenSize, i420Bytes, type CaptureOptions, type I420Frame } from './screen-capturer.ts';
 
 /**
  * Linux/X11 capture with the pure-JS `x11` client: core GetImage (ZPixmap,
@@ -9,26 +10,11 @@ import { evenSize, i420Bytes, type CaptureOptions, type CaptureStats, type I420F
  * server, so it is the fallback when ffmpeg is missing; it is slower and runs
  * on the agent's event loop (see docs/decisions-agent.md for the figures).
  */
-export class X11Capturer implements ScreenCapturer {
+export class X11Capturer extends X11CapturerBase {
   readonly method = 'x11-getimage';
   private conn: XConnection | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
-  private counters: CaptureStats = { captured: 0, unchanged: 0, delivered: 0 };
-
-  constructor(
-    private readonly display: string,
-    private readonly keepAliveMs = 1000,
-  ) {}
-
-  async listScreens(): Promise<Screen[]> {
-    const conn = await openDisplay(this.display);
-    try {
-      return await listMonitors(conn);
-    } finally {
-      conn.close();
-    }
-  }
 
   async start(screen: Screen, options: CaptureOptions, onFrame: (frame: I420Frame) => void): Promise<void> {
     await this.stop();
@@ -70,9 +56,5 @@ export class X11Capturer implements ScreenCapturer {
     this.timer = null;
     this.conn?.close();
     this.conn = null;
-  }
-
-  stats(): CaptureStats {
-    return { ...this.counters };
   }
 }

@@ -20,6 +20,7 @@ export class ScreenVideoTrack {
   private lastPushed = -Infinity;
   private counters: VideoTrackStats = { pushed: 0, dropped: 0 };
   private minIntervalMs: number;
+  private stopped = false;
 
   constructor(fps: number) {
     this.source = new wrtc.nonstandard.RTCVideoSource({ isScreencast: true });
@@ -31,8 +32,11 @@ export class ScreenVideoTrack {
     this.minIntervalMs = this.intervalFor(fps);
   }
 
-  /** Pushes one frame unless it comes too early or too late. */
+  /** Pushes one frame unless it comes too early or too late, or the track has stopped. */
   push(frame: I420Frame): boolean {
+    // A frame still in flight from the capturer after stop() must not reach the
+    // native source: feeding a stopped track's source is where wrtc can crash.
+    if (this.stopped) return false;
     const now = performance.now();
     const tooSoon = now - this.lastPushed < this.minIntervalMs;
     const stale = now - frame.at > 4 * this.minIntervalMs + 50;
@@ -50,7 +54,10 @@ export class ScreenVideoTrack {
     return { ...this.counters };
   }
 
+  /** Stops the track; later pushes are ignored. Idempotent. */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.track.stop();
   }
 

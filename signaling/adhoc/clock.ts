@@ -1,22 +1,10 @@
-/**
- * The time source of the ad hoc module, injected so tests can move 24 hours
- * with a fake clock (the server's Clock, signaling/clock.ts, fits this shape).
- */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Clock as ServerClock } from '../clock.ts';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/**
+ * The part of the server's Clock (signaling/clock.ts) the ad hoc module uses,
+ * injected so tests can move 24 hours with a fake clock.
+ */
+export type Clock = Pick<ServerClock, 'now' | 'setTimeout' | 'clearTimeout'>;
 
 /** Longest single wait; the deadline is re-checked against `now()` after each, so a suspended host or a wall-clock jump cannot stretch it. */
 const MAX_STEP_MS = 60 * 60 * 1000;

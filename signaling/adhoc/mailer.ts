@@ -1,17 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import type { SmtpConfig } from '../config.ts';
 
-/** The SMTP settings (the server config's `smtp` section, SMTP_* and OUTBOX_DIR). */
-export interface MailConfig {
-  host: string | undefined;
-  port: number;
-  secure: boolean;
-  user: string | undefined;
-  pass: string | undefined;
-  from: string | undefined;
-  outboxDir: string;
-}
+/** The SMTP settings: the server config's `smtp` section (SMTP_* and OUTBOX_DIR). */
+export type MailConfig = SmtpConfig;
 
 export interface DeploymentEmail {
   to: string;

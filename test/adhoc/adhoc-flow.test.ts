@@ -10,6 +10,7 @@ import {
   runAgent,
   startHarness,
   startMailSink,
+  tapControl,
   technician,
   waitFor,
   type Harness,
@@ -26,16 +27,6 @@ async function expectRefused(p: Promise<unknown>, code: string): Promise<void> {
     return;
   }
   expect.fail(`expected ${code}`);
-}
-
-/** Records every message on the control channel of a connection, both ways (what a man-in-the-middle of DTLS would read). */
-function tapControl(peer: PeerSession, log: string[]): void {
-  const send = peer.send.bind(peer);
-  peer.send = ((channel, msg) => {
-    if (channel === 'control') log.push(JSON.stringify(msg));
-    return send(channel, msg);
-  });
-  peer.on('control', (m) => log.push(JSON.stringify(m)));
 }
 
 /** Sends input, a pointer move and a file offer as soon as the channels open, before any password is proven; records tracks. */

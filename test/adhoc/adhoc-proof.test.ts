@@ -10,6 +10,7 @@ import { systemClock } from '../../agent/adhoc/clock.ts';
 import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
 import { PasswordVerifier, decodePhc } from '../../agent/adhoc/password-verifier.ts';
 import { deriveKey } from './derive-key.ts';
+import { tapControl } from './helpers.ts';
 import {
   AdhocClientError,
   deriveAdhocKey,
@@ -32,16 +33,6 @@ function nextControl<T extends ControlMessage['type']>(peer: PeerSession, type: 
       resolve(m as Extract<ControlMessage, { type: T }>);
     });
   });
-}
-
-/** Records every control message a peer sends and receives. */
-function tapControl(peer: PeerSession, log: string[]): void {
-  const send = peer.send.bind(peer);
-  peer.send = ((channel, msg) => {
-    if (channel === 'control') log.push(JSON.stringify(msg));
-    return send(channel, msg);
-  });
-  peer.on('control', (m) => log.push(JSON.stringify(m)));
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {

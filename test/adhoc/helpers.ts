@@ -43,6 +43,16 @@ export async function startMailSink(): Promise<{ port: number; mails: Mail[]; cl
   return { port, mails, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/** Records every message on the control channel of a connection, both ways (what a man-in-the-middle of DTLS would read). */
+export function tapControl(peer: PeerSession, log: string[]): void {
+  const send = peer.send.bind(peer);
+  peer.send = ((channel, msg) => {
+    if (channel === 'control') log.push(JSON.stringify(msg));
+    return send(channel, msg);
+  });
+  peer.on('control', (m) => log.push(JSON.stringify(m)));
+}
+
 /** Decodes quoted-printable soft breaks and =XX escapes (enough to find a link in a mail). */
 export function decodeQuotedPrintable(text: string): string {
   return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));

@@ -16,6 +16,13 @@ describe('agent/config', () => {
     expect(c.autoGrant).to.deep.equal([]);
     expect(ok(['--server', 'http://127.0.0.1:8080', '--token', 'A'.repeat(24)]).wsUrl).to.equal('ws://127.0.0.1:8080/ws/customer');
   });
+  it('accepts a session token that starts with a dash (base64url), with or without =', () => {
+    const token = '-AbCdEfGhIjKlMnOpQrStUv';
+    expect(ok(['--server', 'http://s', '--token', token]).token).to.equal(token);
+    expect(ok(['--token', token, '--server', 'http://s']).token).to.equal(token);
+    expect(ok(['--server', 'http://s', `--token=${token}`]).token).to.equal(token);
+    bad(['--server', 'http://s', '--token', '-short'], /--token/);
+  });
   it('--yes grants everything, --auto-grant a list, --no-prompt never asks', () => {
     expect(ok(['--server', 'http://s', '--code', '000000', '--yes']).autoGrant).to.deep.equal(['view', 'control', 'files', 'clipboard']);
     expect(ok(['--server', 'http://s', '--code', '000000', '--auto-grant', 'view, files']).autoGrant).to.deep.equal(['view', 'files']);

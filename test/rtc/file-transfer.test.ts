@@ -11,8 +11,9 @@ import type { Pair } from './helpers.ts';
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;
 
+type Options = ConstructorParameters<typeof FileTransfer>[0];
 type Side = { ft: FileTransfer; sinks: MemorySink[] };
-function side(opts: ConstructorParameters<typeof FileTransfer>[0] = {}): Side {
+function side(opts: Options = {}): Side {
   const sinks: MemorySink[] = [];
   const ft = new FileTransfer({
     sinkFactory: async (offer: FileOffer) => {
@@ -41,13 +42,19 @@ describe('rtc/file-transfer', function () {
     return pair;
   }
 
-  it('sends 8 MiB technician -> customer and 8 MiB back, with matching SHA-256 and bounded bufferedAmount', async () => {
-    const p = await connected();
-    const a = side();
-    const b = side();
+  /** FileTransfers on both ends of `p`'s files channel (`a` technician, `b` customer), closed after the test. */
+  function sides(p: Pair, aOpts: Options = {}, bOpts: Options = {}): { a: Side; b: Side } {
+    const a = side(aOpts);
+    const b = side(bOpts);
     closers.push(() => a.ft.close(), () => b.ft.close());
     a.ft.attach(p.tech.filesPort());
     b.ft.attach(p.cust.filesPort());
+    return { a, b };
+  }
+
+  it('sends 8 MiB technician -> customer and 8 MiB back, with matching SHA-256 and bounded bufferedAmount', async () => {
+    const p = await connected();
+    const { a, b } = sides(p);
     let maxBuffered = 0;
     const watch = setInterval(() => {
       maxBuffered = Math.max(maxBuffered, p.tech.channel('files').bufferedAmount, p.cust.channel('files').bufferedAmount);
@@ -75,24 +82,14 @@ describe('rtc/file-transfer', function () {
   });
 
   it('sends an empty file', async () => {
-    const p = await connected();
-    const a = side();
-    const b = side();
-    closers.push(() => a.ft.close(), () => b.ft.close());
-    a.ft.attach(p.tech.filesPort());
-    b.ft.attach(p.cust.filesPort());
+    const { a, b } = sides(await connected());
     const result = await a.ft.send(memorySource('empty.txt', new Uint8Array(0))).done;
     expect(result.ok).to.equal(true);
     expect(b.sinks[0]!.finished).to.equal(true);
   });
 
   it('refuses a file without the files grant (PERMISSION_REQUIRED)', async () => {
-    const p = await connected();
-    const a = side();
-    const b = side({ isAllowed: () => false });
-    closers.push(() => a.ft.close(), () => b.ft.close());
-    a.ft.attach(p.tech.filesPort());
-    b.ft.attach(p.cust.filesPort());
+    const { a, b } = sides(await connected(), {}, { isAllowed: () => false });
     const result = await a.ft.send(memorySource('x.bin', randomBytes(5000))).done;
     expect(result.ok).to.equal(false);
     expect(!result.ok && result.code).to.equal('PERMISSION_REQUIRED');
@@ -101,12 +98,7 @@ describe('rtc/file-transfer', function () {
 
   it('resumes after the peer connection is replaced, from a chunk > 0, with the right hash', async () => {
     const p1 = await connected();
-    const a = side({ ackEveryChunks: 4 });
-    // A slow disk on the receiver, so the drop lands mid-transfer.
-    const b = side();
-    closers.push(() => a.ft.close(), () => b.ft.close());
-    a.ft.attach(p1.tech.filesPort());
-    b.ft.attach(p1.cust.filesPort());
+    const { a, b } = sides(p1, { ackEveryChunks: 4 });
     const data = randomBytes(6 * MiB);
     const { done } = a.ft.send(memorySource('resume.bin', data));
     const progressed = nextEvent<{ bytes: number }>((h) => b.ft.on('progress', (e) => e.bytes >= 1 * MiB && h(e)), 15_000, '1 MiB received');
@@ -212,12 +204,7 @@ describe('rtc/file-transfer', function () {
   });
 
   it('cancels from the sender side and the receiver aborts its sink', async () => {
-    const p = await connected();
-    const a = side();
-    const b = side();
-    closers.push(() => a.ft.close(), () => b.ft.close());
-    a.ft.attach(p.tech.filesPort());
-    b.ft.attach(p.cust.filesPort());
+    const { a, b } = sides(await connected());
     const { transferId, done } = a.ft.send(memorySource('big.bin', randomBytes(8 * MiB)));
     await nextEvent((h) => b.ft.on('progress', h), 10_000, 'progress');
     const bFinished = nextEvent<TransferResult>((h) => b.ft.on('finished', h));

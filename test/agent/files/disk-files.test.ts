@@ -66,14 +66,19 @@ describe('agent/files: download folder over a real data channel', function () {
     return pair;
   }
 
-  it('saves under a sanitised name inside the folder, never overwriting, SHA-256 verified, no .part left', async () => {
-    const p = await connect();
+  /** The agent's FileTransfer saving into `dir` on the customer end of `p`; returns the technician's end. Both closed after the test. */
+  function toDisk(p: Pair): { tech: FileTransfer; cleanup: Cleanup } {
     const cleanup = new Cleanup();
     const agent = new FileTransfer({ sinkFactory: diskSinkFactory(dir, cleanup), hasher: nodeHasher });
     const tech = new FileTransfer({ hasher: nodeHasher });
     closers.push(() => agent.close(), () => tech.close());
     agent.attach(p.cust.filesPort());
     tech.attach(p.tech.filesPort());
+    return { tech, cleanup };
+  }
+
+  it('saves under a sanitised name inside the folder, never overwriting, SHA-256 verified, no .part left', async () => {
+    const { tech, cleanup } = toDisk(await connect());
     writeFileSync(join(dir, 'passwd'), 'already here');
     const data = randomBytes(300_000);
     const r1 = await tech.send(memorySource('../../etc/passwd', data)).done;
@@ -116,12 +121,7 @@ describe('agent/files: download folder over a real data channel', function () {
     const transferId = crypto.randomUUID();
     // An earlier attempt stored 4 whole chunks and part of a fifth.
     writeFileSync(partPath(dir, transferId), data.subarray(0, 64 * 1024 * 4 + 1000));
-    const cleanup = new Cleanup();
-    const agent = new FileTransfer({ sinkFactory: diskSinkFactory(dir, cleanup), hasher: nodeHasher });
-    const tech = new FileTransfer({ hasher: nodeHasher });
-    closers.push(() => agent.close(), () => tech.close());
-    agent.attach(p.cust.filesPort());
-    tech.attach(p.tech.filesPort());
+    const { tech } = toDisk(p);
     const result = await tech.send(memorySource('big.bin', data), { transferId }).done;
     expect(result.ok).to.equal(true);
     expect(result.ok && result.resumedFromChunk).to.equal(4);
