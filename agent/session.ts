@@ -221,8 +221,9 @@ export class AgentSession extends SupportSessionBase {
     const video = this.video;
     try {
       await this.agent.capturer.start(this.selected, { fps: this.agent.fps }, (frame) => {
-        // Re-checked per frame: a revocation stops frames even before capture stops.
-        if (this.permissions.isGranted('view') && video.push(frame)) this.counters.framesPushed++;
+        // Re-checked per frame: a revocation or the end stops frames even before capture stops.
+        if (!this.capturing || this.isClosed || !this.permissions.isGranted('view')) return;
+        if (video.push(frame)) this.counters.framesPushed++;
       });
       this.log.add('system', 'screen', `Sharing ${this.selected.name} (${this.selected.width}x${this.selected.height})`);
     } catch (err) {
