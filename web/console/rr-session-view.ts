@@ -48,6 +48,9 @@ export class RrSessionView extends LitElement {
       .state-asked { color: #8a5300; }
       .top { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; flex-wrap: wrap; margin-bottom: 0.6rem; }
       .ended { background: #fdecea; border: 1px solid #e6a39d; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
+      .screens select, .clip textarea { width: 100%; }
+      .clip textarea { min-height: 4rem; font: inherit; }
+      .clip label { display: block; margin-top: 0.4rem; }
       .below { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); margin-top: 1rem; }
       @media (max-width: 900px) { .below { grid-template-columns: minmax(0, 1fr); } }
     `,
@@ -98,11 +101,43 @@ export class RrSessionView extends LitElement {
               ${PERMISSIONS.map((p) => this.renderPermission(s, p))}
             </ul>
           </section>
+          ${s.screens.length > 0 ? this.renderScreens(s) : nothing}
+          ${s.capabilities?.clipboard ? this.renderClipboard(s, ended) : nothing}
           <section class="card"><rr-connection-facts .facts=${s.facts} .turnConfigured=${s.turnConfigured}></rr-connection-facts></section>
           <section class="card"><rr-session-log .entries=${s.log}></rr-session-log></section>
         </div>
       </div>
     `;
+  }
+
+  private renderScreens(s: TechSession) {
+    return html`<section class="card screens" aria-labelledby="screens-title">
+      <h3 id="screens-title">Screens</h3>
+      <label for="screen-select">Customer's screen</label>
+      <select id="screen-select" data-testid="screen-select" @change=${(e: Event) => s.selectScreen((e.target as HTMLSelectElement).value)}>
+        ${s.screens.map(
+          (sc) => html`<option value=${sc.id} ?selected=${sc.id === s.selectedScreen}>${sc.name || sc.id} (${sc.width}x${sc.height}${sc.primary ? ', primary' : ''})</option>`,
+        )}
+      </select>
+    </section>`;
+  }
+
+  private renderClipboard(s: TechSession, ended: boolean) {
+    const granted = s.permissions.clipboard === 'granted' && !ended;
+    return html`<section class="card clip" aria-labelledby="clip-title">
+      <h3 id="clip-title">Clipboard</h3>
+      ${granted ? nothing : html`<p class="muted">Ask for clipboard first.</p>`}
+      <label for="clip-in">Customer's clipboard</label>
+      <textarea id="clip-in" data-testid="clipboard-in" readonly .value=${s.customerClipboard}></textarea>
+      <label for="clip-out">Text for the customer's clipboard</label>
+      <textarea id="clip-out" data-testid="clipboard-out" ?disabled=${!granted}></textarea>
+      <button ?disabled=${!granted} @click=${() => this.sendClipboard(s)}>Send to customer's clipboard</button>
+    </section>`;
+  }
+
+  private sendClipboard(s: TechSession): void {
+    const area = this.renderRoot.querySelector<HTMLTextAreaElement>('#clip-out');
+    if (area && s.sendClipboard(area.value)) area.value = '';
   }
 
   private renderPermission(s: TechSession, p: Permission) {

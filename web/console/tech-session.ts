@@ -1,7 +1,8 @@
 import { PermissionMirror } from '../../rtc/permissions.ts';
 import type { ConnectionFacts } from '../../rtc/connection-facts.ts';
 import type { SignalingClient } from '../../rtc/signaling-client.ts';
-import type { ControlMessage, InputMessage, PointerMessage } from '../../protocol/channels.ts';
+import type { ControlMessage, InputMessage, PointerMessage, Screen } from '../../protocol/channels.ts';
+import { LIMITS } from '../../protocol/limits.ts';
 import type { SignalData } from '../../protocol/ice.ts';
 import { PERMISSION_LABELS, initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
@@ -33,6 +34,11 @@ export class TechSession extends SessionBase implements InputSink {
   stream: MediaStream | null = null;
   facts: FactsView | null = null;
   forceRelay: boolean;
+  /** The customer's monitors (agent only) and the one being shared. */
+  screens: Screen[] = [];
+  selectedScreen: string | null = null;
+  /** The customer's clipboard text, as last sent while `clipboard` is granted. */
+  customerClipboard = '';
   private readonly mirror = new PermissionMirror();
   private factsTimer: ReturnType<typeof setInterval> | null = null;
   private lastFacts: ConnectionFacts | null = null;
@@ -139,6 +145,23 @@ export class TechSession extends SessionBase implements InputSink {
     return true;
   }
 
+  /** Asks the agent to share (and map input to) another monitor. */
+  selectScreen(screenId: string): void {
+    if (screenId === this.selectedScreen || !this.screens.some((sc) => sc.id === screenId)) return;
+    if (!this.peer?.send('control', { type: 'screen.select', screenId })) return;
+    const screen = this.screens.find((sc) => sc.id === screenId);
+    this.addLog('technician', 'screen', `Switched to screen ${screen?.name || screenId}.`);
+  }
+
+  /** Puts text on the customer's clipboard; the customer's side drops it without the grant. */
+  sendClipboard(text: string): boolean {
+    if (this.permissions.clipboard !== 'granted' || text.length > LIMITS.clipboardChars) return false;
+    if (!this.peer?.send('control', { type: 'clipboard', text })) return false;
+    this.addLog('technician', 'clipboard', `Sent ${text.length} characters to the customer's clipboard.`);
+    this.changed();
+    return true;
+  }
+
   get controlGranted(): boolean {
     return this.permissions.control === 'granted' && (this.capabilities?.input ?? false);
   }
@@ -177,7 +200,7 @@ export class TechSession extends SessionBase implements InputSink {
       role: 'technician',
       client: 'browser',
       name: this.myName.slice(0, 100) || 'Technician',
-      capabilities: { input: false, screens: false, clipboard: false, files: true },
+      capabilities: { input: false, screens: false, clipboard: true, files: true },
     });
   }
 
@@ -199,7 +222,15 @@ export class TechSession extends SessionBase implements InputSink {
         this.addLog('customer', 'error', `${msg.code}: ${msg.message}`);
         break;
       case 'screens':
+        this.screens = msg.screens;
+        this.selectedScreen = msg.selected;
+        break;
       case 'clipboard':
+        if (this.permissions.clipboard === 'granted') {
+          this.customerClipboard = msg.text;
+          this.addLog('customer', 'clipboard', `The customer's clipboard changed (${msg.text.length} characters).`);
+        }
+        break;
       case 'permission.request':
       case 'screen.select':
       case 'auth.challenge':
