@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the product's tests and agent need, if any is missing.
 # chromium: browser end-to-end tests; xvfb, xdotool, x11-utils: agent capture and input tests;
-# ffmpeg: capture comparison in the benchmark; coturn: the TURN relay.
+# ffmpeg: the agent's screen capture; xclip: the agent's clipboard sync; coturn: the TURN relay.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -9,6 +9,7 @@ command -v Xvfb >/dev/null || need+=(xvfb)
 command -v xdotool >/dev/null || need+=(xdotool)
 command -v xwininfo >/dev/null || need+=(x11-utils)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v xclip >/dev/null || need+=(xclip)
 command -v turnserver >/dev/null || need+=(coturn)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
