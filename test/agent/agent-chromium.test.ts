@@ -8,16 +8,12 @@ import { openDisplay, xcall, type XConnection } from '../../agent/x11/display.ts
 import { createTechnician, startTestServer, type RunningServer } from '../helpers/server.ts';
 import { spawnAgent, type AgentProcess } from './helpers/node-technician.ts';
 import { drawRect, startXvfb, type TestXvfb } from './helpers/xvfb.ts';
+import { until as waitUntil } from '../helpers/wait.ts';
 
 const RED = [0xdd, 0x22, 0x11] as const;
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Chromium needs longer than the default wait here (page start, first key frame). */
+const until = (check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> => waitUntil(check, what, timeoutMs, 50);
 
 describe('agent end to end with a technician in headless Chromium (Xvfb)', function () {
   this.timeout(90_000);

@@ -12,18 +12,10 @@ import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/x
 import { startTestServer, type RunningServer } from '../helpers/server.ts';
 import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
 import { drawRect, samplePixel, startXvfb, yuvOf, type TestXvfb } from './helpers/xvfb.ts';
+import { sleep, until } from '../helpers/wait.ts';
 
 const RED = 0xdd2211;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('agent end to end: real server, agent process, Node technician (Xvfb)', function () {
   this.timeout(60_000);

@@ -7,16 +7,8 @@ import type { PeerSession } from '../../rtc/peer-session.ts';
 import { startTestServer, type RunningServer } from '../helpers/server.ts';
 import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
 import { startXvfb, type TestXvfb } from './helpers/xvfb.ts';
+import { sleep, until } from '../helpers/wait.ts';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The X clipboard as another application sees it. */
 function readXClipboard(display: string): string {

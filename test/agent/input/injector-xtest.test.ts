@@ -3,6 +3,7 @@ import { XTestInjector } from '../../../agent/input/injector-xtest.ts';
 import { keysymForCode, mappedCodes } from '../../../agent/input/key-map.ts';
 import { openDisplay, xcall, xrequest, type XConnection, type XEvent } from '../../../agent/x11/display.ts';
 import { startXvfb, type TestXvfb } from '../helpers/xvfb.ts';
+import { until } from '../../helpers/wait.ts';
 
 const KEY_PRESS_MASK = 1;
 const KEY_RELEASE_MASK = 2;
@@ -34,13 +35,7 @@ async function keyWindow(conn: XConnection): Promise<{ presses: string[]; releas
   return seen;
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+
 
 describe('agent input injection (XTEST on Xvfb)', function () {
   this.timeout(20_000);
