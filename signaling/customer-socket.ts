@@ -32,6 +32,18 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     return session;
   }
 
+  /** The same reply for a code and for a resumed token: the session this socket now belongs to. */
+  function sendAccepted(joined: Session, token: string, id: string | undefined): void {
+    socket.send({
+      type: 'code.accepted',
+      ...ref(id),
+      sessionId: joined.id,
+      token,
+      technicianName: joined.technician.name,
+      state: joined.lifecycle.state,
+    });
+  }
+
   function handle(message: CustomerMessage): void {
     switch (message.type) {
       case 'code.submit': {
@@ -40,14 +52,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
         session = result.session;
         logger = logger.child({ sessionId: session.id });
         logger.info('code accepted');
-        socket.send({
-          type: 'code.accepted',
-          ...ref(message.id),
-          sessionId: session.id,
-          token: result.token,
-          technicianName: session.technician.name,
-          state: session.lifecycle.state,
-        });
+        sendAccepted(session, result.token, message.id);
         return;
       }
       case 'customer.resume': {
@@ -56,14 +61,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
         session = resumed;
         logger = logger.child({ sessionId: resumed.id });
         logger.info('customer resumed');
-        socket.send({
-          type: 'code.accepted',
-          ...ref(message.id),
-          sessionId: resumed.id,
-          token: message.token,
-          technicianName: resumed.technician.name,
-          state: resumed.lifecycle.state,
-        });
+        sendAccepted(resumed, message.token, message.id);
         if (resumed.lifecycle.state === 'active') {
           // A reloaded page needs the activation again; a client with a live peer connection may ignore it.
           socket.send({
