@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { expect } from 'chai';
 import { openDisplay, type XConnection } from '../../../agent/x11/display.ts';
 
 /** A private Xvfb for one test file, on a free display number. */
@@ -95,4 +96,13 @@ export function samplePixel(data: Uint8ClampedArray | Uint8Array, width: number,
   const vBase = uBase + cw * (height >> 1);
   const c = (y >> 1) * cw + (x >> 1);
   return [data[y * width + x] ?? -1, data[uBase + c] ?? -1, data[vBase + c] ?? -1];
+}
+
+/** Asserts that the I420 frame shows `rgb` at (x, y), each of Y, U and V within `tolerance` (the encoder blurs colours). */
+export function expectColourAt(frame: { data: Uint8ClampedArray | Uint8Array; width: number; height: number }, x: number, y: number, rgb: number, tolerance = 20): void {
+  const [fy, fu, fv] = samplePixel(frame.data, frame.width, frame.height, x, y);
+  const [ey, eu, ev] = yuvOf(rgb);
+  expect(Math.abs(fy - ey), `Y ${fy} vs ${ey}`).to.be.at.most(tolerance);
+  expect(Math.abs(fu - eu), `U ${fu} vs ${eu}`).to.be.at.most(tolerance);
+  expect(Math.abs(fv - ev), `V ${fv} vs ${ev}`).to.be.at.most(tolerance);
 }
