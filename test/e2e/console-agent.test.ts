@@ -7,7 +7,7 @@ import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/x
 import { spawnAgent, type AgentProcess } from '../agent/helpers/node-technician.ts';
 import { drawRect, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
 import { startCoturn, type Coturn } from '../turn/helpers/coturn.ts';
-import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts } from '../web/harness.ts';
+import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts, logInToConsole } from '../web/harness.ts';
 import type { TestServer } from '../web/harness.ts';
 
 /**
@@ -122,10 +122,7 @@ async function sendChat(page: Page, text: string): Promise<void> {
 
 /** Logs the technician in (once per context) and creates a code; returns the code and its session id. */
 async function createCode(page: Page, url: string, forceRelay: boolean): Promise<{ code: string; sessionId: string }> {
-  await page.goto(`${url}/console`);
-  await (await byRole(page, 'textbox', 'Email')).type(TECH.email);
-  await (await pollFor(page, 'pierce/#password')).type(TECH.password);
-  await clickRole(page, 'button', 'Log in');
+  await logInToConsole(page, url, TECH.email, TECH.password);
   if (forceRelay) {
     const box = await byRole(page, 'checkbox', 'Force relay (TURN) for this session');
     await box.click();

@@ -11,13 +11,13 @@ import {
   ensureBuilt,
   launchChromium,
   newPage,
-  pollFor,
   screenshotAt,
   startWebServer,
   texts,
   unnamedControls,
   unreachableByTab,
   waitForFn,
+  logInToConsole,
 } from './harness.ts';
 import type { TestServer } from './harness.ts';
 
@@ -110,10 +110,7 @@ describe('web e2e: technician console and customer page in Chromium', function (
   });
 
   it('the technician logs in and creates a code', async () => {
-    await tech.goto(`${srv.url}/console`);
-    await (await byRole(tech, 'textbox', 'Email')).type(TECH.email);
-    await (await pollFor(tech, 'pierce/#password')).type(TECH.password);
-    await clickRole(tech, 'button', 'Log in');
+    await logInToConsole(tech, srv.url, TECH.email, TECH.password);
     await clickRole(tech, 'button', 'Create session code');
     const codeEl = await byTestId(tech, 'session-code').catch(async (err: unknown) => {
       const text = await tech.evaluate(() => document.querySelector('rr-console-app')?.shadowRoot?.querySelector('rr-session-queue')?.shadowRoot?.textContent?.replace(/\s+/g, ' '));

@@ -115,6 +115,14 @@ export async function clickRole(page: Page, role: string, name: string, timeoutM
  * Finds an element by data-testid anywhere, shadow roots included. Polls:
  * waitForSelector's default MutationObserver does not see changes inside shadow roots.
  */
+/** Opens the console at `url` and logs in through its form, as a technician would. */
+export async function logInToConsole(page: Page, url: string, email: string, password: string): Promise<void> {
+  await page.goto(`${url}/console`);
+  await (await byRole(page, 'textbox', 'Email')).type(email);
+  await (await pollFor(page, 'pierce/#password')).type(password);
+  await clickRole(page, 'button', 'Log in');
+}
+
 export async function byTestId(page: Page, id: string, timeoutMs = 15_000): Promise<ElementHandle<Element>> {
   return pollFor(page, `pierce/[data-testid="${id}"]`, timeoutMs);
 }

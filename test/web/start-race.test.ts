@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'puppeteer-core';
 import { WebSocket } from 'ws';
-import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts } from './harness.ts';
+import { byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, logInToConsole, newPage, startWebServer, texts } from './harness.ts';
 import type { TestServer } from './harness.ts';
 
 const TECH = { email: 'race@example.test', name: 'Rae Tech', password: 'correct horse battery staple' };
@@ -31,10 +31,7 @@ describe('web: Start pressed before the customer page has connected', function (
   });
 
   it('activates once the customer connects, and the customer gets session.activated', async () => {
-    await tech.goto(`${srv.url}/console`);
-    await (await byRole(tech, 'textbox', 'Email')).type(TECH.email);
-    await (await pollFor(tech, 'pierce/#password')).type(TECH.password);
-    await clickRole(tech, 'button', 'Log in');
+    await logInToConsole(tech, srv.url, TECH.email, TECH.password);
     await clickRole(tech, 'button', 'Create session code');
     const code = await (await byTestId(tech, 'session-code')).evaluate((el) => el.textContent ?? '');
 
