@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { RescueError } from '../protocol/index.ts';
 import { AccountStore, checkPasswordStrength, type Account } from './accounts.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { openDatabase } from './db.ts';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
@@ -70,6 +71,7 @@ export async function runAdminCli(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   const config = loadConfig(process.env);
+  for (const warning of prepareDataDir(config)) console.error(`Warning: ${warning}`);
   const db = openDatabase(config.databasePath);
   const accounts = new AccountStore(db);
   try {
