@@ -30,7 +30,7 @@ describe('signaling: login limits under concurrency and from many addresses', ()
     await until(() => checked.length >= 1, 'the first check');
     const right = await login('ann@example.test', PASSWORD);
     const answers = await Promise.all(burst);
-    expect(checked.length, `${checked.length} passwords checked`).to.be.at.most(limit);
+    expect(checked.length, `${checked.length} passwords checked`).to.be.within(1, limit);
     expect(checked).not.to.include(PASSWORD);
     expect(right).to.include({ status: 429, code: 'LOGIN_LOCKED' });
     const codes = answers.map((a) => a.code);
@@ -47,7 +47,7 @@ describe('signaling: login limits under concurrency and from many addresses', ()
     const limit = server.config.loginIpLockoutAfter;
     expect(limit).to.equal(20);
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => login(`user${i}@example.test`, 'wrong-password')));
-    expect(checked.length, `${checked.length} passwords checked`).to.be.at.most(limit);
+    expect(checked.length, `${checked.length} passwords checked`).to.be.within(1, limit);
     expect(answers.filter((a) => a.code === 'INVALID_CREDENTIALS')).to.have.length(checked.length);
     expect(answers.filter((a) => a.code === 'LOGIN_LOCKED')).to.have.length(60 - checked.length);
   });
