@@ -104,10 +104,9 @@ export class FailureLimiter {
     return entry.failures.length;
   }
 
-  /** Failures in the window plus tries in flight. */
-  load(key: string): number {
-    const entry = this.entries.get(key);
-    return entry ? this.failureCount(key) + entry.pending : 0;
+  /** Tries reserved and not settled yet. */
+  pending(key: string): number {
+    return this.entries.get(key)?.pending ?? 0;
   }
 
   private delayFor(count: number): number {
