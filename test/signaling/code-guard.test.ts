@@ -76,4 +76,26 @@ describe('signaling/code-guard', () => {
     now += 61_000;
     expect(attempt(guard, '10.0.0.29')).to.equal(0);
   });
+
+  it("an address's free tries over the global cap come once a day, not once per lockout", () => {
+    let now = 0;
+    const guard = new CodeGuard({ slowdownAfter: 2, lockoutAfter: 4, lockoutMs: 60_000, globalFailuresPerMinute: 2 }, () => now);
+    const atTheCap = (): void => {
+      attempt(guard, `other-${now}-1`);
+      attempt(guard, `other-${now}-2`);
+    };
+    expect([attempt(guard, 'bot'), attempt(guard, 'bot')]).to.deep.equal([0, 0]);
+    now += 120_000; // its own failures have expired (CODE_LOCKOUT_SECONDS: 60 s here)
+    expect(guard.failures('bot')).to.equal(0);
+    atTheCap();
+    // Its free tries are spent for the day: held back to the cap's pace (one per 30 s), CODE_BUSY beyond 10 s.
+    expect(attempt(guard, 'bot')).to.equal(0);
+    expect(attempt(guard, 'bot')).to.equal('CODE_BUSY');
+    expect(attempt(guard, 'first-timer')).to.equal(0);
+    now += 86_400_000;
+    atTheCap();
+    expect(attempt(guard, 'bot')).to.equal(0); // a day later its first tries are free again
+    expect(attempt(guard, 'bot')).to.equal(0);
+    expect(attempt(guard, 'bot')).to.equal('CODE_SLOW_DOWN');
+  });
 });
