@@ -223,7 +223,8 @@ export interface SourceOptions {
   localAddress?: string;
 }
 
-async function open(url: string, headers: Record<string, string>, options: { autoPong?: boolean } & SourceOptions = {}): Promise<TestSocket> {
+/** Opens a TestSocket on any WebSocket URL (a plugin's path, a server in another process) and waits for it to be open. */
+export async function openTestSocket(url: string, headers: Record<string, string>, options: { autoPong?: boolean } & SourceOptions = {}): Promise<TestSocket> {
   const ws = new WebSocket(url, { headers, autoPong: options.autoPong ?? true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
   const socket = new TestSocket(ws);
   await new Promise<void>((resolve, reject) => {
@@ -242,12 +243,12 @@ export function openTechnicianSocket(
   const headers: Record<string, string> = { cookie };
   const origin = options.origin === undefined ? server.publicUrl : options.origin;
   if (origin !== null) headers.origin = origin;
-  return open(`${server.wsUrl}/ws/technician`, headers, options);
+  return openTestSocket(`${server.wsUrl}/ws/technician`, headers, options);
 }
 
 /** Opens /ws/customer (no cookie, no Origin, like the agent). */
 export function openCustomerSocket(server: RunningServer, options: { autoPong?: boolean } & SourceOptions = {}): Promise<TestSocket> {
-  return open(`${server.wsUrl}/ws/customer`, {}, options);
+  return openTestSocket(`${server.wsUrl}/ws/customer`, {}, options);
 }
 
 let counter = 0;

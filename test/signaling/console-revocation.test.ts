@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES } from '../../protocol/index.ts';
 import {
-  TestSocket,
+  openTestSocket,
+  type TestSocket,
   createTechnician,
   fakeClock,
   loginCookie,
@@ -38,12 +39,7 @@ describe('signaling: console sockets end with their login', () => {
   async function consoles(): Promise<{ technician: TestSocket; adhoc: TestSocket }> {
     const technician = await openTechnicianSocket(server, cookie);
     await technician.next('welcome');
-    const ws = new WebSocket(`${server.wsUrl}/ws/adhoc/technician`, { headers: { cookie, origin: server.publicUrl } });
-    const adhoc = new TestSocket(ws);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
+    const adhoc = await openTestSocket(`${server.wsUrl}/ws/adhoc/technician`, { cookie, origin: server.publicUrl });
     return { technician, adhoc };
   }
 

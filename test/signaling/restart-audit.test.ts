@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'chai';
-import { WebSocket } from 'ws';
 import { AccountStore } from '../../signaling/accounts.ts';
 import { openDatabase } from '../../signaling/db.ts';
-import { TestSocket } from '../helpers/server.ts';
+import { openTestSocket } from '../helpers/server.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -47,16 +46,6 @@ async function login(url: string): Promise<string> {
   return (res.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
 }
 
-async function socket(url: string, headers: Record<string, string>): Promise<TestSocket> {
-  const ws = new WebSocket(url, { headers });
-  const test = new TestSocket(ws);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return test;
-}
-
 describe('signaling: the audit log after a crash', () => {
   let dir: string;
   const children: ChildProcess[] = [];
@@ -77,13 +66,13 @@ describe('signaling: the audit log after a crash', () => {
     children.push(first.process);
     const cookie = await login(first.url);
     const wsUrl = first.url.replace(/^http/, 'ws');
-    const tech = await socket(`${wsUrl}/ws/technician`, { cookie, origin: first.url });
+    const tech = await openTestSocket(`${wsUrl}/ws/technician`, { cookie, origin: first.url });
     await tech.next('welcome');
     tech.send({ type: 'session.create', id: 'a' });
     const active = (await tech.next('session.created')).session;
     tech.send({ type: 'session.create', id: 'p' });
     const pending = (await tech.next('session.created')).session;
-    const customer = await socket(`${wsUrl}/ws/customer`, {});
+    const customer = await openTestSocket(`${wsUrl}/ws/customer`, {});
     customer.send({ type: 'code.submit', id: 's', code: active.code, client: 'agent' });
     await customer.next('code.accepted');
     tech.send({ type: 'session.activate', id: 'go', sessionId: active.sessionId });
