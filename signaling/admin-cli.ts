@@ -5,7 +5,6 @@ import { AccountStore, checkPasswordStrength, type Account } from './accounts.ts
 import { ConfigError, loadConfig } from './config.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { openDatabase } from './db.ts';
-import { formatLimits } from './limits-report.ts';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -74,6 +73,8 @@ export async function runAdminCli(argv: string[]): Promise<number> {
   }
   const config = loadConfig(process.env);
   if (command === 'limits') {
+    // Loaded only here: the other commands start no faster for it.
+    const { formatLimits } = await import('./limits-report.ts');
     console.log(formatLimits(config));
     return 0;
   }
