@@ -17,7 +17,7 @@ export function apiRoutes(ctx: ServerContext): Router {
     if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent"}.');
     const address = clientAddress(req, ctx.config.trustProxy);
     const { session, token } = ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null);
-    res.json({ sessionId: session.id, token, technicianName: session.technician.name, state: session.lifecycle.state });
+    res.json({ sessionId: session.id, token, technicianName: session.technician.name, technicianEmail: session.technician.email, state: session.lifecycle.state });
   });
 
   router.get('/sessions', requireTechnician(ctx), (_req, res) => {
