@@ -3,7 +3,8 @@ export const CONTINUATION = '    ┆ ';
 
 /**
  * Splits one line of sanitised text into terminal rows of at most
- * `columns - 1` cells, each row after the first starting with CONTINUATION.
+ * `columns - 1` cells (at a space when there is one), each row after the
+ * first starting with CONTINUATION.
  * The terminal then never wraps a line itself, so outside text can never
  * start a row: a technician cannot pad a chat line until their fake
  * "? … Allow?" lands at the left edge. Widths are over-estimated (every code
@@ -14,16 +15,17 @@ export function wrapRows(line: string, columns: number): string[] {
   const limit = Math.max(20, columns - 1);
   const rows: string[] = [];
   let row = '';
-  let width = 0;
+  let start = 0;
   for (const ch of line) {
-    const w = cellWidth(ch);
-    if (width + w > limit) {
-      rows.push(row);
-      row = CONTINUATION;
-      width = cellWidth(CONTINUATION);
+    if (cellWidth(row) + cellWidth(ch) > limit) {
+      // Break after the last space of the row, unless that would leave it (nearly) empty.
+      const space = row.lastIndexOf(' ');
+      const cut = space > start + (limit >> 1) ? space + 1 : row.length;
+      rows.push(row.slice(0, cut));
+      row = CONTINUATION + row.slice(cut);
+      start = CONTINUATION.length;
     }
     row += ch;
-    width += w;
   }
   rows.push(row);
   return rows;

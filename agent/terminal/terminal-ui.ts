@@ -175,6 +175,8 @@ export class TerminalUi {
   }
 
   private onLine(line: string, actions: TerminalActions): void {
+    // Enter moved the cursor below the question and the answer: both stay on screen as they were.
+    if (this.tty) this.questionRows = 0;
     const answer = this.prompts.answer(line);
     switch (answer.kind) {
       case 'answered':
