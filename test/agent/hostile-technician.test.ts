@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { PERMISSION_LABELS, type Permission, type PermissionMap } from '../../protocol/index.ts';
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
-import { startTestServer, type RunningServer } from '../helpers/server.ts';
 import { sleep, until } from '../helpers/wait.ts';
 import { TERMINAL_ATTACKS, TERMINAL_UNSAFE } from './fixtures/terminal-attacks.ts';
-import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
-import { startXvfb, type TestXvfb } from './helpers/xvfb.ts';
+import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
+import type { AgentProcess, NodeTechnician } from './helpers/node-technician.ts';
 
 /** How long a question must be on the agent's screen before a bare "y" counts (agent/terminal/permission-prompts.ts). */
 const SETTLE_MS = 1000;
@@ -49,30 +45,17 @@ function askedIn(line: string): Permission | null {
  */
 describe('agent against a hostile technician (real server, agent process, Xvfb)', function () {
   this.timeout(60_000);
-  let xvfb: TestXvfb;
-  let server: RunningServer;
+  let rig: AgentRig;
   let tech: NodeTechnician;
   let agent: AgentProcess;
   let peer: PeerSession;
-  let downloads: string;
 
   before(async () => {
-    xvfb = await startXvfb(640, 480);
-    server = await startTestServer();
-    tech = await createNodeTechnician(server);
-    downloads = mkdtempSync(join(tmpdir(), 'rr-hostile-dl-'));
-    agent = spawnAgent(['--server', server.url, '--code', tech.code, '--display', xvfb.display, '--download-dir', downloads, '--fps', '5', '--capture', 'x11']);
-    await agent.waitLine(/Connected to session/);
-    peer = await tech.activate();
+    // No --auto-grant: every permission is asked.
+    rig = await startAgentRig({ width: 640, height: 480, args: ['--fps', '5', '--capture', 'x11'] });
+    ({ tech, agent, peer } = rig);
   });
-
-  after(async () => {
-    tech?.close();
-    await agent?.kill();
-    await server?.close();
-    await xvfb?.stop();
-    if (downloads) rmSync(downloads, { recursive: true, force: true });
-  });
+  after(() => rig?.close());
 
   const states = (): PermissionMap | undefined =>
     tech.control.filter((m) => m.type === 'permission.state').map((m) => (m as { permissions: PermissionMap }).permissions).pop();
