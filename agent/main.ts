@@ -25,7 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
     config = loadAgentConfig(argv, process.env);
   } catch (err) {
     if (err instanceof UsageError) {
-      if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
+      if (err.message) process.stderr.write(`agent: ${sanitizeTerminalText(err.message)}\n\n`);
       process.stderr.write(`${USAGE}\n\n${ADHOC_USAGE}\n`);
       return err.message ? 2 : 0;
     }

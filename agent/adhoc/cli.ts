@@ -104,7 +104,7 @@ export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMed
     config = loadAdhocConfig(argv, process.env, makeSession !== undefined);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
+    if (err.message) process.stderr.write(`agent: ${sanitizeTerminalText(err.message)}\n\n`);
     process.stderr.write(`${ADHOC_USAGE}\n`);
     return err.message ? 2 : 0;
   }
