@@ -16,7 +16,7 @@ export function apiRoutes(ctx: ServerContext): Router {
     if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent"}.');
     const address = ctx.clientAddress(req);
     const { session, token } = await ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null, () => !req.socket.destroyed);
-    res.json({ sessionId: session.id, token, technicianName: session.technician.name, state: session.lifecycle.state });
+    res.json({ sessionId: session.id, token, technicianName: session.technician.name, technicianEmail: session.technician.email, state: session.lifecycle.state });
   });
 
   router.get('/sessions', requireTechnician(ctx), (_req, res) => {

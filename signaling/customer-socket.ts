@@ -65,6 +65,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       sessionId: joined.id,
       token,
       technicianName: joined.technician.name,
+      technicianEmail: joined.technician.email,
       state: joined.lifecycle.state,
     });
   }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, ERRORS, RescueError } from '../protocol/index.ts';
@@ -27,7 +27,17 @@ import { securityHeaders, staticRoutes } from './static.ts';
 import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** This module's folder: signaling/ from source, dist/server/ in the built server (scripts/build-server.ts). */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The install's root, where package.json and dist/ are: the nearest folder above HERE with a package.json. */
+const ROOT = findRoot(HERE);
+
+function findRoot(from: string): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return path.resolve(from, '..');
+}
 
 export interface StartOptions {
   /** Injected time source (tests: `@sinonjs/fake-timers` createClock()). */
@@ -65,9 +75,10 @@ export interface RunningServer {
 }
 
 async function defaultPlugins(): Promise<ServerPlugin[]> {
-  const file = path.join(ROOT, 'signaling', 'adhoc', 'index.ts');
+  // adhoc/index.ts beside this file from source, adhoc/index.js in the built server.
+  const file = path.join(HERE, 'adhoc', `index${path.extname(fileURLToPath(import.meta.url))}`);
   if (!fs.existsSync(file)) return [];
-  const mod = (await import(new URL('./adhoc/index.ts', import.meta.url).href)) as { plugin?: ServerPlugin };
+  const mod = (await import(pathToFileURL(file).href)) as { plugin?: ServerPlugin };
   return mod.plugin ? [mod.plugin] : [];
 }
 
