@@ -65,8 +65,8 @@ async function main(argv: readonly string[]): Promise<number> {
     await signaling.connect();
     const reply = await signaling.request(
       config.code
-        ? { type: 'code.submit', code: config.code, client: 'agent' }
-        : { type: 'customer.resume', token: config.token!, client: 'agent' },
+        ? { type: 'code.submit', code: config.code, client: 'agent', name: config.name }
+        : { type: 'customer.resume', token: config.token!, client: 'agent', name: config.name },
     );
     if (reply.type !== 'code.accepted') throw new Error(`unexpected reply ${reply.type}`);
     session.sessionId = reply.sessionId;

@@ -14,9 +14,9 @@ export function apiRoutes(ctx: ServerContext): Router {
 
   router.post('/code', (req, res) => {
     const parsed = codeSubmitHttpSchema.safeParse(req.body);
-    if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent"}.');
+    if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent", name?: "Your Name"}.');
     const address = clientAddress(req, ctx.config.trustProxy);
-    const { session, token } = ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null);
+    const { session, token } = ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null, parsed.data.name);
     res.json({ sessionId: session.id, token, technicianName: session.technician.name, state: session.lifecycle.state });
   });
 

@@ -48,7 +48,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     switch (message.type) {
       case 'code.submit': {
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
-        const result = ctx.registry.submitCode(message.code, message.client, address, socket);
+        const result = ctx.registry.submitCode(message.code, message.client, address, socket, message.name);
         session = result.session;
         logger = logger.child({ sessionId: session.id });
         logger.info('code accepted');
@@ -57,7 +57,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       }
       case 'customer.resume': {
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
-        const resumed = ctx.registry.resumeCustomer(message.token, socket);
+        const resumed = ctx.registry.resumeCustomer(message.token, socket, message.client, message.name);
         session = resumed;
         logger = logger.child({ sessionId: resumed.id });
         logger.info('customer resumed');

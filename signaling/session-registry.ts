@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CLOSE_CODES,
   RescueError,
+  cleanDisplayName,
   type ClientKind,
   type IceConfig,
   type ReportableAuditEvent,
@@ -150,7 +151,7 @@ export class SessionRegistry {
    * A customer enters a code (`conn` is null over HTTP: the customer then
    * resumes over the WebSocket with the token, within the grace period).
    */
-  submitCode(code: string, client: ClientKind, address: string, conn: Connection | null): { session: Session; token: string } {
+  submitCode(code: string, client: ClientKind, address: string, conn: Connection | null, name?: string): { session: Session; token: string } {
     this.guard.check(address);
     const found = this.codes.lookup(code);
     const session = 'sessionId' in found ? this.sessions.get(found.sessionId) : undefined;
@@ -165,7 +166,7 @@ export class SessionRegistry {
     session.code = null;
     session.codeExpiresAt = null;
     session.token = token;
-    session.customer = { kind: client, address, joinedAt: this.deps.clock.now() };
+    session.customer = { kind: client, address, joinedAt: this.deps.clock.now(), name: cleanDisplayName(name), code };
     this.byToken.set(token, session);
     session.lifecycle.transition('queued', 'code_entered');
     this.deps.audit.record(session.id, 'code.entered', { kind: 'customer' }, `client=${client} address=${address}`);
@@ -177,14 +178,26 @@ export class SessionRegistry {
   }
 
   /** A customer comes back with its token (new socket, or first socket after an HTTP code entry). */
-  resumeCustomer(token: string, conn: Connection): Session {
+  resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Session {
     const session = this.byToken.get(token);
     if (!session) throw new RescueError('TOKEN_INVALID');
     const previous = session.customerConn;
     session.customerConn = conn;
     if (previous && previous !== conn) previous.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection');
     this.regained(session, 'customer');
+    this.updateCustomer(session, client, name);
     return session;
+  }
+
+  /** The support app took over from the page: the queue shows its kind, and its name if the page gave none. */
+  private updateCustomer(session: Session, client: ClientKind | undefined, name: string | undefined): void {
+    const customer = session.customer;
+    if (!customer) return;
+    const kind = client ?? customer.kind;
+    const newName = customer.name ?? cleanDisplayName(name);
+    if (kind === customer.kind && newName === customer.name) return;
+    session.customer = { ...customer, kind, name: newName };
+    if (session.lifecycle.state === 'queued') this.pushList(session.technician.id);
   }
 
   detachCustomer(session: Session, conn: Connection): void {
@@ -200,7 +213,7 @@ export class SessionRegistry {
     session.lifecycle.transition('active', 'activated');
     this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
     const techConn = this.technicians.get(technician.id);
-    techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: 'Customer', ice: this.ice(session, 'technician') });
+    techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: session.customer?.name ?? 'Customer', ice: this.ice(session, 'technician') });
     session.customerConn.send({
       type: 'session.activated',
       sessionId,
