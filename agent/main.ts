@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { Permission } from '../protocol/index.ts';
+import { LIMITS, type Permission } from '../protocol/index.ts';
 import { SignalingClient } from '../rtc/signaling-client.ts';
 import type { StartSupportSession } from './adhoc/adhoc-agent.ts';
 import { ADHOC_GRANTS, ADHOC_USAGE, runAdhocCli } from './adhoc/cli.ts';
@@ -85,6 +85,10 @@ async function main(argv: readonly string[]): Promise<number> {
   ui.start(
     {
       chat: (text) => {
+        if (text.length > LIMITS.chatChars) {
+          ui.print(`(not sent: a chat message holds at most ${LIMITS.chatChars} characters, this one has ${text.length}; send it in parts)`);
+          return;
+        }
         if (!session.sendChat(text)) ui.print('(not connected yet: message not sent)');
       },
       grant: (p) => session.grant(p),

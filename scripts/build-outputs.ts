@@ -21,13 +21,13 @@ const SHARED = ['protocol', 'rtc', 'package.json', 'package-lock.json'];
 
 export const BUILD_PARTS = {
   web: {
-    label: 'the web UI (dist/web)',
+    label: 'the web UI',
     outputs: ['dist/web/index.html', 'dist/web/console.html'],
     inputs: ['web', 'vite.config.ts', ...SHARED],
     command: 'npx vite build',
   },
   agent: {
-    label: 'the support app download (dist/agent)',
+    label: 'the support app download',
     outputs: ['dist/agent/agent.sh', 'dist/agent/agent.tar.gz'],
     inputs: ['agent', 'scripts/build-agent.ts', ...SHARED],
     command: 'npx tsx scripts/build-agent.ts',

@@ -17,20 +17,28 @@ function why(status: Exclude<PartStatus, { state: 'ok' }>): string {
   return status.state === 'missing' ? `${status.files.join(', ')} missing` : `${status.newer} changed since the last build`;
 }
 
-async function build(name: BuildPartName): Promise<void> {
+async function buildPart(name: BuildPartName): Promise<void> {
   if (name === 'web') {
-    execFileSync(path.join(root, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    execFileSync(path.join(root, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
   } else {
     await buildAgent();
   }
 }
 
+export interface EnsureOptions {
+  /** The repository (tests: a scratch copy of its layout). */
+  root?: string;
+  build?: (name: BuildPartName) => Promise<void>;
+  log?: (line: string) => void;
+}
+
 /** Builds every part that needs it; returns the labels of parts whose build failed. */
-export async function ensureBuilt(log: (line: string) => void = (line) => console.log(line)): Promise<string[]> {
+export async function ensureBuilt(opts: EnsureOptions = {}): Promise<string[]> {
+  const { root: at = root, build = buildPart, log = (line: string) => console.log(line) } = opts;
   const failed: string[] = [];
   for (const name of Object.keys(BUILD_PARTS) as BuildPartName[]) {
     const part = BUILD_PARTS[name];
-    const status = partStatus(root, part);
+    const status = partStatus(at, part);
     if (status.state === 'ok') continue;
     log(`npm start: building ${part.label} (${why(status)})…`);
     const started = Date.now();
