@@ -21,9 +21,10 @@ import { prepareDataDir } from './data-dir.ts';
 import { openDatabase, type Db } from './db.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LoginSessions } from './login-sessions.ts';
+import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
-import { securityHeaders, staticRoutes } from './static.ts';
+import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
 import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 
@@ -70,6 +71,8 @@ export interface RunningServer {
   accounts: AccountStore;
   audit: AuditLog;
   clock: Clock;
+  /** The one-time first-run link (signaling/first-run.ts) while no account exists; null otherwise. */
+  setupLink(): string | null;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -135,6 +138,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   api.use(express.json({ limit: '32kb' }));
   api.use(checkOrigin(ctx));
   api.use(authRoutes(ctx));
+  const setup = new FirstRunSetup(accounts, clock);
+  api.use(firstRunRoutes(ctx, setup));
   api.use(apiRoutes(ctx));
   app.use('/api', api);
 
@@ -156,7 +161,14 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logger.info({ plugin: plugin.name }, 'plugin installed');
   }
   app.use('/api', (_req, _res, next) => next(new RescueError('INVALID_MESSAGE', 'No such API route.')));
-  app.use(staticRoutes(opts.webRoot ?? path.join(ROOT, 'dist', 'web'), opts.agentRoot ?? path.join(ROOT, 'dist', 'agent')));
+  const webRoot = opts.webRoot ?? path.join(ROOT, 'dist', 'web');
+  const agentRoot = opts.agentRoot ?? path.join(ROOT, 'dist', 'agent');
+  const missing = missingBuildOutputs(webRoot, agentRoot);
+  if (missing.length > 0) {
+    const files = missing.map((file) => path.relative(ROOT, file) || file);
+    logger.warn({ missing: files }, `Not built, so not served: ${files.join(', ')}. Run \`npm run build\` (npm start builds them too).`);
+  }
+  app.use(staticRoutes(webRoot, agentRoot));
   app.use(errorHandler(logger));
 
   const server = config.tls
@@ -222,7 +234,21 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     return closing;
   };
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, clock, close };
+  return {
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    port,
+    publicUrl: derived.publicUrl,
+    config,
+    db,
+    ctx,
+    registry,
+    accounts,
+    audit,
+    clock,
+    setupLink: () => setup.link(derived.publicUrl),
+    close,
+  };
 }
 
 /**
