@@ -21,6 +21,8 @@ export const ERRORS = {
   LOGIN_SLOW_DOWN: { status: 429, message: 'Too many failed logins for this account; wait a few seconds before trying again.' },
   ACCOUNT_EXISTS: { status: 409, message: 'An account with this email already exists.' },
   ACCOUNT_NOT_FOUND: { status: 404, message: 'No such account.' },
+  SETUP_CLOSED: { status: 410, message: 'The first-run setup is closed: an account exists already. Log in instead.' },
+  SETUP_LINK_INVALID: { status: 403, message: 'This setup link is not valid or has expired. Use the link the server printed at start (restart it for a new one), or open the console on the server itself.' },
 
   CODE_INVALID: { status: 404, message: 'That code is not valid. Check the 6 digits and try again.' },
   CODE_EXPIRED: { status: 410, message: 'That code has expired. Ask your technician for a new one.' },

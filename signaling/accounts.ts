@@ -25,7 +25,7 @@ interface AccountRow {
 
 /** argon2id (the library's default algorithm) with its default cost: 19 MiB, t=2, p=1 (OWASP's minimum). */
 const HASH_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-export const MIN_PASSWORD_CHARS = 10;
+export const MIN_PASSWORD_CHARS = LIMITS.passwordMinChars;
 
 const toAccount = (row: AccountRow): Account => ({
   id: row.id,

@@ -13,10 +13,10 @@ export function apiRoutes(ctx: ServerContext): Router {
 
   router.post('/code', async (req, res) => {
     const parsed = codeSubmitHttpSchema.safeParse(req.body);
-    if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent"}.');
+    if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent", name?: "Your Name"}.');
     const address = ctx.clientAddress(req);
-    const { session, token } = await ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null, () => !req.socket.destroyed);
-    res.json({ sessionId: session.id, token, technicianName: session.technician.name, state: session.lifecycle.state });
+    const { session, token } = await ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null, parsed.data.name, () => !req.socket.destroyed);
+    res.json({ sessionId: session.id, token, technicianName: session.technician.name, technicianEmail: session.technician.email, state: session.lifecycle.state });
   });
 
   router.get('/sessions', requireTechnician(ctx), (_req, res) => {

@@ -152,6 +152,27 @@ export interface Config {
   unauthSocketsPerAddress: number;
   unauthSocketsTotal: number;
   smtp: SmtpConfig;
+  // Everyday use (issue 15): log output and the first-run setup link.
+  /** `auto`: readable lines on a terminal, JSON otherwise; `pretty` or `json` force one. */
+  logFormat: LogFormat;
+  /** NO_COLOR set: readable lines without ANSI colours. */
+  noColour: boolean;
+}
+
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** LOG_FORMAT and NO_COLOR (https://no-color.org: any non-empty value). */
+function loadLogOutput(env: Env): { logFormat: LogFormat; noColour: boolean } {
+  const logFormat = (envString(env, 'LOG_FORMAT', 'auto') ?? 'auto').toLowerCase() as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(env['LOG_FORMAT'])}`);
+  return { logFormat, noColour: envString(env, 'NO_COLOR') !== undefined };
+}
+
+/** The log output for this process: `auto` picks readable lines when stdout is a terminal. */
+export function logOutputFor(config: Pick<Config, 'logFormat' | 'noColour'>, stdoutIsTty: boolean): { format: 'pretty' | 'json'; colour: boolean } {
+  const format = config.logFormat === 'auto' ? (stdoutIsTty ? 'pretty' : 'json') : config.logFormat;
+  return { format, colour: format === 'pretty' && stdoutIsTty && !config.noColour };
 }
 
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
@@ -239,6 +260,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     unauthSocketsPerAddress: envInt(env, 'UNAUTH_SOCKETS_PER_ADDRESS', 20, 1, 100_000),
     unauthSocketsTotal: envInt(env, 'UNAUTH_SOCKETS_TOTAL', 1000, 1, 1_000_000),
     smtp,
+    ...loadLogOutput(env),
   };
   if (config.codeSlowdownAfter > config.codeLockoutAfter) {
     throw new ConfigError('CODE_SLOWDOWN_AFTER', 'must not be larger than CODE_LOCKOUT_AFTER');

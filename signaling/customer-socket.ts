@@ -65,6 +65,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       sessionId: joined.id,
       token,
       technicianName: joined.technician.name,
+      technicianEmail: joined.technician.email,
       state: joined.lifecycle.state,
     });
   }
@@ -75,7 +76,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
         if (submitting) throw new RescueError('SESSION_BAD_STATE', 'A code from this connection is being checked; wait for the answer.');
         submitting = true;
-        ctx.registry.submitCode(message.code, message.client, address, socket, () => !closed).then(
+        ctx.registry.submitCode(message.code, message.client, address, socket, message.name, () => !closed).then(
           (result) => {
             submitting = false;
             if (closed) {
@@ -99,7 +100,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       case 'customer.resume': {
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
         if (submitting) throw new RescueError('SESSION_BAD_STATE', 'A code from this connection is being checked; wait for the answer.');
-        const resumed = ctx.registry.resumeCustomer(message.token, socket);
+        const resumed = ctx.registry.resumeCustomer(message.token, socket, message.client, message.name);
         bind(resumed, 'customer resumed');
         sendAccepted(resumed, message.token, message.id);
         if (resumed.lifecycle.state === 'active') {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, logOutputFor } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
 
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logOutputFor(config, process.stdout.isTTY === true));
   let server;
   try {
     server = await startServer(config, { logger });
@@ -27,8 +27,10 @@ async function main(): Promise<void> {
     throw error;
   }
   logger.info(`Relay Rescue is running at ${server.publicUrl} (listening on ${server.url})`);
-  if (server.accounts.count() === 0) {
-    logger.warn('No accounts yet. Create the first administrator with: npm run admin -- create-admin --email you@example.com --name "Your Name"');
+  const setupLink = server.setupLink();
+  if (setupLink) {
+    logger.warn(`No accounts yet. Create the first administrator in the browser (this link works once, for 30 minutes): ${setupLink}`);
+    logger.warn('Or from the command line: npm run admin -- create-admin --email you@example.com --name "Your Name"');
   }
   let stopping = false;
   const stop = (signal: string): void => {

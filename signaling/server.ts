@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, ERRORS, RescueError } from '../protocol/index.ts';
@@ -21,13 +21,24 @@ import { prepareDataDir } from './data-dir.ts';
 import { openDatabase, type Db } from './db.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LoginSessions } from './login-sessions.ts';
+import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
-import { securityHeaders, staticRoutes } from './static.ts';
+import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
 import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** This module's folder: signaling/ from source, dist/server/ in the built server (scripts/build-server.ts). */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The install's root, where package.json and dist/ are: the nearest folder above HERE with a package.json. */
+const ROOT = findRoot(HERE);
+
+function findRoot(from: string): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return path.resolve(from, '..');
+}
 
 export interface StartOptions {
   /** Injected time source (tests: `@sinonjs/fake-timers` createClock()). */
@@ -60,14 +71,17 @@ export interface RunningServer {
   accounts: AccountStore;
   audit: AuditLog;
   clock: Clock;
+  /** The one-time first-run link (signaling/first-run.ts) while no account exists; null otherwise. */
+  setupLink(): string | null;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
 }
 
 async function defaultPlugins(): Promise<ServerPlugin[]> {
-  const file = path.join(ROOT, 'signaling', 'adhoc', 'index.ts');
+  // adhoc/index.ts beside this file from source, adhoc/index.js in the built server.
+  const file = path.join(HERE, 'adhoc', `index${path.extname(fileURLToPath(import.meta.url))}`);
   if (!fs.existsSync(file)) return [];
-  const mod = (await import(new URL('./adhoc/index.ts', import.meta.url).href)) as { plugin?: ServerPlugin };
+  const mod = (await import(pathToFileURL(file).href)) as { plugin?: ServerPlugin };
   return mod.plugin ? [mod.plugin] : [];
 }
 
@@ -124,6 +138,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   api.use(express.json({ limit: '32kb' }));
   api.use(checkOrigin(ctx));
   api.use(authRoutes(ctx));
+  const setup = new FirstRunSetup(accounts, clock);
+  api.use(firstRunRoutes(ctx, setup));
   api.use(apiRoutes(ctx));
   app.use('/api', api);
 
@@ -145,7 +161,14 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logger.info({ plugin: plugin.name }, 'plugin installed');
   }
   app.use('/api', (_req, _res, next) => next(new RescueError('INVALID_MESSAGE', 'No such API route.')));
-  app.use(staticRoutes(opts.webRoot ?? path.join(ROOT, 'dist', 'web'), opts.agentRoot ?? path.join(ROOT, 'dist', 'agent')));
+  const webRoot = opts.webRoot ?? path.join(ROOT, 'dist', 'web');
+  const agentRoot = opts.agentRoot ?? path.join(ROOT, 'dist', 'agent');
+  const missing = missingBuildOutputs(webRoot, agentRoot);
+  if (missing.length > 0) {
+    const files = missing.map((file) => path.relative(ROOT, file) || file);
+    logger.warn({ missing: files }, `Not built, so not served: ${files.join(', ')}. Run \`npm run build\` (npm start builds them too).`);
+  }
+  app.use(staticRoutes(webRoot, agentRoot));
   app.use(errorHandler(logger));
 
   const server = config.tls
@@ -211,7 +234,21 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     return closing;
   };
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, clock, close };
+  return {
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    port,
+    publicUrl: derived.publicUrl,
+    config,
+    db,
+    ctx,
+    registry,
+    accounts,
+    audit,
+    clock,
+    setupLink: () => setup.link(derived.publicUrl),
+    close,
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CLOSE_CODES,
   RescueError,
+  cleanDisplayName,
   type ClientKind,
   type IceConfig,
   type ReportableAuditEvent,
@@ -148,6 +149,7 @@ export class SessionRegistry {
     client: ClientKind,
     address: string,
     conn: Connection | null,
+    name?: string,
     stillWanted: () => boolean = () => true,
   ): Promise<{ session: Session; token: string }> {
     const attempt = this.guard.begin(address);
@@ -171,7 +173,7 @@ export class SessionRegistry {
     session.code = null;
     session.codeExpiresAt = null;
     session.token = token;
-    session.customer = { kind: client, address, joinedAt: this.deps.clock.now() };
+    session.customer = { kind: client, address, joinedAt: this.deps.clock.now(), name: cleanDisplayName(name), code };
     this.byToken.set(token, session);
     session.lifecycle.transition('queued', 'code_entered');
     this.deps.audit.record(session.id, 'code.entered', { kind: 'customer' }, `client=${client} address=${address}`);
@@ -183,14 +185,26 @@ export class SessionRegistry {
   }
 
   /** A customer comes back with its token (new socket, or first socket after an HTTP code entry). */
-  resumeCustomer(token: string, conn: Connection): Session {
+  resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Session {
     const session = this.byToken.get(token);
     if (!session) throw new RescueError('TOKEN_INVALID');
     const previous = session.customerConn;
     session.customerConn = conn;
     if (previous && previous !== conn) previous.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection');
     this.regained(session, 'customer');
+    this.updateCustomer(session, client, name);
     return session;
+  }
+
+  /** The support app took over from the page: the queue shows its kind, and its name if the page gave none. */
+  private updateCustomer(session: Session, client: ClientKind | undefined, name: string | undefined): void {
+    const customer = session.customer;
+    if (!customer) return;
+    const kind = client ?? customer.kind;
+    const newName = customer.name ?? cleanDisplayName(name);
+    if (kind === customer.kind && newName === customer.name) return;
+    session.customer = { ...customer, kind, name: newName };
+    if (session.lifecycle.state === 'queued') this.pushList(session.technician.id);
   }
 
   detachCustomer(session: Session, conn: Connection): void {
@@ -206,7 +220,7 @@ export class SessionRegistry {
     session.lifecycle.transition('active', 'activated');
     this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
     const techConn = this.technicians.get(technician.id);
-    techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: 'Customer', ice: this.ice(session, 'technician') });
+    techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: session.customer?.name ?? 'Customer', ice: this.ice(session, 'technician') });
     session.customerConn.send({
       type: 'session.activated',
       sessionId,

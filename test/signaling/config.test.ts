@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../signaling/config.ts';
+import { ConfigError, loadConfig, logOutputFor } from '../../signaling/config.ts';
 
 const fails = (env: Record<string, string>, variable: string): void => {
   expect(() => loadConfig(env)).to.throw(ConfigError).with.property('variable', variable);
@@ -94,5 +94,16 @@ describe('signaling/config', () => {
     expect(config.forceRelay).to.equal(true);
     expect(config.allowedOrigins).to.deep.equal(['https://support.example.com', 'http://localhost:5173']);
     expect(config.publicUrl).to.equal('https://support.example.com');
+  });
+});
+
+describe('signaling/config: log output (issue 15)', () => {
+  it('LOG_FORMAT=auto (the default) is readable on a terminal and JSON elsewhere; pretty and json force it; NO_COLOR drops colours', () => {
+    expect(logOutputFor(loadConfig({}), true)).to.deep.equal({ format: 'pretty', colour: true });
+    expect(logOutputFor(loadConfig({}), false)).to.deep.equal({ format: 'json', colour: false });
+    expect(logOutputFor(loadConfig({ LOG_FORMAT: 'json' }), true)).to.deep.equal({ format: 'json', colour: false });
+    expect(logOutputFor(loadConfig({ LOG_FORMAT: 'pretty' }), false)).to.deep.equal({ format: 'pretty', colour: false });
+    expect(logOutputFor(loadConfig({ NO_COLOR: '1' }), true)).to.deep.equal({ format: 'pretty', colour: false });
+    fails({ LOG_FORMAT: 'yaml' }, 'LOG_FORMAT');
   });
 });
