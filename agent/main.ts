@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { Permission } from '../protocol/index.ts';
+import { LIMITS, type Permission } from '../protocol/index.ts';
 import { sanitizeTerminalText } from '../protocol/sanitize-terminal-text.ts';
 import { SignalingClient } from '../rtc/signaling-client.ts';
 import type { StartSupportSession } from './adhoc/adhoc-agent.ts';
@@ -69,8 +69,8 @@ async function main(argv: readonly string[]): Promise<number> {
     await signaling.connect();
     const reply = await signaling.request(
       config.code
-        ? { type: 'code.submit', code: config.code, client: 'agent' }
-        : { type: 'customer.resume', token: config.token!, client: 'agent' },
+        ? { type: 'code.submit', code: config.code, client: 'agent', name: config.name }
+        : { type: 'customer.resume', token: config.token!, client: 'agent', name: config.name },
     );
     if (reply.type !== 'code.accepted') throw new Error(`unexpected reply ${reply.type}`);
     session.sessionId = reply.sessionId;
@@ -90,6 +90,10 @@ async function main(argv: readonly string[]): Promise<number> {
   ui.start(
     {
       chat: (text) => {
+        if (text.length > LIMITS.chatChars) {
+          ui.print(`(not sent: a chat message holds at most ${LIMITS.chatChars} characters, this one has ${text.length}; send it in parts)`);
+          return;
+        }
         if (!session.sendChat(text)) ui.print('(not connected yet: message not sent)');
       },
       grant: (p) => session.grant(p),

@@ -52,7 +52,8 @@ export async function buildAgent(outDir = join(root, 'dist', 'agent')): Promise<
 }
 
 const AGENT_SH = `#!/bin/sh
-# Relay Rescue agent launcher: sh agent.sh --server https://support.example.com --code 123456
+# Relay Rescue agent launcher:
+#   curl -fsSL https://support.example.com/download/agent.sh | bash -s -- --server https://support.example.com --code 123456
 # Needs Node 20+ and npm; downloads the agent into a temporary directory and removes it at exit.
 set -eu
 server=""
@@ -63,7 +64,9 @@ for arg in "$@"; do
   prev="$arg"
 done
 if [ -z "$server" ]; then
-  echo "usage: sh agent.sh --server URL (--code 123456 | --token T) [options]" >&2
+  echo "agent.sh: --server is missing. Run it with the server and your code, for example:" >&2
+  echo "  curl -fsSL https://support.example.com/download/agent.sh | bash -s -- --server https://support.example.com --code 123456" >&2
+  echo "(--code 123456 | --token T | --adhoc T; the support page shows the whole command)" >&2
   exit 2
 fi
 command -v node >/dev/null 2>&1 || { echo "agent: Node.js 20 or newer is needed (https://nodejs.org)" >&2; exit 1; }

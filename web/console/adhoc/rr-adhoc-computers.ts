@@ -4,6 +4,9 @@ import type { AdhocSummary } from '../../../protocol/adhoc.ts';
 import { baseStyles } from '../../shared/styles.ts';
 import { StoreController } from '../../shared/store.ts';
 import type { AdhocModel } from './adhoc-model.ts';
+import { confirmAction } from '../../shared/rr-confirm-dialog.ts';
+
+const computerName = (s: AdhocSummary): string => s.computerName ?? `${s.email}'s computer`;
 
 /** "Computers": the "Ad Hoc Support Sessions" group, with Connect (asks for the password) and End. */
 @customElement('rr-adhoc-computers')
@@ -31,7 +34,7 @@ export class RrAdhocComputers extends LitElement {
     const paired = m.sessions.filter((s) => s.state === 'paired');
     return html`
       <h2>Computers</h2>
-      ${m.error ? html`<p class="error" role="alert">${m.error}</p>` : nothing}
+      ${m.errorFor('computers') ? html`<p class="error" role="alert" data-testid="adhoc-error">${m.errorFor('computers')}</p>` : nothing}
       <section aria-label="Ad Hoc Support Sessions">
         <h3>Ad Hoc Support Sessions</h3>
         ${paired.length === 0
@@ -53,7 +56,7 @@ export class RrAdhocComputers extends LitElement {
   private row(s: AdhocSummary) {
     const m = this.model;
     return html`<tr>
-      <td>${s.computerName ?? 'Computer'}<br /><small>${s.email}</small></td>
+      <td>${computerName(s)}<br /><small>${s.email}</small></td>
       <td class=${s.online ? 'online' : 'offline'}>${s.online ? 'Online' : 'Offline'}</td>
       <td>${new Date(s.expiresAt).toLocaleString()}</td>
       <td>
@@ -65,9 +68,21 @@ export class RrAdhocComputers extends LitElement {
               <button type="button" @click=${() => (this.asking = null)}>Cancel</button>
             </form>`
           : html`<button class="primary" ?disabled=${!s.online || m.busy} @click=${() => (this.asking = s.adhocId)}>Connect</button>`}
-        <button class="danger" ?disabled=${m.busy} @click=${() => void m.end(s.adhocId)}>End</button>
+        <button class="danger" ?disabled=${m.busy} @click=${() => void this.confirmEnd(s)} aria-label=${`End ad hoc support for ${computerName(s)}`}>End</button>
       </td>
     </tr>`;
+  }
+
+  /** End removes the pairing for good: ask once, saying so. */
+  private async confirmEnd(s: AdhocSummary): Promise<void> {
+    const name = computerName(s);
+    const ok = await confirmAction({
+      title: `End ad hoc support for ${name}?`,
+      body: `${name} (user ${s.email}) is removed from Computers: its pairing ends, nobody can connect to it any more, and its support program deletes its files and stops. To help this user again, prepare a new ad hoc session and pair the computer again.`,
+      confirmLabel: 'End and remove the pairing',
+      cancelLabel: 'Keep it',
+    });
+    if (ok) await this.model.end(s.adhocId, 'computers');
   }
 
   private connect(e: Event, adhocId: string): void {
