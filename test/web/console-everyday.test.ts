@@ -193,7 +193,10 @@ describe('web: the console in everyday use (issue 15)', function () {
     await tech.keyboard.sendCharacter('x'.repeat(100_000));
     expect(await input.evaluate((el) => (el as HTMLInputElement).value.length)).to.equal(LIMITS.chatChars);
     const [note] = await texts(tech, '[data-testid="chat-limit"]');
-    expect(note).to.equal('A message holds at most 4,000 characters: the rest was not added. Send this part, then the rest in another message.');
+    expect(note).to.equal('At most 4,000 characters a message; the rest was not added.');
+    // The note does not push the log off the screen.
+    const log = await box(tech, 'session-log');
+    expect(log.y + log.height).to.be.at.most(800);
     await screenshotAt(tech, 'console-chat-limit', 1280, 800);
     await input.press('Enter');
     await input.type('and this arrives too');
