@@ -15,7 +15,7 @@ export function deploymentPage(publicUrl: string, token: string | null): string 
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Relay Rescue: connect your computer</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
-pre{background:#f3f3f3;padding:.8rem;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-all}
+pre{background:#f3f3f3;padding:.8rem;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere}
 li{margin-bottom:.8rem}</style>
 </head><body>
 <h1>Connect your computer for remote support</h1>

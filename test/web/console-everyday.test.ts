@@ -183,6 +183,8 @@ describe('web: the console in everyday use (issue 15)', function () {
     expect(narrow.width).to.be.greaterThan(330);
     const perms = await box(tech, 'permissions');
     expect(perms.y).to.be.greaterThan(narrow.y + narrow.height);
+    // Permissions, chat and log come right after the video; files and connection facts after them.
+    expect((await box(tech, 'session-log')).y).to.be.lessThan((await box(tech, 'connection-facts')).y);
     await tech.setViewport({ width: 1280, height: 800 });
   });
 
@@ -193,7 +195,10 @@ describe('web: the console in everyday use (issue 15)', function () {
     await tech.keyboard.sendCharacter('x'.repeat(100_000));
     expect(await input.evaluate((el) => (el as HTMLInputElement).value.length)).to.equal(LIMITS.chatChars);
     const [note] = await texts(tech, '[data-testid="chat-limit"]');
-    expect(note).to.equal('A message holds at most 4,000 characters: the rest was not added. Send this part, then the rest in another message.');
+    expect(note).to.equal('At most 4,000 characters a message; the rest was not added.');
+    // The note does not push the log off the screen.
+    const log = await box(tech, 'session-log');
+    expect(log.y + log.height).to.be.at.most(800);
     await screenshotAt(tech, 'console-chat-limit', 1280, 800);
     await input.press('Enter');
     await input.type('and this arrives too');
@@ -225,5 +230,23 @@ describe('web: the console in everyday use (issue 15)', function () {
     await screenshotAt(tech, 'console-session-ended', 1280, 800);
     await screenshotAt(cust, 'customer-ended', 1280, 800);
     await screenshotAt(cust, 'customer-ended', 390, 844);
+  });
+  it('the customer screens before a session starts: the support app instructions, then waiting for the technician', async () => {
+    const code = await newCode(tech);
+    const page = await newPage(await chromium.browser.createBrowserContext());
+    await page.goto(`${srv.url}/`);
+    await (await byRole(page, 'textbox', 'Enter your 6-digit code')).type(code);
+    await clickRole(page, 'button', 'Start');
+    await clickRole(page, 'button', 'Run the support app');
+    const command = await byTestId(page, 'agent-command');
+    expect(await command.evaluate((el) => el.textContent ?? '')).to.match(/\| bash -s -- --server '.+' --token '.+'$/);
+    await screenshotAt(page, 'customer-agent', 1280, 800);
+    await screenshotAt(page, 'customer-agent', 390, 844);
+    await clickRole(page, 'button', 'Back');
+    await clickRole(page, 'button', 'Share my screen from this browser');
+    await waitForFn(page, () => (document.querySelector('rr-support-page')?.shadowRoot?.textContent ?? '').includes('Waiting for your technician'), 10_000, 'the waiting text');
+    await screenshotAt(page, 'customer-connecting', 1280, 800);
+    await screenshotAt(page, 'customer-connecting', 390, 844);
+    await page.close();
   });
 });

@@ -41,13 +41,6 @@ export class RrSessionView extends LitElement {
       :host { display: block; }
       /* 1280x800: video, permissions, chat and log all above the fold; files and facts below the video. */
       .layout { display: grid; gap: 0.75rem; grid-template-columns: minmax(0, 1fr) minmax(15rem, 19rem); align-items: start; }
-      @media (max-width: 900px) {
-        /* One column on a phone: the video, then permissions, chat and log, then files and facts. */
-        .layout { grid-template-columns: minmax(0, 1fr); }
-        .main, .side { display: contents; }
-        .side > * { order: 1; }
-        .below { order: 2; }
-      }
       .main, .side { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.75rem; min-width: 0; }
       .card { padding: 0.6rem 0.75rem; }
       rr-remote-screen { --rr-screen-max-height: max(12rem, calc(100dvh - 21rem)); }
@@ -67,6 +60,14 @@ export class RrSessionView extends LitElement {
       .clip label { display: block; margin-top: 0.4rem; }
       .below { display: grid; gap: 0.75rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
       @media (max-width: 1100px) { .below { grid-template-columns: minmax(0, 1fr); } }
+      /* Last, so it wins over the rules above. */
+      @media (max-width: 900px) {
+        /* One column on a phone: the video, then permissions, chat and log, then files and facts. */
+        .layout { grid-template-columns: minmax(0, 1fr); }
+        .main, .side { display: contents; }
+        .side > * { order: 1; }
+        .below { order: 2; }
+      }
     `,
   ];
 

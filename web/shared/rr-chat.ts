@@ -75,7 +75,7 @@ export class RrChat extends LitElement {
 
   private limitText(): string {
     const n = this.draft.length;
-    if (this.cut) return `A message holds at most ${fmt(LIMITS.chatChars)} characters: the rest was not added. Send this part, then the rest in another message.`;
+    if (this.cut) return `At most ${fmt(LIMITS.chatChars)} characters a message; the rest was not added.`;
     if (n >= COUNT_FROM) return `${fmt(n)} of ${fmt(LIMITS.chatChars)} characters`;
     return '';
   }

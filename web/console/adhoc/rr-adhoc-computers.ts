@@ -16,7 +16,20 @@ export class RrAdhocComputers extends LitElement {
     css`
       :host { display: block; }
       table { border-collapse: collapse; width: 100%; }
-      th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #d0d7de; }
+      th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
+      td.actions { display: flex; gap: 0.4rem; flex-wrap: wrap; align-items: flex-end; }
+      td.actions form { display: flex; gap: 0.4rem; flex-wrap: wrap; align-items: flex-end; }
+      td.actions label { display: grid; gap: 0.2rem; }
+      td.actions input { width: 12rem; max-width: 100%; }
+      /* A phone: each computer is a card, the column names before the values. */
+      @media (max-width: 640px) {
+        thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+        table, tbody, tr, td { display: block; width: 100%; }
+        tr { border: 1px solid #d0d7de; border-radius: 0.5rem; padding: 0.5rem; margin-bottom: 0.6rem; }
+        td { border: none; padding: 0.2rem 0; }
+        td[data-label]::before { content: attr(data-label) ': '; font-weight: 600; }
+        td.actions { display: flex; }
+      }
       .online { color: #2e7d32; } .offline { color: #6b7280; }
       video { width: 100%; max-height: 70vh; background: #000; margin-top: 0.6rem; }
       .error { color: #b3261e; }
@@ -57,9 +70,9 @@ export class RrAdhocComputers extends LitElement {
     const m = this.model;
     return html`<tr>
       <td>${computerName(s)}<br /><small>${s.email}</small></td>
-      <td class=${s.online ? 'online' : 'offline'}>${s.online ? 'Online' : 'Offline'}</td>
-      <td>${new Date(s.expiresAt).toLocaleString()}</td>
-      <td>
+      <td data-label="Status" class=${s.online ? 'online' : 'offline'}>${s.online ? 'Online' : 'Offline'}</td>
+      <td data-label="Access until">${new Date(s.expiresAt).toLocaleString()}</td>
+      <td class="actions">
         ${this.asking === s.adhocId
           ? html`<form @submit=${(e: Event) => this.connect(e, s.adhocId)}>
               <label>Password <input type="password" autocomplete="off" required .value=${this.password}
