@@ -6,6 +6,7 @@ import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db.ts';
+import type { CarriedTokenLookup } from './download-routes.ts';
 import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
@@ -48,4 +49,6 @@ export interface PluginInput {
   ctx: ServerContext;
   router: Router;
   registerWebSocket(path: string, handler: WebSocketHandler): void;
+  /** Lets `/download/linux?adhoc=<token>` carry this plugin's token while `lookup` accepts it. */
+  registerDownloadToken(param: 'adhoc', lookup: CarriedTokenLookup): void;
 }

@@ -16,6 +16,7 @@ import type { Config } from './config.ts';
 import type { ServerContext, ServerPlugin, WebSocketHandler } from './context.ts';
 import { acceptCustomerSocket } from './customer-socket.ts';
 import { openDatabase, type Db } from './db.ts';
+import { AppletDownloads } from './download-routes.ts';
 import { OriginPolicy, clientAddress, deriveOrigins } from './http-util.ts';
 import { LoginSessions } from './login-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -54,6 +55,8 @@ export interface RunningServer {
   accounts: AccountStore;
   audit: AuditLog;
   clock: Clock;
+  /** The applet downloads (tests check a trailer's MAC with `downloads.verify`). */
+  downloads: AppletDownloads;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -113,17 +116,25 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   api.use(apiRoutes(ctx));
   app.use('/api', api);
 
+  const agentRoot = opts.agentRoot ?? path.join(ROOT, 'dist', 'agent');
+  const downloads = new AppletDownloads(ctx, agentRoot);
   const wsHandlers = new Map<string, WebSocketHandler>();
   const plugins = opts.plugins ?? (await defaultPlugins());
   for (const plugin of plugins) {
     const router = express.Router();
     router.use('/api', express.json({ limit: '32kb' }), checkOrigin(ctx));
-    await plugin.install({ ctx, router, registerWebSocket: (wsPath, handler) => wsHandlers.set(wsPath, handler) });
+    await plugin.install({
+      ctx,
+      router,
+      registerWebSocket: (wsPath, handler) => wsHandlers.set(wsPath, handler),
+      registerDownloadToken: (param, lookup) => downloads.registerLookup(param, lookup),
+    });
     app.use(router);
     logger.info({ plugin: plugin.name }, 'plugin installed');
   }
   app.use('/api', (_req, _res, next) => next(new RescueError('INVALID_MESSAGE', 'No such API route.')));
-  app.use(staticRoutes(opts.webRoot ?? path.join(ROOT, 'dist', 'web'), opts.agentRoot ?? path.join(ROOT, 'dist', 'agent')));
+  app.use(downloads.router());
+  app.use(staticRoutes(opts.webRoot ?? path.join(ROOT, 'dist', 'web'), agentRoot));
   app.use(errorHandler(logger));
 
   const server = config.tls
@@ -195,7 +206,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     return closing;
   };
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, clock, close };
+  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, clock, downloads, close };
 }
 
 function routeSocket(ctx: ServerContext, pathname: string, ws: WebSocket, req: http.IncomingMessage, handlers: Map<string, WebSocketHandler>): void {

@@ -187,6 +187,11 @@ export class SessionRegistry {
     return session;
   }
 
+  /** Whether a customer token belongs to a live session (a download may carry it: signaling/download-routes.ts). */
+  hasCustomerToken(token: string): boolean {
+    return this.byToken.has(token);
+  }
+
   detachCustomer(session: Session, conn: Connection): void {
     if (session.customerConn !== conn) return;
     session.customerConn = null;
