@@ -55,8 +55,10 @@ export class WindowServer extends Emitter<WindowServerEvents> {
   constructor(private readonly options: WindowServerOptions) {
     super();
     this.secret = options.secret ?? randomBytes(WINDOW_SECRET_BYTES).toString('base64url');
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: WINDOW_LIMITS.clientMessageBytes });
-    this.http = http.createServer((req, res) => this.onRequest(req, res));
+    // Up to 4x the message limit gets an error reply from the parser; beyond that ws closes with 1009.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: 4 * WINDOW_LIMITS.clientMessageBytes });
+    // No Host at all is refused by the guard (403) like a wrong one, not by Node's own 400.
+    this.http = http.createServer({ requireHostHeader: false }, (req, res) => this.onRequest(req, res));
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
   }

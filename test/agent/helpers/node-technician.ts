@@ -73,9 +73,11 @@ export interface AgentProcess {
   kill(): Promise<void>;
 }
 
-export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts', ...args], {
-    cwd: new URL('../../../', import.meta.url).pathname,
+/** `options.command`: run that executable (the single-file applet) instead of `tsx agent/main.ts`, in `options.cwd`. */
+export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}, options: { command?: string; cwd?: string } = {}): AgentProcess {
+  const [command, prefix] = options.command ? [options.command, []] : [process.execPath, ['--import', 'tsx', 'agent/main.ts']];
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: options.cwd ?? new URL('../../../', import.meta.url).pathname,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
