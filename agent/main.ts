@@ -10,6 +10,7 @@ import { diskSource } from './files/disk-source.ts';
 import { readCarriedSettings } from './sea/carried-settings.ts';
 import { runningAsSea } from './sea/sea-assets.ts';
 import { removeSelfAtExit } from './sea/self-removal.ts';
+import { missingToolMessages } from './sea/system-tools.ts';
 import { TerminalUi } from './terminal/terminal-ui.ts';
 import { feedWindow, openSupportWindow } from './window/attach-window.ts';
 
@@ -100,6 +101,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   await session.init();
   ui.print(`Relay Rescue agent: display ${config.display}, capture ${capturer.method}, files go to ${config.downloadDir}`);
+  for (const line of missingToolMessages()) {
+    ui.print(line);
+    window.addLog({ at: Date.now(), actor: 'system', kind: 'setup', text: line });
+  }
   try {
     await signaling.connect();
     const reply = await signaling.request(

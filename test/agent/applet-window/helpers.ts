@@ -47,7 +47,7 @@ export class WindowClient {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as WindowServerMessage;
+      const message = JSON.parse((data as Buffer).toString("utf8")) as WindowServerMessage;
       this.received.push(message);
       const waiter = this.waiters.find((w) => w.type === message.type);
       if (waiter) {

@@ -73,10 +73,16 @@ export interface AgentProcess {
   kill(): Promise<void>;
 }
 
-/** `options.command`: run that executable (the single-file applet) instead of `tsx agent/main.ts`, in `options.cwd`. */
+/**
+ * `options.command`: run that executable (the single-file applet) instead of
+ * `tsx agent/main.ts`, in `options.cwd`. A PIN agent gets `--no-open`: on a
+ * test display `xdg-open` would start a real browser for the support window.
+ */
 export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}, options: { command?: string; cwd?: string } = {}): AgentProcess {
   const [command, prefix] = options.command ? [options.command, []] : [process.execPath, ['--import', 'tsx', 'agent/main.ts']];
-  const child = spawn(command, [...prefix, ...args], {
+  const adhoc = args.some((a) => a.startsWith('--adhoc'));
+  const noOpen = adhoc || args.includes('--no-open') ? [] : ['--no-open'];
+  const child = spawn(command, [...prefix, ...args, ...noOpen], {
     cwd: options.cwd ?? new URL('../../../', import.meta.url).pathname,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
