@@ -1,7 +1,6 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import wrtc from '@roamhq/wrtc';
 import { expect } from 'chai';
 import type { PeerSession } from '../../../rtc/peer-session.ts';
 import { openDisplay, type XConnection } from '../../../agent/x11/display.ts';
@@ -9,7 +8,7 @@ import { buildApplet, type BuiltApplet } from '../../../scripts/build-applet.ts'
 import { startTestServer, type RunningServer } from '../../helpers/server.ts';
 import { until } from '../../helpers/wait.ts';
 import { rawGet, tryWebSocket } from '../applet-window/helpers.ts';
-import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from '../helpers/node-technician.ts';
+import { createNodeTechnician, decodedFrames, spawnAgent, type AgentProcess, type NodeTechnician } from '../helpers/node-technician.ts';
 import { drawRect, expectColourAt, startXvfb, type TestXvfb } from '../helpers/xvfb.ts';
 
 const GREEN = 0x22aa44;
@@ -94,21 +93,7 @@ describe('the single-file Linux applet, downloaded and run as a customer would (
   });
 
   it('streams the X screen through the bundled WebRTC addon', async () => {
-    const track = await new Promise<MediaStreamTrack>((resolve) => {
-      const existing = peer.pc.getReceivers().find((r) => r.track.kind === 'video');
-      if (existing) resolve(existing.track);
-      peer.on('track', (t) => resolve(t.track));
-    });
-    const sink = new wrtc.nonstandard.RTCVideoSink(track);
-    const frames: { width: number; height: number; data: Uint8Array }[] = [];
-    sink.onframe = (ev: { frame: { width: number; height: number; data: Uint8Array } }) => {
-      if (frames.length < 20) frames.push({ ...ev.frame, data: new Uint8Array(ev.frame.data) });
-    };
-    try {
-      await until(() => frames.length >= 5, 'decoded frames', 30_000);
-    } finally {
-      sink.stop();
-    }
+    const frames = await decodedFrames(peer, 5, 30_000);
     expectColourAt(frames[frames.length - 1]!, 400, 250, GREEN);
   });
 
