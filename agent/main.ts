@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import type { Permission } from '../protocol/index.ts';
+import { sanitizeTerminalText } from '../protocol/sanitize-terminal-text.ts';
 import { SignalingClient } from '../rtc/signaling-client.ts';
 import type { StartSupportSession } from './adhoc/adhoc-agent.ts';
 import { ADHOC_GRANTS, ADHOC_USAGE, runAdhocCli } from './adhoc/cli.ts';
@@ -41,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     config = loadAgentConfig(argv, process.env, trailer);
   } catch (err) {
     if (err instanceof UsageError) {
-      if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
+      if (err.message) process.stderr.write(`agent: ${sanitizeTerminalText(err.message)}\n\n`);
       process.stderr.write(`${USAGE}\n\n${ADHOC_USAGE}\n`);
       return err.message ? 2 : 0;
     }
@@ -59,6 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
     client: 'agent',
     WebSocket: WebSocket,
   });
+  // The technician as the server's account names them; nothing the peer sends replaces it.
   let technician = 'The technician';
   const session = createAgentSession(config, {
     signaling,
@@ -66,7 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
     injector,
     out: ui,
     cleanup,
-    ask: (permission, label) => (config.prompt ? ui.ask(permission, label, technician) : Promise.resolve(false)),
+    ask: (permission) => (config.prompt ? ui.ask(permission, technician) : Promise.resolve(false)),
     preGranted: config.autoGrant,
   });
 
@@ -92,6 +94,8 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   });
   feedWindow(window, session);
+  // A question decided some other way (/grant, /revoke) leaves the screen.
+  session.permissions.on('change', (c) => c.to !== 'asked' && ui.withdraw(c.permission));
   const ended = new Promise<string>((resolve) => session.on('closed', ({ reason }) => resolve(reason)));
   signaling.on('resume.failed', (e) => session.close(`could not rejoin: ${e.message}`));
   signaling.on('closed', () => session.close('signaling closed'));
@@ -114,9 +118,10 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     if (reply.type !== 'code.accepted') throw new Error(`unexpected reply ${reply.type}`);
     session.sessionId = reply.sessionId;
-    technician = reply.technicianName;
-    window.setTechnician(reply.technicianName, null);
-    ui.print(`Connected to session ${reply.sessionId} with ${reply.technicianName}. Waiting for the technician…`);
+    technician = `${reply.technicianName} (${reply.technicianEmail})`;
+    session.technician = technician;
+    window.setTechnician(reply.technicianName, reply.technicianEmail);
+    ui.print(`Connected to session ${reply.sessionId}. Your technician is ${technician}, as the server's account names them. Waiting for the technician…`);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     ui.print(`Could not join: ${why}`);
@@ -140,8 +145,8 @@ async function main(argv: readonly string[]): Promise<number> {
     config.prompt,
   );
   const reason = await ended;
-  ui.print(`Session ended (${reason}). Removing temporary files.`);
   ui.close();
+  ui.print(`Session ended (${reason}). Removing temporary files.`);
   await window.close();
   await capturer.stop();
   injector.close();
@@ -183,6 +188,7 @@ function adhocSupport(media: AgentMediaConfig): StartSupportSession {
       ask: () => Promise.resolve(false),
       preGranted: ADHOC_GRANTS,
     });
+    session.technician = technicianName;
     let closed = false;
     const close = (): void => {
       if (closed) return;
@@ -215,7 +221,7 @@ function removeSelfNow(): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`agent: ${sanitizeTerminalText(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   },
 );

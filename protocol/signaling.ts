@@ -151,7 +151,9 @@ const codeAccepted = z.strictObject({
   sessionId: sessionIdSchema,
   /** Lets the customer reconnect (customer.resume) without the code, which is single use. */
   token: tokenSchema,
+  /** The technician's name and login (email) as the server's account holds them: what the customer is shown, never a name from the peer. */
   technicianName: nameSchema,
+  technicianEmail: z.string().max(LIMITS.emailChars),
   state: sessionStateSchema,
 });
 const sessionStateMsg = z.strictObject({

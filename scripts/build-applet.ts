@@ -20,7 +20,6 @@
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -67,13 +66,6 @@ function addonPlugin(addons: AddonSpec[]): Plugin {
           resolveDir: root,
         }));
       }
-      // x11 loads its extensions with require('./ext/' + name); esbuild's bundled glob knows them as './ext/<name>.js'.
-      b.onLoad({ filter: /[\\/]x11[\\/]lib[\\/]xcore\.js$/ }, async (args) => {
-        const source = await readFile(args.path, 'utf8');
-        const patched = source.replace("require('./ext/' + extName)", "require('./ext/' + extName + '.js')");
-        if (patched === source) throw new Error('x11/lib/xcore.js changed: check how it loads extensions');
-        return { contents: patched, loader: 'js' };
-      });
       // ws tries these optional native speed-ups in a try/catch; in the executable they are absent
       // (a failed require of a file would print Node's SEA warning to the customer).
       b.onResolve({ filter: /^(bufferutil|utf-8-validate)$/ }, (args) => ({ path: args.path, namespace: 'sea-absent' }));
@@ -96,7 +88,7 @@ export async function bundleApplet(target: AppletTarget, outfile: string): Promi
     // A checkout finds the page next to the sources; the executable never takes that branch.
     define: { 'import.meta.dirname': '"/nonexistent"' },
     // The bundle is not under node_modules, so Node would print its dependencies' deprecation
-    // warnings (x11's `new Buffer`) to the customer.
+    // warnings (x11's `process.binding` for fd passing) to the customer.
     banner: { js: 'process.noDeprecation = true;' },
     logLevel: 'warning',
   });

@@ -15,7 +15,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, { logger });
+  let server;
+  try {
+    server = await startServer(config, { logger });
+  } catch (error) {
+    // Start-up checks of the environment (the data folder's permissions) fail like configuration does.
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
   logger.info(`Relay Rescue is running at ${server.publicUrl} (listening on ${server.url})`);
   if (server.accounts.count() === 0) {
     logger.warn('No accounts yet. Create the first administrator with: npm run admin -- create-admin --email you@example.com --name "Your Name"');

@@ -42,6 +42,37 @@ describe('signaling/config', () => {
     fails({ CODE_TTL_SECONDS: '1' }, 'CODE_TTL_SECONDS');
   });
 
+  it('has the documented defaults for the security limits', () => {
+    expect(loadConfig({})).to.include({
+      trustProxy: 0,
+      loginLockoutAfter: 5,
+      loginIpLockoutAfter: 20,
+      loginLockoutSeconds: 900,
+      loginSlowdownAfter: 5,
+      loginSlowdownMaxSeconds: 60,
+      codeSlowdownAfter: 3,
+      codeLockoutAfter: 10,
+      codeLockoutSeconds: 900,
+      codeGlobalFailuresPerMinute: 200,
+      codesPerTechnician: 20,
+      customerAuthTimeoutSeconds: 15,
+      unauthSocketsPerAddress: 20,
+      unauthSocketsTotal: 1000,
+    });
+  });
+
+  it('reads TRUST_PROXY as a number of proxies or a boolean', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).to.equal(1);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).to.equal(1);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).to.equal(0);
+    expect(loadConfig({ TRUST_PROXY: '3' }).trustProxy).to.equal(3);
+    fails({ TRUST_PROXY: '11' }, 'TRUST_PROXY');
+    fails({ TRUST_PROXY: 'nginx' }, 'TRUST_PROXY');
+    fails({ UNAUTH_SOCKETS_PER_ADDRESS: '50', UNAUTH_SOCKETS_TOTAL: '10' }, 'UNAUTH_SOCKETS_PER_ADDRESS');
+    fails({ CODES_PER_TECHNICIAN: '0' }, 'CODES_PER_TECHNICIAN');
+    fails({ CUSTOMER_AUTH_TIMEOUT_SECONDS: 'soon' }, 'CUSTOMER_AUTH_TIMEOUT_SECONDS');
+  });
+
   it('allows plain HTTP on a public address only with ALLOW_INSECURE_HTTP=1', () => {
     expect(loadConfig({ HOST: '0.0.0.0', ALLOW_INSECURE_HTTP: '1' }).host).to.equal('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0', TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).tls).to.deep.equal({ certFile: 'c.pem', keyFile: 'k.pem' });

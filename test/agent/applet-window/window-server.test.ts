@@ -124,8 +124,8 @@ describe('agent/window: the support window server on 127.0.0.1', () => {
     window.addChat('technician', 'Hello\u001b[31m there', 1000);
     const page = await connect();
     const snapshot = await page.next('window.snapshot');
-    expect(snapshot.technician).to.deep.equal({ name: 'Ann Tech', account: 'ann@example.test' });
-    expect(snapshot.chat.map((l) => l.text)).to.deep.equal(['Hello[31m there']);
+    expect(snapshot.technician).to.deep.equal({ name: 'Ann \\u{202e}Tech\\x07', account: 'ann@example.test' });
+    expect(snapshot.chat.map((l) => l.text)).to.deep.equal(['Hello\\x1b[31m there']);
     expect(snapshot.downloadDir).to.equal('/home/ann/Downloads/Relay Rescue');
     expect(snapshot.prompt).to.equal(null);
     window.addLog({ at: 2000, actor: 'system', kind: 'session', text: 'Connecting to Ann' });
