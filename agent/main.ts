@@ -5,7 +5,7 @@ import type { StartSupportSession } from './adhoc/adhoc-agent.ts';
 import { ADHOC_GRANTS, ADHOC_USAGE, runAdhocCli } from './adhoc/cli.ts';
 import { Cleanup } from './cleanup.ts';
 import { loadAgentConfig, USAGE, UsageError } from './config.ts';
-import { createAgentSession, openAgentDevices, type AgentMediaConfig } from './create-session.ts';
+import { createAgentSession, type AgentMediaConfig } from './create-session.ts';
 import { diskSource } from './files/disk-source.ts';
 import { TerminalUi } from './terminal/terminal-ui.ts';
 
@@ -33,7 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const cleanup = new Cleanup();
   cleanup.install();
   const ui = new TerminalUi();
-  const { capturer, injector } = await openAgentDevices(config);
+  const { capturer, injector } = await config.platform.openScreen();
   cleanup.onExit(() => injector.close());
   const signaling = new SignalingClient({
     url: config.wsUrl,
@@ -60,7 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
 
   await session.init();
-  ui.print(`Relay Rescue agent: display ${config.display}, capture ${capturer.method}, files go to ${config.downloadDir}`);
+  ui.print(`Relay Rescue agent: ${config.platform.describe()}, capture ${capturer.method}, files go to ${config.downloadDir}`);
   try {
     await signaling.connect();
     const reply = await signaling.request(
@@ -120,14 +120,14 @@ async function main(argv: readonly string[]): Promise<number> {
  */
 function adhocSupport(media: AgentMediaConfig): StartSupportSession {
   const ui = new TerminalUi();
-  ui.print(`Relay Rescue ad hoc agent: display ${media.display}, files go to ${media.downloadDir}`);
+  ui.print(`Relay Rescue ad hoc agent: ${media.platform.describe()}, files go to ${media.downloadDir}`);
   return async (peer, { technicianName }) => {
     const cleanup = new Cleanup();
     const onExit = (): void => cleanup.runNow();
     process.once('exit', onExit);
     let devices;
     try {
-      devices = await openAgentDevices(media);
+      devices = await media.platform.openScreen();
     } catch (err) {
       ui.print(`Cannot share the screen: ${err instanceof Error ? err.message : String(err)}`);
       process.off('exit', onExit);

@@ -4,10 +4,10 @@ import { PermissionAuthority } from '../rtc/permissions.ts';
 import type { PeerSession } from '../rtc/peer-session.ts';
 import { SupportSessionBase, type SupportSessionOptions } from '../rtc/session-base.ts';
 import type { FileTransferOptions } from '../rtc/file-types.ts';
-import type { ScreenCapturer } from './capture/screen-capturer.ts';
 import { ScreenVideoTrack } from './capture/video-track.ts';
-import type { Clipboard } from './clipboard.ts';
-import type { InputInjector } from './input/input-injector.ts';
+import type { Clipboard } from './platform/clipboard.ts';
+import type { InputInjector } from './platform/input-injector.ts';
+import type { ScreenCapturer } from './platform/screen-capturer.ts';
 
 /** Asks the customer for one permission (terminal prompt, or a fixed answer for unattended use). */
 export type AskPermission = (permission: Permission, label: string) => Promise<boolean>;
