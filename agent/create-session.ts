@@ -35,7 +35,7 @@ export const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RT
 /**
  * Builds the agent's support session (screen, input, clipboard, files to the
  * download folder, log lines to the terminal). Call `init()` on it, then wait
- * for `session.activated` (PIN) or hand it a peer with `adoptPeer` (ad hoc).
+ * for `session.activated` (PIN) or hand its engine a peer with `adopt` (ad hoc).
  */
 export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionDeps): AgentSession {
   const session = new AgentSession({
@@ -50,9 +50,9 @@ export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionD
     preGranted: deps.preGranted,
     fps: config.fps,
   });
-  session.log.on('entry', (entry) => deps.out.printLog(entry));
-  session.files.on('progress', (p) => deps.out.progress(p));
-  session.files.on('finished', (r) => {
+  session.engine.log.on('entry', (entry) => deps.out.printLog(entry));
+  session.engine.files.on('progress', (p) => deps.out.progress(p));
+  session.engine.files.on('finished', (r) => {
     if (r.ok && r.direction === 'receive') deps.out.print(`Saved ${r.savedAs ?? r.name} in ${config.downloadDir}`);
   });
   return session;

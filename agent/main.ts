@@ -52,9 +52,10 @@ async function main(argv: readonly string[]): Promise<number> {
     preGranted: config.autoGrant,
   });
 
-  const ended = new Promise<string>((resolve) => session.on('closed', ({ reason }) => resolve(reason)));
-  signaling.on('resume.failed', (e) => session.close(`could not rejoin: ${e.message}`));
-  signaling.on('closed', () => session.close('signaling closed'));
+  const { engine } = session;
+  const ended = new Promise<string>((resolve) => engine.on('closed', ({ reason }) => resolve(reason)));
+  signaling.on('resume.failed', (e) => engine.close(`could not rejoin: ${e.message}`));
+  signaling.on('closed', () => engine.close('signaling closed'));
   signaling.on('disconnected', (d) => {
     if (!d.final) ui.print(`Connection to the server lost; retrying in ${Math.round(d.delayMs / 1000)} s (the session goes on).`);
   });
@@ -69,7 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
         : { type: 'customer.resume', token: config.token!, client: 'agent' },
     );
     if (reply.type !== 'code.accepted') throw new Error(`unexpected reply ${reply.type}`);
-    session.sessionId = reply.sessionId;
+    engine.sessionId = reply.sessionId;
     technician = reply.technicianName;
     ui.print(`Connected to session ${reply.sessionId} with ${reply.technicianName}. Waiting for the technician…`);
   } catch (err) {
@@ -79,24 +80,24 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const revoke = (p: Permission | 'all'): void => {
-    if (p === 'all') session.permissions.revokeAll();
-    else session.revoke(p);
+    if (p === 'all') engine.revokeAll();
+    else engine.revoke(p);
   };
   ui.start(
     {
       chat: (text) => {
-        if (!session.sendChat(text)) ui.print('(not connected yet: message not sent)');
+        if (!engine.sendChat(text)) ui.print('(not connected yet: message not sent)');
       },
-      grant: (p) => session.grant(p),
+      grant: (p) => engine.grant(p),
       revoke,
       sendFile: (path) => {
-        if (!session.permissions.isGranted('files')) return ui.print('Grant files first (/grant files).');
+        if (!engine.permissions.isGranted('files')) return ui.print('Grant files first (/grant files).');
         void diskSource(path).then(
-          (source) => void session.files.send(source).done.finally(() => void source.close()),
+          (source) => void engine.sendFile(source).done.finally(() => void source.close()),
           (err: unknown) => ui.print(`Cannot send ${path}: ${err instanceof Error ? err.message : String(err)}`),
         );
       },
-      end: () => void session.end('ended by customer'),
+      end: () => void engine.end('ended by customer'),
     },
     config.prompt,
   );
@@ -147,21 +148,21 @@ function adhocSupport(media: AgentMediaConfig): StartSupportSession {
     const close = (): void => {
       if (closed) return;
       closed = true;
-      session.close(`${technicianName} disconnected`);
+      session.engine.close(`${technicianName} disconnected`);
       void capturer.stop().finally(() => {
         injector.close();
         cleanup.runNow();
         process.off('exit', onExit);
       });
     };
-    session.on('closed', close);
+    session.engine.on('closed', close);
     peer.on('closed', close);
     await session.init();
     if (peer.closed || closed) {
       close();
       return { close };
     }
-    session.adoptPeer(peer);
+    session.engine.adopt(peer);
     return { close };
   };
 }

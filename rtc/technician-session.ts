@@ -1,31 +1,28 @@
-import type { ControlMessage, InputMessage, PointerMessage } from '../protocol/channels.ts';
+import type { InputMessage, PointerMessage } from '../protocol/channels.ts';
 import type { Permission } from '../protocol/permissions.ts';
-import type { FileSource, TransferResult } from './file-types.ts';
+import type { SignalData } from '../protocol/ice.ts';
+import type { SessionReason, SessionState } from '../protocol/session-state.ts';
 import type { PeerSession } from './peer-session.ts';
 import { PermissionMirror } from './permissions.ts';
-import { SupportSessionBase } from './session-base.ts';
-import type { SupportSessionEvents, SupportSessionOptions } from './session-base.ts';
+import { SupportEngine } from './support-engine.ts';
+import type { Activated, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
 import type { SignalingClient } from './signaling-client.ts';
 
-export type TechnicianSessionOptions = SupportSessionOptions & {
+export type TechnicianSessionOptions = SupportEngineOptions & {
   /** Required here: the technician activates sessions through the server. */
   signaling: SignalingClient;
   /** The session this object drives (from the queue / session.list). */
   sessionId: string;
 };
 
-export type TechnicianSessionEvents = SupportSessionEvents & {
-  /** The customer's `hello` (what its end can do). */
-  hello: Extract<ControlMessage, { type: 'hello' }>;
-};
+export type TechnicianSessionEvents = SupportEngineEvents;
 
 /** The technician's side of one support session. */
-export class TechnicianSession extends SupportSessionBase<TechnicianSessionEvents> {
+export class TechnicianSession extends SupportEngine<TechnicianSessionEvents> {
   readonly permissions = new PermissionMirror();
   protected readonly role = 'technician';
   private readonly opts: TechnicianSessionOptions;
-  /** The customer's last `hello`, once received. */
-  peerHello: Extract<ControlMessage, { type: 'hello' }> | null = null;
+  private activation: Activated | null = null;
 
   constructor(options: TechnicianSessionOptions) {
     super(options);
@@ -68,24 +65,38 @@ export class TechnicianSession extends SupportSessionBase<TechnicianSessionEvent
     return this.peer?.send('control', { type: 'screen.select', screenId }) ?? false;
   }
 
-  /** Sends a file to the customer (refused by the customer without the 'files' grant). */
-  sendFile(source: FileSource): { transferId: string; done: Promise<TransferResult> } {
-    return this.files.send(source);
+  protected onActivated(m: Activated): void {
+    this.activation = m;
+  }
+
+  protected override onSignalWithoutPeer(data: SignalData): void {
+    const m = this.activation;
+    if (!m || this.isClosed) return;
+    this.openPeer(m);
+    void this.peer?.handleSignal(data);
+  }
+
+  /** The technician writes the connection path to the audit log (one row per path, whatever the customer's client). */
+  protected override onPath(detail: string): void {
+    this.audit('connection.path', detail);
+  }
+
+  protected mayReceive(): boolean {
+    return true;
+  }
+
+  protected sessionStateText(state: SessionState, reason: SessionReason): string | null {
+    return state === 'suspended' ? `The session is suspended (${reason.replace('_', ' ')}).` : null;
   }
 
   protected onReady(peer: PeerSession): void {
     peer.send('control', { type: 'hello', role: 'technician', client: this.opts.client, name: this.opts.name, capabilities: { input: true, screens: true, clipboard: true, files: true } });
   }
 
-  protected onControl(msg: ControlMessage): boolean {
+  protected onControl(msg: SessionControl): boolean {
     if (msg.type === 'permission.state') {
       this.permissions.update(msg.permissions);
       return true;
-    }
-    if (msg.type === 'hello') {
-      this.peerHello = msg;
-      this.fire('hello', msg);
-      this.log.add('system', 'session', `${msg.name} joined (${msg.client})`);
     }
     return false;
   }
