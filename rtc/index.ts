@@ -14,4 +14,4 @@ export * from './format-bytes.ts';
 export * from './peer-link.ts';
 export * from './support-engine.ts';
 export * from './customer-engine.ts';
-export * from './technician-session.ts';
+export * from './technician-engine.ts';

@@ -83,6 +83,7 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
   private readonly offs: Array<() => void> = [];
   private readonly peerOffs: Array<() => void> = [];
   private reportedPath = '';
+  private lastActivation: Activated | null = null;
 
   constructor(protected readonly options: SupportEngineOptions) {
     super();
@@ -119,6 +120,9 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
    */
   handleActivated(m: Activated): void {
     if (this.isClosed || !this.options.signaling || (this.sessionId !== null && this.sessionId !== m.sessionId)) return;
+    // The same message may come twice: from this engine's subscription and from a view that created the engine on it.
+    if (m === this.lastActivation) return;
+    this.lastActivation = m;
     // The server repeats session.activated after a signaling reconnect. The peer
     // connection does not depend on the signaling socket: keep it while it lives.
     if (this.peer && this.sessionId === m.sessionId && isAlive(this.peer.connectionState)) {

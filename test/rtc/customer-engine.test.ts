@@ -9,7 +9,7 @@ import { REPORTABLE_AUDIT_EVENTS } from '../../protocol/signaling.ts';
 import type { CustomerEngine } from '../../rtc/customer-engine.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
 import { SignalingClient, type WebSocketCtor } from '../../rtc/signaling-client.ts';
-import { TechnicianSession } from '../../rtc/technician-session.ts';
+import { TechnicianEngine } from '../../rtc/technician-engine.ts';
 import { Cleanup } from '../../agent/cleanup.ts';
 import { diskSinkFactory } from '../../agent/files/disk-sink.ts';
 import { nodeHasher } from '../../agent/files/node-hasher.ts';
@@ -134,7 +134,7 @@ async function runScenario(
   await custSig.request({ type: 'code.submit', code: code!, client: kind });
   const answers: Answers = { view: true, files: true };
   const customer = makeCustomer(custSig, answers);
-  const tech = new TechnicianSession({ signaling: techSig, RTCPeerConnection: RTCPeerConnectionNode, name: 'Tess', client: 'browser', sessionId });
+  const tech = new TechnicianEngine({ signaling: techSig, RTCPeerConnection: RTCPeerConnectionNode, name: 'Tess', client: 'browser', sessionId });
   try {
     const ready = Promise.all([nextEvent((h) => tech.on('ready', h), 15_000, 'technician ready'), nextEvent((h) => customer.engine.on('ready', h), 15_000, 'customer ready')]);
     await tech.activate();

@@ -8,16 +8,16 @@ import { CustomerEngine } from '../../rtc/customer-engine.ts';
 import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
 import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { WebSocketCtor } from '../../rtc/signaling-client.ts';
-import { TechnicianSession } from '../../rtc/technician-session.ts';
+import { TechnicianEngine } from '../../rtc/technician-engine.ts';
 import { FakeSignaling, SESSION_ID } from './fake-signaling.ts';
 import { RTCPeerConnectionNode, nextEvent, waitFor } from './helpers.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 
-describe('rtc/customer-engine + technician-session over signaling', function () {
+describe('rtc/customer-engine + technician-engine over signaling', function () {
   this.timeout(20_000);
   let server: FakeSignaling;
-  let tech: TechnicianSession;
+  let tech: TechnicianEngine;
   let cust: CustomerEngine;
   let sigs: SignalingClient[];
   let answers: Partial<Record<Permission, boolean>>;
@@ -37,7 +37,7 @@ describe('rtc/customer-engine + technician-session over signaling', function () 
     injected = [];
     stopped = 0;
     sinks = [];
-    tech = new TechnicianSession({ signaling: techSig, RTCPeerConnection: RTCPeerConnectionNode, name: 'Tess', client: 'browser', sessionId: SESSION_ID });
+    tech = new TechnicianEngine({ signaling: techSig, RTCPeerConnection: RTCPeerConnectionNode, name: 'Tess', client: 'browser', sessionId: SESSION_ID });
     cust = new CustomerEngine({
       signaling: custSig,
       RTCPeerConnection: RTCPeerConnectionNode,
