@@ -1,3 +1,4 @@
+import type { AdhocServerMessage } from '../protocol/adhoc.ts';
 import type { IceConfig, SignalData } from '../protocol/ice.ts';
 import type { ServerMessage } from '../protocol/signaling.ts';
 import { PeerSession } from './peer-session.ts';
@@ -60,4 +61,35 @@ export function pinSignalPath(signaling: SignalingClient, sessionId: string): Si
 /** The peer of an activated PIN session. */
 export function openPinPeer(signaling: SignalingClient, activation: Activated, options: Omit<LinkOptions, 'ice' | 'polite'>): PeerSession {
   return openPeer({ ...options, ice: activation.ice, polite: activation.polite }, pinSignalPath(signaling, activation.sessionId));
+}
+
+type AdhocConnection = Extract<AdhocServerMessage, { type: 'adhoc.connection' }>;
+type AdhocSignal = Extract<AdhocServerMessage, { type: 'adhoc.signal' }>;
+
+/** The part of an ad hoc signaling connection (technician's or agent's) a connection's peer uses. */
+export interface AdhocSocket {
+  send(msg: AdhocSignal): void;
+  on(type: 'adhoc.signal', handler: (msg: AdhocSignal) => void): () => void;
+  on(type: 'adhoc.disconnect', handler: (msg: Extract<AdhocServerMessage, { type: 'adhoc.disconnect' }>) => void): () => void;
+}
+
+/** The signal path of one ad hoc connection: `adhoc.signal` by connection id on the ad hoc socket. */
+export function adhocSignalPath(socket: AdhocSocket, connectionId: string): SignalPath {
+  return {
+    send: (data) => socket.send({ type: 'adhoc.signal', connectionId, data }),
+    subscribe: (handler) =>
+      socket.on('adhoc.signal', (m) => {
+        if (m.connectionId === connectionId) handler(m.data);
+      }),
+  };
+}
+
+/** The peer of one ad hoc connection; it closes when the server says the other end disconnected. */
+export function openAdhocPeer(socket: AdhocSocket, connection: Pick<AdhocConnection, 'connectionId' | 'ice' | 'polite'>, options: Omit<LinkOptions, 'ice' | 'polite'>): PeerSession {
+  const peer = openPeer({ ...options, ice: connection.ice, polite: connection.polite }, adhocSignalPath(socket, connection.connectionId));
+  const off = socket.on('adhoc.disconnect', (m) => {
+    if (m.connectionId === connection.connectionId) peer.close();
+  });
+  peer.once('closed', off);
+  return peer;
 }

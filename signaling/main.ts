@@ -1,3 +1,4 @@
+import { createAdhocPlugin } from './adhoc/index.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, { logger });
+  // Features are registered here, where the process is assembled.
+  const server = await startServer(config, { logger, plugins: [createAdhocPlugin()] });
   logger.info(`Relay Rescue is running at ${server.publicUrl} (listening on ${server.url})`);
   if (server.accounts.count() === 0) {
     logger.warn('No accounts yet. Create the first administrator with: npm run admin -- create-admin --email you@example.com --name "Your Name"');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES, ERRORS, RescueError } from '../protocol/index.ts';
+import { CLOSE_CODES, RescueError } from '../protocol/index.ts';
 import { AccountStore } from './accounts.ts';
 import { apiRoutes } from './api-routes.ts';
 import { AuditLog } from './audit-log.ts';
@@ -21,6 +21,7 @@ import { LoginSessions } from './login-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { securityHeaders, staticRoutes } from './static.ts';
+import { refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +34,7 @@ export interface StartOptions {
   webRoot?: string;
   /** Agent bundle for /download; default dist/agent. */
   agentRoot?: string;
-  /** Extensions; default: `plugin` exported by signaling/adhoc/index.ts when that file exists. */
+  /** Extensions, registered where the process is assembled (signaling/main.ts adds ad hoc support); default none. */
   plugins?: ServerPlugin[];
   /** Overrides the PIN code generator (tests). */
   generateCode?: () => string;
@@ -56,13 +57,6 @@ export interface RunningServer {
   clock: Clock;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
-}
-
-async function defaultPlugins(): Promise<ServerPlugin[]> {
-  const file = path.join(ROOT, 'signaling', 'adhoc', 'index.ts');
-  if (!fs.existsSync(file)) return [];
-  const mod = (await import(new URL('./adhoc/index.ts', import.meta.url).href)) as { plugin?: ServerPlugin };
-  return mod.plugin ? [mod.plugin] : [];
 }
 
 function readVersion(): string {
@@ -114,7 +108,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   app.use('/api', api);
 
   const wsHandlers = new Map<string, WebSocketHandler>();
-  const plugins = opts.plugins ?? (await defaultPlugins());
+  const plugins = opts.plugins ?? [];
   for (const plugin of plugins) {
     const router = express.Router();
     router.use('/api', express.json({ limit: '32kb' }), checkOrigin(ctx));
@@ -205,24 +199,18 @@ function routeSocket(ctx: ServerContext, pathname: string, ws: WebSocket, req: h
   }
   if (pathname === '/ws/technician') {
     if (!ctx.origins.allows(req.headers.origin)) {
-      reject(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
+      refuseSocket(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
       return;
     }
     const technician = technicianFromRequest(ctx, req);
     if (!technician) {
-      reject(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
+      refuseSocket(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
       return;
     }
     acceptTechnicianSocket(ctx, ws, technician);
     return;
   }
   handlers.get(pathname)?.(ws, req);
-}
-
-/** Refuses an upgraded socket with an error message and a 4xxx close code (browsers cannot read an HTTP status). */
-function reject(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED', closeCode: number): void {
-  ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
-  ws.close(closeCode, code);
 }
 
 /** Turns thrown errors into `{error:{code,message}}` with the catalogue's status. */
