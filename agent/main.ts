@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
-import type { Permission } from '../protocol/index.ts';
+import { LIMITS, type Permission } from '../protocol/index.ts';
+import { sanitizeTerminalText } from '../protocol/sanitize-terminal-text.ts';
 import { SignalingClient } from '../rtc/signaling-client.ts';
 import type { StartSupportSession } from './adhoc/adhoc-agent.ts';
 import { ADHOC_GRANTS, ADHOC_USAGE, runAdhocCli } from './adhoc/cli.ts';
@@ -24,7 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
     config = loadAgentConfig(argv, process.env);
   } catch (err) {
     if (err instanceof UsageError) {
-      if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
+      if (err.message) process.stderr.write(`agent: ${sanitizeTerminalText(err.message)}\n\n`);
       process.stderr.write(`${USAGE}\n\n${ADHOC_USAGE}\n`);
       return err.message ? 2 : 0;
     }
@@ -41,6 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     client: 'agent',
     WebSocket: WebSocket,
   });
+  // The technician as the server's account names them; nothing the peer sends replaces it.
   let technician = 'The technician';
   const session = createAgentSession(config, {
     signaling,
@@ -48,11 +50,13 @@ async function main(argv: readonly string[]): Promise<number> {
     injector,
     out: ui,
     cleanup,
-    ask: (permission, label) => (config.prompt ? ui.ask(permission, label, technician) : Promise.resolve(false)),
+    ask: (permission) => (config.prompt ? ui.ask(permission, technician) : Promise.resolve(false)),
     preGranted: config.autoGrant,
   });
 
   const { engine } = session;
+  // A question decided some other way (/grant, /revoke) leaves the screen.
+  engine.permissions.on('change', (c) => c.to !== 'asked' && ui.withdraw(c.permission));
   const ended = new Promise<string>((resolve) => engine.on('closed', ({ reason }) => resolve(reason)));
   signaling.on('resume.failed', (e) => engine.close(`could not rejoin: ${e.message}`));
   signaling.on('closed', () => engine.close('signaling closed'));
@@ -66,13 +70,14 @@ async function main(argv: readonly string[]): Promise<number> {
     await signaling.connect();
     const reply = await signaling.request(
       config.code
-        ? { type: 'code.submit', code: config.code, client: 'agent' }
-        : { type: 'customer.resume', token: config.token!, client: 'agent' },
+        ? { type: 'code.submit', code: config.code, client: 'agent', name: config.name }
+        : { type: 'customer.resume', token: config.token!, client: 'agent', name: config.name },
     );
     if (reply.type !== 'code.accepted') throw new Error(`unexpected reply ${reply.type}`);
     engine.sessionId = reply.sessionId;
-    technician = reply.technicianName;
-    ui.print(`Connected to session ${reply.sessionId} with ${reply.technicianName}. Waiting for the technician…`);
+    technician = `${reply.technicianName} (${reply.technicianEmail})`;
+    engine.technician = technician;
+    ui.print(`Connected to session ${reply.sessionId}. Your technician is ${technician}, as the server's account names them. Waiting for the technician…`);
   } catch (err) {
     ui.print(`Could not join: ${err instanceof Error ? err.message : String(err)}`);
     signaling.close();
@@ -86,6 +91,10 @@ async function main(argv: readonly string[]): Promise<number> {
   ui.start(
     {
       chat: (text) => {
+        if (text.length > LIMITS.chatChars) {
+          ui.print(`(not sent: a chat message holds at most ${LIMITS.chatChars} characters, this one has ${text.length}; send it in parts)`);
+          return;
+        }
         if (!engine.sendChat(text)) ui.print('(not connected yet: message not sent)');
       },
       grant: (p) => engine.grant(p),
@@ -102,8 +111,8 @@ async function main(argv: readonly string[]): Promise<number> {
     config.prompt,
   );
   const reason = await ended;
-  ui.print(`Session ended (${reason}). Removing temporary files.`);
   ui.close();
+  ui.print(`Session ended (${reason}). Removing temporary files.`);
   await capturer.stop();
   injector.close();
   signaling.close();
@@ -144,6 +153,7 @@ function adhocSupport(media: AgentMediaConfig): StartSupportSession {
       ask: () => Promise.resolve(false),
       preGranted: ADHOC_GRANTS,
     });
+    session.engine.technician = technicianName;
     let closed = false;
     const close = (): void => {
       if (closed) return;
@@ -170,7 +180,7 @@ function adhocSupport(media: AgentMediaConfig): StartSupportSession {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`agent: ${sanitizeTerminalText(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   },
 );

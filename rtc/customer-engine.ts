@@ -39,8 +39,6 @@ export type CustomerEngineEvents = SupportEngineEvents & {
   permission: PermissionChange;
 };
 
-const ANSWER_TEXT = { granted: 'allowed', denied: 'refused', revoked: 'revoked' } as const;
-
 /**
  * The customer's end of a support session, for every customer kind (the
  * browser page and the agent are adapters over it): the one authority on
@@ -50,6 +48,12 @@ const ANSWER_TEXT = { granted: 'allowed', denied: 'refused', revoked: 'revoked' 
  */
 export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
   readonly permissions = new PermissionAuthority();
+  /**
+   * The technician as the signaling server names them (`code.accepted`, the
+   * activation, the ad hoc pairing): shown when they join, never the name
+   * their `hello` claims.
+   */
+  technician: string | null = null;
   protected readonly role = 'customer';
   private readonly opts: CustomerEngineOptions;
   /** Requests waiting for the `ask` hook, and answers waiting for `prepareGrant`. */
@@ -120,8 +124,13 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
   }
 
   protected onActivated(m: Activated): void {
-    this.log.add('system', 'session', `${m.peerName} started the session.`);
+    this.technician ??= m.peerName;
+    this.log.add('system', 'session', `${this.technician} started the session.`);
     this.openPeer(m);
+  }
+
+  protected joinedText(): string {
+    return `${this.technician ?? 'The technician'} joined`;
   }
 
   protected override sessionStateText(state: SessionState, reason: SessionReason): string | null {
@@ -213,11 +222,11 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
     const label = PERMISSION_LABELS[c.permission];
     if (c.to === 'asked') {
       if (c.reason === 'requested') {
-        this.log.add('technician', 'permission', `Asks: ${label}.`);
+        this.log.add('technician', 'permission', `asks: ${label}`);
         this.audit('permission.requested', c.permission);
       }
     } else if (c.to === 'granted' || c.to === 'denied' || c.to === 'revoked') {
-      this.log.add('customer', 'permission', `${label}: ${ANSWER_TEXT[c.to]}.`);
+      this.log.add('customer', 'permission', `${label}: ${c.to}`);
       this.audit(`permission.${c.to}`, c.permission);
     }
     const left = c.from === 'granted' && c.to !== 'granted';

@@ -264,6 +264,9 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
   /** Text for the session log when the server suspends or resumes the session. */
   protected abstract sessionStateText(state: SessionState, reason: SessionReason): string | null;
 
+  /** The log line when the other side says hello. */
+  protected abstract joinedText(msg: HelloMessage): string;
+
   /** Teardown for the subclass (video, timers), before the peer closes. */
   protected onClose(): void {}
 
@@ -288,7 +291,7 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
         return;
       case 'hello':
         this.peerHello = msg;
-        this.log.add('system', 'session', `${msg.name} joined using ${msg.client === 'agent' ? 'the support app' : 'a browser'}.`);
+        this.log.add('system', 'session', this.joinedText(msg));
         this.fire('hello', msg);
         return;
       case 'error':

@@ -10,7 +10,7 @@ import type { PeerSession } from './peer-session.ts';
 import { PermissionMirror } from './permissions.ts';
 import type { PermissionMirrorEvents } from './permissions.ts';
 import { SupportEngine } from './support-engine.ts';
-import type { Activated, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
+import type { Activated, HelloMessage, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
 
 export type TechnicianEngineOptions = SupportEngineOptions & {
   /** The PIN session this engine drives (from the queue / session.list); absent for an adopted ad hoc peer. */
@@ -142,6 +142,11 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
     this.openPeer(m);
     // The new peer's own subscription starts after this signal.
     void this.peer?.handleSignal(data);
+  }
+
+  /** The customer's name is theirs to give (the server does not verify it); the console shows it as given. */
+  protected joinedText(msg: HelloMessage): string {
+    return `${msg.name} joined using ${msg.client === 'agent' ? 'the support app' : 'a browser'}.`;
   }
 
   protected onReady(peer: PeerSession): void {

@@ -8,6 +8,7 @@ import {
 } from '../../protocol/adhoc.ts';
 import { RescueError } from '../../protocol/errors.ts';
 import { LIMITS } from '../../protocol/limits.ts';
+import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
 import { openAdhocPeer } from '../../rtc/peer-link.ts';
 import type { PeerSession, RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
 import { SignalingConnection } from '../../rtc/signaling-connection.ts';
@@ -268,7 +269,7 @@ export class AdhocAgent {
   }
 
   #log(line: string): undefined {
-    (this.#o.log ?? ((l: string) => console.log(`[relay-rescue ad hoc] ${l}`)))(line);
+    (this.#o.log ?? ((l: string) => console.log(`[relay-rescue ad hoc] ${sanitizeTerminalText(l)}`)))(line);
     return undefined;
   }
 

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { securityCodeSchema } from '../../protocol/adhoc.ts';
 import { tokenSchema } from '../../protocol/index.ts';
+import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
 import { helpLines, joinTokenArgument, parseMediaOptions, UsageError } from '../config.ts';
 import { RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.ts';
 import { platformOptionHelp } from '../platform/choose-platform.ts';
@@ -103,7 +104,7 @@ export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMed
     config = loadAdhocConfig(argv, process.env, makeSession !== undefined);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
+    if (err.message) process.stderr.write(`agent: ${sanitizeTerminalText(err.message)}\n\n`);
     process.stderr.write(`${ADHOC_USAGE}\n`);
     return err.message ? 2 : 0;
   }
@@ -119,7 +120,7 @@ export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMed
     async askSecurityCode(technicianName, attempt) {
       if (fixedCode !== null) return fixedCode;
       rl ??= createInterface({ input: process.stdin, output: process.stdout });
-      const prompt = attempt === 1 ? `Security code from ${technicianName}: ` : 'Try again: ';
+      const prompt = attempt === 1 ? `Security code from ${sanitizeTerminalText(technicianName)}: ` : 'Try again: ';
       return (await rl.question(prompt)).trim();
     },
   });

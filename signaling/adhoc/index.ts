@@ -66,7 +66,7 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
         clientAddress: (req) => clientAddress(req, ctx.config.trustProxy),
       });
       const s = sockets;
-      input.registerWebSocket(TECHNICIAN_PATH, (ws, req) => s.acceptTechnician(ws, req));
+      input.registerWebSocket(TECHNICIAN_PATH, (ws, req) => s.acceptTechnician(ws, req), { console: true });
       input.registerWebSocket(AGENT_PATH, (ws, req) => s.acceptAgent(ws, req));
     },
     close() {

@@ -9,9 +9,10 @@ import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
-import { startTestServer, type RunningServer } from '../helpers/server.ts';
-import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
-import { drawRect, expectColourAt, startXvfb, type TestXvfb } from './helpers/xvfb.ts';
+import type { RunningServer } from '../helpers/server.ts';
+import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
+import type { AgentProcess, NodeTechnician } from './helpers/node-technician.ts';
+import { drawRect, expectColourAt } from './helpers/xvfb.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
 const RED = 0xdd2211;
@@ -19,7 +20,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 describe('agent end to end: real server, agent process, Node technician (Xvfb)', function () {
   this.timeout(60_000);
-  let xvfb: TestXvfb;
+  let rig: AgentRig;
   let x: XConnection;
   let server: RunningServer;
   let tech: NodeTechnician;
@@ -30,37 +31,32 @@ describe('agent end to end: real server, agent process, Node technician (Xvfb)',
   const keys: number[] = [];
 
   before(async () => {
-    xvfb = await startXvfb(1280, 720);
-    x = await openDisplay(xvfb.display);
-    drawRect(x, 100, 100, 200, 100, RED);
-    // A focused window that records key presses, as an application would.
-    const win = x.client.AllocID();
-    x.client.CreateWindow(win, x.root, 700, 0, 100, 100, 0, 0, 0, 0, { eventMask: 1 });
-    x.client.MapWindow(win);
-    await xcall((cb) => x.client.GetInputFocus(cb));
-    x.client.SetInputFocus(win, 1);
-    x.client.on('event', (ev: XEvent) => {
-      if (ev.name === 'KeyPress' && typeof ev.keycode === 'number') keys.push(ev.keycode);
+    rig = await startAgentRig({
+      width: 1280,
+      height: 720,
+      args: ['--auto-grant', 'view,files', '--fps', '15', '--name', 'Test Customer'],
+      prepare: async (xvfb) => {
+        x = await openDisplay(xvfb.display);
+        drawRect(x, 100, 100, 200, 100, RED);
+        // A focused window that records key presses, as an application would.
+        const win = x.client.AllocID();
+        x.client.CreateWindow(win, x.root, 700, 0, 100, 100, 0, 0, 0, 0, { eventMask: 1 });
+        x.client.MapWindow(win);
+        await xcall((cb) => x.client.GetInputFocus(cb));
+        x.client.SetInputFocus(win, 1);
+        x.client.on('event', (ev: XEvent) => {
+          if (ev.name === 'KeyPress' && typeof ev.keycode === 'number') keys.push(ev.keycode);
+        });
+      },
     });
-    server = await startTestServer();
-    tech = await createNodeTechnician(server);
-    downloads = mkdtempSync(join(tmpdir(), 'rr-agent-dl-'));
+    ({ server, tech, agent, peer, downloads } = rig);
     outbox = mkdtempSync(join(tmpdir(), 'rr-agent-out-'));
-    agent = spawnAgent([
-      '--server', server.url, '--code', tech.code, '--display', xvfb.display,
-      '--download-dir', downloads, '--auto-grant', 'view,files', '--fps', '15', '--name', 'Test Customer',
-    ]);
-    await agent.waitLine(/Connected to session/);
-    peer = await tech.activate();
   });
 
   after(async () => {
-    tech?.close();
-    await agent?.kill();
-    await server?.close();
     x?.close();
-    await xvfb?.stop();
-    for (const dir of [downloads, outbox]) if (dir) rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
+    if (outbox) rmSync(outbox, { recursive: true, force: true });
   });
 
   const pointer = (): Promise<{ rootX: number; rootY: number }> => xcall((cb) => x.client.QueryPointer(x.root, cb));

@@ -1,4 +1,5 @@
 import type { Capabilities } from '../../protocol/channels.ts';
+import { LIMITS } from '../../protocol/limits.ts';
 import { CustomerEngine } from '../../rtc/customer-engine.ts';
 import { Emitter } from '../../rtc/emitter.ts';
 import type { RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
@@ -10,6 +11,8 @@ import { blobSinkFactory } from '../shared/transfer-rows.ts';
 export const BROWSER_CAPABILITIES: Readonly<Capabilities> = { input: false, screens: false, clipboard: false, files: true };
 
 export type BrowserCustomerOptions = {
+  /** The name the customer typed (the technician's queue and the `hello` show it); default "Customer". */
+  name?: string;
   signaling: SignalingClient;
   RTCPeerConnection: RTCPeerConnectionCtor;
   /** The page's `navigator.mediaDevices.getDisplayMedia` (the browser's share picker). */
@@ -42,7 +45,7 @@ export class BrowserCustomer extends Emitter<BrowserCustomerEvents> {
     this.engine = new CustomerEngine({
       signaling: o.signaling,
       RTCPeerConnection: o.RTCPeerConnection,
-      name: 'Customer',
+      name: o.name?.slice(0, LIMITS.nameChars) || 'Customer',
       client: 'browser',
       capabilities: { ...BROWSER_CAPABILITIES },
       ...(o.log ? { log: o.log } : {}),

@@ -32,6 +32,8 @@ const REASON_TEXT: Partial<Record<SessionReason, string>> = {
 export class CustomerModel extends Store {
   phase: CustomerPhase = 'code';
   prefill = '';
+  /** The name the customer typed (optional); the technician's queue and hello show it. */
+  customerName = '';
   codeError = '';
   technicianName = 'your technician';
   statusText = '';
@@ -84,8 +86,9 @@ export class CustomerModel extends Store {
     return offersPermission(BROWSER_CAPABILITIES, permission);
   }
 
-  async submitCode(code: string): Promise<void> {
+  async submitCode(code: string, name = ''): Promise<void> {
     if (this.phase !== 'code') return;
+    this.customerName = name;
     this.prefill = code;
     this.phase = 'checking';
     this.codeError = '';
@@ -94,7 +97,7 @@ export class CustomerModel extends Store {
       const res = await fetch('/api/code', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code, client: 'browser' }),
+        body: JSON.stringify({ code, client: 'browser', ...(name ? { name } : {}) }),
       });
       if (!res.ok) {
         const err = await readApiError(res);
@@ -190,6 +193,7 @@ export class CustomerModel extends Store {
   private startCustomer(): BrowserCustomer | null {
     if (this.customer || !this.sig) return this.customer;
     const customer = new BrowserCustomer({
+      name: this.customerName,
       signaling: this.sig,
       RTCPeerConnection: window.RTCPeerConnection,
       getDisplayMedia: (options) => navigator.mediaDevices.getDisplayMedia(options),

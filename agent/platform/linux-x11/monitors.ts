@@ -13,13 +13,21 @@ export async function listMonitors(conn: XConnection): Promise<Screen[]> {
   try {
     // RRGetMonitors: opcode 42, length 3, window, get_active.
     const raw = await xrequest(conn.client, 'CCSLCxxx', [ext.majorOpcode, 42, 3, conn.root, 1], (buf) => {
-      const [, count] = buf.unpack('LL', 0); // timestamp, nmonitors
+      // The reply after its 8-byte header: timestamp, nmonitors, noutputs, 12 pad; then per monitor
+      // name atom, primary, automatic, noutputs (16), x, y (signed 16), width, height (16), mm (2×32), outputs.
+      const count = buf.length >= 8 ? buf.readUInt32LE(4) : 0;
       const out: { atom: number; primary: boolean; x: number; y: number; width: number; height: number }[] = [];
       let off = 24;
-      for (let i = 0; i < (count ?? 0) && off + 24 <= buf.length; i++) {
-        const [atom, primary, , nOutput, x, y, width, height] = buf.unpack('LCCSssSS', off);
-        out.push({ atom: atom!, primary: primary === 1, x: x!, y: y!, width: width!, height: height! });
-        off += 24 + 4 * (nOutput ?? 0);
+      for (let i = 0; i < count && off + 24 <= buf.length; i++) {
+        out.push({
+          atom: buf.readUInt32LE(off),
+          primary: buf.readUInt8(off + 4) === 1,
+          x: buf.readInt16LE(off + 8),
+          y: buf.readInt16LE(off + 10),
+          width: buf.readUInt16LE(off + 12),
+          height: buf.readUInt16LE(off + 14),
+        });
+        off += 24 + 4 * buf.readUInt16LE(off + 6);
       }
       return out;
     });

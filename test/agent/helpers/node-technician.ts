@@ -10,6 +10,9 @@ const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerCo
 /** A technician in Node: a real signaling socket and a real PeerSession (the impolite side). */
 export interface NodeTechnician {
   socket: TestSocket;
+  /** The account's name and email, as the server knows them. */
+  name: string;
+  email: string;
   sessionId: string;
   code: string;
   /** Activates the queued session and connects the peer; resolves when all channels are open. */
@@ -24,7 +27,8 @@ let counter = 0;
 export async function createNodeTechnician(server: RunningServer): Promise<NodeTechnician> {
   counter++;
   const email = `agent-tech${counter}-${Date.now()}@example.test`;
-  await createTechnician(server, { email, password: 'correct-horse-battery', name: `Agent Tech ${counter}` });
+  const name = `Agent Tech ${counter}`;
+  await createTechnician(server, { email, password: 'correct-horse-battery', name });
   const cookie = await loginCookie(server, email, 'correct-horse-battery');
   const socket = await openTechnicianSocket(server, cookie);
   await socket.next('welcome');
@@ -38,6 +42,8 @@ export async function createNodeTechnician(server: RunningServer): Promise<NodeT
   });
   return {
     socket,
+    name,
+    email,
     sessionId: session.sessionId,
     code: session.code!,
     control,
@@ -66,6 +72,8 @@ export async function createNodeTechnician(server: RunningServer): Promise<NodeT
 export interface AgentProcess {
   child: ChildProcess;
   lines: string[];
+  /** Every byte the agent wrote to stdout, as written (lines split nothing away). */
+  stdout(): Buffer;
   /** Resolves with the first stdout line matching `pattern`. */
   waitLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   type(line: string): void;
@@ -91,12 +99,15 @@ export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentPr
       }
     }
   };
+  const raw: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => raw.push(chunk));
   createInterface({ input: child.stdout }).on('line', onLine);
   createInterface({ input: child.stderr }).on('line', (l) => onLine(`stderr: ${l}`));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
     lines,
+    stdout: () => Buffer.concat(raw),
     exited,
     waitLine: (pattern, timeoutMs = 15_000) => {
       const seen = lines.find((l) => pattern.test(l));
