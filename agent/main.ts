@@ -8,7 +8,11 @@ import { Cleanup } from './cleanup.ts';
 import { loadAgentConfig, USAGE, UsageError } from './config.ts';
 import { createAgentSession, type AgentMediaConfig } from './create-session.ts';
 import { diskSource } from './files/disk-source.ts';
+import { readCarriedSettings } from './sea/carried-settings.ts';
+import { runningAsSea } from './sea/sea-assets.ts';
+import { removeSelfAtExit } from './sea/self-removal.ts';
 import { TerminalUi } from './terminal/terminal-ui.ts';
+import { feedWindow, openSupportWindow } from './window/attach-window.ts';
 
 /**
  * The customer's agent: `npm run agent -- --server URL --code 123456`, or
@@ -17,12 +21,24 @@ import { TerminalUi } from './terminal/terminal-ui.ts';
  * allows, and exits (removing its temporary files) when the session ends.
  */
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc='))) {
-    return runAdhocCli([...argv], adhocSupport);
+  // A downloaded applet carries the server and its token at its end (docs/agent.md, "The carried token").
+  const carried = runningAsSea() ? readCarriedSettings() : null;
+  if (carried && !carried.found && carried.problem) {
+    process.stderr.write(`agent: this download is damaged (${carried.problem}); download the support app again.\n`);
+    return 1;
+  }
+  const trailer = carried?.found ? carried.payload : null;
+  const adhocArgs = argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc='));
+  if (adhocArgs || trailer?.kind === 'adhoc') {
+    const args = !adhocArgs && trailer?.token ? ['--server', trailer.server, '--adhoc', trailer.token, ...argv] : [...argv];
+    return runAdhocCli(args, adhocSupport, (exit) => {
+      // The ad hoc session is over (ended, expired, abandoned): the downloaded file goes too.
+      if (trailer && exit.code === 0 && exit.reason !== 'stopped') removeSelfNow();
+    });
   }
   let config;
   try {
-    config = loadAgentConfig(argv, process.env);
+    config = loadAgentConfig(argv, process.env, trailer);
   } catch (err) {
     if (err instanceof UsageError) {
       if (err.message) process.stderr.write(`agent: ${sanitizeTerminalText(err.message)}\n\n`);
@@ -33,6 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const cleanup = new Cleanup();
   cleanup.install();
+  if (config.fromDownload) removeSelfAtExit(cleanup);
   const ui = new TerminalUi();
   const { capturer, injector } = await config.platform.openScreen();
   cleanup.onExit(() => injector.close());
@@ -55,6 +72,34 @@ async function main(argv: readonly string[]): Promise<number> {
   });
 
   const { engine } = session;
+  const sendFromDisk = async (path: string): Promise<void> => {
+    if (!engine.permissions.isGranted('files')) throw new Error('Files are not allowed yet: the technician asks, then you allow it.');
+    const source = await diskSource(path);
+    try {
+      void engine.sendFile(source).done.finally(() => void source.close());
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+  };
+  const revoke = (p: Permission | 'all'): void => {
+    if (p === 'all') engine.revokeAll();
+    else engine.revoke(p);
+  };
+  const window = await openSupportWindow({
+    platform: config.platform,
+    downloadDir: config.downloadDir,
+    open: config.openWindow,
+    print: (line) => ui.print(line),
+    actions: {
+      chat: (text) => engine.sendChat(text),
+      sendFile: sendFromDisk,
+      revoke,
+      stopAll: () => revoke('all'),
+      end: () => void engine.end('ended by customer'),
+    },
+  });
+  feedWindow(window, engine);
   // A question decided some other way (/grant, /revoke) leaves the screen.
   engine.permissions.on('change', (c) => c.to !== 'asked' && ui.withdraw(c.permission));
   const ended = new Promise<string>((resolve) => engine.on('closed', ({ reason }) => resolve(reason)));
@@ -66,6 +111,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   await session.init();
   ui.print(`Relay Rescue agent: ${config.platform.describe()}, capture ${capturer.method}, files go to ${config.downloadDir}`);
+  for (const line of config.platform.setupProblems()) {
+    ui.print(line);
+    window.addLog({ at: Date.now(), actor: 'system', kind: 'setup', text: line });
+  }
   try {
     await signaling.connect();
     const reply = await signaling.request(
@@ -77,17 +126,18 @@ async function main(argv: readonly string[]): Promise<number> {
     engine.sessionId = reply.sessionId;
     technician = `${reply.technicianName} (${reply.technicianEmail})`;
     engine.technician = technician;
+    window.setTechnician(reply.technicianName, reply.technicianEmail);
     ui.print(`Connected to session ${reply.sessionId}. Your technician is ${technician}, as the server's account names them. Waiting for the technician…`);
   } catch (err) {
-    ui.print(`Could not join: ${err instanceof Error ? err.message : String(err)}`);
+    const why = err instanceof Error ? err.message : String(err);
+    ui.print(`Could not join: ${why}`);
+    if (config.fromDownload && config.token) ui.print('This download belonged to a support session that has ended or was replaced: download the support app again from the support page.');
+    window.ended(`could not join: ${why}`);
+    await window.close();
     signaling.close();
     cleanup.runNow();
     return 1;
   }
-  const revoke = (p: Permission | 'all'): void => {
-    if (p === 'all') engine.revokeAll();
-    else engine.revoke(p);
-  };
   ui.start(
     {
       chat: (text) => {
@@ -99,13 +149,7 @@ async function main(argv: readonly string[]): Promise<number> {
       },
       grant: (p) => engine.grant(p),
       revoke,
-      sendFile: (path) => {
-        if (!engine.permissions.isGranted('files')) return ui.print('Grant files first (/grant files).');
-        void diskSource(path).then(
-          (source) => void engine.sendFile(source).done.finally(() => void source.close()),
-          (err: unknown) => ui.print(`Cannot send ${path}: ${err instanceof Error ? err.message : String(err)}`),
-        );
-      },
+      sendFile: (path) => void sendFromDisk(path).catch((err: unknown) => ui.print(`Cannot send ${path}: ${err instanceof Error ? err.message : String(err)}`)),
       end: () => void engine.end('ended by customer'),
     },
     config.prompt,
@@ -113,6 +157,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const reason = await ended;
   ui.close();
   ui.print(`Session ended (${reason}). Removing temporary files.`);
+  await window.close();
   await capturer.stop();
   injector.close();
   signaling.close();
@@ -175,6 +220,12 @@ function adhocSupport(media: AgentMediaConfig): StartSupportSession {
     session.engine.adopt(peer);
     return { close };
   };
+}
+
+/** Deletes the downloaded applet now (the ad hoc runner has no Cleanup of its own). */
+function removeSelfNow(): void {
+  const cleanup = new Cleanup();
+  if (removeSelfAtExit(cleanup)) cleanup.runNow();
 }
 
 main(process.argv.slice(2)).then(

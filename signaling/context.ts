@@ -7,6 +7,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ConsoleSockets } from './console-sockets.ts';
 import type { Db } from './db.ts';
+import type { CarriedTokenLookup } from './download-routes.ts';
 import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
@@ -62,4 +63,6 @@ export interface PluginInput {
   ctx: ServerContext;
   router: Router;
   registerWebSocket(path: string, handler: WebSocketHandler, options?: WebSocketOptions): void;
+  /** Lets `/download/linux?adhoc=<token>` carry this plugin's token while `lookup` accepts it. */
+  registerDownloadToken(param: 'adhoc', lookup: CarriedTokenLookup): void;
 }

@@ -19,6 +19,7 @@ import type { ServerContext, ServerPlugin, WebSocketHandler, WebSocketOptions } 
 import { acceptCustomerSocket } from './customer-socket.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { openDatabase, type Db } from './db.ts';
+import { AppletDownloads } from './download-routes.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LoginSessions } from './login-sessions.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
@@ -74,6 +75,8 @@ export interface RunningServer {
   clock: Clock;
   /** The one-time first-run link (signaling/first-run.ts) while no account exists; null otherwise. */
   setupLink(): string | null;
+  /** The applet downloads (tests check a trailer's MAC with `downloads.verify`). */
+  downloads: AppletDownloads;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -136,6 +139,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   api.use(apiRoutes(ctx));
   app.use('/api', api);
 
+  const agentRoot = opts.agentRoot ?? path.join(ROOT, 'dist', 'agent');
+  const downloads = new AppletDownloads(ctx, agentRoot);
   const wsHandlers = new Map<string, WebSocketHandler>();
   const wsOptions = new Map<string, WebSocketOptions>([['/ws/technician', { console: true }]]);
   const plugins = opts.plugins ?? [];
@@ -149,18 +154,19 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         wsHandlers.set(wsPath, handler);
         wsOptions.set(wsPath, options);
       },
+      registerDownloadToken: (param, lookup) => downloads.registerLookup(param, lookup),
     });
     app.use(router);
     logger.info({ plugin: plugin.name }, 'plugin installed');
   }
   app.use('/api', (_req, _res, next) => next(new RescueError('INVALID_MESSAGE', 'No such API route.')));
   const webRoot = opts.webRoot ?? path.join(ROOT, 'dist', 'web');
-  const agentRoot = opts.agentRoot ?? path.join(ROOT, 'dist', 'agent');
   const missing = missingBuildOutputs(webRoot, agentRoot);
   if (missing.length > 0) {
     const files = missing.map((file) => path.relative(ROOT, file) || file);
     logger.warn({ missing: files }, `Not built, so not served: ${files.join(', ')}. Run \`npm run build\` (npm start builds them too).`);
   }
+  app.use(downloads.router());
   app.use(staticRoutes(webRoot, agentRoot));
   app.use(errorHandler(logger));
 
@@ -240,6 +246,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     audit,
     clock,
     setupLink: () => setup.link(derived.publicUrl),
+    downloads,
     close,
   };
 }

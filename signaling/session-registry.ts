@@ -207,6 +207,11 @@ export class SessionRegistry {
     if (session.lifecycle.state === 'queued') this.pushList(session.technician.id);
   }
 
+  /** Whether a customer token belongs to a live session (a download may carry it: signaling/download-routes.ts). */
+  hasCustomerToken(token: string): boolean {
+    return this.byToken.has(token);
+  }
+
   detachCustomer(session: Session, conn: Connection): void {
     if (session.customerConn !== conn) return;
     session.customerConn = null;

@@ -7,7 +7,7 @@ import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
 import { helpLines, joinTokenArgument, parseMediaOptions, UsageError } from '../config.ts';
 import { RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.ts';
 import { platformOptionHelp } from '../platform/choose-platform.ts';
-import { AdhocAgent, type StartSupportSession } from './adhoc-agent.ts';
+import { AdhocAgent, type AgentExit, type StartSupportSession } from './adhoc-agent.ts';
 import { defaultStateDir } from './pairing-store.ts';
 
 export const ADHOC_USAGE = `Ad hoc (unattended) support:
@@ -97,8 +97,14 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
  * code. `makeSession` builds the agent's support session (capture, input,
  * files) from the validated platform options; agent/main.ts supplies it.
  * Without it the connection stays at data channels (protocol tests).
+ * `onExit` learns why the agent stopped (the downloaded applet removes itself
+ * once the ad hoc session is over).
  */
-export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMediaConfig) => StartSupportSession): Promise<number> {
+export async function runAdhocCli(
+  argv: string[],
+  makeSession?: (media: AgentMediaConfig) => StartSupportSession,
+  onExit?: (exit: AgentExit) => void,
+): Promise<number> {
   let config: AdhocCliConfig;
   try {
     config = loadAdhocConfig(argv, process.env, makeSession !== undefined);
@@ -131,5 +137,6 @@ export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMed
   (rl as ReturnType<typeof createInterface> | null)?.close();
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
+  onExit?.(exit);
   return exit.code;
 }

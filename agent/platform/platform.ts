@@ -25,6 +25,12 @@ export interface Platform {
   clipboard(): Clipboard | null;
   /** Opens an http(s) URL in the customer's browser; resolves false when nothing could open it. */
   openUrl(url: string): Promise<boolean>;
+  /** Opens a folder (an absolute path) in the file manager; resolves false when nothing could open it. */
+  openFolder(path: string): Promise<boolean>;
+  /** The desktop's own file picker: a path, null when the customer cancelled; rejects when there is none. */
+  pickFile(title: string): Promise<string | null>;
+  /** One plain-words line per system program the agent needs but this machine lacks (what does not work, how to install it). */
+  setupProblems(): string[];
 }
 
 /** The platform's command-line options as given; each platform validates its own. */

@@ -68,6 +68,10 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
       const s = sockets;
       input.registerWebSocket(TECHNICIAN_PATH, (ws, req) => s.acceptTechnician(ws, req), { console: true });
       input.registerWebSocket(AGENT_PATH, (ws, req) => s.acceptAgent(ws, req));
+      input.registerDownloadToken('adhoc', (token) => {
+        const until = service.deploymentValidUntil(token);
+        return until === null ? null : { expiresAt: until };
+      });
     },
     close() {
       sockets?.close();

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import wrtc from '@roamhq/wrtc';
 import { expect } from 'chai';
 import type { PermissionMap } from '../../protocol/index.ts';
 import { FileTransfer } from '../../rtc/file-transfer.ts';
@@ -11,7 +10,7 @@ import type { PeerSession } from '../../rtc/peer-session.ts';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
-import type { AgentProcess, NodeTechnician } from './helpers/node-technician.ts';
+import { decodedFrames, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
 import { drawRect, expectColourAt } from './helpers/xvfb.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
@@ -73,21 +72,7 @@ describe('agent end to end: real server, agent process, Node technician (Xvfb)',
   });
 
   it('streams the X screen: decoded frames show the red region drawn on the display', async () => {
-    const track = await new Promise<MediaStreamTrack>((resolve) => {
-      const existing = peer.pc.getReceivers().find((r) => r.track.kind === 'video');
-      if (existing) resolve(existing.track);
-      peer.on('track', (t) => resolve(t.track));
-    });
-    const sink = new wrtc.nonstandard.RTCVideoSink(track);
-    const frames: { width: number; height: number; data: Uint8Array }[] = [];
-    sink.onframe = (ev: { frame: { width: number; height: number; data: Uint8Array } }) => {
-      if (frames.length < 40) frames.push({ ...ev.frame, data: new Uint8Array(ev.frame.data) });
-    };
-    try {
-      await until(() => frames.length >= 5, 'decoded frames', 20_000);
-    } finally {
-      sink.stop();
-    }
+    const frames = await decodedFrames(peer, 5);
     const frame = frames[frames.length - 1]!;
     expect([frame.width, frame.height]).to.deep.equal([1280, 720]);
     expectColourAt(frame, 200, 150, RED);

@@ -4,7 +4,9 @@ import type { Platform, PlatformOptions, ScreenDevices } from '../platform.ts';
 import { xclipClipboard } from './clipboard-xclip.ts';
 import { createScreenCapturer, type CaptureMethod } from './create-capturer.ts';
 import { XTestInjector } from './injector-xtest.ts';
-import { openUrlWithXdg } from './open-url.ts';
+import { openFolderWithXdg, openUrlWithXdg } from './open-url.ts';
+import { pickFile } from './pick-file.ts';
+import { missingToolMessages } from './system-tools.ts';
 
 const CAPTURE_METHODS: readonly CaptureMethod[] = ['auto', 'ffmpeg', 'x11'];
 
@@ -14,7 +16,7 @@ export const LINUX_X11_OPTIONS: readonly (readonly [string, string])[] = [
   ['--capture M', 'auto | ffmpeg | x11 (default auto: ffmpeg when installed)'],
 ];
 
-/** Linux with an X server: ffmpeg x11grab (or the pure-JS X client) capture, XTEST input, xclip/xsel clipboard, xdg-open. */
+/** Linux with an X server: ffmpeg x11grab (or the pure-JS X client) capture, XTEST input, xclip/xsel clipboard, xdg-open, zenity/kdialog. */
 export class LinuxX11Platform implements Platform {
   readonly id = 'linux-x11';
 
@@ -42,6 +44,18 @@ export class LinuxX11Platform implements Platform {
 
   openUrl(url: string): Promise<boolean> {
     return openUrlWithXdg(url, this.display);
+  }
+
+  openFolder(path: string): Promise<boolean> {
+    return openFolderWithXdg(path, this.display);
+  }
+
+  pickFile(title: string): Promise<string | null> {
+    return pickFile(title, this.display);
+  }
+
+  setupProblems(): string[] {
+    return missingToolMessages();
   }
 }
 

@@ -4,6 +4,7 @@ import wrtc from '@roamhq/wrtc';
 import type { ControlMessage, ServerMessage } from '../../../protocol/index.ts';
 import { PeerSession, type RTCPeerConnectionCtor } from '../../../rtc/peer-session.ts';
 import { createTechnician, loginCookie, openTechnicianSocket, type RunningServer, type TestSocket } from '../../helpers/server.ts';
+import { until } from '../../helpers/wait.ts';
 
 const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
 
@@ -68,6 +69,32 @@ export async function createNodeTechnician(server: RunningServer): Promise<NodeT
   };
 }
 
+/** One decoded I420 frame, in its own buffer. */
+export type DecodedFrame = { width: number; height: number; data: Uint8Array };
+
+/**
+ * Waits for the peer's remote video track and decodes `count` frames from it
+ * through an RTCVideoSink; rejects when they do not come within `timeoutMs`.
+ */
+export async function decodedFrames(peer: PeerSession, count: number, timeoutMs = 20_000): Promise<DecodedFrame[]> {
+  const track = await new Promise<MediaStreamTrack>((resolve) => {
+    const existing = peer.pc.getReceivers().find((r) => r.track.kind === 'video');
+    if (existing) resolve(existing.track);
+    peer.on('track', (t) => resolve(t.track));
+  });
+  const sink = new wrtc.nonstandard.RTCVideoSink(track);
+  const frames: DecodedFrame[] = [];
+  sink.onframe = (ev: { frame: DecodedFrame }) => {
+    if (frames.length < count) frames.push({ ...ev.frame, data: new Uint8Array(ev.frame.data) });
+  };
+  try {
+    await until(() => frames.length >= count, 'decoded frames', timeoutMs);
+  } finally {
+    sink.stop();
+  }
+  return frames;
+}
+
 /** The agent as the customer runs it, in a child process; stdout lines are collected. */
 export interface AgentProcess {
   child: ChildProcess;
@@ -81,9 +108,17 @@ export interface AgentProcess {
   kill(): Promise<void>;
 }
 
-export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts', ...args], {
-    cwd: new URL('../../../', import.meta.url).pathname,
+/**
+ * `options.command`: run that executable (the single-file applet) instead of
+ * `tsx agent/main.ts`, in `options.cwd`. A PIN agent gets `--no-open`: on a
+ * test display `xdg-open` would start a real browser for the support window.
+ */
+export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}, options: { command?: string; cwd?: string } = {}): AgentProcess {
+  const [command, prefix] = options.command ? [options.command, []] : [process.execPath, ['--import', 'tsx', 'agent/main.ts']];
+  const adhoc = args.some((a) => a.startsWith('--adhoc'));
+  const noOpen = adhoc || args.includes('--no-open') ? [] : ['--no-open'];
+  const child = spawn(command, [...prefix, ...args, ...noOpen], {
+    cwd: options.cwd ?? new URL('../../../', import.meta.url).pathname,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { choosePlatform, platformOptionHelp } from '../../../agent/platform/choose-platform.ts';
-import { openUrlWithXdg } from '../../../agent/platform/linux-x11/open-url.ts';
+import { openFolderWithXdg, openUrlWithXdg } from '../../../agent/platform/linux-x11/open-url.ts';
 import { UsageError } from '../../../agent/usage-error.ts';
 
 describe('agent/platform: chosen once at start', () => {
@@ -46,6 +46,13 @@ describe('agent/platform/linux-x11/open-url', () => {
     expect(await openUrlWithXdg('https://help.example.test/c/123456', ':9')).to.equal(true);
     expect(await openUrlWithXdg('http://127.0.0.1:1/fail', ':9')).to.equal(false);
     expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).to.deep.equal([':9 https://help.example.test/c/123456', ':9 http://127.0.0.1:1/fail']);
+  });
+
+  it('opens a folder only by its absolute path', async () => {
+    expect(await openFolderWithXdg('/tmp/downloads', ':9')).to.equal(true);
+    expect(await openFolderWithXdg('downloads', ':9')).to.equal(false);
+    expect(await openFolderWithXdg('--help', ':9')).to.equal(false);
+    expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').at(-1)).to.equal(':9 /tmp/downloads');
   });
 
   it('never hands xdg-open anything but an http(s) URL', async () => {
