@@ -3,10 +3,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES, ERRORS, RescueError } from '../protocol/index.ts';
+import { CLOSE_CODES, RescueError } from '../protocol/index.ts';
 import { AccountStore, type PasswordVerifier } from './accounts.ts';
 import { apiRoutes } from './api-routes.ts';
 import { AuditLog } from './audit-log.ts';
@@ -26,6 +26,7 @@ import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
+import { refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 
@@ -49,7 +50,7 @@ export interface StartOptions {
   webRoot?: string;
   /** Agent bundle for /download; default dist/agent. */
   agentRoot?: string;
-  /** Extensions; default: `plugin` exported by signaling/adhoc/index.ts when that file exists. */
+  /** Extensions, registered where the process is assembled (signaling/main.ts adds ad hoc support); default none. */
   plugins?: ServerPlugin[];
   /** Overrides the PIN code generator (tests). */
   generateCode?: () => string;
@@ -78,14 +79,6 @@ export interface RunningServer {
   downloads: AppletDownloads;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
-}
-
-async function defaultPlugins(): Promise<ServerPlugin[]> {
-  // adhoc/index.ts beside this file from source, adhoc/index.js in the built server.
-  const file = path.join(HERE, 'adhoc', `index${path.extname(fileURLToPath(import.meta.url))}`);
-  if (!fs.existsSync(file)) return [];
-  const mod = (await import(pathToFileURL(file).href)) as { plugin?: ServerPlugin };
-  return mod.plugin ? [mod.plugin] : [];
 }
 
 function readVersion(): string {
@@ -150,7 +143,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const downloads = new AppletDownloads(ctx, agentRoot);
   const wsHandlers = new Map<string, WebSocketHandler>();
   const wsOptions = new Map<string, WebSocketOptions>([['/ws/technician', { console: true }]]);
-  const plugins = opts.plugins ?? (await defaultPlugins());
+  const plugins = opts.plugins ?? [];
   for (const plugin of plugins) {
     const router = express.Router();
     router.use('/api', express.json({ limit: '32kb' }), checkOrigin(ctx));
@@ -290,24 +283,18 @@ function routeSocket(
   }
   if (pathname === '/ws/technician') {
     if (!ctx.origins.allows(req.headers.origin)) {
-      reject(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
+      refuseSocket(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
       return;
     }
     const technician = technicianFromRequest(ctx, req);
     if (!technician) {
-      reject(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
+      refuseSocket(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
       return;
     }
     acceptTechnicianSocket(ctx, ws, technician);
     return;
   }
   handlers.get(pathname)?.(ws, req);
-}
-
-/** Refuses an upgraded socket with an error message and a 4xxx close code (browsers cannot read an HTTP status). */
-function reject(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED', closeCode: number): void {
-  ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
-  ws.close(closeCode, code);
 }
 
 /** Turns thrown errors into `{error:{code,message}}` with the catalogue's status. */
