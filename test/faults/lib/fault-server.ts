@@ -48,6 +48,8 @@ export async function startFaultServer(env: Record<string, string>): Promise<Fau
     { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', LOG_FORMAT: 'json', ...env },
   );
   running.add(child);
+  // FAULT_SERVER_LOGS=1 shows the server's own log lines (set TEST_LOG_LEVEL=info or debug too).
+  if (process.env.FAULT_SERVER_LOGS) child.child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   const { port, pid, origin } = child.info;
   const exited = new Promise<void>((resolve) => {
     if (child.child.exitCode !== null || child.child.signalCode !== null) resolve();
