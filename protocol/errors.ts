@@ -55,6 +55,7 @@ export const ERRORS = {
   FILE_NAME_INVALID: { status: 400, message: 'The file name is not allowed.' },
   FILE_HASH_MISMATCH: { status: 422, message: 'The file arrived damaged (SHA-256 mismatch).' },
   FILE_IO: { status: 500, message: 'The file could not be read or written.' },
+  DISK_FULL: { status: 507, message: 'The disk is full: the file was not saved.' },
   CAPTURE_FAILED: { status: 500, message: 'Screen capture failed.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

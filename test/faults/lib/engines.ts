@@ -6,7 +6,9 @@
  */
 import wrtc from '@roamhq/wrtc';
 import { WebSocket } from 'ws';
+import type { Permission } from '../../../protocol/permissions.ts';
 import { CustomerEngine } from '../../../rtc/customer-engine.ts';
+import type { FileTransferOptions } from '../../../rtc/file-types.ts';
 import { SignalingClient, type WebSocketCtor } from '../../../rtc/signaling-client.ts';
 import { TechnicianEngine } from '../../../rtc/technician-engine.ts';
 import { RTCPeerConnectionNode, nextEvent } from '../../rtc/helpers.ts';
@@ -25,7 +27,12 @@ export interface EnginePair {
   close(): void;
 }
 
-export async function enginePair(server: { wsUrl: string; origin: string }, cookie: string): Promise<EnginePair> {
+/** `grant`: the permissions the customer answers yes to; `files`: where the customer's received files go. */
+export async function enginePair(
+  server: { wsUrl: string; origin: string },
+  cookie: string,
+  options: { grant?: readonly Permission[]; files?: FileTransferOptions } = {},
+): Promise<EnginePair> {
   const techSig = new SignalingClient({ url: `${server.wsUrl}/ws/technician`, role: 'technician', WebSocket: WS, headers: { cookie, origin: server.origin }, reconnect: RECONNECT });
   const custSig = new SignalingClient({ url: `${server.wsUrl}/ws/customer`, role: 'customer', WebSocket: WS, client: 'agent', reconnect: RECONNECT });
   await Promise.all([techSig.connect(), custSig.connect()]);
@@ -41,12 +48,13 @@ export async function enginePair(server: { wsUrl: string; origin: string }, cook
     name: 'Carl',
     client: 'agent',
     capabilities: { input: true, screens: true, clipboard: true, files: true },
-    ask: async () => false,
+    ask: async (permission) => options.grant?.includes(permission) ?? false,
     video: {
       start: async () => new wrtc.nonstandard.RTCVideoSource({ isScreencast: true }).createTrack(),
       stop: (track) => track.stop(),
     },
     input: { inject: () => undefined, releaseAll: () => undefined },
+    ...(options.files ? { files: options.files } : {}),
   });
   const ready = Promise.all([nextEvent((h) => tech.on('ready', h), 20_000, 'technician ready'), nextEvent((h) => cust.on('ready', h), 20_000, 'customer ready')]);
   await tech.activate();
