@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
-import { fractionSchema, nameSchema, sha256HexSchema, timestampSchema, uuidSchema } from './common.ts';
+import { errorCodeSchema, fractionSchema, nameSchema, sha256HexSchema, timestampSchema, uuidSchema } from './common.ts';
 import { permissionMapSchema, permissionSchema, type Permission } from './permissions.ts';
 import { typesOf } from './parse.ts';
 
@@ -85,7 +85,7 @@ const clipboard = z.strictObject({ type: z.literal('clipboard'), text: z.string(
 const sessionEnd = z.strictObject({ type: z.literal('session.end'), reason: z.string().max(LIMITS.reasonChars) });
 const channelError = z.strictObject({
   type: z.literal('error'),
-  code: z.string().max(64),
+  code: errorCodeSchema,
   message: z.string().max(500),
 });
 /**
@@ -123,7 +123,7 @@ const authResult = z.strictObject({
   type: z.literal('auth.result'),
   ok: z.boolean(),
   /** ADHOC_AUTH_FAILED, FORBIDDEN or RATE_LIMITED when not ok. */
-  code: z.string().max(64).optional(),
+  code: errorCodeSchema.optional(),
   /** When locked after too many wrong passwords: how long until the next try is heard. */
   retryAfterMs: z.number().int().nonnegative().optional(),
 });
@@ -220,7 +220,7 @@ const fileAccept = z.strictObject({
 const fileReject = z.strictObject({
   type: z.literal('file.reject'),
   transferId: uuidSchema,
-  code: z.string().max(64),
+  code: errorCodeSchema,
   message: z.string().max(500),
 });
 /** The receiver has written and verified every chunk below `nextChunk`. */
