@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
-import { errorCodeSchema, fractionSchema, nameSchema, sha256HexSchema, timestampSchema, uuidSchema } from './common.ts';
+import { errorCodeSchema, fractionSchema, roleSchema, nameSchema, sha256HexSchema, timestampSchema, uuidSchema } from './common.ts';
 import { permissionMapSchema, permissionSchema, type Permission } from './permissions.ts';
 import { typesOf } from './parse.ts';
 
@@ -67,7 +67,7 @@ export function offersPermission(capabilities: Capabilities, permission: Permiss
 
 const hello = z.strictObject({
   type: z.literal('hello'),
-  role: z.enum(['technician', 'customer']),
+  role: roleSchema,
   client: z.enum(['browser', 'agent']),
   name: nameSchema,
   capabilities: capabilitiesSchema,
@@ -185,10 +185,12 @@ const wheel = z.strictObject({
   x: fractionSchema,
   y: fractionSchema,
 });
+/** What a `KeyboardEvent.code` looks like ("KeyA", "ShiftLeft"); the console sends no other key. */
+export const KEY_CODE_PATTERN = /^[A-Za-z0-9]+$/;
 /** A key by its physical `KeyboardEvent.code` (layout-independent); `key` helps printable keys. */
 const key = z.strictObject({
   type: z.literal('key'),
-  code: z.string().min(1).max(32).regex(/^[A-Za-z0-9]+$/),
+  code: z.string().min(1).max(32).regex(KEY_CODE_PATTERN),
   key: z.string().max(32),
   down: z.boolean(),
 });

@@ -17,6 +17,11 @@ export const fractionSchema = z.number().min(0).max(1);
 export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256 hex digest');
 export const uuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'not a UUID');
 
+/** The two sides of a support session. */
+export const ROLES = ['technician', 'customer'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
 /** A `code` field on the wire: one of the catalogue's (protocol/errors.ts), nothing else. */
 export const errorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
 
