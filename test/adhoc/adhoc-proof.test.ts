@@ -19,7 +19,7 @@ import {
   shortAuthString as consoleSas,
   technicianView,
 } from '../../web/console/adhoc/adhoc-client.ts';
-import { makePair, type Pair } from '../rtc/helpers.ts';
+import { makePair, type Pair } from '../../testkit/rtc-pair.ts';
 
 const PASSWORD = 'Lamp-Orbit-97-Quill!';
 type Proof = Extract<ControlMessage, { type: 'auth.proof' }>;

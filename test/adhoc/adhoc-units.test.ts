@@ -15,7 +15,7 @@ import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
 import { LOCK_MS, MAX_FAILURES, PasswordVerifier } from '../../agent/adhoc/password-verifier.ts';
 import { deriveKey } from './derive-key.ts';
 import { proofTranscript } from '../../protocol/adhoc-proof.ts';
-import { fakeClock } from '../helpers/server.ts';
+import { fakeClock } from '../../testkit/server.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'rr-adhoc-unit-'));
 

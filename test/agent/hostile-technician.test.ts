@@ -3,10 +3,10 @@ import { PERMISSION_LABELS, type Permission, type PermissionMap } from '../../pr
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
-import { sleep, until } from '../helpers/wait.ts';
+import { sleep, until } from '../../testkit/wait.ts';
 import { TERMINAL_ATTACKS, TERMINAL_UNSAFE } from './fixtures/terminal-attacks.ts';
 import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
-import type { AgentProcess, NodeTechnician } from './helpers/node-technician.ts';
+import type { AgentProcess, NodeTechnician } from '../../testkit/node-technician.ts';
 
 /** How long a question must be on the agent's screen before a bare "y" counts (agent/terminal/permission-prompts.ts). */
 const SETTLE_MS = 1000;

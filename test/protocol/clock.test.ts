@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { runAt } from '../../protocol/clock.ts';
-import { fakeClock } from '../helpers/server.ts';
+import { fakeClock } from '../../testkit/server.ts';
 
 const HOUR = 60 * 60 * 1000;
 
