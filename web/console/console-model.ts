@@ -1,7 +1,7 @@
 import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
 import { Store } from '../shared/store.ts';
-import { CLOSE_CODES } from '../../protocol/errors.ts';
+import { CLOSE_CODES, RescueError } from '../../protocol/errors.ts';
 import { meHttpSchema, okHttpSchema } from '../../protocol/http.ts';
 import { ApiError, fetchJson, jsonBody } from '../shared/fetch-json.ts';
 import { FirstRunClient } from './first-run-client.ts';
@@ -151,7 +151,7 @@ export class ConsoleModel extends Store {
     } catch (err) {
       const state = this.sessions.get(sessionId)?.state;
       // Already active or suspended (activated by an earlier Start): the tab is the right answer, not an error.
-      if ((err as { code?: unknown }).code === 'SESSION_BAD_STATE' && (state === 'active' || state === 'suspended')) return;
+      if (err instanceof RescueError && err.code === 'SESSION_BAD_STATE' && (state === 'active' || state === 'suspended')) return;
       this.notice = `Could not start the session: ${(err as Error).message}`;
       // Not started (e.g. PEER_NOT_CONNECTED): drop the tab, keep the session queued.
       const index = this.tabs.findIndex((t) => t.sessionId === sessionId && t.phase === 'waiting');
@@ -177,7 +177,7 @@ export class ConsoleModel extends Store {
         if (this.notice.startsWith('Waiting for the customer')) this.notice = '';
         return;
       } catch (err) {
-        if ((err as { code?: unknown }).code !== 'PEER_NOT_CONNECTED' || Date.now() >= deadline) throw err;
+        if (!(err instanceof RescueError && err.code === 'PEER_NOT_CONNECTED') || Date.now() >= deadline) throw err;
         this.notice = 'Waiting for the customer to connect…';
         this.changed();
         await new Promise((resolve) => setTimeout(resolve, 250));
