@@ -9,7 +9,7 @@ import { createTechnician, loginCookie, openTechnicianSocket, requestJson, start
 /** What the web UI's fetchJson(schema) would make of a reply: the parsed value, or the zod issues. */
 function parses<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const parsed = schema.safeParse(body);
-  expect(parsed.success, JSON.stringify(parsed.error?.issues)).to.equal(true);
+  if (!parsed.success) expect.fail(`reply does not match its schema: ${JSON.stringify(parsed.error.issues)}`);
   return parsed.data;
 }
 
