@@ -7,8 +7,8 @@ import { expect } from 'chai';
 import { Cleanup } from '../../agent/cleanup.ts';
 import { diskSinkFactory } from '../../agent/files/disk-sink.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
-import { createTechnician, loginCookie, startTestServer, type RunningServer } from '../helpers/server.ts';
-import { until } from '../helpers/wait.ts';
+import { createTechnician, loginCookie, startTestServer, type RunningServer } from '../../testkit/server.ts';
+import { until } from '../../testkit/wait.ts';
 import { chatRoundTrip, enginePair, type EnginePair } from './lib/engines.ts';
 import { report } from './lib/report.ts';
 

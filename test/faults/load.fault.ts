@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { cpuSeconds } from '../../bench/lib/proc.ts';
 import { quantile } from '../../bench/lib/stats.ts';
-import { until } from '../helpers/wait.ts';
+import { until } from '../../testkit/wait.ts';
 import { loginMany, makeDataDir, removeDataDir, startFaultServer, stopAll, type FaultServer } from './lib/fault-server.ts';
 import { is, type LoadSocket } from './lib/load-client.ts';
 import { customerAddress, numberedSignal, openConsole, SignalLedger, startSession, type LiveSession } from './lib/sessions.ts';

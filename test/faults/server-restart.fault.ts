@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { until } from '../helpers/wait.ts';
+import { until } from '../../testkit/wait.ts';
 import { chatRoundTrip, enginePair, type EnginePair } from './lib/engines.ts';
 import { loginFault, makeDataDir, removeDataDir, startFaultServer, stopAll, type FaultServer } from './lib/fault-server.ts';
 import { report } from './lib/report.ts';

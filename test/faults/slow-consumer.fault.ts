@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { quantile } from '../../bench/lib/stats.ts';
-import { sleep, until } from '../helpers/wait.ts';
+import { sleep, until } from '../../testkit/wait.ts';
 import { loginMany, makeDataDir, removeDataDir, startFaultServer, stopAll, type FaultServer } from './lib/fault-server.ts';
 import { is, type LoadSocket } from './lib/load-client.ts';
 import { report } from './lib/report.ts';

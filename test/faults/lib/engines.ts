@@ -11,7 +11,7 @@ import { CustomerEngine } from '../../../rtc/customer-engine.ts';
 import type { FileTransferOptions } from '../../../rtc/file-types.ts';
 import { SignalingClient, type WebSocketCtor } from '../../../rtc/signaling-client.ts';
 import { TechnicianEngine } from '../../../rtc/technician-engine.ts';
-import { RTCPeerConnectionNode, nextEvent } from '../../rtc/helpers.ts';
+import { RTCPeerConnectionNode, nextEvent } from '../../../testkit/rtc-pair.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 
