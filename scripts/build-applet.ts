@@ -63,6 +63,8 @@ function addonPlugin(addons: AddonSpec[]): Plugin {
   return {
     name: 'sea-addons',
     setup(b) {
+      // koffi's ESM entry loads its binary through createRequire, which esbuild cannot follow: use its CommonJS entry.
+      b.onResolve({ filter: /^koffi$/ }, () => ({ path: join(root, 'node_modules', 'koffi', 'index.cjs') }));
       // koffi's per-platform packages: the target's one is an addon, the others are absent.
       b.onResolve({ filter: KOFFI_PACKAGES }, (args) => {
         const addon = addons.find((a) => a.replaces.test(args.path));
@@ -95,7 +97,8 @@ export async function bundleApplet(target: AppletTarget, outfile: string): Promi
     define: { 'import.meta.dirname': '"/nonexistent"' },
     // The bundle is not under node_modules, so Node would print its dependencies' deprecation
     // warnings (x11's `process.binding` for fd passing) to the customer.
-    banner: { js: 'process.noDeprecation = true;' },
+    // koffi's loader calls createRequire(__filename): make sure the executable's main script has one.
+    banner: { js: "process.noDeprecation = true;\nvar __filename = typeof __filename === 'string' ? __filename : process.execPath;" },
     logLevel: 'warning',
   });
   return createHash('sha256').update(readFileSync(outfile)).digest('hex');
