@@ -141,7 +141,9 @@ describe('the Windows applet under Wine: download, share, control, clipboard, fi
       pipe: true,
       headless: true,
       userDataDir: path.join(work, 'chromium'),
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
+        // Loopback is the namespace's only interface: WebRTC must be allowed to use it, with plain (not mDNS) host candidates.
+        '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'],
     });
     const ctx = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: path.join(work, 'browser-downloads') } });
     tech = await ctx.newPage();
@@ -283,12 +285,20 @@ describe('the Windows applet under Wine: download, share, control, clipboard, fi
   });
 
   it('End: the exe exits 0, its extracted folder is gone and the exe itself is deleted', async () => {
-    const temp = path.join(env.WINEPREFIX!, 'drive_c', 'users');
-    const extracted = (): string[] =>
-      fs.readdirSync(temp).flatMap((u) => {
-        const dir = path.join(temp, u, 'AppData', 'Local', 'Temp');
-        return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith('relay-rescue-')).map((n) => path.join(dir, n)) : [];
-      });
+    // The addons' private folder, under the Windows %TEMP% (Wine 8: C:\users\<user>\Temp).
+    const extracted = (): string[] => {
+      const found: string[] = [];
+      const walk = (dir: string, depth: number): void => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          if (!entry.isDirectory() || entry.isSymbolicLink()) continue;
+          const full = path.join(dir, entry.name);
+          if (entry.name.startsWith('relay-rescue-')) found.push(full);
+          else if (depth < 4) walk(full, depth + 1);
+        }
+      };
+      walk(path.join(env.WINEPREFIX!, 'drive_c', 'users'), 0);
+      return found;
+    };
     expect(extracted(), 'the addons’ private folder while running').to.have.length(1);
     await clickRole(tech, 'button', 'End session');
     await (await byTestId(tech, 'confirm-ok')).click();

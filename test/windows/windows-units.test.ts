@@ -55,7 +55,9 @@ describe('agent/platform/windows: structures, key map, names (no Windows needed)
     expect(scanCodeForCode('KeyA')).to.deep.equal({ scan: 0x1e, extended: false });
     expect(scanCodeForCode('ArrowLeft')).to.deep.equal({ scan: 0x4b, extended: true });
     expect(scanCodeForCode('toString')).to.equal(null);
-    expect(keyInput('ControlRight', false)).to.deep.include({ scan: 0x1d, flags: KEYEVENTF.SCANCODE | KEYEVENTF.EXTENDEDKEY | KEYEVENTF.KEYUP });
+    expect(keyInput('ControlRight', false)).to.deep.include({ vk: 0, scan: 0x1d, flags: KEYEVENTF.SCANCODE | KEYEVENTF.EXTENDEDKEY | KEYEVENTF.KEYUP });
+    // With the layout's virtual key (here a French AZERTY layout gives VK_A, 0x41, for the key at KeyQ), both go out.
+    expect(keyInput('KeyQ', true, (scan) => (scan === 0x10 ? 0x41 : 0))).to.deep.equal({ kind: 'key', vk: 0x41, scan: 0x10, flags: 0 });
     expect(keyInput('Unidentified', true)).to.equal(null);
   });
 

@@ -8,6 +8,7 @@ const SM_XVIRTUALSCREEN = 76;
 const SM_YVIRTUALSCREEN = 77;
 const SM_CXVIRTUALSCREEN = 78;
 const SM_CYVIRTUALSCREEN = 79;
+const MAPVK_VSC_TO_VK_EX = 3;
 
 const BUTTON_FLAGS: Record<MouseButton, { down: number; up: number }> = {
   left: { down: MOUSEEVENTF.LEFTDOWN, up: MOUSEEVENTF.LEFTUP },
@@ -28,12 +29,22 @@ export function virtualScreen(api: Win32): VirtualScreen {
   };
 }
 
-/** The key presses for `KeyboardEvent.code`: scan code (KEYEVENTF_SCANCODE), extended flag; null when unmapped. */
-export function keyInput(code: string, down: boolean): KeyInput | null {
+/** The layout's virtual key for a scan code (MapVirtualKeyW), 0 when it has none. */
+export type VkOfScan = (scan: number, extended: boolean) => number;
+
+/**
+ * The key event for a `KeyboardEvent.code`: its scan code (the physical key)
+ * with the virtual key the customer's layout gives that key, and the
+ * extended flag. Both are sent, not KEYEVENTF_SCANCODE alone: Windows then
+ * uses the same pair a real keyboard produces, and Wine 8 ignores a
+ * scan-code-only event. Null when the code is not mapped.
+ */
+export function keyInput(code: string, down: boolean, vkOf: VkOfScan = () => 0): KeyInput | null {
   const mapped = scanCodeForCode(code);
   if (!mapped) return null;
-  const flags = KEYEVENTF.SCANCODE | (mapped.extended ? KEYEVENTF.EXTENDEDKEY : 0) | (down ? 0 : KEYEVENTF.KEYUP);
-  return { kind: 'key', vk: 0, scan: mapped.scan, flags };
+  const vk = vkOf(mapped.scan, mapped.extended);
+  const flags = (vk === 0 ? KEYEVENTF.SCANCODE : 0) | (mapped.extended ? KEYEVENTF.EXTENDEDKEY : 0) | (down ? 0 : KEYEVENTF.KEYUP);
+  return { kind: 'key', vk, scan: mapped.scan, flags };
 }
 
 /** What typing `text` sends: Enter, Tab and Backspace as their keys (an edit control expects them), everything else as KEYEVENTF_UNICODE. */
@@ -61,7 +72,8 @@ export function textInputs(text: string): Input[] {
 
 /**
  * Windows input through SendInput (user32, via koffi): absolute moves over
- * the virtual screen, buttons, wheel, keys by scan code and text as
+ * the virtual screen, buttons, wheel, keys by scan code (with the layout's
+ * virtual key) and text as
  * KEYEVENTF_UNICODE. SendInput cannot reach the secure desktop (UAC
  * prompts, Ctrl+Alt+Del) nor windows of a higher integrity level: see
  * docs/windows.md.
@@ -72,8 +84,10 @@ export class SendInputInjector implements InputInjector {
   private readonly heldKeys = new Map<string, KeyInput>();
   private readonly heldButtons = new Set<MouseButton>();
   private closed = false;
+  private readonly vkOf: VkOfScan;
 
   constructor(private readonly api: Win32) {
+    this.vkOf = (scan, extended) => api.MapVirtualKeyW(extended ? 0xe000 | scan : scan, MAPVK_VSC_TO_VK_EX) & 0xff;
     const v = virtualScreen(api);
     this.screen = { id: 'virtual', name: 'Whole screen', x: v.x, y: v.y, width: v.width, height: v.height, primary: true };
   }
@@ -103,7 +117,7 @@ export class SendInputInjector implements InputInjector {
   }
 
   key(code: string, down: boolean): boolean {
-    const input = keyInput(code, down);
+    const input = keyInput(code, down, this.vkOf);
     if (!input) return false;
     if (down) this.heldKeys.set(code, input);
     else this.heldKeys.delete(code);
@@ -123,7 +137,7 @@ export class SendInputInjector implements InputInjector {
   releaseAll(): void {
     const ups: Input[] = [];
     for (const code of this.heldKeys.keys()) {
-      const up = keyInput(code, false);
+      const up = keyInput(code, false, this.vkOf);
       if (up) ups.push(up);
     }
     for (const button of this.heldButtons) ups.push({ kind: 'mouse', dx: 0, dy: 0, data: 0, flags: BUTTON_FLAGS[button].up });

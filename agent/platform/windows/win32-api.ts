@@ -25,6 +25,8 @@ export interface Win32 {
   EnumDisplayMonitors(hdc: Handle, clip: Handle, callback: unknown, data: number): boolean;
   GetMonitorInfoW(monitor: Handle, info: Buffer): boolean;
   GetCursorPos(point: Buffer): boolean;
+  /** MapVirtualKeyW: with MAPVK_VSC_TO_VK_EX (3), the layout's virtual key for a scan code (0xE0xx for extended keys). */
+  MapVirtualKeyW(code: number, type: number): number;
   /** The callback type of EnumDisplayMonitors, for koffi.register. */
   registerMonitorCallback(fn: (monitor: Handle) => boolean): { callback: unknown; release: () => void };
   // gdi32
@@ -94,6 +96,7 @@ async function declare(): Promise<Win32> {
     EnumDisplayMonitors: user32.func('bool __stdcall EnumDisplayMonitors(void *hdc, void *clip, MonitorEnumProc *callback, intptr_t data)'),
     GetMonitorInfoW: user32.func('bool __stdcall GetMonitorInfoW(void *monitor, uint8_t *info)'),
     GetCursorPos: user32.func('bool __stdcall GetCursorPos(uint8_t *point)'),
+    MapVirtualKeyW: user32.func('uint32_t __stdcall MapVirtualKeyW(uint32_t code, uint32_t type)'),
     registerMonitorCallback(fn: (monitor: Handle) => boolean) {
       const callback = koffi.register((monitor: Handle) => fn(monitor), koffi.pointer(MonitorEnumProc));
       return { callback, release: () => koffi.unregister(callback) };
