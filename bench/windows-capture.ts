@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-bench-wine-'));
   const xvfb = await startXvfb(1280, 720);
   const x = await openDisplay(xvfb.display);
-  const env = { ...process.env, WINEPREFIX: path.join(dir, 'prefix'), WINEARCH: 'win64', WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: xvfb.display };
+  fs.mkdirSync(path.join(dir, 'home'));
+  const env = { ...process.env, HOME: path.join(dir, 'home'), WINEPREFIX: path.join(dir, 'prefix'), WINEARCH: 'win64', WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: xvfb.display };
   const run = (argv: string[]): Promise<number | null> =>
     new Promise((resolve) => spawn(argv[0]!, argv.slice(1), { env, stdio: 'ignore' }).once('exit', (code) => resolve(code)));
   try {

