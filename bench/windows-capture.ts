@@ -15,7 +15,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { openDisplay } from '../agent/platform/linux-x11/display.ts';
 import { DEFAULT_WIN_STAGE, stageWindows } from '../scripts/stage-windows.ts';
-import { drawRect, startXvfb } from '../test/agent/helpers/xvfb.ts';
+import { drawRect, startXvfb } from '../testkit/xvfb.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const i = process.argv.indexOf('--seconds');

@@ -6,8 +6,9 @@ import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppetee
 import { openDisplay, type XConnection } from '../../agent/platform/linux-x11/display.ts';
 import { buildApplet, type BuiltApplet } from '../../scripts/build-applet.ts';
 import { DEFAULT_WIN_STAGE } from '../../scripts/stage-windows.ts';
-import { drawRect, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
-import { CHROMIUM, byTestId, clickRole, createTechnician, ensureBuilt, logInToConsole, pollFor, startWebServer, type TestServer } from '../web/harness.ts';
+import { CHROMIUM } from '../../testkit/chromium.ts';
+import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
+import { byTestId, clickRole, createTechnician, ensureBuilt, logInToConsole, pollFor, startWebServer, type TestServer } from '../../testkit/web-harness.ts';
 import {
   bridgePort,
   buildProbe,
