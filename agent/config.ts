@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Permission } from '../protocol/index.ts';
 import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
-import type { CaptureMethod } from './capture/create-capturer.ts';
+import { CAPTURE_METHODS, type CaptureMethod } from './capture/create-capturer.ts';
 import type { AgentMediaConfig } from './create-session.ts';
 
 /** The agent's validated settings, from its command line and the environment (DISPLAY, HOME). */
@@ -27,7 +27,8 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
   --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue)
   --display :N          the X display to share (default $DISPLAY)
   --fps N               frames per second, 1-60 (default 30)
-  --capture M           auto | ffmpeg | x11 (default auto: ffmpeg when installed)
+  --capture M           auto | native | ffmpeg | x11 (default auto: the native
+                        damage-driven addon when built, else ffmpeg, else x11)
   --auto-grant LIST     grant these without asking: view,control,files,clipboard
   --yes                 grant everything without asking (unattended/test use)
   --no-prompt           never ask; deny whatever is not auto-granted
@@ -112,7 +113,7 @@ export function parseMediaOptions(
   const fps = raw.fps === undefined ? 30 : Number(raw.fps);
   if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
   const capture = (raw.capture ?? 'auto') as CaptureMethod;
-  if (!['auto', 'ffmpeg', 'x11'].includes(capture)) throw new UsageError('--capture must be auto, ffmpeg or x11');
+  if (!CAPTURE_METHODS.includes(capture)) throw new UsageError('--capture must be auto, native, ffmpeg or x11');
   const display = raw.display ?? env.DISPLAY;
   if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
     throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');

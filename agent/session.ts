@@ -211,7 +211,7 @@ export class AgentSession extends SupportSessionBase {
   private async startVideo(): Promise<void> {
     const peer = this.peer;
     if (!peer || !peer.isOpen('control') || !this.selected || this.isClosed) return;
-    this.video ??= new ScreenVideoTrack(this.agent.fps);
+    this.video ??= new ScreenVideoTrack(this.agent.fps, () => this.counters.framesPushed++);
     if (this.senderPeer !== peer) {
       this.sender = peer.addTrack(this.video.track);
       this.senderPeer = peer;
@@ -223,7 +223,7 @@ export class AgentSession extends SupportSessionBase {
       await this.agent.capturer.start(this.selected, { fps: this.agent.fps }, (frame) => {
         // Re-checked per frame: a revocation or the end stops frames even before capture stops.
         if (!this.capturing || this.isClosed || !this.permissions.isGranted('view')) return;
-        if (video.push(frame)) this.counters.framesPushed++;
+        video.push(frame);
       });
       this.log.add('system', 'screen', `Sharing ${this.selected.name} (${this.selected.width}x${this.selected.height})`);
     } catch (err) {

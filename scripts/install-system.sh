@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the product's tests and agent need, if any is missing.
 # chromium: browser end-to-end tests; xvfb, xdotool, x11-utils: agent capture and input tests;
-# ffmpeg: the agent's screen capture; xclip: the agent's clipboard sync; coturn: the TURN relay.
+# ffmpeg: the agent's fallback screen capture; xclip: the agent's clipboard sync; coturn: the TURN relay;
+# g++, make and the XCB headers: the agent's native capture addon (scripts/build-native.sh).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -11,6 +12,12 @@ command -v xwininfo >/dev/null || need+=(x11-utils)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v xclip >/dev/null || need+=(xclip)
 command -v turnserver >/dev/null || need+=(coturn)
+command -v g++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
+command -v python3 >/dev/null || need+=(python3)
+for header in xcb/xcb.h:libxcb1-dev xcb/shm.h:libxcb-shm0-dev xcb/damage.h:libxcb-damage0-dev xcb/xfixes.h:libxcb-xfixes0-dev; do
+  [ -f "/usr/include/${header%%:*}" ] || need+=("${header##*:}")
+done
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

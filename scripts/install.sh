@@ -6,3 +6,5 @@ bash scripts/install-system.sh
 # `npm ci` refuses the lock file here: the registry does not serve rollup's optional packages for
 # other platforms, so the lock cannot list them. `npm install` honours the lock and installs the same tree.
 npm install --no-audit --no-fund
+# The agent's native capture addon, from source (no download); the agent falls back without it.
+npm run --silent build:native
