@@ -153,6 +153,15 @@ async function watchRed(page: Page): Promise<VideoSample> {
   }, 'decoded frames with the red region in the console video', 30_000);
 }
 
+/** Runs in the page before its scripts: keeps every RTCPeerConnection the console makes, so a test can read its receivers. */
+const RECORD_PEER_CONNECTIONS = `(() => {
+  const Native = window.RTCPeerConnection;
+  window.__rrPeerConnections = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.__rrPeerConnections.push(this); }
+  };
+})()`;
+
 describe('e2e: the real technician console with the real agent', function () {
   this.timeout(120_000);
   let xvfb: TestXvfb;
@@ -225,6 +234,7 @@ describe('e2e: the real technician console with the real agent', function () {
       outbox = fs.mkdtempSync(path.join(srv.dir, 'outbox-'));
       ctx = await chromium.browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: browserDownloads } });
       tech = await newPage(ctx);
+      await tech.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS);
     });
 
     after(async () => {
@@ -255,6 +265,12 @@ describe('e2e: the real technician console with the real agent', function () {
       await pollFor(tech, 'pierce/[data-testid="screen-select"] option');
       const options = await texts(tech, '[data-testid="screen-select"] option');
       expect(options.some((o) => o.includes(`${SCREEN.width}x${SCREEN.height}`)), options.join(' | ')).to.equal(true);
+    });
+
+    it("the console's video receiver asks the browser to render each frame at once (jitterBufferTarget 0)", async () => {
+      const targets = await tech.evaluate(`(window.__rrPeerConnections ?? []).flatMap((pc) =>
+        pc.getReceivers().filter((r) => r.track && r.track.kind === 'video').map((r) => r.jitterBufferTarget))`);
+      expect(targets).to.deep.equal([0]);
     });
 
     it('without the control grant, clicks and typing on the remote screen reach nothing in X', async () => {

@@ -12,6 +12,7 @@ import { assertNever } from '../../protocol/parse.ts';
 import { SessionBase } from '../shared/session-base.ts';
 import type { FactsView } from './rr-connection-facts.ts';
 import type { InputSink } from './rr-remote-screen.ts';
+import { renderAtOnce } from './render-at-once.ts';
 
 type Capabilities = { input: boolean; screens: boolean; clipboard: boolean; files: boolean };
 
@@ -92,6 +93,8 @@ export class TechSession extends SessionBase implements InputSink {
     this.peerOffs.push(
       peer.on('track', ({ track, streams }) => {
         if (track.kind !== 'video') return;
+        const receiver = peer.pc.getReceivers().find((r) => r.track === track);
+        if (receiver) renderAtOnce(receiver);
         const stream = streams[0] ?? new MediaStream([track]);
         stream.onremovetrack = () => {
           if (this.stream === stream) this.stream = null;
