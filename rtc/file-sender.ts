@@ -173,13 +173,20 @@ export class OutgoingTransfer {
   private firstResumeChunk = 0;
 
   private async pump(epoch: number, port: FilePort): Promise<void> {
-    const { highWaterMark, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
+    const { highWaterMark, inputActiveMs, inputTrickleMs, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
     if (this.startChunk > 0) this.firstResumeChunk = this.startChunk;
     let lastMoveAt = Date.now();
     let lastAcked = this.ackedChunk;
+    let lastSentAt = -Infinity;
     while (this.epoch === epoch && this.state === 'sending' && this.nextChunk < this.totalChunks) {
       if (!port.isOpen) return;
       const inFlight = (this.nextChunk - this.ackedChunk) * this.chunkSize;
+      // Input first: while the technician's hand is on the remote screen, the file only trickles.
+      if ((port.msSinceInput ?? Infinity) < inputActiveMs && performance.now() - lastSentAt < inputTrickleMs) {
+        await sleep(pollMs);
+        lastMoveAt = Date.now();
+        continue;
+      }
       if (port.bufferedAmount >= highWaterMark || inFlight >= maxInFlightBytes) {
         if (this.ackedChunk !== lastAcked) {
           lastAcked = this.ackedChunk;
@@ -205,6 +212,7 @@ export class OutgoingTransfer {
       if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(encodeFileFrame(this.transferId, chunk, bytes))) return;
       this.nextChunk = chunk + 1;
       lastMoveAt = Date.now();
+      lastSentAt = performance.now();
     }
     if (this.epoch === epoch && this.state === 'sending') {
       this.state = 'verifying';

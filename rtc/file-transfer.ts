@@ -51,6 +51,8 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
       hasher: options.hasher ?? sha256Factory,
       chunkSize: Math.max(1024, Math.min(options.chunkSize ?? LIMITS.fileChunkBytes, LIMITS.fileChunkBytes)),
       highWaterMark: options.highWaterMark ?? 1024 * 1024,
+      inputActiveMs: options.inputActiveMs ?? 500,
+      inputTrickleMs: options.inputTrickleMs ?? 50,
       maxInFlightBytes: options.maxInFlightBytes ?? 16 * 1024 * 1024,
       ackEveryChunks: options.ackEveryChunks ?? 16,
       pollMs: options.pollMs ?? 2,

@@ -76,6 +76,14 @@ export type FileTransferOptions = {
   chunkSize?: number;
   /** Send while `bufferedAmount` is below this. Default 1 MiB. */
   highWaterMark?: number;
+  /**
+   * Input first: while input (pointer, keys) crossed the connection in the
+   * last `inputActiveMs`, the sender pauses, sending one chunk per
+   * `inputTrickleMs` so a transfer still moves. Default 500 ms and 50 ms
+   * (what was measured: docs/performance.md, Input).
+   */
+  inputActiveMs?: number;
+  inputTrickleMs?: number;
   /** At most this many bytes beyond the last ack. Default 16 MiB. */
   maxInFlightBytes?: number;
   /** The receiver acks every N chunks (and at the end). Default 16. */

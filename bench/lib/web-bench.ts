@@ -8,7 +8,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { loginCookie } from '../../test/helpers/server.ts';
-import { createTechnician, ensureBuilt, launchChromium, startWebServer, type TestServer } from '../../test/web/harness.ts';
+import { createTechnician, ensureBuilt, launchChromium, RECORD_PEER_CONNECTIONS, startWebServer, type TestServer } from '../../test/web/harness.ts';
 
 export const TECH = { name: 'Bench Tech', password: 'correct horse battery staple' };
 
@@ -166,6 +166,7 @@ export async function openConsole(bench: WebBench, ctx: BrowserContext, viewport
   const cookie = await bench.newTechnician();
   const [name, value] = cookie.split('=') as [string, string];
   await page.setCookie({ name, value, url: bench.srv.url });
+  await page.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS);
   await page.goto(`${bench.srv.url}/console`);
   await page.waitForFunction(() => document.querySelector('rr-console-app')?.shadowRoot?.textContent?.includes('Online'), { timeout: 15_000, polling: 50 });
   await page.evaluate(NAME_SHIM);

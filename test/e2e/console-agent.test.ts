@@ -7,7 +7,7 @@ import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/x
 import { spawnAgent, type AgentProcess } from '../agent/helpers/node-technician.ts';
 import { drawRect, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
 import { startCoturn, type Coturn } from '../turn/helpers/coturn.ts';
-import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts, logInToConsole } from '../web/harness.ts';
+import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, RECORD_PEER_CONNECTIONS, startWebServer, texts, logInToConsole } from '../web/harness.ts';
 import type { TestServer } from '../web/harness.ts';
 
 /**
@@ -152,15 +152,6 @@ async function watchRed(page: Page): Promise<VideoSample> {
     return s && s.frames > 0 && isRed(s.rgb) ? s : null;
   }, 'decoded frames with the red region in the console video', 30_000);
 }
-
-/** Runs in the page before its scripts: keeps every RTCPeerConnection the console makes, so a test can read its receivers. */
-const RECORD_PEER_CONNECTIONS = `(() => {
-  const Native = window.RTCPeerConnection;
-  window.__rrPeerConnections = [];
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); window.__rrPeerConnections.push(this); }
-  };
-})()`;
 
 describe('e2e: the real technician console with the real agent', function () {
   this.timeout(120_000);

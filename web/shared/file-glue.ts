@@ -1,6 +1,7 @@
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import type { FileOffer, FileSink, FileSource, TransferResult } from '../../rtc/file-types.ts';
 import type { FilePort } from '../../rtc/file-channel-port.ts';
+import { blobSha256 } from './file-digest.ts';
 import { formatBytes } from './styles.ts';
 import type { TransferView } from './view-models.ts';
 
@@ -55,6 +56,8 @@ export class FileGlue {
   private readonly engine: FileTransfer;
   private readonly rows = new Map<string, TransferView>();
   private readonly sinks = new Map<string, MemorySink>();
+  /** Outgoing files still being hashed, not yet offered. */
+  private readonly hashing = new Set<string>();
 
   constructor(
     port: FilePort,
@@ -88,32 +91,43 @@ export class FileGlue {
     this.engine.attach(port);
   }
 
+  /** Offers a file; its row shows at once, the offer follows its SHA-256 (WebCrypto where the file is small enough). */
   send(file: File): void {
-    let started: { transferId: string; done: Promise<TransferResult> };
+    void this.hashAndOffer(file);
+  }
+
+  private async hashAndOffer(file: File): Promise<void> {
+    const transferId = crypto.randomUUID();
+    this.rows.set(transferId, { id: transferId, name: file.name, size: file.size, direction: 'send', bytes: 0, phase: 'waiting' });
+    this.hashing.add(transferId);
+    this.emit();
+    let sha256: string | undefined;
     try {
-      started = this.engine.send(blobSource(file));
+      sha256 = await blobSha256(file);
+    } catch {
+      // Unreadable here: the transfer's own read reports it.
+    }
+    if (!this.hashing.delete(transferId)) return; // Cancelled meanwhile.
+    try {
+      this.engine.send(blobSource(file), { transferId, ...(sha256 ? { sha256 } : {}) });
     } catch (err) {
+      this.rows.delete(transferId);
+      this.emit();
       this.hooks.log(`Cannot send ${file.name}: ${(err as Error).message}`);
       return;
     }
-    this.rows.set(started.transferId, {
-      id: started.transferId,
-      name: file.name,
-      size: file.size,
-      direction: 'send',
-      bytes: 0,
-      phase: 'waiting',
-    });
     this.hooks.log(`Sending ${file.name} (${formatBytes(file.size)}).`);
-    this.emit();
   }
 
   /** Stops every live transfer (e.g. the customer revoked file transfer). */
   cancelAll(reason: string): void {
+    for (const id of this.hashing) this.patch(id, { phase: 'cancelled', error: reason });
+    this.hashing.clear();
     this.engine.cancelAll(reason);
   }
 
   dispose(): void {
+    this.hashing.clear();
     this.engine.close();
     for (const row of this.rows.values()) if (row.url) URL.revokeObjectURL(row.url);
   }
