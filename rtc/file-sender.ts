@@ -65,7 +65,7 @@ export class OutgoingTransfer {
   async start(): Promise<void> {
     if (this.sha256 === null) {
       try {
-        const hasher = this.ctx.opts.hasher();
+        const hasher = this.ctx.opts.hasher(this.source.size);
         const step = 1024 * 1024;
         for (let offset = 0; offset < this.source.size; offset += step) {
           if (this.isFinal) return;
@@ -74,7 +74,7 @@ export class OutgoingTransfer {
           if (bytes.byteLength !== len) throw new Error(`short read at ${offset}`);
           hasher.update(bytes);
         }
-        this.sha256 = hasher.digestHex();
+        this.sha256 = await hasher.digestHex();
       } catch (err) {
         this.fail('FILE_IO', `could not read ${this.source.name}: ${String(err)}`, false);
         return;

@@ -1,7 +1,7 @@
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import type { FileOffer, FileSink, FileSource, TransferResult } from '../../rtc/file-types.ts';
 import type { FilePort } from '../../rtc/file-channel-port.ts';
-import { blobSha256 } from './file-digest.ts';
+import { blobSha256, consoleHasher } from './file-digest.ts';
 import { formatBytes } from './styles.ts';
 import type { TransferView } from './view-models.ts';
 
@@ -64,6 +64,7 @@ export class FileGlue {
     private readonly hooks: FileGlueHooks,
   ) {
     this.engine = new FileTransfer({
+      hasher: consoleHasher,
       isAllowed: (offer) => offer.size <= MAX_IN_MEMORY && hooks.acceptIncoming(),
       sinkFactory: async (offer: FileOffer) => {
         const sink = new MemorySink(offer.mime);
