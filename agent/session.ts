@@ -5,7 +5,7 @@ import type { PeerSession } from '../rtc/peer-session.ts';
 import { SupportSessionBase, type SupportSessionOptions } from '../rtc/session-base.ts';
 import type { FileTransferOptions } from '../rtc/file-types.ts';
 import type { ScreenCapturer } from './capture/screen-capturer.ts';
-import { ScreenVideoTrack } from './capture/video-track.ts';
+import { ScreenVideoTrack, keepResolution } from './capture/video-track.ts';
 import type { Clipboard } from './clipboard.ts';
 import type { InputInjector } from './input/input-injector.ts';
 
@@ -215,6 +215,7 @@ export class AgentSession extends SupportSessionBase {
     if (this.senderPeer !== peer) {
       this.sender = peer.addTrack(this.video.track);
       this.senderPeer = peer;
+      void keepResolution(this.sender);
     }
     if (this.capturing) return;
     this.capturing = true;

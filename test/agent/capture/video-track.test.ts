@@ -1,7 +1,7 @@
 import wrtc from '@roamhq/wrtc';
 import { expect } from 'chai';
 import { i420Bytes, type I420Frame } from '../../../agent/capture/screen-capturer.ts';
-import { ScreenVideoTrack } from '../../../agent/capture/video-track.ts';
+import { ScreenVideoTrack, keepResolution } from '../../../agent/capture/video-track.ts';
 import { sleep, until } from '../../helpers/wait.ts';
 
 /** A 64x32 frame whose luma is `y` everywhere, so the sink can tell frames apart. */
@@ -74,5 +74,18 @@ describe('agent/capture/video-track', () => {
     expect(video.push(frame())).to.equal(false);
     await sleep(200); // Past the held frame's slot (~90 ms).
     expect(video.stats().pushed).to.equal(1);
+  });
+
+  it('asks the sender to keep the resolution and drop the frame rate when the link is tight (screen text stays readable)', async () => {
+    const video = new ScreenVideoTrack(30);
+    const pc = new wrtc.RTCPeerConnection();
+    try {
+      const sender = pc.addTrack(video.track);
+      await keepResolution(sender);
+      expect((sender.getParameters() as { degradationPreference?: string }).degradationPreference).to.equal('maintain-resolution');
+    } finally {
+      pc.close();
+      video.stop();
+    }
   });
 });
