@@ -4,6 +4,7 @@ import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import type { SignalingClient } from '../rtc/signaling-client.ts';
 import { createScreenCapturer, type CaptureMethod } from './capture/create-capturer.ts';
 import type { ScreenCapturer } from './capture/screen-capturer.ts';
+import { withVideoStartBitrate } from './capture/start-bitrate.ts';
 import type { Cleanup } from './cleanup.ts';
 import { systemClipboard } from './clipboard.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
@@ -39,7 +40,8 @@ export interface AgentSessionDeps extends AgentDevices {
   signaling?: SignalingClient;
 }
 
-export const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
+/** @roamhq/wrtc's peer connection, with the agent's video start bitrate (capture/start-bitrate.ts). */
+export const RTCPeerConnectionNode = withVideoStartBitrate((wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection);
 
 /** Opens the capturer and the XTEST injector; fails with a clear message when the display cannot be used. */
 export async function openAgentDevices(config: Pick<AgentMediaConfig, 'display' | 'capture'>): Promise<AgentDevices> {

@@ -66,6 +66,9 @@ interface InboundVideo {
   /** getStats jitterBufferDelay (s) and jitterBufferEmittedCount: their ratio is the mean delay per frame. */
   jitterDelay: number;
   jitterEmitted: number;
+  received: number;
+  /** getStats totalDecodeTime (s). */
+  decodeTime: number;
   width: number;
   height: number;
   target: number | null;
@@ -74,14 +77,14 @@ interface InboundVideo {
 /** The console's inbound video figures, from its peer connection (recorded by web-bench at page start). */
 export async function inboundVideo(page: Page): Promise<InboundVideo> {
   return (await page.evaluate(`(async () => {
-    const out = { at: performance.now(), bytes: NaN, decoded: NaN, jitterDelay: NaN, jitterEmitted: NaN, width: 0, height: 0, target: null };
+    const out = { at: performance.now(), bytes: NaN, decoded: NaN, jitterDelay: NaN, jitterEmitted: NaN, received: NaN, decodeTime: NaN, width: 0, height: 0, target: null };
     for (const pc of window.__rrPeerConnections ?? []) {
       const receiver = pc.getReceivers().find((r) => r.track && r.track.kind === 'video' && r.track.readyState === 'live');
       if (!receiver) continue;
       out.target = receiver.jitterBufferTarget ?? null;
       for (const s of (await receiver.getStats()).values()) {
         if (s.type !== 'inbound-rtp') continue;
-        Object.assign(out, { bytes: s.bytesReceived ?? 0, decoded: s.framesDecoded ?? 0, jitterDelay: s.jitterBufferDelay ?? 0, jitterEmitted: s.jitterBufferEmittedCount ?? 0, width: s.frameWidth ?? 0, height: s.frameHeight ?? 0 });
+        Object.assign(out, { bytes: s.bytesReceived ?? 0, decoded: s.framesDecoded ?? 0, jitterDelay: s.jitterBufferDelay ?? 0, jitterEmitted: s.jitterBufferEmittedCount ?? 0, received: s.framesReceived ?? 0, decodeTime: s.totalDecodeTime ?? 0, width: s.frameWidth ?? 0, height: s.frameHeight ?? 0 });
       }
     }
     return out;
@@ -117,6 +120,8 @@ export async function measureWindow(page: Page, x: XConnection, win: number, age
     received,
     fps: (after.frames - before.frames) / wall,
     decodedFps: (stats1.decoded - stats0.decoded) / dt,
+    receivedFps: (stats1.received - stats0.received) / dt,
+    decodeMs: ((stats1.decodeTime - stats0.decodeTime) / Math.max(1, stats1.decoded - stats0.decoded)) * 1000,
     mbps: ((stats1.bytes - stats0.bytes) * 8) / dt / 1e6,
     cpu,
     jitter: jitterMs(stats0, stats1),
@@ -152,7 +157,7 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
     await waitFirstFrame(page, 30_000);
     const inner = MARK.size / 4;
     await page.evaluate((s) => void ((window as unknown as { __bench: { sample: unknown } }).__bench.sample = s), { x: MARK.x + inner, y: MARK.y + inner, w: MARK.size / 2, h: MARK.size / 2 });
-    await sleep(1000);
+    await sleep(3000); // Past the first key frame and the first bandwidth probes.
     const pid = agent.child.pid!;
     const product = await measureWindow(page, x, win, pid, count);
     // The same with the browser's default jitter buffer, for the before/after of the console's setting.
@@ -164,7 +169,7 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
     mover = null;
     await sleep(1500);
     const still = await stillCpu(pid, 3000);
-    if (product.latencies.length < count / 2) throw new Error(`${label}: only ${product.latencies.length} of ${count} colour changes seen in the console`);
+    // Fewer than half the changes seen (the console fell behind) still gives rows, with the count in the note.
     const cap = { name: `capture only (${method})`, value: 0 };
     const receivedToShown = median(product.latencies) - median(product.received);
     return [
@@ -173,7 +178,7 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
       { group: GROUP, name: `${label} latency, median`, value: median(product.latencies), unit: 'ms', reference: { ...cap, value: median(captureNative) }, note: `${product.latencies.length}/${count} changes; draw→frame received ${median(product.received).toFixed(0)} ms, received→shown ${receivedToShown.toFixed(0)} ms` },
       { group: GROUP, name: `${label} latency, p99`, value: p99(product.latencies), unit: 'ms', reference: { ...cap, value: p99(captureNative) } },
       { group: GROUP, name: `${label} jitter-buffer delay per frame (getStats), jitterBufferTarget ${String(product.target)}`, value: product.jitter, unit: 'ms', reference: { name: `browser default (${String(browserDefault.target)})`, value: browserDefault.jitter }, note: `latency median with the default: ${median(browserDefault.latencies).toFixed(0)} ms` },
-      { group: GROUP, name: `${label} frames shown, screen changing every frame`, value: product.fps, unit: 'fps', reference: { name: 'agent --fps', value: 30 }, note: `decoded ${product.decodedFps.toFixed(1)} fps, ${product.size}` },
+      { group: GROUP, name: `${label} frames shown, screen changing every frame`, value: product.fps, unit: 'fps', reference: { name: 'agent --fps', value: 30 }, note: `received ${product.receivedFps.toFixed(1)}, decoded ${product.decodedFps.toFixed(1)} fps (${product.decodeMs.toFixed(1)} ms each), ${product.size}` },
       { group: GROUP, name: `${label} bitrate received`, value: product.mbps, unit: 'Mbit/s', note: `400x250 window moving every ${MOVER_MS} ms + marker` },
       { group: GROUP, name: `${label} agent CPU, screen changing every frame (agent + capture)`, value: product.cpu, unit: '% core', reference: { name: 'target', value: 100 } },
       { group: GROUP, name: `${label} agent CPU, still screen`, value: still, unit: '% core', reference: { name: 'target', value: 3 } },
