@@ -23,7 +23,7 @@ import { spawnAgent } from '../test/agent/helpers/node-technician.ts';
 import { drawRect, startXvfb } from '../test/agent/helpers/xvfb.ts';
 import { spawnReady, type ReadyChild } from './lib/child.ts';
 import { classifyRgb, drawMarks, MARK, match, PALETTE } from './lib/marker.ts';
-import { treeCpuSeconds } from './lib/proc.ts';
+import { threadCpuSeconds, topThreads, treeCpuSeconds } from './lib/proc.ts';
 import { median, p99 } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';
 import { createCode, openConsole, readRecord, waitFirstFrame, type WebBench, startWebBench } from './lib/web-bench.ts';
@@ -103,11 +103,13 @@ export async function measureWindow(page: Page, x: XConnection, win: number, age
   const before = await readRecord(page);
   const stats0 = await inboundVideo(page);
   const cpu0 = treeCpuSeconds(agentPid);
+  const threads0 = threadCpuSeconds(agentPid);
   const t0 = performance.now();
   const drawn = await drawMarks(x, win, count);
   await sleep(500);
   const wall = (performance.now() - t0) / 1000;
   const cpu = ((treeCpuSeconds(agentPid) - cpu0) / wall) * 100;
+  const threads = topThreads(threads0, threadCpuSeconds(agentPid), wall);
   const stats1 = await inboundVideo(page);
   const after = await readRecord(page);
   const changes = after.changes.filter((c) => c[0] > (drawn[0]?.[0] ?? 0) - 1);
@@ -124,18 +126,21 @@ export async function measureWindow(page: Page, x: XConnection, win: number, age
     decodeMs: ((stats1.decodeTime - stats0.decodeTime) / Math.max(1, stats1.decoded - stats0.decoded)) * 1000,
     mbps: ((stats1.bytes - stats0.bytes) * 8) / dt / 1e6,
     cpu,
+    threads,
     jitter: jitterMs(stats0, stats1),
     size: `${stats1.width}x${stats1.height}`,
     target: stats1.target,
   };
 }
 
-/** CPU of the agent (and its children) over `ms` of a still screen. */
-async function stillCpu(agentPid: number, ms: number): Promise<number> {
+/** CPU of the agent (and its children) over `ms` of a still screen, and its busiest threads. */
+async function stillCpu(agentPid: number, ms: number): Promise<{ percent: number; threads: string }> {
   const cpu0 = treeCpuSeconds(agentPid);
+  const threads0 = threadCpuSeconds(agentPid);
   const t0 = performance.now();
   await sleep(ms);
-  return ((treeCpuSeconds(agentPid) - cpu0) / ((performance.now() - t0) / 1000)) * 100;
+  const seconds = (performance.now() - t0) / 1000;
+  return { percent: ((treeCpuSeconds(agentPid) - cpu0) / seconds) * 100, threads: topThreads(threads0, threadCpuSeconds(agentPid), seconds) };
 }
 
 async function oneResolution(bench: WebBench, width: number, height: number, count: number): Promise<BenchRow[]> {
@@ -180,8 +185,8 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
       { group: GROUP, name: `${label} jitter-buffer delay per frame (getStats), jitterBufferTarget ${String(product.target)}`, value: product.jitter, unit: 'ms', reference: { name: `browser default (${String(browserDefault.target)})`, value: browserDefault.jitter }, note: `latency median with the default: ${median(browserDefault.latencies).toFixed(0)} ms` },
       { group: GROUP, name: `${label} frames shown, screen changing every frame`, value: product.fps, unit: 'fps', reference: { name: 'agent --fps', value: 30 }, note: `received ${product.receivedFps.toFixed(1)}, decoded ${product.decodedFps.toFixed(1)} fps (${product.decodeMs.toFixed(1)} ms each), ${product.size}` },
       { group: GROUP, name: `${label} bitrate received`, value: product.mbps, unit: 'Mbit/s', note: `400x250 window moving every ${MOVER_MS} ms + marker` },
-      { group: GROUP, name: `${label} agent CPU, screen changing every frame (agent + capture)`, value: product.cpu, unit: '% core', reference: { name: 'target', value: 100 } },
-      { group: GROUP, name: `${label} agent CPU, still screen`, value: still, unit: '% core', reference: { name: 'target', value: 3 } },
+      { group: GROUP, name: `${label} agent CPU, screen changing every frame (agent + capture)`, value: product.cpu, unit: '% core', reference: { name: 'target', value: 100 }, note: product.threads },
+      { group: GROUP, name: `${label} agent CPU, still screen`, value: still.percent, unit: '% core', reference: { name: 'target', value: 3 }, note: still.threads },
     ];
   } finally {
     await mover?.stop();
