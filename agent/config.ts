@@ -1,12 +1,16 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AppletTrailerPayload } from '../protocol/applet-trailer.ts';
 import type { Permission } from '../protocol/index.ts';
 import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
-import { CAPTURE_METHODS, type CaptureMethod } from './capture/create-capturer.ts';
 import type { AgentMediaConfig } from './create-session.ts';
+import { choosePlatform, platformOptionHelp } from './platform/choose-platform.ts';
+import { UsageError } from './usage-error.ts';
 
-/** The agent's validated settings, from its command line and the environment (DISPLAY, HOME). */
+export { UsageError };
+
+/** The agent's validated settings, from its command line and the environment (HOME, USER, and what the platform reads). */
 export interface AgentConfig extends AgentMediaConfig {
   server: URL;
   /** The /ws/customer URL derived from `server`. */
@@ -17,6 +21,15 @@ export interface AgentConfig extends AgentMediaConfig {
   autoGrant: readonly Permission[];
   /** Never prompt: anything not auto-granted is denied. */
   prompt: boolean;
+  /** Open the support window in the default browser (`--no-open`: only print its URL). */
+  openWindow: boolean;
+  /** Started from a download that carries its settings: the file removes itself at the end. */
+  fromDownload: boolean;
+}
+
+/** Help lines `  --flag VALUE   text`, with the text starting at `column`. */
+export function helpLines(options: readonly (readonly [string, string])[], column: number): string {
+  return options.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
 }
 
 export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --token T) [options]
@@ -25,22 +38,24 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
   --code CODE           the 6-digit code the technician gave you
   --token T             the session token from the support page (instead of --code)
   --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue)
-  --display :N          the X display to share (default $DISPLAY)
   --fps N               frames per second, 1-60 (default 30)
-  --capture M           auto | native | ffmpeg | x11 (default auto: the native
-                        damage-driven addon when built, else ffmpeg, else x11)
+${helpLines(platformOptionHelp(), 24)}
   --auto-grant LIST     grant these without asking: view,control,files,clipboard
   --yes                 grant everything without asking (unattended/test use)
   --no-prompt           never ask; deny whatever is not auto-granted
   --name NAME           your name as the technician sees it
-  --help                this text`;
+  --no-open             do not open the support window in the browser (its URL is printed)
+  --help                this text
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+The downloaded support app (relay-rescue-support-linux-x64) carries --server
+and the session token; run it with no options, or with --code 123456.`;
 
-/** Parses and validates; throws UsageError with a message that names the bad option. */
-export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Readonly<AgentConfig> {
+/**
+ * Parses and validates; throws UsageError with a message that names the bad
+ * option. `carried` is what a download brought (agent/sea/carried-settings.ts):
+ * its server and token apply unless the command line gives its own.
+ */
+export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv, carried: AppletTrailerPayload | null = null): Readonly<AgentConfig> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -59,6 +74,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
         yes: { type: 'boolean' },
         'no-prompt': { type: 'boolean' },
         name: { type: 'string' },
+        'no-open': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }).values;
@@ -66,6 +82,11 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (parsed.help) throw new UsageError('');
+  if (carried) {
+    parsed.server ??= carried.server;
+    if (!parsed.code && !parsed.token && carried.kind === 'session' && carried.token) parsed.token = carried.token;
+    if (!parsed.code && !parsed.token) throw new UsageError('this download carries no session: run it with --code 123456 (the 6-digit code from your technician)');
+  }
   if (!parsed.server) throw new UsageError('--server URL is required');
   let server: URL;
   try {
@@ -97,13 +118,15 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     ...media,
     autoGrant: Object.freeze(autoGrant),
     prompt: !parsed['no-prompt'],
+    openWindow: !parsed['no-open'],
+    fromDownload: carried !== null,
   });
 }
 
 /**
- * Validates the display, download folder, frame rate and capture method
- * options, the same for the PIN agent and the ad hoc one (`agent/adhoc/cli.ts`);
- * throws UsageError naming the bad option.
+ * Validates the download folder, the frame rate and the platform's options
+ * (choosing the platform), the same for the PIN agent and the ad hoc one
+ * (`agent/adhoc/cli.ts`); throws UsageError naming the bad option.
  */
 export function parseMediaOptions(
   raw: { display?: string | undefined; 'download-dir'?: string | undefined; fps?: string | undefined; capture?: string | undefined },
@@ -112,14 +135,9 @@ export function parseMediaOptions(
 ): AgentMediaConfig {
   const fps = raw.fps === undefined ? 30 : Number(raw.fps);
   if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
-  const capture = (raw.capture ?? 'auto') as CaptureMethod;
-  if (!CAPTURE_METHODS.includes(capture)) throw new UsageError('--capture must be auto, native, ffmpeg or x11');
-  const display = raw.display ?? env.DISPLAY;
-  if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
-    throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');
-  }
+  const platform = choosePlatform({ display: raw.display, capture: raw.capture }, env);
   const downloadDir = resolve(raw['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue'));
-  return { display, downloadDir, fps, capture, name };
+  return { platform, downloadDir, fps, name };
 }
 
 /**

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { openDisplay, type XConnection } from '../agent/x11/display.ts';
+import { openDisplay, type XConnection } from '../agent/platform/linux-x11/display.ts';
 import { spawnAgent } from '../test/agent/helpers/node-technician.ts';
 import { drawRect, startXvfb } from '../test/agent/helpers/xvfb.ts';
 import { spawnReady, type ReadyChild } from './lib/child.ts';

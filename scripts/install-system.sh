@@ -2,7 +2,8 @@
 # Installs the Debian packages the product's tests and agent need, if any is missing.
 # chromium: browser end-to-end tests; xvfb, xdotool, x11-utils: agent capture and input tests;
 # ffmpeg: the agent's fallback screen capture; xclip: the agent's clipboard sync; coturn: the TURN relay;
-# g++, make and the XCB headers: the agent's native capture addon (scripts/build-native.sh).
+# binutils: strip, which takes Node's debug symbols out of the single-file applet (~12 MB);
+# g++, make, python3 and the XCB headers: the agent's native capture addon (scripts/build-native.sh).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -12,6 +13,7 @@ command -v xwininfo >/dev/null || need+=(x11-utils)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v xclip >/dev/null || need+=(xclip)
 command -v turnserver >/dev/null || need+=(coturn)
+command -v strip >/dev/null || need+=(binutils)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v python3 >/dev/null || need+=(python3)

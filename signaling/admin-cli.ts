@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { RescueError } from '../protocol/index.ts';
 import { AccountStore, checkPasswordStrength, type Account } from './accounts.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { openDatabase } from './db.ts';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
@@ -15,6 +16,7 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   delete <email|id>                      delete an account (its audit trail stays)
   set-seats <N|unlimited>                how many technicians may have a console open at once
   reset-password <email|id>              set a new password (from stdin)
+  limits                                 what the configured login and code limits let an attacker do
 
 The password is read from stdin, never from the command line: typed without
 echo on a terminal, or the first line of piped input. The database is the one
@@ -70,6 +72,13 @@ export async function runAdminCli(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   const config = loadConfig(process.env);
+  if (command === 'limits') {
+    // Loaded only here: the other commands start no faster for it.
+    const { formatLimits } = await import('./limits-report.ts');
+    console.log(formatLimits(config));
+    return 0;
+  }
+  for (const warning of prepareDataDir(config)) console.error(`Warning: ${warning}`);
   const db = openDatabase(config.databasePath);
   const accounts = new AccountStore(db);
   try {

@@ -5,7 +5,9 @@ import type { AccountStore } from './accounts.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { ConsoleSockets } from './console-sockets.ts';
 import type { Db } from './db.ts';
+import type { CarriedTokenLookup } from './download-routes.ts';
 import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
@@ -21,6 +23,10 @@ export interface ServerContext {
   logins: LoginSessions;
   audit: AuditLog;
   registry: SessionRegistry;
+  /** Open console sockets by login; closed (4001) when their login ends. */
+  consoles: ConsoleSockets;
+  /** The client's address of a request: the socket's, or the one the trusted proxy appended (TRUST_PROXY). */
+  clientAddress(req: IncomingMessage): string;
   /** Filled in once the server listens (the port may be 0 until then). */
   origins: OriginPolicy;
   publicUrl: string;
@@ -35,8 +41,8 @@ export type WebSocketHandler = (ws: WebSocket, req: IncomingMessage) => void;
  * an Express router mounted before the static files (so `/api/adhoc/...` is
  * its to define; JSON bodies are already parsed and errors thrown as
  * RescueError become `{error:{code,message}}`), and may claim WebSocket paths.
- * `signaling/adhoc/index.ts`, if present, is loaded by default when it
- * exports `plugin: ServerPlugin`.
+ * Plugins are registered where the process is assembled (signaling/main.ts
+ * registers ad hoc support), never found on disk.
  */
 export interface ServerPlugin {
   name: string;
@@ -44,8 +50,19 @@ export interface ServerPlugin {
   close?(): void | Promise<void>;
 }
 
+export interface WebSocketOptions {
+  /**
+   * A console socket: authenticated by the technician's `rr_session` login.
+   * The server closes it (4001) when that login ends (logout, password reset,
+   * account disabled or deleted, expiry), checked on every heartbeat.
+   */
+  console?: boolean;
+}
+
 export interface PluginInput {
   ctx: ServerContext;
   router: Router;
-  registerWebSocket(path: string, handler: WebSocketHandler): void;
+  registerWebSocket(path: string, handler: WebSocketHandler, options?: WebSocketOptions): void;
+  /** Lets `/download/linux?adhoc=<token>` carry this plugin's token while `lookup` accepts it. */
+  registerDownloadToken(param: 'adhoc', lookup: CarriedTokenLookup): void;
 }

@@ -6,24 +6,41 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES, ERRORS, RescueError } from '../protocol/index.ts';
-import { AccountStore } from './accounts.ts';
+import { CLOSE_CODES, RescueError } from '../protocol/index.ts';
+import { AccountStore, type PasswordVerifier } from './accounts.ts';
 import { apiRoutes } from './api-routes.ts';
 import { AuditLog } from './audit-log.ts';
 import { authRoutes, checkOrigin } from './auth-http.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import type { ServerContext, ServerPlugin, WebSocketHandler } from './context.ts';
+import { ClientAddresses } from './client-address.ts';
+import { ConsoleSockets } from './console-sockets.ts';
+import type { ServerContext, ServerPlugin, WebSocketHandler, WebSocketOptions } from './context.ts';
 import { acceptCustomerSocket } from './customer-socket.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { openDatabase, type Db } from './db.ts';
-import { OriginPolicy, clientAddress, deriveOrigins } from './http-util.ts';
+import { AppletDownloads } from './download-routes.ts';
+import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LoginSessions } from './login-sessions.ts';
+import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
-import { securityHeaders, staticRoutes } from './static.ts';
+import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
+import { refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
+import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** This module's folder: signaling/ from source, dist/server/ in the built server (scripts/build-server.ts). */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The install's root, where package.json and dist/ are: the nearest folder above HERE with a package.json. */
+const ROOT = findRoot(HERE);
+
+function findRoot(from: string): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return path.resolve(from, '..');
+}
 
 export interface StartOptions {
   /** Injected time source (tests: `@sinonjs/fake-timers` createClock()). */
@@ -33,10 +50,12 @@ export interface StartOptions {
   webRoot?: string;
   /** Agent bundle for /download; default dist/agent. */
   agentRoot?: string;
-  /** Extensions; default: `plugin` exported by signaling/adhoc/index.ts when that file exists. */
+  /** Extensions, registered where the process is assembled (signaling/main.ts adds ad hoc support); default none. */
   plugins?: ServerPlugin[];
   /** Overrides the PIN code generator (tests). */
   generateCode?: () => string;
+  /** Overrides the argon2 password check (tests count the checks with it). */
+  verifyPassword?: PasswordVerifier;
 }
 
 export interface RunningServer {
@@ -54,15 +73,12 @@ export interface RunningServer {
   accounts: AccountStore;
   audit: AuditLog;
   clock: Clock;
+  /** The one-time first-run link (signaling/first-run.ts) while no account exists; null otherwise. */
+  setupLink(): string | null;
+  /** The applet downloads (tests check a trailer's MAC with `downloads.verify`). */
+  downloads: AppletDownloads;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
-}
-
-async function defaultPlugins(): Promise<ServerPlugin[]> {
-  const file = path.join(ROOT, 'signaling', 'adhoc', 'index.ts');
-  if (!fs.existsSync(file)) return [];
-  const mod = (await import(new URL('./adhoc/index.ts', import.meta.url).href)) as { plugin?: ServerPlugin };
-  return mod.plugin ? [mod.plugin] : [];
 }
 
 function readVersion(): string {
@@ -79,29 +95,37 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const now = () => clock.now();
+  for (const warning of prepareDataDir(config)) logger.warn(warning);
   const db = openDatabase(config.databasePath);
-  const accounts = new AccountStore(db, now);
+  const accounts = new AccountStore(db, now, opts.verifyPassword);
   const audit = new AuditLog(db, now);
-  const dangling = audit.closeDangling('server_shutdown');
-  if (dangling > 0) logger.warn({ sessions: dangling }, 'closed sessions left open by an earlier run');
+  const dangling = audit.closeDangling('server_restart');
+  if (dangling > 0) logger.warn({ sessions: dangling }, 'ended the sessions an earlier run left open (server_restart)');
   const registry = new SessionRegistry({ config, clock, audit, logger, seats: () => accounts.getSeats(), generateCode: opts.generateCode });
+  const logins = new LoginSessions(db, config.loginSessionHours * 3_600_000, now);
+  const addresses = new ClientAddresses(config.trustProxy, (header) =>
+    logger.warn({ header }, 'ignored an X-Forwarded-For header that is not a list of IP addresses (logged once)'),
+  );
   const ctx: ServerContext = {
     config,
     clock,
     logger,
     db,
     accounts,
-    logins: new LoginSessions(db, config.loginSessionHours * 3_600_000, now),
+    logins,
     audit,
     registry,
+    consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
+    clientAddress: (req) => addresses.of(req),
     origins: new OriginPolicy([]),
     publicUrl: config.publicUrl ?? '',
     version: readVersion(),
   };
+  const unauthenticated = new UnauthenticatedSockets(config.unauthSocketsPerAddress, config.unauthSocketsTotal);
 
   const app = express();
   app.disable('x-powered-by');
-  if (config.trustProxy) app.set('trust proxy', true);
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(ctx));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -110,20 +134,40 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   api.use(express.json({ limit: '32kb' }));
   api.use(checkOrigin(ctx));
   api.use(authRoutes(ctx));
+  const setup = new FirstRunSetup(accounts, clock);
+  api.use(firstRunRoutes(ctx, setup));
   api.use(apiRoutes(ctx));
   app.use('/api', api);
 
+  const agentRoot = opts.agentRoot ?? path.join(ROOT, 'dist', 'agent');
+  const downloads = new AppletDownloads(ctx, agentRoot);
   const wsHandlers = new Map<string, WebSocketHandler>();
-  const plugins = opts.plugins ?? (await defaultPlugins());
+  const wsOptions = new Map<string, WebSocketOptions>([['/ws/technician', { console: true }]]);
+  const plugins = opts.plugins ?? [];
   for (const plugin of plugins) {
     const router = express.Router();
     router.use('/api', express.json({ limit: '32kb' }), checkOrigin(ctx));
-    await plugin.install({ ctx, router, registerWebSocket: (wsPath, handler) => wsHandlers.set(wsPath, handler) });
+    await plugin.install({
+      ctx,
+      router,
+      registerWebSocket: (wsPath, handler, options = {}) => {
+        wsHandlers.set(wsPath, handler);
+        wsOptions.set(wsPath, options);
+      },
+      registerDownloadToken: (param, lookup) => downloads.registerLookup(param, lookup),
+    });
     app.use(router);
     logger.info({ plugin: plugin.name }, 'plugin installed');
   }
   app.use('/api', (_req, _res, next) => next(new RescueError('INVALID_MESSAGE', 'No such API route.')));
-  app.use(staticRoutes(opts.webRoot ?? path.join(ROOT, 'dist', 'web'), opts.agentRoot ?? path.join(ROOT, 'dist', 'agent')));
+  const webRoot = opts.webRoot ?? path.join(ROOT, 'dist', 'web');
+  const missing = missingBuildOutputs(webRoot, agentRoot);
+  if (missing.length > 0) {
+    const files = missing.map((file) => path.relative(ROOT, file) || file);
+    logger.warn({ missing: files }, `Not built, so not served: ${files.join(', ')}. Run \`npm run build\` (npm start builds them too).`);
+  }
+  app.use(downloads.router());
+  app.use(staticRoutes(webRoot, agentRoot));
   app.use(errorHandler(logger));
 
   const server = config.tls
@@ -141,7 +185,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       try {
-        routeSocket(ctx, pathname, ws, req, wsHandlers);
+        if (wsOptions.get(pathname)?.console) trackConsole(ctx, ws, req);
+        routeSocket(ctx, pathname, ws, req, wsHandlers, unauthenticated);
       } catch (error) {
         logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'socket setup failed');
         ws.close(1011, 'internal error');
@@ -164,17 +209,10 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const url = `${config.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
   logger.info({ url, publicUrl: derived.publicUrl }, 'listening');
 
-  // Accounts change outside this process too (the admin CLI): a console whose
-  // account was disabled or deleted is closed within one heartbeat.
-  const accountSweep = clock.setInterval(() => {
-    const evicted = registry.evictTechnicians((id) => accounts.findById(id)?.disabled === false);
-    if (evicted > 0) logger.info({ evicted }, 'closed consoles of disabled accounts');
-  }, config.heartbeatMs);
-
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clock.clearInterval(accountSweep);
+      ctx.consoles.close();
       registry.shutdown();
       for (const plugin of plugins) await plugin.close?.();
       for (const client of wss.clients) client.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
@@ -195,34 +233,68 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     return closing;
   };
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, clock, close };
+  return {
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    port,
+    publicUrl: derived.publicUrl,
+    config,
+    db,
+    ctx,
+    registry,
+    accounts,
+    audit,
+    clock,
+    setupLink: () => setup.link(derived.publicUrl),
+    downloads,
+    close,
+  };
 }
 
-function routeSocket(ctx: ServerContext, pathname: string, ws: WebSocket, req: http.IncomingMessage, handlers: Map<string, WebSocketHandler>): void {
+/**
+ * Follows a console socket opened with a live login, so that it is closed
+ * when the login ends (a refused socket closes on its own).
+ */
+function trackConsole(ctx: ServerContext, ws: WebSocket, req: http.IncomingMessage): void {
+  const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  if (token !== undefined && ctx.logins.lookup(token)) ctx.consoles.track(ws, token);
+}
+
+function routeSocket(
+  ctx: ServerContext,
+  pathname: string,
+  ws: WebSocket,
+  req: http.IncomingMessage,
+  handlers: Map<string, WebSocketHandler>,
+  unauthenticated: UnauthenticatedSockets,
+): void {
   if (pathname === '/ws/customer') {
-    acceptCustomerSocket(ctx, ws, clientAddress(req, ctx.config.trustProxy));
+    const address = ctx.clientAddress(req);
+    const slot = unauthenticated.admit(address);
+    if ('refused' in slot) {
+      const why = slot.refused === 'address' ? 'from your address' : 'on this server';
+      ctx.logger.info({ address, refused: slot.refused }, 'too many unauthenticated sockets');
+      ws.send(JSON.stringify({ type: 'error', code: 'TOO_MANY_CONNECTIONS', message: `Too many connections ${why} are waiting for a code; try again shortly.` }));
+      ws.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections');
+      return;
+    }
+    acceptCustomerSocket(ctx, ws, address, slot);
     return;
   }
   if (pathname === '/ws/technician') {
     if (!ctx.origins.allows(req.headers.origin)) {
-      reject(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
+      refuseSocket(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
       return;
     }
     const technician = technicianFromRequest(ctx, req);
     if (!technician) {
-      reject(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
+      refuseSocket(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
       return;
     }
     acceptTechnicianSocket(ctx, ws, technician);
     return;
   }
   handlers.get(pathname)?.(ws, req);
-}
-
-/** Refuses an upgraded socket with an error message and a 4xxx close code (browsers cannot read an HTTP status). */
-function reject(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED', closeCode: number): void {
-  ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
-  ws.close(closeCode, code);
 }
 
 /** Turns thrown errors into `{error:{code,message}}` with the catalogue's status. */

@@ -1,5 +1,5 @@
 import wrtc from '@roamhq/wrtc';
-import type { I420Frame } from './screen-capturer.ts';
+import type { I420Frame } from '../platform/screen-capturer.ts';
 
 export interface VideoTrackStats {
   pushed: number;
@@ -91,20 +91,5 @@ export class ScreenVideoTrack {
   private intervalFor(fps: number): number {
     // A little slack so a capturer running at exactly `fps` is not held back by jitter.
     return (1000 / Math.max(1, Math.min(60, fps))) * 0.9;
-  }
-}
-
-/**
- * Screen content: when the link is tight, libwebrtc should lower the frame
- * rate and keep the resolution, so text stays readable. The screencast source
- * implies it; saying so on the sender makes it explicit. Best effort: a stack
- * that refuses the parameter keeps its screencast default.
- */
-export async function keepResolution(sender: RTCRtpSender): Promise<void> {
-  try {
-    const parameters: RTCRtpSendParameters & { degradationPreference?: string } = { ...sender.getParameters(), degradationPreference: 'maintain-resolution' };
-    await sender.setParameters(parameters);
-  } catch {
-    // Not supported here: the screencast default applies.
   }
 }

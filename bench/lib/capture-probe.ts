@@ -5,7 +5,7 @@
  * marker's colour changes in its frames; "stop" on stdin ends it.
  */
 import { createInterface } from 'node:readline';
-import { createScreenCapturer, type CaptureMethod } from '../../agent/capture/create-capturer.ts';
+import { createScreenCapturer, type CaptureMethod } from '../../agent/platform/linux-x11/create-capturer.ts';
 import { markerColourI420, wallNow } from './marker.ts';
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as { display: string; width: number; height: number; fps: number; method: CaptureMethod };

@@ -3,7 +3,7 @@
  * at known times, and the matching of colour changes seen downstream (a
  * capturer's frames, the console's presented frames) to those draws.
  */
-import { xcall, type XConnection } from '../../agent/x11/display.ts';
+import { xcall, type XConnection } from '../../agent/platform/linux-x11/display.ts';
 
 export const PALETTE = [0xff0000, 0x00ff00, 0x0000ff, 0xffff00, 0x00ffff, 0xff00ff, 0xffffff];
 export const MARK = { x: 40, y: 40, size: 64 };

@@ -5,7 +5,7 @@
  * timing is independent of the bench's marker draws (in one process, timers
  * that fire together would line the marker up with the animation's frames).
  */
-import { openDisplay } from '../../agent/x11/display.ts';
+import { openDisplay } from '../../agent/platform/linux-x11/display.ts';
 
 const [display, width, height, everyMs] = [process.argv[2] ?? ':0', Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5] ?? 16)];
 const x = await openDisplay(display);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Sha256 } from '../../rtc/sha256.ts';
-import { WEBCRYPTO_DIGEST_MAX_BYTES, WEBCRYPTO_RECEIVE_MAX_BYTES, blobSha256, consoleHasher } from '../../web/shared/file-digest.ts';
+import { WEBCRYPTO_RECEIVE_MAX_BYTES, consoleHasher } from '../../web/shared/file-digest.ts';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -28,11 +28,5 @@ describe('web/shared/file-digest (the console hashes with WebCrypto)', () => {
   it('files above the in-memory limit, or of unknown size, hash incrementally (bounded memory)', () => {
     expect(consoleHasher(WEBCRYPTO_RECEIVE_MAX_BYTES + 1)).to.be.instanceOf(Sha256);
     expect(consoleHasher()).to.be.instanceOf(Sha256);
-  });
-
-  it('an outgoing file is hashed up front with WebCrypto; one above the limit is left to the transfer', async () => {
-    const bytes = new Uint8Array(randomBytes(1024 * 1024 + 3));
-    expect(await blobSha256(new Blob([bytes]))).to.equal(sha(bytes));
-    expect(await blobSha256({ size: WEBCRYPTO_DIGEST_MAX_BYTES + 1 } as Blob)).to.equal(undefined);
   });
 });

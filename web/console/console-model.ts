@@ -2,9 +2,10 @@ import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
 import { Store } from '../shared/store.ts';
 import { readApiError } from '../shared/error-text.ts';
+import { FirstRunClient } from './first-run-client.ts';
 import { TechSession } from './tech-session.ts';
 
-export type Me = { id?: string; name: string; email: string };
+export type Me = { id?: string; name: string; email: string; isAdmin?: boolean };
 
 /** How long Start keeps trying while the customer's page is still connecting. */
 const START_RETRY_MS = 8000;
@@ -20,8 +21,13 @@ function wsUrl(path: string): string {
  */
 export class ConsoleModel extends Store {
   me: Me | null = null;
-  /** 'unknown' until /api/me answered. */
-  auth: 'unknown' | 'out' | 'in' = 'unknown';
+  /** 'unknown' until /api/me answered; 'setup' on a fresh install with no account yet (signaling/first-run.ts). */
+  auth: 'unknown' | 'out' | 'in' | 'setup' = 'unknown';
+  /** On 'setup': whether this browser may create the first administrator (the printed link, or on the server itself). */
+  setupAllowed = false;
+  setupError = '';
+  /** Sessions whose Start is in flight: a second click does nothing. */
+  readonly starting = new Set<string>();
   loginError = '';
   busy = false;
   connection: 'offline' | 'connecting' | 'online' = 'offline';
@@ -42,10 +48,36 @@ export class ConsoleModel extends Store {
         this.setMe(body.technician ?? body.user ?? (body as Me));
         this.connect();
       } else {
-        this.auth = 'out';
+        const setup = await this.setup.status();
+        this.auth = setup?.needed ? 'setup' : 'out';
+        this.setupAllowed = setup?.allowed ?? false;
       }
     } catch {
       this.auth = 'out';
+    }
+    this.changed();
+  }
+
+  /** The first-run setup link's token (read once from the URL) and its API. */
+  private readonly setup = new FirstRunClient();
+
+  /** Creates the first administrator on a fresh install, then logs in as them. */
+  async createFirstAdmin(input: { email: string; name: string; password: string }): Promise<void> {
+    this.busy = true;
+    this.setupError = '';
+    this.changed();
+    const outcome = await this.setup.create(input);
+    this.busy = false;
+    if (outcome.result === 'closed') {
+      // Someone made an account meanwhile (here or with the admin CLI): log in instead.
+      this.auth = 'out';
+      this.loginError = 'An account exists already. Log in.';
+    } else if (outcome.result === 'failed') {
+      this.setupError = outcome.message;
+    } else {
+      this.auth = 'out';
+      await this.login(input.email, input.password);
+      return;
     }
     this.changed();
   }
@@ -109,21 +141,37 @@ export class ConsoleModel extends Store {
     this.changed();
   }
 
-  /** Starts a queued session: activates it on the server and opens its tab. */
+  /**
+   * Starts a queued session: activates it on the server and opens its tab.
+   * Idempotent for the technician: a second Start (a double click) while one
+   * is in flight, or for a session already open, only selects its tab.
+   */
   async start(sessionId: string): Promise<void> {
     const sig = this.signaling;
     if (!sig) return;
-    this.ensureTab(sessionId);
     this.selected = sessionId;
+    const open = this.tabs.find((t) => t.sessionId === sessionId);
+    if (this.starting.has(sessionId) || (open && open.phase !== 'ended')) {
+      this.changed();
+      return;
+    }
+    this.starting.add(sessionId);
+    this.ensureTab(sessionId);
     this.changed();
     try {
       await this.activateWhenReachable(sig, sessionId);
     } catch (err) {
+      const state = this.sessions.get(sessionId)?.state;
+      // Already active or suspended (activated by an earlier Start): the tab is the right answer, not an error.
+      if ((err as { code?: unknown }).code === 'SESSION_BAD_STATE' && (state === 'active' || state === 'suspended')) return;
       this.notice = `Could not start the session: ${(err as Error).message}`;
       // Not started (e.g. PEER_NOT_CONNECTED): drop the tab, keep the session queued.
       const index = this.tabs.findIndex((t) => t.sessionId === sessionId && t.phase === 'waiting');
       if (index >= 0) this.tabs.splice(index, 1);
       if (this.selected === sessionId) this.selected = this.tabs[0]?.sessionId ?? null;
+      this.changed();
+    } finally {
+      this.starting.delete(sessionId);
       this.changed();
     }
   }
@@ -181,7 +229,8 @@ export class ConsoleModel extends Store {
   }
 
   private setMe(me: Me): void {
-    this.me = { name: me.name, email: me.email, ...(me.id ? { id: me.id } : {}) };
+    const isAdmin = me.isAdmin ?? this.me?.isAdmin ?? false;
+    this.me = { name: me.name, email: me.email, isAdmin, ...(me.id ? { id: me.id } : {}) };
     this.auth = 'in';
   }
 
@@ -232,7 +281,6 @@ export class ConsoleModel extends Store {
         if (!this.selected) this.selected = m.sessionId;
         this.changed();
       }),
-      sig.on('signal', (m) => this.tabs.find((t) => t.sessionId === m.sessionId)?.onSignal(m.data)),
     );
     sig.connect().catch(() => {
       this.connection = 'offline';
@@ -263,7 +311,6 @@ export class ConsoleModel extends Store {
     }
     if (m.state === 'queued' && !known) void this.refresh();
     if (m.state === 'queued' && known && !known.customer) void this.refresh();
-    this.tabs.find((t) => t.sessionId === m.sessionId)?.onSessionState(m.state, m.reason);
     if (m.state === 'closed') this.sessions.delete(m.sessionId);
     this.changed();
   }

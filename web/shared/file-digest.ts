@@ -1,8 +1,6 @@
 import { Sha256, type Hasher, type HasherFactory } from '../../rtc/sha256.ts';
 
-/** Files up to this size are hashed in one call to WebCrypto before they are offered. */
-export const WEBCRYPTO_DIGEST_MAX_BYTES = 256 * 1024 * 1024;
-/** Received files up to this size are gathered and hashed by WebCrypto at the end (it costs one more copy in memory). */
+/** Files up to this size (sent or received) are gathered and hashed by WebCrypto at the end (it costs one more copy in memory). */
 export const WEBCRYPTO_RECEIVE_MAX_BYTES = 128 * 1024 * 1024;
 
 function hex(digest: ArrayBuffer): string {
@@ -12,20 +10,6 @@ function hex(digest: ArrayBuffer): string {
 }
 
 const subtle = (): SubtleCrypto | undefined => globalThis.crypto?.subtle;
-
-/**
- * The SHA-256 an outgoing file's offer carries, from WebCrypto
- * (`crypto.subtle.digest`: native code, off the page's main thread) for files
- * up to WEBCRYPTO_DIGEST_MAX_BYTES, so the first chunk leaves after a few
- * milliseconds per MiB instead of after a pure-TS pass over the whole file.
- * Undefined for larger files (or without WebCrypto): the transfer then hashes
- * incrementally in 1 MiB steps, never holding the whole file in memory.
- */
-export async function blobSha256(blob: Blob): Promise<string | undefined> {
-  const s = subtle();
-  if (blob.size > WEBCRYPTO_DIGEST_MAX_BYTES || !s) return undefined;
-  return hex(await s.digest('SHA-256', await blob.arrayBuffer()));
-}
 
 /**
  * A Hasher that gathers a file of known size into one buffer and hashes it
@@ -61,8 +45,9 @@ class GatherThenDigest implements Hasher {
 }
 
 /**
- * The console's file hasher: WebCrypto for files up to
- * WEBCRYPTO_RECEIVE_MAX_BYTES, the incremental pure-TS SHA-256 above that
+ * The console's file hasher, for the files it sends (hashed before the offer)
+ * and receives: WebCrypto (`crypto.subtle.digest`, native code) for files up
+ * to WEBCRYPTO_RECEIVE_MAX_BYTES, the incremental pure-TS SHA-256 above that
  * (bounded memory) or without WebCrypto.
  */
 export const consoleHasher: HasherFactory = (size) =>

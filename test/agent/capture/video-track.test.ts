@@ -1,7 +1,8 @@
 import wrtc from '@roamhq/wrtc';
 import { expect } from 'chai';
-import { i420Bytes, type I420Frame } from '../../../agent/capture/screen-capturer.ts';
-import { ScreenVideoTrack, keepResolution } from '../../../agent/capture/video-track.ts';
+import { i420Bytes, type I420Frame } from '../../../agent/platform/screen-capturer.ts';
+import { ScreenVideoTrack } from '../../../agent/capture/video-track.ts';
+import { keepResolution } from '../../../rtc/keep-resolution.ts';
 import { sleep, until } from '../../helpers/wait.ts';
 
 /** A 64x32 frame whose luma is `y` everywhere, so the sink can tell frames apart. */

@@ -3,7 +3,7 @@
  * recolouring a square on display :N from a process of its own, so the test's event
  * loop can be busy (or blocked) while the screen changes.
  */
-import { openDisplay } from '../../../agent/x11/display.ts';
+import { openDisplay } from '../../../agent/platform/linux-x11/display.ts';
 import { drawRect } from './xvfb.ts';
 
 const [display, x, y, size, everyMs] = [process.argv[2]!, ...process.argv.slice(3, 7).map(Number)] as [string, number, number, number, number];

@@ -1,4 +1,4 @@
-import { loadNativeCapture, type NativeCaptureModule } from '../../../agent/capture/native-capture.ts';
+import { loadNativeCapture, type NativeCaptureModule } from '../../../agent/platform/linux-x11/native-capture.ts';
 
 /** The native capture addon; the tests need it built (`npm run build:native`, part of `npm run build`). */
 export function requireNativeCapture(): NativeCaptureModule {

@@ -1,7 +1,8 @@
 import { checkPasswordStrength, type AdhocCreatedHttp, type AdhocSummary, type PasswordStrength } from '../../../protocol/adhoc.ts';
+import { TechnicianEngine } from '../../../rtc/technician-engine.ts';
 import { Store } from '../../shared/store.ts';
 import { AdhocApi } from './adhoc-api.ts';
-import { AdhocClient, AdhocClientError, type AdhocConnection, type WebSocketLike } from './adhoc-client.ts';
+import { AdhocClient, AdhocClientError, type AdhocConnection } from './adhoc-client.ts';
 
 /** The steps the Ad Hoc Support page shows, from the session's state. */
 export const STEP_LABELS: Record<AdhocSummary['state'], string> = {
@@ -12,6 +13,9 @@ export const STEP_LABELS: Record<AdhocSummary['state'], string> = {
   ended: 'Ended',
   expired: 'Expired',
 };
+
+/** The two ad hoc pages of the console. */
+export type AdhocPage = 'support' | 'computers';
 
 /**
  * The console's ad hoc state, outside the elements: the technician's sessions
@@ -24,11 +28,15 @@ export class AdhocModel extends Store {
   /** Shown once, then dropped: the password, the security code and the link. */
   oneTime: { password: string | null; securityCode: string; deploymentUrl: string; delivery: AdhocCreatedHttp['delivery']; adhocId: string } | null = null;
   error: string | null = null;
+  /** Which page the error belongs to (null: both, e.g. the ad hoc socket is down), so it is shown once. */
+  errorPage: AdhocPage | null = null;
   busy = false;
   connection: AdhocConnection | null = null;
   /** The pairing connection's short authentication string, to compare with the number on the user's terminal. */
   pairingSas: { adhocId: string; sas: string } | null = null;
   remoteStream: MediaStream | null = null;
+  /** The open connection's session: the technician engine over its (authenticated) peer. */
+  engine: TechnicianEngine | null = null;
   readonly #api: AdhocApi;
   readonly #client: AdhocClient;
   #pairing = false;
@@ -38,7 +46,6 @@ export class AdhocModel extends Store {
     this.#api = new AdhocApi(base, (url, init) => fetch(url, init));
     this.#client = new AdhocClient({
       url: `${base.replace(/^http/, 'ws')}/ws/adhoc/technician`,
-      openSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
       RTCPeerConnection,
     });
     this.#client.on('update', (s) => this.#onUpdate(s));
@@ -50,8 +57,14 @@ export class AdhocModel extends Store {
       this.sessions = await this.#client.list();
     } catch (err) {
       this.error = (err as Error).message;
+      this.errorPage = null;
     }
     this.changed();
+  }
+
+  /** The error to show on `page`, if it is that page's. */
+  errorFor(page: AdhocPage): string | null {
+    return this.errorPage === null || this.errorPage === page ? this.error : null;
   }
 
   get live(): AdhocSummary | undefined {
@@ -64,8 +77,8 @@ export class AdhocModel extends Store {
 
   async prepare(email: string, password: string): Promise<void> {
     const strength = checkPasswordStrength(password);
-    if (!strength.ok) return this.#fail(strength.problems.join(' '));
-    await this.#run(async () => {
+    if (!strength.ok) return this.#fail(strength.problems.join(' '), 'support');
+    await this.#run('support', async () => {
       const created = await this.#api.create(email);
       this.oneTime = { password, securityCode: created.securityCode, deploymentUrl: created.deploymentUrl, delivery: created.delivery, adhocId: created.session.adhocId };
       this.#upsert(created.session);
@@ -73,7 +86,7 @@ export class AdhocModel extends Store {
   }
 
   async newCode(adhocId: string): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('support', async () => {
       const fresh = await this.#api.newCode(adhocId);
       if (this.oneTime?.adhocId === adhocId) this.oneTime = { ...this.oneTime, securityCode: fresh.securityCode };
     });
@@ -86,32 +99,46 @@ export class AdhocModel extends Store {
   }
 
   async connect(adhocId: string, password: string): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('computers', async () => {
       this.disconnect();
-      const conn = await this.#client.connect(adhocId, password, {
-        onPeer: (peer) =>
-          peer.on('track', ({ track, streams }) => {
-            this.remoteStream = streams[0] ?? new MediaStream([track]);
-            this.changed();
-          }),
-      });
-      this.connection = conn;
-      conn.peer.on('closed', () => {
-        if (this.connection === conn) this.connection = this.remoteStream = null;
-        this.changed();
-      });
+      this.#attach(await this.#client.connect(adhocId, password));
     });
   }
 
   disconnect(): void {
     this.connection?.close();
+    this.engine?.close();
     this.connection = null;
+    this.engine = null;
     this.remoteStream = null;
     this.changed();
   }
 
-  async end(adhocId: string): Promise<void> {
-    await this.#run(() => this.#client.end(adhocId));
+  /** The password is proven: the connection becomes a session of the technician engine, which this page shows. */
+  #attach(conn: AdhocConnection): void {
+    const engine = new TechnicianEngine({ RTCPeerConnection, name: 'Technician', client: 'browser', factsIntervalMs: 0 });
+    engine.on('track', ({ track, streams }) => {
+      if (track.kind !== 'video') return;
+      this.remoteStream = streams[0] ?? new MediaStream([track]);
+      this.changed();
+    });
+    engine.adopt(conn.peer);
+    this.connection = conn;
+    this.engine = engine;
+    conn.peer.on('closed', () => {
+      engine.close();
+      if (this.connection === conn) {
+        this.connection = this.remoteStream = null;
+        this.engine = null;
+      }
+      this.changed();
+    });
+    this.changed();
+  }
+
+  /** Ends the ad hoc session: the computer's pairing is removed and its agent deletes its files and stops. */
+  async end(adhocId: string, from: AdhocPage): Promise<void> {
+    await this.#run(from, () => this.#client.end(adhocId));
   }
 
   #onUpdate(s: AdhocSummary): void {
@@ -130,10 +157,10 @@ export class AdhocModel extends Store {
           },
         })
         .then((conn) => {
-          this.connection = conn;
+          this.#attach(conn);
           if (this.oneTime) this.oneTime = { ...this.oneTime, password: null };
         })
-        .catch((err: unknown) => this.#fail((err as Error).message))
+        .catch((err: unknown) => this.#fail((err as Error).message, 'support'))
         .finally(() => {
           this.#pairing = false;
           this.changed();
@@ -146,14 +173,16 @@ export class AdhocModel extends Store {
     this.sessions = [s, ...this.sessions.filter((x) => x.adhocId !== s.adhocId)];
   }
 
-  #fail(message: string): void {
+  #fail(message: string, page: AdhocPage): void {
     this.error = message;
+    this.errorPage = page;
     this.changed();
   }
 
-  async #run(step: () => Promise<void>): Promise<void> {
+  async #run(page: AdhocPage, step: () => Promise<void>): Promise<void> {
     this.busy = true;
     this.error = null;
+    this.errorPage = page;
     this.changed();
     try {
       await step();
