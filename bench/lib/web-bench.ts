@@ -144,7 +144,7 @@ function consoleDriver(): void {
     const now0 = performance.now();
     if (rec.firstFrameAt !== null && now0 - lastTick < 500) return;
     lastTick = now0;
-    for (const b of deepAll(document, 'button[aria-label^="Start session with customer"]') as HTMLButtonElement[]) {
+    for (const b of deepAll(document, 'button[aria-label^="Start session with "]') as HTMLButtonElement[]) {
       // A queued row can appear before the customer's socket is up; the server then refuses
       // (PEER_NOT_CONNECTED, shown as a notice) and the row stays: clear the notice and click again.
       const model = (document.querySelector('rr-console-app') as unknown as { model?: { notice: string } } | null)?.model;
