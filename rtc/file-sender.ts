@@ -173,7 +173,7 @@ export class OutgoingTransfer {
   private firstResumeChunk = 0;
 
   private async pump(epoch: number, port: FilePort): Promise<void> {
-    const { highWaterMark, inputActiveMs, inputTrickleMs, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
+    const { highWaterMark, inputActiveMs, inputRecentMs, inputTrickleMs, inputWindowBytes, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
     if (this.startChunk > 0) this.firstResumeChunk = this.startChunk;
     let lastMoveAt = Date.now();
     let lastAcked = this.ackedChunk;
@@ -181,13 +181,17 @@ export class OutgoingTransfer {
     while (this.epoch === epoch && this.state === 'sending' && this.nextChunk < this.totalChunks) {
       if (!port.isOpen) return;
       const inFlight = (this.nextChunk - this.ackedChunk) * this.chunkSize;
-      // Input first: while the technician's hand is on the remote screen, the file only trickles.
-      if ((port.msSinceInput ?? Infinity) < inputActiveMs && performance.now() - lastSentAt < inputTrickleMs) {
+      // Input first: while the technician's hand is on the remote screen, the file only trickles,
+      // one chunk at a time; for a while after, little is queued ahead of the next input message.
+      const sinceInput = port.msSinceInput ?? Infinity;
+      const active = sinceInput < inputActiveMs;
+      if (active && performance.now() - lastSentAt < inputTrickleMs) {
         await sleep(pollMs);
         lastMoveAt = Date.now();
         continue;
       }
-      if (port.bufferedAmount >= highWaterMark || inFlight >= maxInFlightBytes) {
+      const window = active ? this.chunkSize : sinceInput < inputRecentMs ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
+      if (port.bufferedAmount >= window || inFlight >= maxInFlightBytes) {
         if (this.ackedChunk !== lastAcked) {
           lastAcked = this.ackedChunk;
           lastMoveAt = Date.now();

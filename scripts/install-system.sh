@@ -4,6 +4,7 @@
 # ffmpeg: the agent's fallback screen capture; xclip: the agent's clipboard sync; coturn: the TURN relay;
 # binutils: strip, which takes Node's debug symbols out of the single-file applet (~12 MB);
 # g++, make, python3 and the XCB headers: the agent's native capture addon (scripts/build-native.sh).
+# iproute2: ip and tc, for the bandwidth-cap benchmark (a tbf qdisc in a network namespace).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -14,6 +15,7 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v xclip >/dev/null || need+=(xclip)
 command -v turnserver >/dev/null || need+=(coturn)
 command -v strip >/dev/null || need+=(binutils)
+command -v tc >/dev/null || need+=(iproute2)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v python3 >/dev/null || need+=(python3)

@@ -88,4 +88,26 @@ describe('rtc: input goes before files', () => {
       clock.uninstall();
     }
   });
+
+  it('for a while after input, at most inputWindowBytes wait in the channel ahead of the next input message (1 MiB without input)', async () => {
+    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+    try {
+      for (const [msSince, expected] of [
+        [2000, 128 * 1024],
+        [Infinity, 1024 * 1024],
+      ] as const) {
+        // A channel that never drains: what the sender queues is what waits ahead of input.
+        const port = instantPort({ msSince });
+        Object.defineProperty(port, 'bufferedAmount', { get: () => port.frames * 64 * 1024 });
+        const files = new FileTransfer({});
+        files.attach(port);
+        files.send(memorySource('big.bin', new Uint8Array(64 * 64 * 1024)));
+        await clock.tickAsync(200);
+        expect(port.frames * 64 * 1024, `queued with input ${msSince} ms ago`).to.equal(expected);
+        files.close();
+      }
+    } finally {
+      clock.uninstall();
+    }
+  });
 });
