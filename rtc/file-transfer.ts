@@ -53,7 +53,7 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
       highWaterMark: options.highWaterMark ?? 1024 * 1024,
       inputActiveMs: options.inputActiveMs ?? 500,
       inputTrickleMs: options.inputTrickleMs ?? 50,
-      inputRecentMs: options.inputRecentMs ?? 10_000,
+      inputRecentMs: options.inputRecentMs ?? 30_000,
       inputWindowBytes: options.inputWindowBytes ?? 128 * 1024,
       maxInFlightBytes: options.maxInFlightBytes ?? 16 * 1024 * 1024,
       ackEveryChunks: options.ackEveryChunks ?? 16,

@@ -84,7 +84,7 @@ export type FileTransferOptions = {
    * `inputTrickleMs` (and only once the channel holds less than a chunk) so a
    * transfer still moves; for `inputRecentMs` after input, it keeps at most
    * `inputWindowBytes` buffered instead of `highWaterMark`, so the next input
-   * message waits behind little. Default 500 ms, 50 ms, 10 s and 128 KiB
+   * message waits behind little. Default 500 ms, 50 ms, 30 s and 128 KiB
    * (what was measured: docs/performance.md, Input).
    */
   inputActiveMs?: number;
