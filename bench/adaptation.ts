@@ -28,7 +28,7 @@ import { measureWindow, startMover } from './glass-to-glass.ts';
 import { MARK, PALETTE } from './lib/marker.ts';
 import { median, p99 } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';
-import { createCode, openConsole, startWebBench, waitFirstFrame } from './lib/web-bench.ts';
+import { createCode, openConsole, readRecord, startWebBench, waitFirstFrame } from './lib/web-bench.ts';
 
 const GROUP = 'adaptation';
 const WIDTH = 1280;
@@ -80,7 +80,11 @@ async function inNamespace(count: number, settleMs: number): Promise<BenchRow[]>
     const page = await openConsole(bench, ctx, { width: 1600, height: 1000 });
     const code = await createCode(page);
     agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
-    await waitFirstFrame(page, 60_000);
+    try {
+      await waitFirstFrame(page, 120_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the agent printed: ${agent.lines.join(' | ')}`);
+    }
     const inner = MARK.size / 4;
     await page.evaluate((s) => void ((window as unknown as { __bench: { sample: unknown } }).__bench.sample = s), { x: MARK.x + inner, y: MARK.y + inner, w: MARK.size / 2, h: MARK.size / 2 });
     await sleep(3000);
@@ -92,6 +96,10 @@ async function inNamespace(count: number, settleMs: number): Promise<BenchRow[]>
       // The bandwidth estimate has to find the new ceiling (delay-based: a few seconds).
       await sleep(cap.rate === null ? 1000 : settleMs);
       const m = await measureWindow(page, x, win, pid, count);
+      if (m.latencies.length === 0) {
+        const rec = await readRecord(page);
+        console.error(`adaptation: no change seen under ${cap.label}: ${rec.changes.length} changes recorded, last ${JSON.stringify(rec.changes.slice(-5))}, sample ${JSON.stringify((rec as unknown as { sample: unknown }).sample)}`);
+      }
       const med = median(m.latencies);
       if (cap.rate === null) uncapped = med;
       const note = `${m.latencies.length}/${count} changes, p99 ${p99(m.latencies).toFixed(0)} ms, ${m.fps.toFixed(1)} fps shown, ${m.mbps.toFixed(2)} Mbit/s, frames ${m.size}`;
