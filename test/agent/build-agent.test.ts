@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { buildAgent } from '../../scripts/build-agent.ts';
-import { until } from '../helpers/wait.ts';
+import { until } from '../../testkit/wait.ts';
 import { requireNativeCapture } from './helpers/native-capture.ts';
-import { startXvfb } from './helpers/xvfb.ts';
+import { startXvfb } from '../../testkit/xvfb.ts';
 
 describe('scripts/build-agent', function () {
   this.timeout(60_000);

@@ -4,7 +4,7 @@ import type { FileMessage } from '../../protocol/channels.ts';
 import type { FilePort } from '../../rtc/file-channel-port.ts';
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
-import { makePair, waitFor } from './helpers.ts';
+import { makePair, waitFor } from '../../testkit/rtc-pair.ts';
 
 /** A files channel that drains at once and accepts every offer; it counts the frames sent. */
 function instantPort(input: { msSince: number }): FilePort & { frames: number } {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { i420Bytes, type I420Frame } from '../../../agent/platform/screen-capturer.ts';
 import { ScreenVideoTrack } from '../../../agent/capture/video-track.ts';
 import { keepResolution } from '../../../rtc/keep-resolution.ts';
-import { sleep, until } from '../../helpers/wait.ts';
+import { sleep, until } from '../../../testkit/wait.ts';
 
 /** A 64x32 frame whose luma is `y` everywhere, so the sink can tell frames apart. */
 const frame = (y = 16): I420Frame => {

@@ -4,7 +4,7 @@
  * loop can be busy (or blocked) while the screen changes.
  */
 import { openDisplay } from '../../../agent/platform/linux-x11/display.ts';
-import { drawRect } from './xvfb.ts';
+import { drawRect } from '../../../testkit/xvfb.ts';
 
 const [display, x, y, size, everyMs] = [process.argv[2]!, ...process.argv.slice(3, 7).map(Number)] as [string, number, number, number, number];
 const conn = await openDisplay(display);

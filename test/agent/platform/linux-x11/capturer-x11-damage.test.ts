@@ -7,8 +7,8 @@ import { createScreenCapturer } from '../../../../agent/platform/linux-x11/creat
 import type { I420Frame } from '../../../../agent/platform/screen-capturer.ts';
 import { openDisplay, xcall, type XConnection } from '../../../../agent/platform/linux-x11/display.ts';
 import { requireNativeCapture } from '../../helpers/native-capture.ts';
-import { drawRect, expectColourAt, samplePixel, startXvfb, type TestXvfb } from '../../helpers/xvfb.ts';
-import { sleep, until } from '../../../helpers/wait.ts';
+import { drawRect, expectColourAt, samplePixel, startXvfb, type TestXvfb } from '../../../../testkit/xvfb.ts';
+import { sleep, until } from '../../../../testkit/wait.ts';
 
 const SCREEN = { id: 'root', name: 'Whole screen', x: 0, y: 0, width: 640, height: 480, primary: true };
 const GREY = 0x808080;

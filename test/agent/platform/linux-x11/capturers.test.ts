@@ -5,7 +5,7 @@ import { DamageCapturer } from '../../../../agent/platform/linux-x11/capturer-x1
 import type { I420Frame, ScreenCapturer } from '../../../../agent/platform/screen-capturer.ts';
 import { openDisplay, type XConnection } from '../../../../agent/platform/linux-x11/display.ts';
 import { requireNativeCapture } from '../../helpers/native-capture.ts';
-import { drawRect, samplePixel, startXvfb, yuvOf, type TestXvfb } from '../../helpers/xvfb.ts';
+import { drawRect, samplePixel, startXvfb, yuvOf, type TestXvfb } from '../../../../testkit/xvfb.ts';
 
 const RED = 0xdd2211;
 const BLUE = 0x1144ee;
