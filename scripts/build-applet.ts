@@ -67,11 +67,12 @@ function addonPlugin(addons: AddonSpec[]): Plugin {
       b.onResolve({ filter: /^koffi$/ }, () => ({ path: join(root, 'node_modules', 'koffi', 'index.cjs') }));
       // koffi's per-platform packages: the target's one is an addon, the others are absent.
       b.onResolve({ filter: KOFFI_PACKAGES }, (args) => {
-        const addon = addons.find((a) => a.replaces.test(args.path));
+        const addon = addons.find((a) => a.replaces?.test(args.path));
         return addon ? { path: addon.name, namespace: 'sea-addon' } : { path: args.path, namespace: 'sea-absent' };
       });
       b.onLoad({ filter: /.*/, namespace: 'sea-addon' }, (args) => ({ contents: loader(args.path), loader: 'js', resolveDir: root }));
       for (const addon of addons) {
+        if (!addon.replaces) continue;
         b.onLoad({ filter: addon.replaces }, () => ({ contents: loader(addon.name), loader: 'js', resolveDir: root }));
       }
       // ws tries these optional native speed-ups in a try/catch; in the executable they are absent

@@ -13,8 +13,10 @@ import { gcOnSignal } from './gc-on-signal.ts';
 const count = Number(process.env.BENCH_TECHNICIANS ?? '10');
 // A real SQLite file (WAL), as `npm start` uses, in a temporary folder.
 const dataDir = mkdtempSync(join(tmpdir(), 'rr-bench-'));
-// Every simulated customer connects from 127.0.0.1: lift the per-address cap on sockets waiting for a code.
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', UNAUTH_SOCKETS_PER_ADDRESS: '10000', UNAUTH_SOCKETS_TOTAL: '10000' });
+// Every simulated customer and console connects from 127.0.0.1: lift the per-address cap on sockets waiting
+// for a code, and on login tries (each is reserved before its password check, so 30+ parallel logins from one
+// address would be refused with 429).
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', UNAUTH_SOCKETS_PER_ADDRESS: '10000', UNAUTH_SOCKETS_TOTAL: '10000', LOGIN_IP_LOCKOUT_AFTER: '10000' });
 const server = await startServer(config, { plugins: [] });
 const technicians: Array<{ email: string; password: string }> = [];
 for (let i = 0; i < count; i++) {

@@ -7,7 +7,7 @@ import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/p
 import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
 import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
 import { startCoturn, type Coturn } from '../turn/helpers/coturn.ts';
-import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts, logInToConsole } from '../../testkit/web-harness.ts';
+import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, RECORD_PEER_CONNECTIONS, startWebServer, texts, logInToConsole } from '../../testkit/web-harness.ts';
 import type { TestServer } from '../../testkit/web-harness.ts';
 
 /**
@@ -225,6 +225,7 @@ describe('e2e: the real technician console with the real agent', function () {
       outbox = fs.mkdtempSync(path.join(srv.dir, 'outbox-'));
       ctx = await chromium.browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: browserDownloads } });
       tech = await newPage(ctx);
+      await tech.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS);
     });
 
     after(async () => {
@@ -256,6 +257,12 @@ describe('e2e: the real technician console with the real agent', function () {
       await pollFor(tech, 'pierce/[data-testid="screen-select"] option');
       const options = await texts(tech, '[data-testid="screen-select"] option');
       expect(options.some((o) => o.includes(`${SCREEN.width}x${SCREEN.height}`)), options.join(' | ')).to.equal(true);
+    });
+
+    it("the console's video receiver asks the browser to render each frame at once (jitterBufferTarget 0)", async () => {
+      const targets = await tech.evaluate(`(window.__rrPeerConnections ?? []).flatMap((pc) =>
+        pc.getReceivers().filter((r) => r.track && r.track.kind === 'video').map((r) => r.jitterBufferTarget))`);
+      expect(targets).to.deep.equal([0]);
     });
 
     it('without the control grant, clicks and typing on the remote screen reach nothing in X', async () => {
