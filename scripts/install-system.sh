@@ -3,6 +3,7 @@
 # chromium: browser end-to-end tests; xvfb, xdotool, x11-utils: agent capture and input tests;
 # ffmpeg: the agent's screen capture; xclip: the agent's clipboard sync; coturn: the TURN relay;
 # binutils: strip, which takes Node's debug symbols out of the single-file applet (~12 MB).
+# redis-server, postgresql: the scale-out tests (test/scale/) start their own on free loopback ports.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -13,6 +14,8 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v xclip >/dev/null || need+=(xclip)
 command -v turnserver >/dev/null || need+=(coturn)
 command -v strip >/dev/null || need+=(binutils)
+command -v redis-server >/dev/null || need+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0
