@@ -182,6 +182,20 @@ function envServiceUrl(env: Env, name: string, protocols: readonly string[], exa
   return raw;
 }
 
+/**
+ * DATABASE_URL is checked like REDIS_URL, then refused: the PostgreSQL store
+ * is not built yet (issue 17, point 1), and a server that ignored it would
+ * keep accounts and the audit trail somewhere the operator did not ask for.
+ */
+function postgresUrl(env: Env): string | null {
+  const url = envServiceUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/relay');
+  if (url === null) return null;
+  throw new ConfigError(
+    'DATABASE_URL',
+    'PostgreSQL storage is not available in this version; unset it (nodes on one machine share the SQLite file DATABASE_PATH, see docs/scale.md)',
+  );
+}
+
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
@@ -284,7 +298,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     unauthSocketsTotal: envInt(env, 'UNAUTH_SOCKETS_TOTAL', 1000, 1, 1_000_000),
     smtp,
     redisUrl: envServiceUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
-    databaseUrl: envServiceUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/relay'),
+    databaseUrl: postgresUrl(env),
     ...loadLogOutput(env),
   };
   if (config.codeSlowdownAfter > config.codeLockoutAfter) {

@@ -107,7 +107,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     if (dangling > 0) logger.warn({ sessions: dangling }, 'ended the sessions an earlier run left open (server_restart)');
   }
   const seats = (): number | null => accounts.getSeats();
-  const cluster = config.redisUrl === null ? null : await joinCluster({ config, clock, logger, audit, seats, url: config.redisUrl });
+  const cluster =
+    config.redisUrl === null
+      ? null
+      : await joinCluster({ config, clock, logger, audit, seats, url: config.redisUrl }).catch((error: unknown) => {
+          db.close();
+          throw error;
+        });
   const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks });
   const sessions = cluster ? cluster.serve(registry, opts.generateCode) : new LocalSessions(registry);
   const logins = new LoginSessions(db, config.loginSessionHours * 3_600_000, now);

@@ -65,9 +65,15 @@ export class NodeBus {
 
   async start(handlers: BusHandlers): Promise<void> {
     this.handlers = handlers;
-    await this.link.connect();
-    await this.reader.connect();
-    await this.renew();
+    try {
+      await this.link.connect();
+      await this.reader.connect();
+      await this.renew();
+    } catch (error) {
+      this.link.redis.disconnect();
+      this.reader.redis.disconnect();
+      throw error;
+    }
     this.beat = setInterval(() => {
       this.renew().catch(() => undefined);
       this.look().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { ConfigError } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
 /** The longest wait between two reconnection tries. */
@@ -35,13 +36,14 @@ export class RedisLink {
     });
   }
 
-  /** Connects once at start; a wrong URL or an unreachable server fails the start with the reason. */
+  /** Connects once at start; an unreachable server fails the start like bad configuration does (exit 2, signaling/main.ts). */
   async connect(): Promise<void> {
     try {
       await this.redis.connect();
     } catch (error) {
       this.redis.disconnect();
-      throw new Error(`Cannot reach Redis at REDIS_URL: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      const why = this.down ?? (error instanceof Error ? error.message : String(error));
+      throw new ConfigError('REDIS_URL', `cannot reach Redis (${why})`);
     }
     this.down = null;
   }

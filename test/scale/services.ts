@@ -55,9 +55,9 @@ export interface RedisServer {
 }
 
 /** redis-server on 127.0.0.1:<free port>, no persistence, in its own temporary folder. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(port?: number): Promise<RedisServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-redis-'));
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
