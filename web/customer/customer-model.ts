@@ -211,10 +211,6 @@ export class CustomerModel extends Store {
       this.pending = PERMISSIONS.filter((p) => c.permissions[p] === 'asked');
       this.changed();
     });
-    engine.on('hello', (m) => {
-      this.technicianName = m.name;
-      this.changed();
-    });
     engine.on('chat', (m) => {
       this.chat = [...this.chat, { id: m.msgId, from: m.from, name: m.from === 'me' ? 'You' : this.technicianName, text: m.text, at: m.at }].slice(-500);
       this.changed();
