@@ -65,6 +65,8 @@ export class ClusterSessions implements SessionService {
   /** Customers on this node whose session is at home on another node, by token. */
   private readonly away = new Map<string, Home & { conn: Connection; lost: NodeJS.Timeout | null }>();
   private nextCode: string | null = null;
+  /** This node's technician sockets (by the id other nodes know them by), told to the others on shutdown. */
+  private readonly technicians = new Map<string, string>();
   readonly limits: ClusterLimits;
 
   constructor(
@@ -101,6 +103,7 @@ export class ClusterSessions implements SessionService {
     const id = this.conns.local(conn);
     if (!(await this.state.takeSeat(technician.id, id, this.options.seats()))) throw new RescueError('NO_SEAT_FREE');
     this.registry.attachTechnician(technician, conn, true);
+    this.technicians.set(id, technician.id);
     for (const node of this.bus.liveNodes()) this.bus.cast(node, 'tech.attached', { technician, conn: id });
   }
 
@@ -108,6 +111,7 @@ export class ClusterSessions implements SessionService {
     this.registry.detachTechnician(technicianId, conn);
     const id = this.conns.drop(conn);
     if (id === null) return;
+    this.technicians.delete(id);
     this.state.freeSeat(technicianId, id);
     for (const node of this.bus.liveNodes()) this.bus.cast(node, 'tech.detached', { technicianId, conn: id });
   }
@@ -216,7 +220,15 @@ export class ClusterSessions implements SessionService {
 
   async shutdown(): Promise<void> {
     this.registry.shutdown();
-    for (const away of this.away.values()) if (away.lost) clearTimeout(away.lost);
+    // The sockets close after the bus has stopped: tell the sessions' homes now that they are going.
+    for (const [token, away] of this.away) {
+      if (away.lost) clearTimeout(away.lost);
+      const id = this.conns.drop(away.conn);
+      if (id !== null && this.bus.isAlive(away.node)) this.bus.cast(away.node, 'customer.detached', { token, conn: id });
+    }
+    this.away.clear();
+    for (const [id, technicianId] of this.technicians) for (const node of this.bus.liveNodes()) this.bus.cast(node, 'tech.detached', { technicianId, conn: id });
+    this.technicians.clear();
     await this.state.leave();
     await this.bus.stop();
   }

@@ -209,6 +209,28 @@ describe('scale: three nodes on one Redis (REDIS_URL)', function () {
     tech.close();
   });
 
+  it('a node that is stopped (SIGTERM) tells the sessions it held sockets for: the technician on A sees customer_lost', async () => {
+    const a = nodes[0]!;
+    const leaving = await startTestServer({ REDIS_URL: redis.url, DATA_DIR: dir, DATABASE_PATH: path.join(dir, 'relay-rescue.db'), RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS) });
+    const tech = await console(a, (await technician(a)).cookie);
+    tech.send({ type: 'session.create', id: 'create' });
+    const { session } = await tech.next('session.created');
+    const customer = await openCustomerSocket(leaving);
+    customer.send({ type: 'code.submit', id: 'submit', code: session.code, client: 'agent' });
+    await customer.next('code.accepted');
+    expect((await tech.next('session.state')).state).to.equal('queued');
+    tech.send({ type: 'session.activate', id: 'activate', sessionId: session.sessionId });
+    await customer.next('session.activated');
+    await tech.next('ack');
+    await leaving.close();
+    expect((await customer.closed).code).to.equal(4012);
+    const lost = await tech.next('session.state', 10_000);
+    expect([lost.state, lost.reason]).to.deep.equal(['suspended', 'customer_lost']);
+    tech.send({ type: 'session.end', id: 'end', sessionId: session.sessionId });
+    await tech.next('ack');
+    tech.close();
+  });
+
   it('login and code lockouts hold across nodes: guesses spread over A, B and C get no more than on one node', async () => {
     const { email } = await technician(nodes[0]!);
     const loginAnswers: string[] = [];
