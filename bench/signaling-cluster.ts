@@ -36,7 +36,7 @@ export async function runSignalingCluster(opts: { quick: boolean }): Promise<Ben
     const throughBalancer = async (count: number): Promise<{ rate: number; median: number; p99: number; errors: number }> => {
       const balancer = await startBalancer(nodes.slice(0, count).map((node) => node.info.port));
       try {
-        const consoles = await Promise.all(cookies.map((cookie) => openTechnician(balancer.port, first.origin, cookie)));
+        const consoles = await Promise.all(cookies.map((cookie) => openTechnician(balancer.port, 'http://balancer.bench.test', cookie)));
         sockets.push(...consoles);
         const hold: BenchSocket[] = [];
         const result = await runBounded(pairs, concurrency, deadlineMs, (i) => productPair({ port: balancer.port, technicians: consoles }, i, hold));

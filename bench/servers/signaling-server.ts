@@ -14,7 +14,8 @@ const count = Number(process.env.BENCH_TECHNICIANS ?? '10');
 // A real SQLite file (WAL), as `npm start` uses, in a temporary folder; several nodes (BENCH_REDIS_URL) share one.
 const shared = process.env.BENCH_DATA_DIR;
 const dataDir = shared ?? mkdtempSync(join(tmpdir(), 'rr-bench-'));
-const cluster = process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {};
+// Behind the bench's balancer every node must accept the balancer's origin, as PUBLIC_URL does behind nginx.
+const cluster = process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL, ALLOWED_ORIGINS: 'http://balancer.bench.test' } : {};
 // Every simulated customer connects from 127.0.0.1: lift the per-address cap on sockets waiting for a code.
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', UNAUTH_SOCKETS_PER_ADDRESS: '10000', UNAUTH_SOCKETS_TOTAL: '10000', ...cluster });
 const server = await startServer(config, { plugins: [] });
