@@ -186,14 +186,18 @@ export class ClusterSessions implements SessionService {
         throw new RescueError('SESSION_CLOSED', 'The connection closed before the code was checked.');
       }
     }
+    // Settled as soon as Redis says whether the code is live, not after the home node answered, so that
+    // customers behind one address entering right codes at once are not counted as tries in flight.
+    let found;
     try {
-      const joined = await this.enter(code, client, address, conn, name);
-      settle('released');
-      return joined;
+      found = await this.state.lookupCode(code);
     } catch (error) {
-      settle(error instanceof RescueError && error.code.startsWith('CODE_') ? 'failed' : 'released');
+      settle('released');
       throw error;
     }
+    settle('error' in found ? 'failed' : 'released');
+    if ('error' in found) throw new RescueError(found.error);
+    return this.enter(found, code, client, address, conn, name);
   }
 
   async resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Promise<JoinedSession> {
@@ -336,9 +340,7 @@ export class ClusterSessions implements SessionService {
     this.options.audit.closeSession(sessionId, 'technician_lost');
   }
 
-  private async enter(code: string, client: ClientKind, address: string, conn: Connection | null, name?: string): Promise<JoinedSession> {
-    const found = await this.state.lookupCode(code);
-    if ('error' in found) throw new RescueError(found.error);
+  private async enter(found: { node: string }, code: string, client: ClientKind, address: string, conn: Connection | null, name?: string): Promise<JoinedSession> {
     if (found.node === this.bus.nodeId) return joinedView(...this.entered(this.registry.enterCode(code, client, address, conn, name)));
     if (!this.bus.isAlive(found.node)) throw new RescueError('CODE_INVALID');
     const joined = (await this.bus.call(found.node, 'enter', { code, client, address, name, conn: conn ? this.conns.local(conn) : null })) as JoinedSession;

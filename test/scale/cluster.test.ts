@@ -231,6 +231,18 @@ describe('scale: three nodes on one Redis (REDIS_URL)', function () {
     tech.close();
   });
 
+  it('customers behind one address entering right codes at the same moment on all nodes are all let in', async () => {
+    const tech = await console(nodes[0]!, (await technician(nodes[0]!)).cookie);
+    for (let i = 0; i < 15; i++) tech.send({ type: 'session.create', id: `c${i}` });
+    const codes: string[] = [];
+    for (let i = 0; i < 15; i++) codes.push((await tech.next('session.created')).session.code!);
+    const answers = await Promise.all(
+      codes.map((code, i) => requestJson(nodes[i % 3]!, 'POST', '/api/code', { code, client: 'browser' }, { localAddress: '127.0.0.9' })),
+    );
+    expect(answers.map((answer) => answer.code ?? answer.status)).to.deep.equal(codes.map(() => 200));
+    tech.close();
+  });
+
   it('login and code lockouts hold across nodes: guesses spread over A, B and C get no more than on one node', async () => {
     const { email } = await technician(nodes[0]!);
     const loginAnswers: string[] = [];
