@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedis } from '../test/scale/services.ts';
+import { startRedis } from '../testkit/services.ts';
 import { spawnReady, type ReadyChild } from './lib/child.ts';
 import { runBounded, summarize } from './lib/load-runner.ts';
 import type { BenchRow } from './lib/table.ts';

@@ -18,8 +18,8 @@ import {
   startTestServer,
   type RunningServer,
   type TestSocket,
-} from '../helpers/server.ts';
-import { startRedis, stopChild, type RedisServer } from './services.ts';
+} from '../../testkit/server.ts';
+import { startRedis, stopChild, type RedisServer } from '../../testkit/services.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const PASSWORD = 'correct-horse-battery';

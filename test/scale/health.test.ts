@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../signaling/config.ts';
-import { startTestServer, type RunningServer } from '../helpers/server.ts';
-import { freePort, startRedis, type RedisServer } from './services.ts';
+import { startTestServer, type RunningServer } from '../../testkit/server.ts';
+import { freePort, startRedis, type RedisServer } from '../../testkit/services.ts';
 
 async function health(server: RunningServer): Promise<{ status: number; body: { ok: boolean; cause?: string } }> {
   const res = await fetch(`${server.url}/healthz`);

@@ -18,8 +18,8 @@ import {
   unreachableByTab,
   waitForFn,
   logInToConsole,
-} from './harness.ts';
-import type { TestServer } from './harness.ts';
+} from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 const TECH = { email: 'tech@example.test', name: 'Tessa Tech', password: 'correct horse battery staple' };
 const FILE_BYTES = 5 * 1024 * 1024 + 12345;

@@ -1,5 +1,5 @@
 /**
- * Real Redis (and PostgreSQL) for the scale-out tests, started by the test on
+ * A real redis-server for the scale-out tests and the cluster bench, started on
  * a free loopback port in a temporary folder and stopped after it. Debian's
  * packages (scripts/install-system.sh) provide the binaries.
  */
