@@ -28,6 +28,7 @@ function lazy(load: () => Promise<Record<string, unknown>>, exported: string): R
 
 const STAGES: Stage[] = [
   { name: 'signaling', run: runSignalingLoad },
+  { name: 'cluster', run: lazy(() => import('./signaling-cluster.ts'), 'runSignalingCluster') },
   { name: 'first-frame', run: lazy(() => import('./first-frame.ts'), 'runFirstFrame') },
   { name: 'glass-to-glass', run: lazy(() => import('./glass-to-glass.ts'), 'runGlassToGlass') },
   { name: 'input', run: lazy(() => import('./input-latency.ts'), 'runInputLatency') },

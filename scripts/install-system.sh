@@ -7,6 +7,7 @@
 # iproute2: ip and tc, for the bandwidth-cap benchmark (a tbf qdisc in a network namespace).
 # wine, wine64, fonts-wine: the Windows applet's end-to-end test (test/windows/), without Recommends
 # (they would pull in and upgrade mesa).
+# redis-server: the scale-out tests (test/scale/) start their own on free loopback ports.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -26,6 +27,7 @@ command -v python3 >/dev/null || need+=(python3)
 for header in xcb/xcb.h:libxcb1-dev xcb/shm.h:libxcb-shm0-dev xcb/damage.h:libxcb-damage0-dev xcb/xfixes.h:libxcb-xfixes0-dev; do
   [ -f "/usr/include/${header%%:*}" ] || need+=("${header##*:}")
 done
+command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

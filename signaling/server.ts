@@ -27,6 +27,8 @@ import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { restoreLiveSessions } from './restore-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
+import { LocalSessions } from './session-service.ts';
+import { joinCluster } from './cluster/cluster-sessions.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
 import { refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
@@ -101,9 +103,20 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const db = openDatabase(config.databasePath);
   const accounts = new AccountStore(db, now, opts.verifyPassword);
   const audit = new AuditLog(db, now);
-  const live = config.databasePath === ':memory:' ? null : new LiveSessions(db);
-  const registry = new SessionRegistry({ config, clock, audit, logger, seats: () => accounts.getSeats(), generateCode: opts.generateCode, live });
-  restoreLiveSessions({ registry, live, audit, accounts, logger });
+  const seats = (): number | null => accounts.getSeats();
+  const cluster =
+    config.redisUrl === null
+      ? null
+      : await joinCluster({ config, clock, logger, audit, seats, url: config.redisUrl }).catch((error: unknown) => {
+          db.close();
+          throw error;
+        });
+  // One node restores the sessions its last run left live; on several nodes the others' sessions are open too,
+  // and the cluster ends a dead node's sessions instead (docs/scale.md).
+  const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(db);
+  const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live });
+  if (!cluster) restoreLiveSessions({ registry, live, audit, accounts, logger });
+  const sessions = cluster ? cluster.serve(registry, opts.generateCode) : new LocalSessions(registry);
   const logins = new LoginSessions(db, config.loginSessionHours * 3_600_000, now);
   const addresses = new ClientAddresses(config.trustProxy, (header) =>
     logger.warn({ header }, 'ignored an X-Forwarded-For header that is not a list of IP addresses (logged once)'),
@@ -117,6 +130,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logins,
     audit,
     registry,
+    sessions,
+    clusterLimits: cluster?.limits ?? null,
     consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
     clientAddress: (req) => addresses.of(req),
     origins: new OriginPolicy([]),
@@ -130,7 +145,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(ctx));
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+    const problem = cluster?.problem() ?? null;
+    if (problem) res.status(503).json({ ok: false, cause: problem });
+    else res.json({ ok: true });
   });
   const api = express.Router();
   api.use(express.json({ limit: '32kb' }));
@@ -215,7 +232,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const close = (): Promise<void> => {
     closing ??= (async () => {
       ctx.consoles.close();
-      registry.shutdown();
+      await sessions.shutdown();
       for (const plugin of plugins) await plugin.close?.();
       for (const client of wss.clients) client.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
       await new Promise<void>((resolve) => {

@@ -32,6 +32,17 @@ export interface RegistryDeps {
   generateCode?: () => string;
   /** Where live sessions are kept across a restart (none for a `:memory:` database). */
   live?: LiveSessions | null;
+  /** Told of changes other nodes must know of (signaling/cluster/); default none. */
+  hooks?: RegistryHooks;
+}
+
+/** What a node's registry announces so that shared state (Redis) can follow it. */
+export interface RegistryHooks {
+  codeRetired(code: string, why: 'used' | 'expired'): void;
+  tokenIssued(token: string, session: Session): void;
+  closed(session: Session): void;
+  /** Replaces the push of a technician's queue (the queue spans nodes). */
+  pushList?(technicianId: string): void;
 }
 
 const newId = (bytes: number): string => randomBytes(bytes).toString('base64url');
@@ -76,9 +87,9 @@ export class SessionRegistry {
   // Technician sockets.
 
   /** Binds the technician's socket (replacing an older one) and resumes sessions suspended by their drop. */
-  attachTechnician(technician: TechnicianIdentity, conn: Connection): void {
+  attachTechnician(technician: TechnicianIdentity, conn: Connection, seatChecked = false): void {
     const previous = this.technicians.get(technician.id);
-    const seats = this.deps.seats();
+    const seats = seatChecked ? null : this.deps.seats();
     if (!previous && seats !== null && this.technicians.size >= seats) throw new RescueError('NO_SEAT_FREE');
     this.technicians.set(technician.id, conn);
     previous?.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection');
@@ -163,14 +174,27 @@ export class SessionRegistry {
         throw new RescueError('SESSION_CLOSED', 'The connection closed before the code was checked.');
       }
     }
+    try {
+      const entered = this.enterCode(code, client, address, conn, name);
+      attempt.released();
+      return entered;
+    } catch (error) {
+      attempt.failed();
+      throw error;
+    }
+  }
+
+  /**
+   * The code check itself, once its try was reserved (submitCode, or the node
+   * that took the customer's socket: signaling/cluster/). Throws CODE_INVALID,
+   * CODE_USED or CODE_EXPIRED.
+   */
+  enterCode(code: string, client: ClientKind, address: string, conn: Connection | null, name?: string): { session: Session; token: string } {
     const found = this.codes.lookup(code);
     const session = 'sessionId' in found ? this.sessions.get(found.sessionId) : undefined;
-    if (!session || session.lifecycle.state !== 'pending') {
-      attempt.failed();
-      throw new RescueError('error' in found ? found.error : 'CODE_INVALID');
-    }
-    attempt.released();
+    if (!session || session.lifecycle.state !== 'pending') throw new RescueError('error' in found ? found.error : 'CODE_INVALID');
     this.codes.retire(code, 'used');
+    this.deps.hooks?.codeRetired(code, 'used');
     this.deps.clock.clearTimeout(session.expiryTimer);
     const token = newId(32);
     session.code = null;
@@ -178,6 +202,7 @@ export class SessionRegistry {
     session.tokenDigest = tokenDigest(token);
     session.customer = { kind: client, address, joinedAt: this.deps.clock.now(), name: cleanDisplayName(name), code };
     this.byToken.set(session.tokenDigest, session);
+    this.deps.hooks?.tokenIssued(token, session);
     session.lifecycle.transition('queued', 'code_entered');
     this.deps.live?.save(session);
     this.deps.audit.record(session.id, 'code.entered', { kind: 'customer' }, `client=${client} address=${address}`);
@@ -214,6 +239,11 @@ export class SessionRegistry {
   /** Whether a customer token belongs to a live session (a download may carry it: signaling/download-routes.ts). */
   hasCustomerToken(token: string): boolean {
     return this.byToken.has(tokenDigest(token));
+  }
+
+  /** The live session a customer token belongs to, or null. */
+  sessionOfToken(token: string): Session | null {
+    return this.byToken.get(tokenDigest(token)) ?? null;
   }
 
   detachCustomer(session: Session, conn: Connection): void {
@@ -339,12 +369,16 @@ export class SessionRegistry {
     this.deps.clock.clearTimeout(session.expiryTimer);
     for (const timer of session.lost.values()) this.deps.clock.clearTimeout(timer);
     session.lost.clear();
-    if (session.code !== null) this.codes.retire(session.code, 'expired');
+    if (session.code !== null) {
+      this.codes.retire(session.code, 'expired');
+      this.deps.hooks?.codeRetired(session.code, 'expired');
+    }
     this.sessions.delete(session.id);
     if (session.tokenDigest !== null) this.byToken.delete(session.tokenDigest);
     this.deps.live?.forget(session.id);
     this.deps.audit.record(session.id, 'session.ended', by ? this.actorOf(by) : { kind: 'server' }, reason);
     this.deps.audit.closeSession(session.id, reason);
+    this.deps.hooks?.closed(session);
     this.tellTechnician(session, reason);
     const customer = session.customerConn;
     session.customerConn = null;
@@ -355,6 +389,22 @@ export class SessionRegistry {
   }
 
   // Internals.
+
+  /** Whether this node holds any session of the technician. */
+  hasSessionsOf(technicianId: string): boolean {
+    for (const session of this.sessions.values()) if (session.technician.id === technicianId) return true;
+    return false;
+  }
+
+  /** The connection this node sends a technician's messages to, if any. */
+  technicianConnection(technicianId: string): Connection | null {
+    return this.technicians.get(technicianId) ?? null;
+  }
+
+  /** Every live session (node death handling walks them). */
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
 
   private ownedBy(technicianId: string): Session[] {
     return [...this.sessions.values()].filter((session) => session.technician.id === technicianId);
@@ -403,6 +453,10 @@ export class SessionRegistry {
 
   /** Sends the technician their whole queue (unsolicited, no ref) after it changed shape. */
   private pushList(technicianId: string): void {
+    if (this.deps.hooks?.pushList) {
+      this.deps.hooks.pushList(technicianId);
+      return;
+    }
     this.technicians.get(technicianId)?.send({ type: 'session.list', sessions: this.list(technicianId) });
   }
 

@@ -30,8 +30,12 @@ export interface SignalingSocketOptions<S extends z.ZodType> {
   /** The server's clock: heartbeats and the message budget run on it. */
   clock: Clock;
   logger: Logger;
-  /** Handles one valid message; a thrown RescueError becomes an error reply with the request's ref. */
-  onMessage: (message: z.infer<S>) => void;
+  /**
+   * Handles one valid message; a thrown (or rejected) RescueError becomes an
+   * error reply with the request's ref. While a returned promise is pending,
+   * later messages wait for it, so they are handled in the order they came.
+   */
+  onMessage: (message: z.infer<S>) => void | Promise<void>;
   onClose: () => void;
   /** Errors a handler throws that count as bad messages too (e.g. a wrong security code). */
   countAsBad?: ReadonlySet<ErrorCode>;
@@ -54,6 +58,8 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   private lastLimitReplyAt = -Infinity;
   private readonly heartbeat: unknown;
   private closed = false;
+  /** The last message handler still running (a promise), or null. */
+  private tail: Promise<void> | null = null;
 
   constructor(private readonly options: SignalingSocketOptions<S>) {
     const { ws, clock } = options;
@@ -109,21 +115,44 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
     }
     const value = parsed.value as { id?: unknown };
     const ref = typeof value.id === 'string' ? value.id : undefined;
+    const tail = this.tail;
+    const step = tail ? tail.then(() => this.dispatch(parsed.value, ref)) : this.dispatch(parsed.value, ref);
+    if (!step) return;
+    const link: Promise<void> = step.then(() => {
+      if (this.tail === link) this.tail = null;
+    });
+    this.tail = link;
+  }
+
+  /** Runs the handler; its errors become replies. Returns a promise (that never rejects) when the handler is async. */
+  private dispatch(message: z.infer<S>, ref: string | undefined): void | Promise<void> {
     try {
-      this.options.onMessage(parsed.value);
+      const result = this.options.onMessage(message);
+      if (result instanceof Promise) {
+        return result.then(
+          () => {
+            this.consecutiveErrors = 0;
+          },
+          (error: unknown) => this.failed(error, ref),
+        );
+      }
       this.consecutiveErrors = 0;
     } catch (error) {
-      if (error instanceof RescueError && this.options.countAsBad?.has(error.code)) {
-        this.bad(error.code, error.message, ref);
-        return;
-      }
-      this.consecutiveErrors = 0;
-      if (error instanceof RescueError) {
-        this.sendError(error.code, error.message, ref);
-      } else {
-        this.options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'message handler failed');
-        this.sendError('INTERNAL', 'Something went wrong on the server.', ref);
-      }
+      this.failed(error, ref);
+    }
+  }
+
+  private failed(error: unknown, ref: string | undefined): void {
+    if (error instanceof RescueError && this.options.countAsBad?.has(error.code)) {
+      this.bad(error.code, error.message, ref);
+      return;
+    }
+    this.consecutiveErrors = 0;
+    if (error instanceof RescueError) {
+      this.sendError(error.code, error.message, ref);
+    } else {
+      this.options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'message handler failed');
+      this.sendError('INTERNAL', 'Something went wrong on the server.', ref);
     }
   }
 
