@@ -12,6 +12,7 @@ import { TransferRows, blobSource } from '../shared/transfer-rows.ts';
 import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
 import { BROWSER_CAPABILITIES, BrowserCustomer } from './browser-customer.ts';
 import { offersPermission } from '../../protocol/channels.ts';
+import type { ConnectionPath, CustomerPort } from './customer-port.ts';
 
 export type CustomerPhase = 'code' | 'checking' | 'choose' | 'agent' | 'connecting' | 'session' | 'ended';
 
@@ -29,13 +30,18 @@ const REASON_TEXT: Partial<Record<SessionReason, string>> = {
  * app and a browser share, and (browser share) a view over the customer
  * engine, which is the authority on every permission.
  */
-export class CustomerModel extends Store {
+export class CustomerModel extends Store implements CustomerPort {
   phase: CustomerPhase = 'code';
   prefill = '';
   /** The name the customer typed (optional); the technician's queue and hello show it. */
   customerName = '';
   codeError = '';
   technicianName = 'your technician';
+  /** The technician's account as the server verified it (the browser page learns only the name). */
+  readonly technicianAccount: string | null = null;
+  connectionPath: ConnectionPath | null = null;
+  readonly fileSource = 'browser' as const;
+  readonly downloadDir = null;
   statusText = '';
   endedText = '';
   token = '';
@@ -220,6 +226,10 @@ export class CustomerModel extends Store {
       this.changed();
     });
     engine.on('connectionstatechange', () => this.changed());
+    engine.on('facts', (f) => {
+      this.connectionPath = f.path;
+      this.changed();
+    });
     engine.on('ready', () => this.changed());
     engine.on('closed', (c) => this.finish(this.closedText(c)));
     customer.on('share', (s) => {
@@ -264,6 +274,13 @@ export class CustomerModel extends Store {
       }
     }
   }
+
+  /** The page's own file input picks files here: nothing for the agent to pick, drop or show. */
+  pickFile(): void {}
+
+  sendPaths(): void {}
+
+  showInFolder(): void {}
 
   async end(): Promise<void> {
     if (this.phase === 'ended') return;

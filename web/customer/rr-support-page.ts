@@ -3,8 +3,8 @@ import { customElement, state } from 'lit/decorators.js';
 import { baseStyles } from '../shared/styles.ts';
 import { StoreController } from '../shared/store.ts';
 import { CustomerModel } from './customer-model.ts';
-import { applyFontSize, loadFontSize, stepFontSize, FONT_SIZES } from './font-size.ts';
 import './rr-code-entry.ts';
+import './rr-customer-header.ts';
 import './rr-customer-session.ts';
 
 /** The customer support page (`/` and `/c/:code`). */
@@ -14,9 +14,6 @@ export class RrSupportPage extends LitElement {
     baseStyles,
     css`
       :host { display: block; min-height: 100vh; background: #eef2f6; }
-      header { background: #0b3d6e; color: #fff; padding: 0.6rem 1rem; display: flex; align-items: center; justify-content: space-between; gap: 0.5rem; flex-wrap: wrap; }
-      header h1 { font-size: 1.25rem; margin: 0; }
-      header button { background: transparent; color: #fff; border-color: #9fc2e6; min-width: 2.75rem; }
       main { max-width: 70rem; margin: 0 auto; padding: 1rem; }
       .narrow { max-width: 34rem; margin: 2rem auto; }
       .choices { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); margin-top: 1rem; }
@@ -24,17 +21,14 @@ export class RrSupportPage extends LitElement {
       .choice h3 { margin-bottom: 0.3rem; }
       pre { white-space: pre-wrap; word-break: break-all; background: #1b1f24; color: #e6edf3; padding: 0.6rem; border-radius: 0.4rem; font-size: 0.85rem; }
       .tech { font-size: 1.15rem; }
-      .font { display: flex; gap: 0.3rem; align-items: center; }
     `,
   ];
 
   private readonly model = new CustomerModel(window.location.origin);
   private readonly store = new StoreController(this, () => this.model);
-  @state() private fontSize = loadFontSize();
 
   override connectedCallback(): void {
     super.connectedCallback();
-    applyFontSize(this.fontSize);
     const match = /^\/c\/(\d{6})\/?$/.exec(window.location.pathname);
     if (match?.[1]) {
       // A code link fills the field and submits at once.
@@ -54,14 +48,7 @@ export class RrSupportPage extends LitElement {
   override render() {
     void this.store;
     return html`
-      <header>
-        <h1>Relay Rescue support</h1>
-        <div class="font" role="group" aria-label="Text size">
-          <button @click=${() => this.setFont(-1)} aria-label="Smaller text" ?disabled=${this.fontSize === FONT_SIZES[0]}>A−</button>
-          <span aria-live="polite" data-testid="font-size">${this.fontSize}%</span>
-          <button @click=${() => this.setFont(1)} aria-label="Larger text" ?disabled=${this.fontSize === FONT_SIZES[FONT_SIZES.length - 1]}>A+</button>
-        </div>
-      </header>
+      <rr-customer-header></rr-customer-header>
       <main>${this.renderPhase()}</main>
     `;
   }
@@ -91,8 +78,7 @@ export class RrSupportPage extends LitElement {
           <button @click=${() => m.end()}>Cancel</button>
         </section>`;
       case 'session':
-        return html`<p class="tech">You are connected to <strong data-testid="technician-name">${m.technicianName}</strong>.</p>
-          <rr-customer-session .model=${m}></rr-customer-session>`;
+        return html`<rr-customer-session .model=${m}></rr-customer-session>`;
       case 'ended':
         return html`<section class="card narrow" role="status" data-testid="ended">
           <h2>The session has ended</h2>
@@ -157,10 +143,6 @@ export class RrSupportPage extends LitElement {
     }
   }
 
-  private setFont(direction: 1 | -1): void {
-    this.fontSize = stepFontSize(this.fontSize, direction);
-    applyFontSize(this.fontSize);
-  }
 }
 
 declare global {
