@@ -82,11 +82,6 @@ export class CustomerModel extends Store implements CustomerPort {
     return this.customer?.engine.connected ?? false;
   }
 
-  /** The command that runs the support app with this session's token. */
-  get agentCommand(): string {
-    return `curl -fsSL '${this.origin}/download/agent.sh' | bash -s -- --server '${this.origin}' --token '${this.token}'`;
-  }
-
   /** Which permissions this page can honour at all (a browser share is view only). */
   offers(permission: Permission): boolean {
     return offersPermission(BROWSER_CAPABILITIES, permission);
