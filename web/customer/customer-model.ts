@@ -13,6 +13,7 @@ import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts
 import { BROWSER_CAPABILITIES, BrowserCustomer } from './browser-customer.ts';
 import { offersPermission } from '../../protocol/channels.ts';
 import type { ConnectionPath, CustomerPort } from './customer-port.ts';
+import { forgetSession, loadSession, saveSession } from './saved-session.ts';
 
 export type CustomerPhase = 'code' | 'checking' | 'choose' | 'agent' | 'connecting' | 'session' | 'ended';
 
@@ -57,6 +58,11 @@ export class CustomerModel extends Store implements CustomerPort {
   mode: 'browser' | 'agent' | null = null;
   /** The support app took over this session's signaling (it resumed with the token). */
   agentConnected = false;
+  private disposing = false;
+  /** This page was reloaded mid-session and resumed it. */
+  resumed = false;
+  /** The screen was shared before the reload: offer to share it again (the browser asks again). */
+  wasSharing = false;
   private id: string | null = null;
   private sig: SignalingClient | null = null;
   private customer: BrowserCustomer | null = null;
@@ -118,6 +124,54 @@ export class CustomerModel extends Store implements CustomerPort {
       this.phase = 'code';
     } finally {
       this.changed();
+    }
+  }
+
+  /**
+   * After a reload: resumes the session this tab had (sessionStorage), with
+   * its chat and log; false when there was none. A screen that was shared is
+   * not shared again by itself: the browser must ask again (`reshare`).
+   */
+  resumeSaved(): boolean {
+    const saved = loadSession();
+    if (!saved) return false;
+    this.id = saved.sessionId;
+    this.token = saved.token;
+    this.technicianName = saved.technicianName;
+    this.customerName = saved.customerName;
+    this.chat = saved.chat;
+    this.log = saved.log;
+    this.wasSharing = saved.shared;
+    this.resumed = true;
+    this.phase = 'choose';
+    void this.join();
+    if (saved.mode === 'agent') this.chooseAgent();
+    else if (saved.mode === 'browser') this.chooseBrowser();
+    else this.changed();
+    return true;
+  }
+
+  /** After a reload, the screen was shared: the customer chooses it again in the browser's picker. */
+  async reshare(): Promise<void> {
+    if (!this.customer) return;
+    this.wasSharing = false;
+    this.changed();
+    await this.customer.reshare();
+  }
+
+  protected override changed(): void {
+    super.changed();
+    if (this.id && !this.disposing && this.phase !== 'ended' && this.phase !== 'code' && this.phase !== 'checking') {
+      saveSession({
+        sessionId: this.id,
+        token: this.token,
+        technicianName: this.technicianName,
+        customerName: this.customerName,
+        mode: this.mode,
+        shared: this.sharing || this.wasSharing,
+        chat: this.chat,
+        log: this.log,
+      });
     }
   }
 
@@ -296,6 +350,8 @@ export class CustomerModel extends Store implements CustomerPort {
   }
 
   dispose(): void {
+    // The page is going away (a reload resumes from sessionStorage): keep what is saved.
+    this.disposing = true;
     this.customer?.engine.close('page closed');
     this.rows?.dispose();
     this.sig?.close();
@@ -309,6 +365,7 @@ export class CustomerModel extends Store implements CustomerPort {
 
   private finish(text: string): void {
     if (this.phase === 'ended') return;
+    if (!this.disposing) forgetSession();
     this.phase = 'ended';
     this.endedText = text;
     this.pending = [];

@@ -35,6 +35,8 @@ export class RrSupportPage extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // A reload mid-session resumes it (the token is in this tab's sessionStorage).
+    if (this.model.resumeSaved()) return void window.addEventListener('beforeunload', this.onUnload);
     const match = /^\/c\/(\d{6})\/?$/.exec(window.location.pathname);
     if (match?.[1]) {
       // A code link fills the field and submits at once.
@@ -84,7 +86,13 @@ export class RrSupportPage extends LitElement {
           <button @click=${() => m.end()}>Cancel</button>
         </section>`;
       case 'session':
-        return html`<rr-customer-session .model=${m}></rr-customer-session>`;
+        return html`${m.wasSharing
+            ? html`<p class="card reshare" role="status" data-testid="reshare">
+                The page was reloaded, so your screen is no longer shared. Your browser asks again which screen to share.
+                <button class="primary" @click=${() => void m.reshare()}>Share my screen again</button>
+              </p>`
+            : nothing}
+          <rr-customer-session .model=${m}></rr-customer-session>`;
       case 'ended':
         return html`<section class="card narrow" role="status" data-testid="ended">
           <h2>The session has ended</h2>
