@@ -10,3 +10,4 @@ export * from './channels.ts';
 export * from './file-frame.ts';
 export * from './first-run.ts';
 export * from './display-name.ts';
+export * from './http.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { buildAgent } from '../../scripts/build-agent.ts';
-import { startTestServer, type RunningServer } from '../helpers/server.ts';
+import { startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 describe('scripts/build-agent', function () {
   this.timeout(60_000);

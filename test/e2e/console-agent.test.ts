@@ -4,12 +4,12 @@ import { expect } from 'chai';
 import crypto from 'node:crypto';
 import type { BrowserContext, ElementHandle, Page } from 'puppeteer-core';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
-import { spawnAgent, type AgentProcess } from '../agent/helpers/node-technician.ts';
-import { drawRect, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
+import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
+import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
 import { startCoturn, type Coturn } from '../turn/helpers/coturn.ts';
-import { byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts } from '../web/harness.ts';
+import { byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts } from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 import { createCode, isRed, permissionState, sampleVideo, sendChat, sha256, sha256OfDownload, sleep, start, until, videoPoint, waitPermission, watchRed } from './console-driver.ts';
-import type { TestServer } from '../web/harness.ts';
 
 /**
  * The real technician console (production web build, headless Chromium) against

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'puppeteer-core';
-import { byRole, byTestId, clickRole, logInToConsole, pollFor, texts } from '../web/harness.ts';
+import { byRole, byTestId, clickRole, logInToConsole, pollFor, texts } from '../../testkit/web-harness.ts';
 
 /**
  * Driving the real technician console in headless Chromium for the e2e tests

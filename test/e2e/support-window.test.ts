@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import type { BrowserContext, Page } from 'puppeteer-core';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
 import { buildApplet, type BuiltApplet } from '../../scripts/build-applet.ts';
-import { spawnAgent, type AgentProcess } from '../agent/helpers/node-technician.ts';
-import { drawRect, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
+import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
+import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
 import {
   byRole,
   byTestId,
@@ -21,7 +21,7 @@ import {
   unnamedControls,
   unreachableByTab,
   type TestServer,
-} from '../web/harness.ts';
+} from '../../testkit/web-harness.ts';
 import { createCode, sendChat, sha256, sha256OfDownload, sleep, start, until, videoPoint, waitPermission, watchRed } from './console-driver.ts';
 
 const TECH = { email: 'window-tech@example.test', name: 'Wanda Window', password: 'correct horse battery staple' };

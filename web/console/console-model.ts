@@ -1,7 +1,9 @@
 import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
 import { Store } from '../shared/store.ts';
-import { readApiError } from '../shared/error-text.ts';
+import { CLOSE_CODES, RescueError } from '../../protocol/errors.ts';
+import { meHttpSchema, okHttpSchema } from '../../protocol/http.ts';
+import { ApiError, fetchJson, jsonBody } from '../shared/fetch-json.ts';
 import { FirstRunClient } from './first-run-client.ts';
 import { TechSession } from './tech-session.ts';
 
@@ -42,18 +44,16 @@ export class ConsoleModel extends Store {
 
   async init(): Promise<void> {
     try {
-      const res = await fetch('/api/me', { credentials: 'same-origin' });
-      if (res.ok) {
-        const body = (await res.json()) as Partial<Me> & { technician?: Me; user?: Me };
-        this.setMe(body.technician ?? body.user ?? (body as Me));
-        this.connect();
-      } else {
+      this.setMe(await fetchJson(meHttpSchema, '/api/me'));
+      this.connect();
+    } catch (err) {
+      if (err instanceof ApiError) {
         const setup = await this.setup.status();
         this.auth = setup?.needed ? 'setup' : 'out';
         this.setupAllowed = setup?.allowed ?? false;
+      } else {
+        this.auth = 'out';
       }
-    } catch {
-      this.auth = 'out';
     }
     this.changed();
   }
@@ -87,22 +87,10 @@ export class ConsoleModel extends Store {
     this.loginError = '';
     this.changed();
     try {
-      const res = await fetch('/api/login', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password }),
-      });
-      if (!res.ok) {
-        const err = await readApiError(res);
-        this.loginError = err.message || 'Wrong email or password.';
-        return;
-      }
-      const body = (await res.json().catch(() => ({}))) as Partial<Me> & { technician?: Me; user?: Me };
-      this.setMe(body.technician ?? body.user ?? { name: body.name ?? email, email: body.email ?? email });
+      this.setMe(await fetchJson(meHttpSchema, '/api/login', jsonBody('POST', { email, password })));
       this.connect();
-    } catch {
-      this.loginError = 'The server cannot be reached.';
+    } catch (err) {
+      this.loginError = err instanceof ApiError ? err.message || 'Wrong email or password.' : 'The server cannot be reached.';
     } finally {
       this.busy = false;
       this.changed();
@@ -115,7 +103,7 @@ export class ConsoleModel extends Store {
     this.selected = null;
     this.disconnect();
     try {
-      await fetch('/api/logout', { method: 'POST', credentials: 'same-origin' });
+      await fetchJson(okHttpSchema, '/api/logout', { method: 'POST' });
     } catch {
       // Logged out locally either way.
     }
@@ -163,7 +151,7 @@ export class ConsoleModel extends Store {
     } catch (err) {
       const state = this.sessions.get(sessionId)?.state;
       // Already active or suspended (activated by an earlier Start): the tab is the right answer, not an error.
-      if ((err as { code?: unknown }).code === 'SESSION_BAD_STATE' && (state === 'active' || state === 'suspended')) return;
+      if (err instanceof RescueError && err.code === 'SESSION_BAD_STATE' && (state === 'active' || state === 'suspended')) return;
       this.notice = `Could not start the session: ${(err as Error).message}`;
       // Not started (e.g. PEER_NOT_CONNECTED): drop the tab, keep the session queued.
       const index = this.tabs.findIndex((t) => t.sessionId === sessionId && t.phase === 'waiting');
@@ -189,7 +177,7 @@ export class ConsoleModel extends Store {
         if (this.notice.startsWith('Waiting for the customer')) this.notice = '';
         return;
       } catch (err) {
-        if ((err as { code?: unknown }).code !== 'PEER_NOT_CONNECTED' || Date.now() >= deadline) throw err;
+        if (!(err instanceof RescueError && err.code === 'PEER_NOT_CONNECTED') || Date.now() >= deadline) throw err;
         this.notice = 'Waiting for the customer to connect…';
         this.changed();
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -262,7 +250,7 @@ export class ConsoleModel extends Store {
       }),
       sig.on('disconnected', (d) => {
         this.connection = d.final ? 'offline' : 'connecting';
-        if (d.final && d.code === 4001) {
+        if (d.final && d.code === CLOSE_CODES.UNAUTHENTICATED) {
           this.auth = 'out';
           this.me = null;
         }
