@@ -208,7 +208,11 @@ describe('e2e: the support app window (single-file applet, real console, Xvfb)',
 
   it('End in the window: the window says so, the agent exits 0 and the folder holds nothing it created, the applet included', async () => {
     await clickRole(win, 'button', 'End session');
-    expect(await windowText(win, '[data-testid="ended"]')).to.match(/^The session has ended You ended the session\./);
+    const ended = await win.waitForFunction(
+      `(() => { const el = document.querySelector('rr-support-window')?.shadowRoot?.querySelector('[data-testid="ended"]'); return el ? el.textContent.replace(/\\s+/g, ' ').trim() : ''; })()`,
+      { timeout: 15_000 },
+    );
+    expect(await ended.jsonValue()).to.match(/^The session has ended You ended the session\./);
     const status = await Promise.race([applet.exited, sleep(20_000).then(() => 'still running')]);
     expect(status, applet.lines.slice(-10).join('\n')).to.equal(0);
     expect(fs.readdirSync(folder)).to.deep.equal([]);
