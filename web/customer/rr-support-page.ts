@@ -4,6 +4,7 @@ import { baseStyles } from '../shared/styles.ts';
 import { StoreController } from '../shared/store.ts';
 import { CustomerModel } from './customer-model.ts';
 import { SUPPORT_APP_DOWNLOADS, detectDownload, downloadUrl, type SupportAppDownload } from './support-app-downloads.ts';
+import { forgetSession } from './saved-session.ts';
 import './rr-code-entry.ts';
 import './rr-customer-header.ts';
 import './rr-customer-session.ts';
@@ -36,7 +37,10 @@ export class RrSupportPage extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     // A reload mid-session resumes it (the token is in this tab's sessionStorage).
-    if (this.model.resumeSaved()) return void window.addEventListener('beforeunload', this.onUnload);
+    // Only a reload resumes: opening the page anew (a new code, a link) starts over.
+    const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    if (navigation?.type !== 'reload') forgetSession();
+    else if (this.model.resumeSaved()) return void window.addEventListener('beforeunload', this.onUnload);
     const match = /^\/c\/(\d{6})\/?$/.exec(window.location.pathname);
     if (match?.[1]) {
       // A code link fills the field and submits at once.
