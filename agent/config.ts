@@ -1,5 +1,4 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AppletTrailerPayload } from '../protocol/applet-trailer.ts';
 import type { Permission } from '../protocol/index.ts';
@@ -40,7 +39,8 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
   --server URL          the Relay Rescue server (https://… or http://…)
   --code CODE           the 6-digit code the technician gave you
   --token T             the session token from the support page (instead of --code)
-  --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue)
+  --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue;
+                        Windows: %USERPROFILE%\\Downloads\\Relay Rescue)
   --fps N               frames per second, 1-60 (default 30)
 ${helpLines(platformOptionHelp(), 24)}
   --auto-grant LIST     grant these without asking: view,control,files,clipboard
@@ -135,7 +135,7 @@ export function parseMediaOptions(
   const fps = raw.fps === undefined ? 30 : Number(raw.fps);
   if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
   const platform = choosePlatform({ display: raw.display, capture: raw.capture }, env);
-  const downloadDir = resolve(raw['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue'));
+  const downloadDir = resolve(raw['download-dir'] ?? platform.defaultDownloadDir(env));
   return { platform, downloadDir, fps, name };
 }
 

@@ -25,6 +25,7 @@ export const SESSION_REASONS = [
   'customer_lost',
   'reconnected',
   'server_shutdown',
+  'server_restart',
   'adhoc_expired',
 ] as const;
 export const sessionReasonSchema = z.enum(SESSION_REASONS);

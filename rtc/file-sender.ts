@@ -151,8 +151,9 @@ export class OutgoingTransfer {
   }
 
   /** The peer cancelled. */
-  onCancel(reason: string): void {
-    this.fail('CANCELLED', `cancelled by the receiver: ${reason}`, false);
+  /** The receiver gave up; with a code (DISK_FULL) the failure is shown as that. */
+  onCancel(reason: string, code?: TransferFailureCode): void {
+    this.fail(code ?? 'CANCELLED', code ? reason : `cancelled by the receiver: ${reason}`, false);
   }
 
   /** Cancels here and tells the peer. */

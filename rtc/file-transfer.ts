@@ -163,7 +163,7 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
         this.outgoing.get(msg.transferId)?.onComplete(msg.ok, msg.sha256, msg.savedAs);
         return;
       case 'file.cancel':
-        (this.outgoing.get(msg.transferId) ?? this.incoming.get(msg.transferId))?.onCancel(msg.reason);
+        (this.outgoing.get(msg.transferId) ?? this.incoming.get(msg.transferId))?.onCancel(msg.reason, msg.code);
         return;
       default:
         assertNever(msg, 'file message');

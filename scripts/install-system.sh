@@ -2,7 +2,9 @@
 # Installs the Debian packages the product's tests and agent need, if any is missing.
 # chromium: browser end-to-end tests; xvfb, xdotool, x11-utils: agent capture and input tests;
 # ffmpeg: the agent's screen capture; xclip: the agent's clipboard sync; coturn: the TURN relay;
-# binutils: strip, which takes Node's debug symbols out of the single-file applet (~12 MB).
+# binutils: strip, which takes Node's debug symbols out of the single-file applet (~12 MB);
+# wine, wine64, fonts-wine: the Windows applet's end-to-end test (test/windows/), without Recommends
+# (they would pull in and upgrade mesa).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -13,6 +15,8 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v xclip >/dev/null || need+=(xclip)
 command -v turnserver >/dev/null || need+=(coturn)
 command -v strip >/dev/null || need+=(binutils)
+[ -x /usr/lib/wine/wine64 ] || need+=(wine wine64)
+[ -d /usr/share/wine/fonts ] || need+=(fonts-wine)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

@@ -120,6 +120,12 @@ export interface Config {
   codeTtlSeconds: number;
   reconnectGraceSeconds: number;
   heartbeatMs: number;
+  /**
+   * A socket whose unsent data passes this many bytes (its reader stopped
+   * reading) is cut: the server's memory stays bounded and the client resumes
+   * on a new socket within the grace period.
+   */
+  wsSendBufferBytes: number;
   stunUrls: readonly string[];
   turnUrls: readonly string[];
   turnSecret: string | undefined;
@@ -238,6 +244,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     codeTtlSeconds: envInt(env, 'CODE_TTL_SECONDS', 600, 10, 86_400),
     reconnectGraceSeconds: envInt(env, 'RECONNECT_GRACE_SECONDS', 30, 1, 3600),
     heartbeatMs: envInt(env, 'HEARTBEAT_MS', 15_000, 100, 600_000),
+    wsSendBufferBytes: envInt(env, 'WS_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     stunUrls: Object.freeze(stunUrls),
     turnUrls: Object.freeze(turnUrls),
     turnSecret,

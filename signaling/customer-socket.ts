@@ -22,6 +22,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     schema: customerMessageSchema,
     knownTypes: CUSTOMER_MESSAGE_TYPES,
     heartbeatMs: ctx.config.heartbeatMs,
+    sendBufferBytes: ctx.config.wsSendBufferBytes,
     clock: ctx.clock,
     logger,
     onMessage: (message) => handle(message),

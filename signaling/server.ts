@@ -21,8 +21,10 @@ import { prepareDataDir } from './data-dir.ts';
 import { openDatabase, type Db } from './db.ts';
 import { AppletDownloads } from './download-routes.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
+import { LiveSessions } from './live-sessions.ts';
 import { LoginSessions } from './login-sessions.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
+import { restoreLiveSessions } from './restore-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
@@ -99,9 +101,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const db = openDatabase(config.databasePath);
   const accounts = new AccountStore(db, now, opts.verifyPassword);
   const audit = new AuditLog(db, now);
-  const dangling = audit.closeDangling('server_restart');
-  if (dangling > 0) logger.warn({ sessions: dangling }, 'ended the sessions an earlier run left open (server_restart)');
-  const registry = new SessionRegistry({ config, clock, audit, logger, seats: () => accounts.getSeats(), generateCode: opts.generateCode });
+  const live = config.databasePath === ':memory:' ? null : new LiveSessions(db);
+  const registry = new SessionRegistry({ config, clock, audit, logger, seats: () => accounts.getSeats(), generateCode: opts.generateCode, live });
+  restoreLiveSessions({ registry, live, audit, accounts, logger });
   const logins = new LoginSessions(db, config.loginSessionHours * 3_600_000, now);
   const addresses = new ClientAddresses(config.trustProxy, (header) =>
     logger.warn({ header }, 'ignored an X-Forwarded-For header that is not a list of IP addresses (logged once)'),

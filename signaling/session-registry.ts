@@ -15,6 +15,7 @@ import { delay, type Clock } from './clock.ts';
 import { CodeGuard } from './code-guard.ts';
 import type { Config } from './config.ts';
 import { buildIceConfig } from './ice-config.ts';
+import { tokenDigest, type LiveSessionRecord, type LiveSessions } from './live-sessions.ts';
 import { sessionLogger, type Logger } from './logger.ts';
 import { PinCodeBook } from './pin-codes.ts';
 import { summarize, type Connection, type Party, type Role, type Session, type TechnicianIdentity } from './session.ts';
@@ -29,6 +30,8 @@ export interface RegistryDeps {
   seats: () => number | null;
   /** Overrides the code generator (tests). */
   generateCode?: () => string;
+  /** Where live sessions are kept across a restart (none for a `:memory:` database). */
+  live?: LiveSessions | null;
 }
 
 const newId = (bytes: number): string => randomBytes(bytes).toString('base64url');
@@ -118,7 +121,7 @@ export class SessionRegistry {
       code: null,
       codeExpiresAt: null,
       expiryTimer: null,
-      token: null,
+      tokenDigest: null,
       customer: null,
       customerConn: null,
       lost: new Map(),
@@ -172,10 +175,11 @@ export class SessionRegistry {
     const token = newId(32);
     session.code = null;
     session.codeExpiresAt = null;
-    session.token = token;
+    session.tokenDigest = tokenDigest(token);
     session.customer = { kind: client, address, joinedAt: this.deps.clock.now(), name: cleanDisplayName(name), code };
-    this.byToken.set(token, session);
+    this.byToken.set(session.tokenDigest, session);
     session.lifecycle.transition('queued', 'code_entered');
+    this.deps.live?.save(session);
     this.deps.audit.record(session.id, 'code.entered', { kind: 'customer' }, `client=${client} address=${address}`);
     if (conn) session.customerConn = conn;
     else this.lostSide(session, 'customer');
@@ -186,7 +190,7 @@ export class SessionRegistry {
 
   /** A customer comes back with its token (new socket, or first socket after an HTTP code entry). */
   resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Session {
-    const session = this.byToken.get(token);
+    const session = this.byToken.get(tokenDigest(token));
     if (!session) throw new RescueError('TOKEN_INVALID');
     const previous = session.customerConn;
     session.customerConn = conn;
@@ -209,7 +213,7 @@ export class SessionRegistry {
 
   /** Whether a customer token belongs to a live session (a download may carry it: signaling/download-routes.ts). */
   hasCustomerToken(token: string): boolean {
-    return this.byToken.has(token);
+    return this.byToken.has(tokenDigest(token));
   }
 
   detachCustomer(session: Session, conn: Connection): void {
@@ -223,6 +227,7 @@ export class SessionRegistry {
     if (session.lifecycle.state !== 'queued') throw new RescueError('SESSION_BAD_STATE', `The session is ${session.lifecycle.state}, not queued.`);
     if (!session.customerConn) throw new RescueError('PEER_NOT_CONNECTED', 'The customer is not connected right now.');
     session.lifecycle.transition('active', 'activated');
+    this.deps.live?.save(session);
     this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
     const techConn = this.technicians.get(technician.id);
     techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: session.customer?.name ?? 'Customer', ice: this.ice(session, 'technician') });
@@ -264,11 +269,68 @@ export class SessionRegistry {
     return this.ice(session, party.role);
   }
 
-  /** Closes every session (server shutdown); both sides are told. */
+  /**
+   * Server shutdown. Sessions a customer has joined stay in the live-session
+   * store when there is one (the next run restores them, signaling/live-sessions.ts):
+   * their timers stop, their sockets are closed with 4012 and the clients
+   * reconnect. Every other session is closed and both sides are told.
+   */
   shutdown(): void {
-    for (const session of [...this.sessions.values()]) this.close(session, 'server_shutdown');
+    for (const session of [...this.sessions.values()]) {
+      if (this.deps.live && session.tokenDigest !== null) {
+        for (const timer of session.lost.values()) this.deps.clock.clearTimeout(timer);
+        session.lost.clear();
+        const customer = session.customerConn;
+        session.customerConn = null;
+        customer?.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
+        this.sessions.delete(session.id);
+        continue;
+      }
+      this.close(session, 'server_shutdown');
+    }
+    this.byToken.clear();
     for (const conn of this.technicians.values()) conn.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
     this.technicians.clear();
+  }
+
+  /**
+   * Brings back a session the last run left live (start-up): suspended with
+   * both sides missing, each with its grace period, as after a drop; the
+   * technician's cookie and the customer's token re-attach them. A session
+   * that was only queued waits for its customer again.
+   */
+  restore(record: LiveSessionRecord): void {
+    const log = sessionLogger(this.deps.logger, record.id, 'server');
+    const session: Session = {
+      id: record.id,
+      technician: record.technician,
+      lifecycle: new SessionLifecycle((from, to, reason) => log.info({ from, to, reason }, 'session state')),
+      createdAt: record.createdAt,
+      forceRelay: record.forceRelay,
+      log,
+      code: null,
+      codeExpiresAt: null,
+      expiryTimer: null,
+      tokenDigest: record.tokenDigest,
+      customer: record.customer,
+      customerConn: null,
+      lost: new Map(),
+    };
+    session.lifecycle.transition('queued', 'code_entered');
+    this.sessions.set(session.id, session);
+    this.byToken.set(record.tokenDigest, session);
+    if (record.activated) {
+      session.lifecycle.transition('active', 'activated');
+      session.lifecycle.transition('suspended', 'server_restart');
+      this.deps.audit.record(session.id, 'session.suspended', { kind: 'server' }, 'server restarted');
+      for (const side of ['technician', 'customer'] as const) {
+        const reason: SessionReason = side === 'technician' ? 'technician_lost' : 'customer_lost';
+        session.lost.set(side, this.deps.clock.setTimeout(() => this.close(session, reason), this.deps.config.reconnectGraceSeconds * 1000));
+      }
+    } else {
+      this.lostSide(session, 'customer');
+    }
+    log.info({ activated: record.activated }, 'session restored after a restart');
   }
 
   /** Moves a session to closed (idempotent), tells both sides, and forgets it. */
@@ -279,7 +341,8 @@ export class SessionRegistry {
     session.lost.clear();
     if (session.code !== null) this.codes.retire(session.code, 'expired');
     this.sessions.delete(session.id);
-    if (session.token !== null) this.byToken.delete(session.token);
+    if (session.tokenDigest !== null) this.byToken.delete(session.tokenDigest);
+    this.deps.live?.forget(session.id);
     this.deps.audit.record(session.id, 'session.ended', by ? this.actorOf(by) : { kind: 'server' }, reason);
     this.deps.audit.closeSession(session.id, reason);
     this.tellTechnician(session, reason);

@@ -25,6 +25,8 @@ export interface SignalingSocketOptions<S extends z.ZodType> {
   schema: S;
   knownTypes: ReadonlySet<string>;
   heartbeatMs: number;
+  /** Unsent bytes past which the reader counts as stalled and the socket is cut (WS_SEND_BUFFER_BYTES). */
+  sendBufferBytes: number;
   /** The server's clock: heartbeats and the message budget run on it. */
   clock: Clock;
   logger: Logger;
@@ -66,7 +68,17 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   }
 
   send(message: Out | ErrorReply): void {
-    if (this.options.ws.readyState === WebSocket.OPEN) this.options.ws.send(JSON.stringify(message));
+    const { ws } = this.options;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(message));
+    // A reader that stopped reading (TCP window full) would make this buffer grow without
+    // bound: past the limit it is cut now (a close frame would queue behind the backlog),
+    // its side's grace period starts, and it resumes on a new socket.
+    if (ws.bufferedAmount > this.options.sendBufferBytes) {
+      this.options.logger.warn({ bufferedBytes: ws.bufferedAmount, limit: this.options.sendBufferBytes }, 'slow consumer: socket cut');
+      ws.terminate();
+      this.closedNow();
+    }
   }
 
   sendError(code: ErrorCode, message: string, ref?: string): void {

@@ -22,6 +22,7 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
     schema: technicianMessageSchema,
     knownTypes: TECHNICIAN_MESSAGE_TYPES,
     heartbeatMs: ctx.config.heartbeatMs,
+    sendBufferBytes: ctx.config.wsSendBufferBytes,
     clock: ctx.clock,
     logger,
     onMessage: (message) => handle(message),

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError } from '../../usage-error.ts';
 import type { Clipboard } from '../clipboard.ts';
 import type { Platform, PlatformOptions, ScreenDevices } from '../platform.ts';
@@ -52,6 +54,10 @@ export class LinuxX11Platform implements Platform {
 
   pickFile(title: string): Promise<string | null> {
     return pickFile(title, this.display);
+  }
+
+  defaultDownloadDir(env: NodeJS.ProcessEnv): string {
+    return join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue');
   }
 
   setupProblems(): string[] {
