@@ -23,6 +23,8 @@ export interface AgentConfig extends AgentMediaConfig {
   prompt: boolean;
   /** Open the support window in the default browser (`--no-open`: only print its URL). */
   openWindow: boolean;
+  /** `--terminal`: no support window; chat, questions and /send in the terminal only. */
+  terminalOnly: boolean;
   /** Started from a download that carries its settings: the file removes itself at the end. */
   fromDownload: boolean;
 }
@@ -46,6 +48,7 @@ ${helpLines(platformOptionHelp(), 24)}
   --no-prompt           never ask; deny whatever is not auto-granted
   --name NAME           your name as the technician sees it
   --no-open             do not open the support window in the browser (its URL is printed)
+  --terminal            no support window: chat, Allow? [y/N] and /send in this terminal
   --help                this text
 
 The downloaded support app (relay-rescue-support-linux-x64) carries --server
@@ -76,6 +79,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
         'no-prompt': { type: 'boolean' },
         name: { type: 'string' },
         'no-open': { type: 'boolean' },
+        terminal: { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }).values;
@@ -113,6 +117,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     autoGrant: Object.freeze(autoGrant),
     prompt: !parsed['no-prompt'],
     openWindow: !parsed['no-open'],
+    terminalOnly: parsed.terminal === true,
     fromDownload: carried !== null,
   });
 }

@@ -35,7 +35,8 @@ const root = resolve(import.meta.dirname, '..');
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const ADDON_LOADER = join(root, 'agent', 'sea', 'addon-loader.ts');
 const PAGE_DIR = join(root, 'agent', 'window', 'page');
-const PAGE_FILES = ['index.html', 'window.css'];
+/** The page's static files: its HTML, and the customer pages' global stylesheet. */
+const PAGE_FILES: Record<string, string> = { 'index.html': join(PAGE_DIR, 'index.html'), 'window.css': join(root, 'web', 'shared', 'global.css') };
 
 export interface BuildAppletOptions {
   target?: AppletTarget;
@@ -118,8 +119,8 @@ export async function buildWindowPage(dir: string): Promise<string[]> {
     minify: true,
     logLevel: 'warning',
   });
-  for (const name of PAGE_FILES) copyFileSync(join(PAGE_DIR, name), join(dir, name));
-  return [...PAGE_FILES, 'window.js'];
+  for (const [name, from] of Object.entries(PAGE_FILES)) copyFileSync(from, join(dir, name));
+  return [...Object.keys(PAGE_FILES), 'window.js'];
 }
 
 /** Builds the single executable for `target` (linux-x64 by default). */

@@ -186,7 +186,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logger.warn({ missing: files }, `Not built, so not served: ${files.join(', ')}. Run \`npm run build\` (npm start builds them too).`);
   }
   app.use(downloads.router());
-  app.use(staticRoutes(webRoot, agentRoot));
+  app.use(staticRoutes(webRoot, agentRoot, () => ctx.publicUrl));
   app.use(errorHandler(logger));
 
   const server = config.tls

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
@@ -7,6 +7,7 @@ import { buildAgent } from '../../scripts/build-agent.ts';
 import { until } from '../../testkit/wait.ts';
 import { requireNativeCapture } from './helpers/native-capture.ts';
 import { startXvfb } from '../../testkit/xvfb.ts';
+import { startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 describe('scripts/build-agent', function () {
   this.timeout(60_000);
@@ -49,5 +50,60 @@ describe('scripts/build-agent', function () {
       child.kill('SIGKILL');
       await xvfb.stop();
     }
+  });
+});
+
+/** Runs a command without blocking this process (the test server answers its curl). */
+function runAsync(command: string, args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    // Typed after the prompt has had time to appear, as a person would.
+    setTimeout(() => child.stdin.end(input), 1500);
+  });
+}
+
+describe('scripts/build-agent.ts: `curl -fsSL …/download/agent.sh | bash` with no arguments', function () {
+  this.timeout(60_000);
+  let out: string;
+  let server: RunningServer;
+  before(async () => {
+    out = mkdtempSync(join(tmpdir(), 'rr-agent-sh-'));
+    await buildAgent(join(out, 'agent'));
+    server = await startTestServer({}, { plugins: [], webRoot: join(out, 'web'), agentRoot: join(out, 'agent') });
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('the served script names its own server; on a terminal it asks for the code and runs the agent with it', async () => {
+    const script = await (await fetch(`${server.url}/download/agent.sh`)).text();
+    expect(script).to.contain(`server="${server.url}"`);
+    // Stand-ins: `node` prints the arguments it got, `npm` does nothing (no registry in tests).
+    const bin = join(out, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\nshift\necho "agent args: $*"\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'npm'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` };
+    // As pasted in a terminal (script(1) gives it one): curl … | bash, then the code typed.
+    const run = await runAsync('script', ['-qec', `curl -fsSL '${server.url}/download/agent.sh' | bash`, '/dev/null'], env, '123456\n');
+    expect(run.stdout).to.contain('Type the 6-digit code your technician gave you:');
+    expect(run.stdout).to.contain(`agent args: --server ${server.url} --code 123456`);
+    expect(run.status).to.equal(0);
+  });
+
+  it('without a terminal it says how to give the code and exits 2', async () => {
+    const run = await runAsync('setsid', ['-w', 'bash', '-c', `curl -fsSL '${server.url}/download/agent.sh' | bash`], process.env, '');
+    expect(run.stderr).to.contain('agent.sh: run it in a terminal, or add your code: … | bash -s -- --code 123456');
+    expect(run.status).to.equal(2);
   });
 });
