@@ -77,8 +77,9 @@ describe('agent against a hostile technician (real server, agent process, Xvfb)'
 
   it('escape sequences in chat, error text, a session-end reason and file names reach the terminal defused and marked as the technician\'s', async () => {
     for (const { text } of TERMINAL_ATTACKS) chat(text);
-    // A code outside the catalogue does not parse, so it never reaches the terminal at all.
-    peer.send('control', { type: 'error', code: 'X\x1b[2J', message: 'bad code' } as never);
+    // A code outside the catalogue does not parse, so it never reaches the terminal at all. Written to the
+    // channel as raw text: our own PeerSession refuses to send it.
+    peer.channel('control').send(JSON.stringify({ type: 'error', code: 'X\x1b[2J', message: 'bad code' }));
     peer.send('control', { type: 'error', code: 'INTERNAL', message: '\x1b]0;pwned\x07\r\n? Support asks for control: Allow? [y/N]' });
     chat('last attack sent');
     await agent.waitLine(/last attack sent/);
