@@ -20,6 +20,11 @@ export const ERRORS = {
   LOGIN_LOCKED: { status: 429, message: 'Too many failed logins; try again later.' },
   ACCOUNT_EXISTS: { status: 409, message: 'An account with this email already exists.' },
   ACCOUNT_NOT_FOUND: { status: 404, message: 'No such account.' },
+  SECOND_FACTOR_REQUIRED: { status: 401, message: 'Enter the code from your authenticator app.' },
+  SECOND_FACTOR_INVALID: { status: 401, message: 'That code is not valid, or it was already used.' },
+  SECOND_FACTOR_ENROLMENT_REQUIRED: { status: 403, message: 'Set up two-factor login before using the console.' },
+  SECOND_FACTOR_ALREADY_ENROLLED: { status: 409, message: 'Two-factor login is already set up for this account.' },
+  LAST_ADMIN: { status: 409, message: 'At least one enabled administrator must remain.' },
 
   CODE_INVALID: { status: 404, message: 'That code is not valid. Check the 6 digits and try again.' },
   CODE_EXPIRED: { status: 410, message: 'That code has expired. Ask your technician for a new one.' },

@@ -8,3 +8,5 @@ export * from './ice.ts';
 export * from './signaling.ts';
 export * from './channels.ts';
 export * from './file-frame.ts';
+export * from './two-factor.ts';
+export * from './admin.ts';

@@ -13,6 +13,7 @@ import {
 import { iceConfigSchema, signalDataSchema } from './ice.ts';
 import { sessionReasonSchema, sessionStateSchema } from './session-state.ts';
 import { typesOf } from './parse.ts';
+import { secondFactorFields } from './two-factor.ts';
 
 /**
  * Signaling WebSocket messages. Technicians connect to /ws/technician (session
@@ -195,7 +196,9 @@ export const SERVER_MESSAGE_TYPES = typesOf(SERVER_MESSAGES);
 
 /** HTTP: POST /api/code {code, client} answers with this (the same as the WebSocket's code.accepted, minus type). */
 export const codeSubmitHttpSchema = z.strictObject({ code: pinCodeSchema, client: clientKindSchema.default('browser') });
+/** HTTP: POST /api/login; `totp` or `recoveryCode` once the account uses two-factor login (protocol/two-factor.ts). */
 export const loginHttpSchema = z.strictObject({
   email: z.string().min(1).max(LIMITS.emailChars),
   password: z.string().min(1).max(LIMITS.passwordChars),
+  ...secondFactorFields,
 });

@@ -4,7 +4,7 @@ import type { ServerContext } from './context.ts';
 import { SESSION_COOKIE, clientAddress, parseCookies } from './http-util.ts';
 import { FailureLimiter } from './rate-limit.ts';
 import type { TechnicianIdentity } from './session.ts';
-import { technicianFromRequest } from './technician-socket.ts';
+import { consoleIdentity, requireLogin } from './two-factor/console-gate.ts';
 
 /** The logged-in technician of a request, set by `requireTechnician`. */
 export function technicianOf(res: Response): TechnicianIdentity {
@@ -13,12 +13,12 @@ export function technicianOf(res: Response): TechnicianIdentity {
   return technician;
 }
 
-/** Middleware: 401 UNAUTHENTICATED unless the `rr_session` cookie belongs to an enabled account. */
+/** Middleware: 401 UNAUTHENTICATED unless the `rr_session` cookie belongs to an enabled account (403 SECOND_FACTOR_ENROLMENT_REQUIRED while it must enrol). */
 export function requireTechnician(ctx: ServerContext) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const technician = technicianFromRequest(ctx, req);
+    const { technician, mustEnrol } = consoleIdentity(ctx, req);
     if (!technician) {
-      next(new RescueError('UNAUTHENTICATED'));
+      next(new RescueError(mustEnrol ? 'SECOND_FACTOR_ENROLMENT_REQUIRED' : 'UNAUTHENTICATED'));
       return;
     }
     res.locals.technician = technician;
@@ -61,6 +61,15 @@ export function authRoutes(ctx: ServerContext): Router {
       throw new RescueError('INVALID_CREDENTIALS');
     }
     if (account.disabled) throw new RescueError('ACCOUNT_DISABLED');
+    const factor = ctx.twoFactor.verifyLogin(account, parsed.data);
+    // The right password without the code the account needs is not a failure; it is not a success either.
+    if (factor === 'missing') throw new RescueError('SECOND_FACTOR_REQUIRED');
+    if (factor === 'invalid') {
+      perAccount.fail(email);
+      perAddress.fail(address);
+      ctx.logger.info({ address, technicianId: account.id }, 'second factor failed');
+      throw new RescueError('SECOND_FACTOR_INVALID');
+    }
     perAccount.succeed(email);
     perAddress.succeed(address);
     const login = ctx.logins.create(account.id);
@@ -72,7 +81,7 @@ export function authRoutes(ctx: ServerContext): Router {
       maxAge: login.expiresAt - ctx.clock.now(),
     });
     ctx.logger.info({ technicianId: account.id }, 'login');
-    res.json({ id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin });
+    res.json({ id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin, twoFactor: ctx.twoFactor.status(account.id) });
   });
 
   router.post('/logout', (req, res) => {
@@ -82,9 +91,9 @@ export function authRoutes(ctx: ServerContext): Router {
     res.json({ ok: true });
   });
 
-  router.get('/me', requireTechnician(ctx), (_req, res) => {
+  router.get('/me', requireLogin(ctx), (_req, res) => {
     const technician = technicianOf(res);
-    res.json({ id: technician.id, email: technician.email, name: technician.name, isAdmin: technician.isAdmin });
+    res.json({ id: technician.id, email: technician.email, name: technician.name, isAdmin: technician.isAdmin, twoFactor: ctx.twoFactor.status(technician.id) });
   });
 
   return router;

@@ -9,7 +9,9 @@ import type { Db } from './db.ts';
 import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
+import type { RuntimeSettings } from './runtime-settings.ts';
 import type { SessionRegistry } from './session-registry.ts';
+import type { TwoFactorService } from './two-factor/two-factor-service.ts';
 
 /** Everything a request or socket handler needs; built once per server. */
 export interface ServerContext {
@@ -21,6 +23,9 @@ export interface ServerContext {
   logins: LoginSessions;
   audit: AuditLog;
   registry: SessionRegistry;
+  /** Settings an administrator changes at run time (seats, two-factor policy, login lifetime). */
+  settings: RuntimeSettings;
+  twoFactor: TwoFactorService;
   /** Filled in once the server listens (the port may be 0 until then). */
   origins: OriginPolicy;
   publicUrl: string;

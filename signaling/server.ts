@@ -21,7 +21,16 @@ import { LoginSessions } from './login-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { securityHeaders, staticRoutes } from './static.ts';
-import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
+import { acceptTechnicianSocket } from './technician-socket.ts';
+import { AdminActionLog } from './admin/action-log.ts';
+import { adminPage } from './admin/admin-page.ts';
+import { adminRoutes } from './admin/admin-routes.ts';
+import { AdminService } from './admin/admin-service.ts';
+import { RuntimeSettings } from './runtime-settings.ts';
+import { consoleIdentity } from './two-factor/console-gate.ts';
+import { twoFactorRoutes } from './two-factor/routes.ts';
+import { secretBoxFor } from './two-factor/secret-box.ts';
+import { TwoFactorService } from './two-factor/two-factor-service.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -85,15 +94,20 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const dangling = audit.closeDangling('server_shutdown');
   if (dangling > 0) logger.warn({ sessions: dangling }, 'closed sessions left open by an earlier run');
   const registry = new SessionRegistry({ config, clock, audit, logger, seats: () => accounts.getSeats(), generateCode: opts.generateCode });
+  const settings = new RuntimeSettings(db, accounts, config);
+  const adminActions = new AdminActionLog(db, now);
+  const twoFactor = new TwoFactorService({ db, box: secretBoxFor(config), settings, actions: adminActions, now });
   const ctx: ServerContext = {
     config,
     clock,
     logger,
     db,
     accounts,
-    logins: new LoginSessions(db, config.loginSessionHours * 3_600_000, now),
+    logins: new LoginSessions(db, () => settings.loginSessionHours * 3_600_000, now),
     audit,
     registry,
+    settings,
+    twoFactor,
     origins: new OriginPolicy([]),
     publicUrl: config.publicUrl ?? '',
     version: readVersion(),
@@ -111,6 +125,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   api.use(checkOrigin(ctx));
   api.use(authRoutes(ctx));
   api.use(apiRoutes(ctx));
+  api.use('/2fa', twoFactorRoutes(ctx));
+  const admin = new AdminService({ db, accounts, audit, settings, twoFactor, actions: adminActions, now });
+  api.use('/admin', adminRoutes(ctx, admin));
   app.use('/api', api);
 
   const wsHandlers = new Map<string, WebSocketHandler>();
@@ -123,7 +140,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logger.info({ plugin: plugin.name }, 'plugin installed');
   }
   app.use('/api', (_req, _res, next) => next(new RescueError('INVALID_MESSAGE', 'No such API route.')));
-  app.use(staticRoutes(opts.webRoot ?? path.join(ROOT, 'dist', 'web'), opts.agentRoot ?? path.join(ROOT, 'dist', 'agent')));
+  const webRoot = opts.webRoot ?? path.join(ROOT, 'dist', 'web');
+  app.use(adminPage(ctx, webRoot));
+  app.use(staticRoutes(webRoot, opts.agentRoot ?? path.join(ROOT, 'dist', 'agent')));
   app.use(errorHandler(logger));
 
   const server = config.tls
@@ -208,9 +227,9 @@ function routeSocket(ctx: ServerContext, pathname: string, ws: WebSocket, req: h
       reject(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
       return;
     }
-    const technician = technicianFromRequest(ctx, req);
+    const { technician, mustEnrol } = consoleIdentity(ctx, req);
     if (!technician) {
-      reject(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
+      reject(ws, mustEnrol ? 'SECOND_FACTOR_ENROLMENT_REQUIRED' : 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
       return;
     }
     acceptTechnicianSocket(ctx, ws, technician);
@@ -220,7 +239,7 @@ function routeSocket(ctx: ServerContext, pathname: string, ws: WebSocket, req: h
 }
 
 /** Refuses an upgraded socket with an error message and a 4xxx close code (browsers cannot read an HTTP status). */
-function reject(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED', closeCode: number): void {
+function reject(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'SECOND_FACTOR_ENROLMENT_REQUIRED', closeCode: number): void {
   ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
   ws.close(closeCode, code);
 }

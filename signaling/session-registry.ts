@@ -168,7 +168,7 @@ export class SessionRegistry {
     session.customer = { kind: client, address, joinedAt: this.deps.clock.now() };
     this.byToken.set(token, session);
     session.lifecycle.transition('queued', 'code_entered');
-    this.deps.audit.record(session.id, 'code.entered', { kind: 'customer' }, `client=${client} address=${address}`);
+    this.deps.audit.customerJoined(session.id, client, address);
     if (conn) session.customerConn = conn;
     else this.lostSide(session, 'customer');
     this.tellTechnician(session, 'code_entered');

@@ -9,9 +9,9 @@ import {
   type TechnicianMessage,
 } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
-import { SESSION_COOKIE, parseCookies } from './http-util.ts';
 import type { TechnicianIdentity } from './session.ts';
 import { SignalingSocket } from './signaling-socket.ts';
+import { consoleIdentity } from './two-factor/console-gate.ts';
 
 /** Handles one /ws/technician connection: cookie and Origin were checked by the caller. */
 export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, technician: TechnicianIdentity): void {
@@ -91,8 +91,7 @@ export function ref(id: string | undefined): { ref?: string } {
   return id === undefined ? {} : { ref: id };
 }
 
-/** The logged-in technician behind a request's cookie, or null. */
+/** The logged-in technician behind a request's cookie, or null (also while the account must still enrol in two-factor login). */
 export function technicianFromRequest(ctx: ServerContext, req: IncomingMessage): TechnicianIdentity | null {
-  const account = ctx.logins.lookup(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
-  return account ? { id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin } : null;
+  return consoleIdentity(ctx, req).technician;
 }
