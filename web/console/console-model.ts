@@ -3,8 +3,15 @@ import type { ServerMessage, SessionSummary } from '../../protocol/signaling.ts'
 import { Store } from '../shared/store.ts';
 import { readApiError } from '../shared/error-text.ts';
 import { TechSession } from './tech-session.ts';
+import type { TwoFactorStatus } from '../../protocol/two-factor.ts';
 
-export type Me = { id?: string; name: string; email: string };
+export type Me = { id?: string; name: string; email: string; isAdmin?: boolean };
+
+/** What /api/login and /api/me answer. */
+type MeReply = Partial<Me> & { technician?: Me; user?: Me; twoFactor?: TwoFactorStatus };
+
+/** A second factor for the login (protocol/two-factor.ts). */
+export type LoginFactor = { totp: string } | { recoveryCode: string };
 
 /** How long Start keeps trying while the customer's page is still connecting. */
 const START_RETRY_MS = 8000;
@@ -20,8 +27,14 @@ function wsUrl(path: string): string {
  */
 export class ConsoleModel extends Store {
   me: Me | null = null;
-  /** 'unknown' until /api/me answered. */
-  auth: 'unknown' | 'out' | 'in' = 'unknown';
+  /**
+   * 'unknown' until /api/me answered; 'second-factor' after a right password
+   * on an account with two-factor login; 'enrol' when an administrator
+   * requires two-factor login and this account must set it up first.
+   */
+  auth: 'unknown' | 'out' | 'second-factor' | 'enrol' | 'in' = 'unknown';
+  /** The email and password between the two login steps (never stored). */
+  private pendingLogin: { email: string; password: string } | null = null;
   loginError = '';
   busy = false;
   connection: 'offline' | 'connecting' | 'online' = 'offline';
@@ -37,20 +50,20 @@ export class ConsoleModel extends Store {
   async init(): Promise<void> {
     try {
       const res = await fetch('/api/me', { credentials: 'same-origin' });
-      if (res.ok) {
-        const body = (await res.json()) as Partial<Me> & { technician?: Me; user?: Me };
-        this.setMe(body.technician ?? body.user ?? (body as Me));
-        this.connect();
-      } else {
-        this.auth = 'out';
-      }
+      if (res.ok) this.loggedIn((await res.json()) as MeReply, '');
+      else this.auth = 'out';
     } catch {
       this.auth = 'out';
     }
     this.changed();
   }
 
-  async login(email: string, password: string): Promise<void> {
+  get loginEmail(): string {
+    return this.pendingLogin?.email ?? '';
+  }
+
+  /** The password step (`factor` absent) or the second step, which sends the password again with the code. */
+  async login(email: string, password: string, factor?: LoginFactor): Promise<void> {
     this.busy = true;
     this.loginError = '';
     this.changed();
@@ -59,22 +72,51 @@ export class ConsoleModel extends Store {
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password }),
+        body: JSON.stringify({ email, password, ...factor }),
       });
       if (!res.ok) {
         const err = await readApiError(res);
+        if (err.code === 'SECOND_FACTOR_REQUIRED') {
+          this.pendingLogin = { email, password };
+          this.auth = 'second-factor';
+          return;
+        }
         this.loginError = err.message || 'Wrong email or password.';
+        // Locked out or the password changed meanwhile: back to the first step.
+        if (this.auth === 'second-factor' && err.code !== 'SECOND_FACTOR_INVALID') this.cancelSecondFactor();
         return;
       }
-      const body = (await res.json().catch(() => ({}))) as Partial<Me> & { technician?: Me; user?: Me };
-      this.setMe(body.technician ?? body.user ?? { name: body.name ?? email, email: body.email ?? email });
-      this.connect();
+      this.pendingLogin = null;
+      const body = (await res.json().catch(() => ({}))) as MeReply;
+      const used = factor && 'recoveryCode' in factor ? body.twoFactor?.recoveryCodesLeft : undefined;
+      this.loggedIn({ name: email, email, ...body }, used === undefined ? '' : `You logged in with a recovery code; ${used} left. Make new ones under "Two-factor login".`);
     } catch {
       this.loginError = 'The server cannot be reached.';
     } finally {
       this.busy = false;
       this.changed();
     }
+  }
+
+  /** The second login step with the code the technician typed. */
+  async secondFactor(factor: LoginFactor): Promise<void> {
+    const pending = this.pendingLogin;
+    if (!pending) return;
+    await this.login(pending.email, pending.password, factor);
+  }
+
+  cancelSecondFactor(): void {
+    this.pendingLogin = null;
+    this.auth = 'out';
+    this.changed();
+  }
+
+  /** Enrolment finished (the console was waiting for it): open the console. */
+  enrolled(): void {
+    if (this.auth !== 'enrol' || !this.me) return;
+    this.auth = 'in';
+    this.connect();
+    this.changed();
   }
 
   async logout(): Promise<void> {
@@ -89,6 +131,7 @@ export class ConsoleModel extends Store {
     }
     this.me = null;
     this.auth = 'out';
+    this.notice = '';
     this.sessions.clear();
     this.changed();
   }
@@ -181,8 +224,19 @@ export class ConsoleModel extends Store {
   }
 
   private setMe(me: Me): void {
-    this.me = { name: me.name, email: me.email, ...(me.id ? { id: me.id } : {}) };
+    this.me = { name: me.name, email: me.email, ...(me.id ? { id: me.id } : {}), ...(me.isAdmin ? { isAdmin: true } : {}) };
     this.auth = 'in';
+  }
+
+  /** After /api/me or a login: the console, or first the enrolment an administrator requires. */
+  private loggedIn(body: MeReply, notice: string): void {
+    this.setMe(body.technician ?? body.user ?? (body as Me));
+    if (body.twoFactor?.required && !body.twoFactor.enrolled) {
+      this.auth = 'enrol';
+      return;
+    }
+    this.notice = notice;
+    this.connect();
   }
 
   private ensureTab(sessionId: string): TechSession {
@@ -204,7 +258,7 @@ export class ConsoleModel extends Store {
     this.connection = 'connecting';
     this.offs.push(
       sig.on('welcome', (m) => {
-        if (m.technician) this.setMe({ ...m.technician });
+        if (m.technician) this.setMe({ ...this.me, ...m.technician });
         this.connection = 'online';
         this.changed();
       }),

@@ -1,5 +1,5 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { customElement } from 'lit/decorators.js';
+import { customElement, state } from 'lit/decorators.js';
 import { baseStyles } from '../shared/styles.ts';
 import { StoreController } from '../shared/store.ts';
 import { ConsoleModel } from './console-model.ts';
@@ -7,6 +7,7 @@ import './rr-login.ts';
 import './rr-session-queue.ts';
 import './rr-session-tabs.ts';
 import './adhoc/rr-adhoc-page.ts';
+import { twoFactorGate } from './two-factor/two-factor-gate.ts';
 
 /** The technician console (`/console`): login, new codes, the queue and the session tabs. */
 @customElement('rr-console-app')
@@ -24,11 +25,15 @@ export class RrConsoleApp extends LitElement {
       @media (max-width: 900px) { main { grid-template-columns: minmax(0, 1fr); padding: 0.6rem; } }
       .notice { margin: 0.5rem 1rem 0; }
       .adhoc { margin: 0 1rem 1rem; }
+      header a { color: #fff; }
+      .security { margin: 1rem 1rem 0; }
     `,
   ];
 
   private readonly model = new ConsoleModel();
   private readonly store = new StoreController(this, () => this.model);
+  /** The technician opened their two-factor settings. */
+  @state() private security = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -45,14 +50,19 @@ export class RrConsoleApp extends LitElement {
           ? html`<div class="who">
               <span class="status" role="status" data-testid="connection">${m.connection === 'online' ? 'Online' : m.connection === 'connecting' ? 'Connecting…' : 'Offline'}</span>
               <span data-testid="me">${m.me.name}</span>
+              ${m.me.isAdmin ? html`<a href="/admin">Administration</a>` : nothing}
+              <button aria-expanded=${this.security ? 'true' : 'false'} @click=${() => (this.security = !this.security)}>Two-factor login</button>
               <button @click=${() => void m.logout()}>Log out</button>
             </div>`
           : nothing}
       </header>
       ${m.notice ? html`<p class="notice error" role="alert">${m.notice}</p>` : nothing}
+      ${this.security && m.auth === 'in' ? html`<section class="card security" aria-label="Two-factor login"><rr-two-factor-setup></rr-two-factor-setup></section>` : nothing}
       ${m.auth === 'unknown'
         ? html`<p role="status" class="notice muted">Loading…</p>`
-        : m.auth === 'out'
+        : m.auth === 'second-factor' || m.auth === 'enrol'
+          ? twoFactorGate(m)
+          : m.auth === 'out'
           ? html`<rr-login .error=${m.loginError} ?busy=${m.busy}
               @login=${(e: CustomEvent<{ email: string; password: string }>) => void m.login(e.detail.email, e.detail.password)}></rr-login>`
           : html`<main>

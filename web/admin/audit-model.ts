@@ -1,0 +1,81 @@
+import type { AdminSession, SessionPage } from '../../protocol/admin.ts';
+import { TaskStore } from '../shared/task-store.ts';
+import { adminApi, auditQuery, type AuditEventView, type AuditFilters } from './admin-api.ts';
+import { KeysetPager } from './keyset-pager.ts';
+
+/** The filters as the form holds them: dates as YYYY-MM-DD in the admin's own time zone, both inclusive. */
+export interface AuditForm {
+  technician: string;
+  from: string;
+  to: string;
+  q: string;
+}
+
+const localDay = (text: string, plusDays = 0): number | undefined => {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return undefined;
+  return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + plusDays).getTime();
+};
+
+/** The form as API filters: the `to` day is included, so the range ends at the next local midnight. */
+export function filtersOf(form: AuditForm): AuditFilters {
+  const from = localDay(form.from);
+  const to = localDay(form.to, 1);
+  return {
+    ...(form.technician ? { technician: form.technician } : {}),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(form.q.trim() ? { q: form.q.trim() } : {}),
+  };
+}
+
+/** The audit trail tab: search, keyset pages, one session's events. UI-free. */
+export class AuditModel extends TaskStore {
+  form: AuditForm = { technician: '', from: '', to: '', q: '' };
+  page: SessionPage | null = null;
+  readonly pager = new KeysetPager();
+  selected: { session: AdminSession; events: AuditEventView[] } | null = null;
+  private filters: AuditFilters = {};
+
+  /** The CSV of everything the current search matches (all pages). */
+  get csvHref(): string {
+    return `/api/admin/sessions.csv${auditQuery(this.filters)}`;
+  }
+
+  async search(form: AuditForm = this.form): Promise<void> {
+    this.form = form;
+    this.filters = filtersOf(form);
+    this.pager.reset();
+    this.selected = null;
+    await this.load();
+  }
+
+  async older(): Promise<void> {
+    if (!this.page?.next) return;
+    this.pager.older(this.page.next);
+    await this.load();
+  }
+
+  async newer(): Promise<void> {
+    this.pager.newer();
+    await this.load();
+  }
+
+  async open(sessionId: string): Promise<void> {
+    await this.run(async () => {
+      this.selected = await adminApi.session(sessionId);
+    });
+  }
+
+  close(): void {
+    this.selected = null;
+    this.changed();
+  }
+
+  private async load(): Promise<void> {
+    await this.run(async () => {
+      this.page = await adminApi.sessions(this.filters, this.pager.current);
+    });
+  }
+
+}
