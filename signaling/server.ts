@@ -62,6 +62,8 @@ export interface RunningServer {
   registry: SessionRegistry;
   accounts: AccountStore;
   audit: AuditLog;
+  /** Accounts, settings and the audit trail as administrators see them (the API's and the CLI's service). */
+  admin: AdminService;
   clock: Clock;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
@@ -214,7 +216,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     return closing;
   };
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, clock, close };
+  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, admin, clock, close };
 }
 
 function routeSocket(ctx: ServerContext, pathname: string, ws: WebSocket, req: http.IncomingMessage, handlers: Map<string, WebSocketHandler>): void {

@@ -108,10 +108,10 @@ export class AuditSearch {
     const text = query.q?.trim();
     if (text) {
       const like = likePattern(text);
-      where.push(`(s.id = ? OR s.technician_email LIKE ? ESCAPE '\\' OR s.customer_address LIKE ? ESCAPE '\\' OR s.end_reason LIKE ? ESCAPE '\\'
+      where.push(`(s.id LIKE ? ESCAPE '\\' OR s.technician_email LIKE ? ESCAPE '\\' OR s.customer_address LIKE ? ESCAPE '\\' OR s.end_reason LIKE ? ESCAPE '\\'
         OR EXISTS (SELECT 1 FROM audit_events e WHERE e.session_id = s.id
           AND (e.detail LIKE ? ESCAPE '\\' OR e.actor_label LIKE ? ESCAPE '\\' OR e.event LIKE ? ESCAPE '\\')))`);
-      params.push(text, like, like, like, like, like, like);
+      params.push(like, like, like, like, like, like, like);
     }
     const columns = select === 'position' ? 's.created_at, s.id' : 's.*, (SELECT COUNT(*) FROM audit_events c WHERE c.session_id = s.id) AS event_count';
     const sql = `SELECT ${columns} FROM sessions s ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.created_at DESC, s.id DESC LIMIT ?`;
