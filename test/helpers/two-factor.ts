@@ -11,14 +11,18 @@ export async function login(server: RunningServer, body: Record<string, unknown>
   return { status: res.status, body: json, ...(json.error ? { code: json.error.code } : {}), ...(cookie ? { cookie } : {}) };
 }
 
+/** A reply body as tests read it: JSON of any shape (the test asserts the shape), or text. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
 /** A JSON call with the login cookie and the server's own Origin (as the console sends it). */
-export async function call(server: RunningServer, cookie: string, method: string, path: string, body?: unknown, origin: string | null = server.publicUrl): Promise<{ status: number; code?: string; body: any }> {
+export async function call(server: RunningServer, cookie: string, method: string, path: string, body?: unknown, origin: string | null = server.publicUrl): Promise<{ status: number; code?: string; body: Loose }> {
   const headers: Record<string, string> = { cookie };
   if (origin !== null) headers.origin = origin;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
-  let json: any = text;
+  let json: Loose = text;
   try {
     json = JSON.parse(text);
   } catch {
