@@ -24,7 +24,7 @@ export class RrTwoFactorSetup extends LitElement {
       @media (max-width: 640px) { .steps { grid-template-columns: minmax(0, 1fr); } }
       .qr { width: 12rem; height: 12rem; background: #fff; border: 1px solid #d5dbe1; border-radius: 0.4rem; }
       .secret { font-family: ui-monospace, monospace; font-size: 1.05rem; word-break: break-all; background: #f4f6f8; padding: 0.4rem 0.6rem; border-radius: 0.35rem; display: inline-block; }
-      form { display: flex; flex-direction: column; gap: 0.4rem; max-width: 22rem; }
+      form { display: flex; flex-direction: column; gap: 0.4rem; max-width: 28rem; }
       label { font-weight: 600; }
       .code-input { font-size: 1.3rem; letter-spacing: 0.2em; font-variant-numeric: tabular-nums; max-width: 12rem; }
       ol.codes { columns: 2; font-family: ui-monospace, monospace; font-size: 1.05rem; padding-left: 1.8rem; margin: 0.5rem 0; }
@@ -87,7 +87,7 @@ export class RrTwoFactorSetup extends LitElement {
           <p><strong>1.</strong> Scan the QR code with your authenticator app, or type this key into it:</p>
           <p><code class="secret" data-testid="totp-secret" aria-label=${`Key ${secret.split('').join(' ')}`}>${grouped(secret)}</code></p>
           <form @submit=${(e: Event) => this.onConfirm(e)}>
-            <label for="tf-code"><strong>2.</strong> Enter the 6-digit code the app shows</label>
+            <label for="tf-code"><strong aria-hidden="true">2. </strong>Enter the 6-digit code the app shows</label>
             <input id="tf-code" class="code-input" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="7"
               .value=${this.code} @input=${(e: Event) => (this.code = (e.target as HTMLInputElement).value)} />
             <div class="row">

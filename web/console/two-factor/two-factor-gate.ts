@@ -10,7 +10,7 @@ export function twoFactorGate(m: ConsoleModel) {
       @second-factor=${(e: CustomEvent<LoginFactor>) => void m.secondFactor(e.detail)}
       @cancel-login=${() => m.cancelSecondFactor()}></rr-second-factor>`;
   }
-  return html`<section class="card" style="max-width: 48rem; margin: 2rem auto;" aria-label="Two-factor login set-up">
+  return html`<section class="card" style="max-width: 48rem; margin: 2rem max(0.75rem, calc((100% - 48rem) / 2));" aria-label="Two-factor login set-up">
     <rr-two-factor-setup forced @two-factor-done=${() => m.enrolled()}></rr-two-factor-setup>
     <p class="muted">Logged in as ${m.me?.email ?? ''}. <button @click=${() => void m.logout()}>Log out</button></p>
   </section>`;
