@@ -27,3 +27,9 @@ export function parseCsv(text: string): string[][] {
   if (cell !== '' || row.length > 0) rows.push([...row, cell]);
   return rows;
 }
+
+/**
+ * A cell as written before the formula guard: session ids are base64url and
+ * may start with '-', which the export prefixes like any other such cell.
+ */
+export const unguarded = (cell: string | undefined): string => (cell ?? '').replace(/^'(?=[=+\-@\t\r])/, '');

@@ -14,13 +14,13 @@ export const tableStyles = css`
   .badge.on { background: #dff3e4; color: #14532d; }
   .badge.off { background: #fde2e1; color: #7f1d1d; }
   .pager { display: flex; gap: 0.5rem; align-items: center; justify-content: flex-end; flex-wrap: wrap; margin-top: 0.6rem; }
-  .mono { font-family: ui-monospace, monospace; font-size: 0.85rem; word-break: break-all; }
+  .mono { font-family: ui-monospace, monospace; font-size: 0.85rem; overflow-wrap: anywhere; }
   @media (max-width: 760px) {
     table, tbody, tr, td { display: block; width: 100%; }
     thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
     tr { border: 1px solid #d5dbe1; border-radius: 0.5rem; margin-bottom: 0.6rem; padding: 0.3rem 0.2rem; background: #fff; }
     td { border: none; padding: 0.2rem 0.5rem; }
-    td[data-label]::before { content: attr(data-label) ': '; font-weight: 600; color: var(--rr-muted, #56606b); }
+    td[data-label]::before { content: attr(data-label) ': '; font-weight: 600; color: var(--rr-muted, #56606b); font-family: system-ui, sans-serif; font-size: 0.95rem; }
   }
 `;
 
@@ -33,6 +33,6 @@ export const formStyles = css`
   .field input[type='date'], .field input[type='number'], .field select {
     padding: 0.4rem 0.55rem; border: 1px solid var(--rr-border, #8a94a0); border-radius: 0.35rem; min-height: 2.5rem; background: #fff; max-width: 100%;
   }
-  .check { display: flex; gap: 0.4rem; align-items: center; min-height: 2.5rem; }
-  @media (max-width: 760px) { form.inline { flex-direction: column; align-items: stretch; } }
+  .check, .field label.check { display: flex; gap: 0.4rem; align-items: center; min-height: 2.5rem; font-weight: 400; }
+  @media (max-width: 760px) { form.inline { flex-direction: column; align-items: stretch; } form.inline > * { flex: none; } }
 `;

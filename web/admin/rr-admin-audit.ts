@@ -30,7 +30,7 @@ export class RrAdminAudit extends LitElement {
       .results { margin-top: 1rem; }
       .events { margin-top: 1rem; }
       .events ol { list-style: none; padding: 0; margin: 0.5rem 0 0; }
-      .events li { border-top: 1px solid #e2e6ea; padding: 0.35rem 0; display: grid; grid-template-columns: 11rem 12rem minmax(0, 1fr); gap: 0.5rem; }
+      .events li { border-top: 1px solid #e2e6ea; padding: 0.35rem 0; display: grid; grid-template-columns: 13rem 11rem minmax(0, 1fr); gap: 0.5rem; }
       @media (max-width: 760px) { .events li { grid-template-columns: minmax(0, 1fr); gap: 0.1rem; } }
       .search { flex: 1 1 14rem; }
     `,
@@ -98,7 +98,7 @@ export class RrAdminAudit extends LitElement {
       <td data-label="Ended">${when(s.endedAt)}</td>
       <td data-label="Duration">${formatDuration(s.durationMs)}</td>
       <td data-label="Reason">${printable(s.endReason ?? '—')}</td>
-      <td data-label="Events"><button aria-label=${`Show the ${s.eventCount} events of session ${s.id}`} @click=${() => void this.model.open(s.id)}>${s.eventCount} events</button></td>
+      <td data-label="Events"><button aria-label=${`Show the ${s.eventCount} events of session ${s.id}`} @click=${() => void this.show(s.id)}>${s.eventCount} events</button></td>
     </tr>`;
   }
 
@@ -116,6 +116,13 @@ export class RrAdminAudit extends LitElement {
         )}
       </ol>
     </section>`;
+  }
+
+  /** Opens a session's events and brings them into view (they sit below the page of sessions). */
+  private async show(sessionId: string): Promise<void> {
+    await this.model.open(sessionId);
+    await this.updateComplete;
+    this.renderRoot.querySelector('.events')?.scrollIntoView({ block: 'nearest' });
   }
 
   private set(key: keyof AuditForm, value: string): void {

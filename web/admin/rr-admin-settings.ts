@@ -17,7 +17,7 @@ export class RrAdminSettings extends LitElement {
       form { display: flex; flex-direction: column; gap: 0.8rem; max-width: 32rem; }
       .hint { font-size: 0.85rem; }
       dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.3rem 1rem; margin: 0.5rem 0 0; }
-      dt { font-weight: 600; } dd { margin: 0; word-break: break-all; }
+      dt { font-weight: 600; } dd { margin: 0; overflow-wrap: anywhere; }
       section + section { margin-top: 1.4rem; }
     `,
   ];

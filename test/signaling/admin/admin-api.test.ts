@@ -4,27 +4,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { CLOSE_CODES } from '../../../protocol/index.ts';
 import { call, enrolOverApi, login } from '../../helpers/two-factor.ts';
-import { activeSession, createTechnician, loginCookie, openCustomerSocket, openTechnicianSocket, startTestServer, type RunningServer } from '../../helpers/server.ts';
-import { parseCsv } from '../../helpers/csv.ts';
-
-/** One whole support session by `email` (an existing account): code, customer, start, an event, end. */
-async function runSession(server: RunningServer, email: string, detail: string): Promise<string> {
-  const technician = await openTechnicianSocket(server, await loginCookie(server, email, PASSWORD));
-  await technician.next('welcome');
-  technician.send({ type: 'session.create', id: 'c' });
-  const { session } = await technician.next('session.created');
-  const customer = await openCustomerSocket(server);
-  customer.send({ type: 'code.submit', id: 's', code: session.code, client: 'browser' });
-  await customer.next('code.accepted');
-  technician.send({ type: 'session.activate', id: 'a', sessionId: session.sessionId });
-  await technician.next('session.activated');
-  technician.send({ type: 'session.event', id: 'ev', sessionId: session.sessionId, event: 'file.sent', detail });
-  technician.send({ type: 'session.end', id: 'e', sessionId: session.sessionId });
-  for (let acks = 0; acks < 3; ) if ((await technician.next('ack')).ref) acks++;
-  technician.close();
-  customer.close();
-  return session.sessionId;
-}
+import { runSession } from '../../helpers/sessions.ts';
+import { activeSession, createTechnician, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../../helpers/server.ts';
+import { parseCsv, unguarded } from '../../helpers/csv.ts';
 
 const PASSWORD = 'password-1234';
 
@@ -189,9 +171,9 @@ describe('signaling: the administration API and page', () => {
   it('exports the matching sessions as CSV, one record each, escaped, formulas neutralised; the export is logged', async () => {
     await createTechnician(server, { email: '=HYPERLINK("http://evil.example")@example.test', password: PASSWORD, name: 'Evil' });
     const ids = [
-      await runSession(server, 'tess@example.test', 'name=a,b.txt'),
-      await runSession(server, '=HYPERLINK("http://evil.example")@example.test', '=1+1 "quoted"'),
-      await runSession(server, 'tess@example.test', '@SUM(A1)'),
+      await runSession(server, PASSWORD, 'tess@example.test', 'name=a,b.txt'),
+      await runSession(server, PASSWORD, '=HYPERLINK("http://evil.example")@example.test', '=1+1 "quoted"'),
+      await runSession(server, PASSWORD, 'tess@example.test', '@SUM(A1)'),
     ];
     const res = await fetch(`${server.url}/api/admin/sessions.csv`, { headers: { cookie: admin } });
     expect(res.headers.get('content-type')).to.equal('text/csv; charset=utf-8');
@@ -202,8 +184,8 @@ describe('signaling: the administration API and page', () => {
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
     const [header, ...rows] = parseCsv(text.slice(1));
     expect(header).to.deep.equal(['session_id', 'kind', 'technician', 'customer_address', 'created', 'started', 'ended', 'duration_seconds', 'end_reason', 'events']);
-    expect(rows.map((r) => r[0])).to.deep.equal([...ids].reverse());
-    const byId = new Map(rows.map((r) => [r[0], r]));
+    expect(rows.map((r) => unguarded(r[0]))).to.deep.equal([...ids].reverse());
+    const byId = new Map(rows.map((r) => [unguarded(r[0]), r]));
     expect(byId.get(ids[1] ?? '')?.[2]).to.equal(`'=HYPERLINK("http://evil.example")@example.test`);
     for (const row of rows) {
       expect(row).to.have.length(10);
@@ -218,7 +200,7 @@ describe('signaling: the administration API and page', () => {
     expect(byId.get(ids[1] ?? '')?.[9]).to.include('=1+1 "quoted"');
     // Filtered exports carry the filter; the log says who exported what.
     const filtered = parseCsv(await (await fetch(`${server.url}/api/admin/sessions.csv?technician=tess@example.test`, { headers: { cookie: admin } })).text());
-    expect(filtered.slice(1).map((r) => r[0])).to.deep.equal([ids[2], ids[0]]);
+    expect(filtered.slice(1).map((r) => unguarded(r[0]))).to.deep.equal([ids[2], ids[0]]);
     const exports = (await call(server, admin, 'GET', '/api/admin/actions')).body.actions.filter((a: { action: string }) => a.action === 'audit.exported');
     expect(exports.map((a: { detail: string }) => a.detail)).to.deep.equal(['technician=tess@example.test', 'all sessions']);
   });
