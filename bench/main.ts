@@ -33,6 +33,7 @@ const STAGES: Stage[] = [
   { name: 'input', run: lazy(() => import('./input-latency.ts'), 'runInputLatency') },
   { name: 'files', run: lazy(() => import('./files.ts'), 'runFiles') },
   { name: 'agent', run: lazy(() => import('./agent-bench.ts'), 'runAgentBench') },
+  { name: 'admin-audit', run: lazy(() => import('./admin-audit.ts'), 'runAdminAudit') },
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; json: string | null; only: string[] | null } {

@@ -66,6 +66,15 @@ export const toSession = (row: SessionRow): SessionRecord => ({
   customerAddress: row.customer_address,
 });
 
+const toRecord = (row: EventRow): AuditRecord => ({
+  id: row.id,
+  sessionId: row.session_id,
+  at: row.at,
+  event: row.event,
+  actor: { kind: row.actor_kind, id: row.actor_id, label: row.actor_label },
+  detail: row.detail,
+});
+
 /**
  * The audit log: one row per session (who ran it) and its events, kept after
  * the session ends. Readable by the session's technician and by admins only
@@ -130,14 +139,18 @@ export class AuditLog {
 
   events(sessionId: string, limit = 5000): AuditRecord[] {
     const rows = this.db.prepare('SELECT * FROM audit_events WHERE session_id = ? ORDER BY id LIMIT ?').all(sessionId, limit) as EventRow[];
-    return rows.map((row) => ({
-      id: row.id,
-      sessionId: row.session_id,
-      at: row.at,
-      event: row.event,
-      actor: { kind: row.actor_kind, id: row.actor_id, label: row.actor_label },
-      detail: row.detail,
-    }));
+    return rows.map(toRecord);
+  }
+
+  /** The events of several sessions in one indexed query (the CSV export reads them a batch at a time). */
+  eventsOf(sessionIds: readonly string[]): Map<string, AuditRecord[]> {
+    const bySession = new Map<string, AuditRecord[]>(sessionIds.map((id) => [id, []]));
+    if (sessionIds.length === 0) return bySession;
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_events WHERE session_id IN (${sessionIds.map(() => '?').join(',')}) ORDER BY session_id, id`)
+      .all(...sessionIds) as EventRow[];
+    for (const row of rows) bySession.get(row.session_id)?.push(toRecord(row));
+    return bySession;
   }
 
   /** Sessions the reader may see, newest first: their own, or all for an admin. */
