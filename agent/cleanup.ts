@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { sanitizeTerminalText } from '../protocol/sanitize-terminal-text.ts';
 
 /**
  * Every temporary file and directory the agent creates is registered here and
@@ -54,7 +55,7 @@ export class Cleanup {
   }
 
   /** Installs process handlers: exit, signals (exit code 128+n) and uncaught errors (exit code 1). */
-  install(log: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): void {
+  install(log: (message: string) => void = (m) => process.stderr.write(`${m.split('\n').map((l) => sanitizeTerminalText(l)).join('\n')}\n`)): void {
     if (this.installed) return;
     this.installed = true;
     process.once('exit', () => this.runNow());

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AppletTrailerPayload } from '../protocol/applet-trailer.ts';
 import type { Permission } from '../protocol/index.ts';
 import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
 import type { CaptureMethod } from './capture/create-capturer.ts';
@@ -17,6 +18,10 @@ export interface AgentConfig extends AgentMediaConfig {
   autoGrant: readonly Permission[];
   /** Never prompt: anything not auto-granted is denied. */
   prompt: boolean;
+  /** Open the support window in the default browser (`--no-open`: only print its URL). */
+  openWindow: boolean;
+  /** Started from a download that carries its settings: the file removes itself at the end. */
+  fromDownload: boolean;
 }
 
 export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --token T) [options]
@@ -32,14 +37,22 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
   --yes                 grant everything without asking (unattended/test use)
   --no-prompt           never ask; deny whatever is not auto-granted
   --name NAME           your name as the technician sees it
-  --help                this text`;
+  --no-open             do not open the support window in the browser (its URL is printed)
+  --help                this text
+
+The downloaded support app (relay-rescue-support-linux-x64) carries --server
+and the session token; run it with no options, or with --code 123456.`;
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Parses and validates; throws UsageError with a message that names the bad option. */
-export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Readonly<AgentConfig> {
+/**
+ * Parses and validates; throws UsageError with a message that names the bad
+ * option. `carried` is what a download brought (agent/sea/carried-settings.ts):
+ * its server and token apply unless the command line gives its own.
+ */
+export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv, carried: AppletTrailerPayload | null = null): Readonly<AgentConfig> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -58,6 +71,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
         yes: { type: 'boolean' },
         'no-prompt': { type: 'boolean' },
         name: { type: 'string' },
+        'no-open': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }).values;
@@ -65,6 +79,11 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (parsed.help) throw new UsageError('');
+  if (carried) {
+    parsed.server ??= carried.server;
+    if (!parsed.code && !parsed.token && carried.kind === 'session' && carried.token) parsed.token = carried.token;
+    if (!parsed.code && !parsed.token) throw new UsageError('this download carries no session: run it with --code 123456 (the 6-digit code from your technician)');
+  }
   if (!parsed.server) throw new UsageError('--server URL is required');
   let server: URL;
   try {
@@ -96,6 +115,8 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     ...media,
     autoGrant: Object.freeze(autoGrant),
     prompt: !parsed['no-prompt'],
+    openWindow: !parsed['no-open'],
+    fromDownload: carried !== null,
   });
 }
 

@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
-import type { Permission } from '../protocol/index.ts';
+import { LIMITS, type Permission } from '../protocol/index.ts';
+import { sanitizeTerminalText } from '../protocol/sanitize-terminal-text.ts';
 import { SignalingClient } from '../rtc/signaling-client.ts';
 import type { StartSupportSession } from './adhoc/adhoc-agent.ts';
 import { ADHOC_GRANTS, ADHOC_USAGE, runAdhocCli } from './adhoc/cli.ts';
@@ -7,7 +8,12 @@ import { Cleanup } from './cleanup.ts';
 import { loadAgentConfig, USAGE, UsageError } from './config.ts';
 import { createAgentSession, openAgentDevices, type AgentMediaConfig } from './create-session.ts';
 import { diskSource } from './files/disk-source.ts';
+import { readCarriedSettings } from './sea/carried-settings.ts';
+import { runningAsSea } from './sea/sea-assets.ts';
+import { removeSelfAtExit } from './sea/self-removal.ts';
+import { missingToolMessages } from './sea/system-tools.ts';
 import { TerminalUi } from './terminal/terminal-ui.ts';
+import { feedWindow, openSupportWindow } from './window/attach-window.ts';
 
 /**
  * The customer's agent: `npm run agent -- --server URL --code 123456`, or
@@ -16,15 +22,27 @@ import { TerminalUi } from './terminal/terminal-ui.ts';
  * allows, and exits (removing its temporary files) when the session ends.
  */
 async function main(argv: readonly string[]): Promise<number> {
-  if (argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc='))) {
-    return runAdhocCli([...argv], adhocSupport);
+  // A downloaded applet carries the server and its token at its end (docs/agent.md, "The carried token").
+  const carried = runningAsSea() ? readCarriedSettings() : null;
+  if (carried && !carried.found && carried.problem) {
+    process.stderr.write(`agent: this download is damaged (${carried.problem}); download the support app again.\n`);
+    return 1;
+  }
+  const trailer = carried?.found ? carried.payload : null;
+  const adhocArgs = argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc='));
+  if (adhocArgs || trailer?.kind === 'adhoc') {
+    const args = !adhocArgs && trailer?.token ? ['--server', trailer.server, '--adhoc', trailer.token, ...argv] : [...argv];
+    return runAdhocCli(args, adhocSupport, (exit) => {
+      // The ad hoc session is over (ended, expired, abandoned): the downloaded file goes too.
+      if (trailer && exit.code === 0 && exit.reason !== 'stopped') removeSelfNow();
+    });
   }
   let config;
   try {
-    config = loadAgentConfig(argv, process.env);
+    config = loadAgentConfig(argv, process.env, trailer);
   } catch (err) {
     if (err instanceof UsageError) {
-      if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
+      if (err.message) process.stderr.write(`agent: ${sanitizeTerminalText(err.message)}\n\n`);
       process.stderr.write(`${USAGE}\n\n${ADHOC_USAGE}\n`);
       return err.message ? 2 : 0;
     }
@@ -32,6 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const cleanup = new Cleanup();
   cleanup.install();
+  if (config.fromDownload) removeSelfAtExit(cleanup);
   const ui = new TerminalUi();
   const { capturer, injector } = await openAgentDevices(config);
   cleanup.onExit(() => injector.close());
@@ -41,6 +60,7 @@ async function main(argv: readonly string[]): Promise<number> {
     client: 'agent',
     WebSocket: WebSocket,
   });
+  // The technician as the server's account names them; nothing the peer sends replaces it.
   let technician = 'The technician';
   const session = createAgentSession(config, {
     signaling,
@@ -48,10 +68,34 @@ async function main(argv: readonly string[]): Promise<number> {
     injector,
     out: ui,
     cleanup,
-    ask: (permission, label) => (config.prompt ? ui.ask(permission, label, technician) : Promise.resolve(false)),
+    ask: (permission) => (config.prompt ? ui.ask(permission, technician) : Promise.resolve(false)),
     preGranted: config.autoGrant,
   });
 
+  const sendFromDisk = async (path: string): Promise<void> => {
+    if (!session.permissions.isGranted('files')) throw new Error('Files are not allowed yet: the technician asks, then you allow it.');
+    const source = await diskSource(path);
+    void session.files.send(source).done.finally(() => void source.close());
+  };
+  const revoke = (p: Permission | 'all'): void => {
+    if (p === 'all') session.permissions.revokeAll();
+    else session.revoke(p);
+  };
+  const window = await openSupportWindow({
+    downloadDir: config.downloadDir,
+    open: config.openWindow,
+    print: (line) => ui.print(line),
+    actions: {
+      chat: (text) => session.sendChat(text),
+      sendFile: sendFromDisk,
+      revoke,
+      stopAll: () => revoke('all'),
+      end: () => void session.end('ended by customer'),
+    },
+  });
+  feedWindow(window, session);
+  // A question decided some other way (/grant, /revoke) leaves the screen.
+  session.permissions.on('change', (c) => c.to !== 'asked' && ui.withdraw(c.permission));
   const ended = new Promise<string>((resolve) => session.on('closed', ({ reason }) => resolve(reason)));
   signaling.on('resume.failed', (e) => session.close(`could not rejoin: ${e.message}`));
   signaling.on('closed', () => session.close('signaling closed'));
@@ -61,48 +105,53 @@ async function main(argv: readonly string[]): Promise<number> {
 
   await session.init();
   ui.print(`Relay Rescue agent: display ${config.display}, capture ${capturer.method}, files go to ${config.downloadDir}`);
+  for (const line of missingToolMessages()) {
+    ui.print(line);
+    window.addLog({ at: Date.now(), actor: 'system', kind: 'setup', text: line });
+  }
   try {
     await signaling.connect();
     const reply = await signaling.request(
       config.code
-        ? { type: 'code.submit', code: config.code, client: 'agent' }
-        : { type: 'customer.resume', token: config.token!, client: 'agent' },
+        ? { type: 'code.submit', code: config.code, client: 'agent', name: config.name }
+        : { type: 'customer.resume', token: config.token!, client: 'agent', name: config.name },
     );
     if (reply.type !== 'code.accepted') throw new Error(`unexpected reply ${reply.type}`);
     session.sessionId = reply.sessionId;
-    technician = reply.technicianName;
-    ui.print(`Connected to session ${reply.sessionId} with ${reply.technicianName}. Waiting for the technician…`);
+    technician = `${reply.technicianName} (${reply.technicianEmail})`;
+    session.technician = technician;
+    window.setTechnician(reply.technicianName, reply.technicianEmail);
+    ui.print(`Connected to session ${reply.sessionId}. Your technician is ${technician}, as the server's account names them. Waiting for the technician…`);
   } catch (err) {
-    ui.print(`Could not join: ${err instanceof Error ? err.message : String(err)}`);
+    const why = err instanceof Error ? err.message : String(err);
+    ui.print(`Could not join: ${why}`);
+    if (config.fromDownload && config.token) ui.print('This download belonged to a support session that has ended or was replaced: download the support app again from the support page.');
+    window.ended(`could not join: ${why}`);
+    await window.close();
     signaling.close();
     cleanup.runNow();
     return 1;
   }
-  const revoke = (p: Permission | 'all'): void => {
-    if (p === 'all') session.permissions.revokeAll();
-    else session.revoke(p);
-  };
   ui.start(
     {
       chat: (text) => {
+        if (text.length > LIMITS.chatChars) {
+          ui.print(`(not sent: a chat message holds at most ${LIMITS.chatChars} characters, this one has ${text.length}; send it in parts)`);
+          return;
+        }
         if (!session.sendChat(text)) ui.print('(not connected yet: message not sent)');
       },
       grant: (p) => session.grant(p),
       revoke,
-      sendFile: (path) => {
-        if (!session.permissions.isGranted('files')) return ui.print('Grant files first (/grant files).');
-        void diskSource(path).then(
-          (source) => void session.files.send(source).done.finally(() => void source.close()),
-          (err: unknown) => ui.print(`Cannot send ${path}: ${err instanceof Error ? err.message : String(err)}`),
-        );
-      },
+      sendFile: (path) => void sendFromDisk(path).catch((err: unknown) => ui.print(`Cannot send ${path}: ${err instanceof Error ? err.message : String(err)}`)),
       end: () => void session.end('ended by customer'),
     },
     config.prompt,
   );
   const reason = await ended;
-  ui.print(`Session ended (${reason}). Removing temporary files.`);
   ui.close();
+  ui.print(`Session ended (${reason}). Removing temporary files.`);
+  await window.close();
   await capturer.stop();
   injector.close();
   signaling.close();
@@ -143,6 +192,7 @@ function adhocSupport(media: AgentMediaConfig): StartSupportSession {
       ask: () => Promise.resolve(false),
       preGranted: ADHOC_GRANTS,
     });
+    session.technician = technicianName;
     let closed = false;
     const close = (): void => {
       if (closed) return;
@@ -166,10 +216,16 @@ function adhocSupport(media: AgentMediaConfig): StartSupportSession {
   };
 }
 
+/** Deletes the downloaded applet now (the ad hoc runner has no Cleanup of its own). */
+function removeSelfNow(): void {
+  const cleanup = new Cleanup();
+  if (removeSelfAtExit(cleanup)) cleanup.runNow();
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`agent: ${sanitizeTerminalText(err instanceof Error ? err.message : String(err))}\n`);
     process.exit(1);
   },
 );

@@ -52,6 +52,11 @@ export class AgentSession extends SupportSessionBase {
   private lastClipboard: string | null = null;
   private readonly asking = new Set<Permission>();
   private readonly agent: AgentSessionOptions;
+  /**
+   * The technician as the signaling server named them (`code.accepted`, or the
+   * ad hoc pairing): shown when they join, never the name their `hello` claims.
+   */
+  technician: string | null = null;
 
   constructor(options: AgentSessionOptions) {
     super({ ...options, client: 'agent' });
@@ -133,7 +138,7 @@ export class AgentSession extends SupportSessionBase {
         }
         return true;
       case 'hello':
-        this.log.add('technician', 'session', `${msg.name} joined (${msg.client})`);
+        this.log.add('system', 'session', `${this.technician ?? 'The technician'} joined`);
         return true;
       case 'error':
         this.log.add('technician', 'error', `${msg.code}: ${msg.message}`);
@@ -149,6 +154,8 @@ export class AgentSession extends SupportSessionBase {
   }
 
   private async onRequest(permission: Permission): Promise<void> {
+    // Already on the customer's screen: a repeat changes nothing (and floods nothing).
+    if (this.asking.has(permission)) return;
     this.log.add('technician', 'permission', `asks: ${PERMISSION_LABELS[permission]}`);
     this.audit('permission.requested', permission);
     if (!this.permissions.request(permission)) {
@@ -156,7 +163,6 @@ export class AgentSession extends SupportSessionBase {
       this.peer?.send('control', { type: 'permission.state', permissions: this.permissions.snapshot() });
       return;
     }
-    if (this.asking.has(permission)) return;
     this.asking.add(permission);
     try {
       const yes = await this.agent.ask(permission, PERMISSION_LABELS[permission]);

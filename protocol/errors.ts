@@ -18,6 +18,7 @@ export const ERRORS = {
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password.' },
   ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled.' },
   LOGIN_LOCKED: { status: 429, message: 'Too many failed logins; try again later.' },
+  LOGIN_SLOW_DOWN: { status: 429, message: 'Too many failed logins for this account; wait a few seconds before trying again.' },
   ACCOUNT_EXISTS: { status: 409, message: 'An account with this email already exists.' },
   ACCOUNT_NOT_FOUND: { status: 404, message: 'No such account.' },
   SECOND_FACTOR_REQUIRED: { status: 401, message: 'Enter the code from your authenticator app.' },
@@ -25,6 +26,8 @@ export const ERRORS = {
   SECOND_FACTOR_ENROLMENT_REQUIRED: { status: 403, message: 'Set up two-factor login before using the console.' },
   SECOND_FACTOR_ALREADY_ENROLLED: { status: 409, message: 'Two-factor login is already set up for this account.' },
   LAST_ADMIN: { status: 409, message: 'At least one enabled administrator must remain.' },
+  SETUP_CLOSED: { status: 410, message: 'The first-run setup is closed: an account exists already. Log in instead.' },
+  SETUP_LINK_INVALID: { status: 403, message: 'This setup link is not valid or has expired. Use the link the server printed at start (restart it for a new one), or open the console on the server itself.' },
 
   CODE_INVALID: { status: 404, message: 'That code is not valid. Check the 6 digits and try again.' },
   CODE_EXPIRED: { status: 410, message: 'That code has expired. Ask your technician for a new one.' },
@@ -32,6 +35,9 @@ export const ERRORS = {
   CODE_SLOW_DOWN: { status: 429, message: 'Too many wrong codes; wait a few seconds before trying again.' },
   CODE_LOCKED_OUT: { status: 429, message: 'Too many wrong codes from this address; try again later.' },
   CODE_BUSY: { status: 503, message: 'Too many wrong codes are being tried right now; try again in a minute.' },
+  TOO_MANY_OPEN_CODES: { status: 429, message: 'You have too many codes nobody has entered yet; end one or wait for it to expire.' },
+  AUTH_TIMEOUT: { status: 408, message: 'No code was entered in time; connect again to enter it.' },
+  TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many connections are waiting for a code; try again shortly.' },
 
   SESSION_NOT_FOUND: { status: 404, message: 'No such session.' },
   SESSION_BAD_STATE: { status: 409, message: 'The session cannot do that in its current state.' },
@@ -90,4 +96,6 @@ export const CLOSE_CODES = {
   HEARTBEAT_TIMEOUT: 4010,
   REPLACED: 4011,
   SERVER_SHUTDOWN: 4012,
+  AUTH_TIMEOUT: 4013,
+  TOO_MANY_CONNECTIONS: 4014,
 } as const;

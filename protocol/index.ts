@@ -10,3 +10,5 @@ export * from './channels.ts';
 export * from './file-frame.ts';
 export * from './two-factor.ts';
 export * from './admin.ts';
+export * from './first-run.ts';
+export * from './display-name.ts';

@@ -14,6 +14,8 @@ export const LIMITS = {
   nameChars: 100,
   emailChars: 254,
   passwordChars: 256,
+  /** Shortest technician account password. */
+  passwordMinChars: 10,
   reasonChars: 200,
   chatChars: 4000,
   clipboardChars: 64 * 1024,

@@ -71,7 +71,15 @@ export const sessionSummarySchema = z.strictObject({
   /** When the code expires (pending) or null once a customer joined. */
   codeExpiresAt: timestampSchema.nullable(),
   customer: z
-    .strictObject({ kind: clientKindSchema, address: z.string().max(64), joinedAt: timestampSchema })
+    .strictObject({
+      kind: clientKindSchema,
+      address: z.string().max(64),
+      joinedAt: timestampSchema,
+      /** The name the customer gave (agent `--name`, the support page's name field), cleaned by the server. */
+      name: nameSchema.optional(),
+      /** The code the customer entered. */
+      code: pinCodeSchema.optional(),
+    })
     .nullable(),
   forceRelay: z.boolean(),
   reason: sessionReasonSchema.optional(),
@@ -103,17 +111,22 @@ const sessionEvent = z.strictObject({
 });
 /** Asks for fresh ICE servers (TURN credentials are short-lived), e.g. before an ICE restart. */
 const iceRefresh = z.strictObject({ type: z.literal('ice.refresh'), id: requestId, sessionId: sessionIdSchema });
+/** The name a customer gives; may be empty (no name). The server cleans it (`cleanDisplayName`) before anyone sees it. */
+export const customerNameSchema = z.string().max(LIMITS.nameChars);
 const codeSubmit = z.strictObject({
   type: z.literal('code.submit'),
   id: requestId,
   code: pinCodeSchema,
   client: clientKindSchema,
+  name: customerNameSchema.optional(),
 });
 const customerResume = z.strictObject({
   type: z.literal('customer.resume'),
   id: requestId,
   token: tokenSchema,
   client: clientKindSchema,
+  /** Kept only when the session has no name yet (the support app resuming after the page). */
+  name: customerNameSchema.optional(),
 });
 
 export const TECHNICIAN_MESSAGES = [sessionCreate, sessionList, sessionActivate, sessionEnd, signal, sessionEvent, iceRefresh] as const;
@@ -152,7 +165,9 @@ const codeAccepted = z.strictObject({
   sessionId: sessionIdSchema,
   /** Lets the customer reconnect (customer.resume) without the code, which is single use. */
   token: tokenSchema,
+  /** The technician's name and login (email) as the server's account holds them: what the customer is shown, never a name from the peer. */
   technicianName: nameSchema,
+  technicianEmail: z.string().max(LIMITS.emailChars),
   state: sessionStateSchema,
 });
 const sessionStateMsg = z.strictObject({
@@ -195,7 +210,7 @@ export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export const SERVER_MESSAGE_TYPES = typesOf(SERVER_MESSAGES);
 
 /** HTTP: POST /api/code {code, client} answers with this (the same as the WebSocket's code.accepted, minus type). */
-export const codeSubmitHttpSchema = z.strictObject({ code: pinCodeSchema, client: clientKindSchema.default('browser') });
+export const codeSubmitHttpSchema = z.strictObject({ code: pinCodeSchema, client: clientKindSchema.default('browser'), name: customerNameSchema.optional() });
 /** HTTP: POST /api/login; `totp` or `recoveryCode` once the account uses two-factor login (protocol/two-factor.ts). */
 export const loginHttpSchema = z.strictObject({
   email: z.string().min(1).max(LIMITS.emailChars),

@@ -52,9 +52,12 @@ export async function buildAgent(outDir = join(root, 'dist', 'agent')): Promise<
 }
 
 const AGENT_SH = `#!/bin/sh
-# Relay Rescue agent launcher: sh agent.sh --server https://support.example.com --code 123456
+# Relay Rescue agent launcher:
+#   curl -fsSL https://support.example.com/download/agent.sh | bash -s -- --server https://support.example.com --code 123456
 # Needs Node 20+ and npm; downloads the agent into a temporary directory and removes it at exit.
 set -eu
+# Everything is in main(), so a shell reading this from a pipe has all of it before anything runs.
+main() {
 server=""
 prev=""
 for arg in "$@"; do
@@ -63,7 +66,9 @@ for arg in "$@"; do
   prev="$arg"
 done
 if [ -z "$server" ]; then
-  echo "usage: sh agent.sh --server URL (--code 123456 | --token T) [options]" >&2
+  echo "agent.sh: --server is missing. Run it with the server and your code, for example:" >&2
+  echo "  curl -fsSL https://support.example.com/download/agent.sh | bash -s -- --server https://support.example.com --code 123456" >&2
+  echo "(--code 123456 | --token T | --adhoc T; the support page shows the whole command)" >&2
   exit 2
 fi
 command -v node >/dev/null 2>&1 || { echo "agent: Node.js 20 or newer is needed (https://nodejs.org)" >&2; exit 1; }
@@ -72,8 +77,16 @@ trap 'rm -rf "$dir"' EXIT INT TERM HUP
 url="\${server%/}/download/agent.tar.gz"
 if command -v curl >/dev/null 2>&1; then curl -fsSL "$url" -o "$dir/agent.tar.gz"; else wget -q -O "$dir/agent.tar.gz" "$url"; fi
 tar -xzf "$dir/agent.tar.gz" -C "$dir"
-(cd "$dir/relay-rescue-agent" && npm install --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
-node "$dir/relay-rescue-agent/main.mjs" "$@"
+(cd "$dir/relay-rescue-agent" && npm install --omit=dev --no-audit --no-fund --loglevel=error </dev/null >/dev/null)
+# Piped into a shell (curl … | bash -s -- …), stdin is this script, not the keyboard: the agent's
+# questions (the security code, Allow? [y/N]) then read the terminal.
+if [ ! -t 0 ] && (exec </dev/tty) 2>/dev/null; then
+  node "$dir/relay-rescue-agent/main.mjs" "$@" </dev/tty
+else
+  node "$dir/relay-rescue-agent/main.mjs" "$@"
+fi
+}
+main "$@"
 `;
 
 if (import.meta.url === `file://${process.argv[1]}`) {

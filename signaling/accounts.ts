@@ -25,7 +25,7 @@ interface AccountRow {
 
 /** argon2id (the library's default algorithm) with its default cost: 19 MiB, t=2, p=1 (OWASP's minimum). */
 const HASH_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-export const MIN_PASSWORD_CHARS = 10;
+export const MIN_PASSWORD_CHARS = LIMITS.passwordMinChars;
 
 const toAccount = (row: AccountRow): Account => ({
   id: row.id,
@@ -51,6 +51,11 @@ function checkEmail(email: string): void {
   }
 }
 
+/** Checks a password against a stored argon2 hash (injected in tests to count the checks). */
+export type PasswordVerifier = (passwordHash: string, password: string) => Promise<boolean>;
+
+const argon2Verify: PasswordVerifier = (passwordHash, password) => verify(passwordHash, password);
+
 /** Technician accounts and the seat count, in SQLite. */
 export class AccountStore {
   /** A hash to verify against when the email is unknown, so timing does not tell. */
@@ -59,6 +64,7 @@ export class AccountStore {
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
+    private readonly verifier: PasswordVerifier = argon2Verify,
   ) {}
 
   async create(input: { email: string; name: string; password: string; isAdmin: boolean }): Promise<Account> {
@@ -124,10 +130,10 @@ export class AccountStore {
     const row = this.db.prepare('SELECT * FROM accounts WHERE email = ?').get(email.trim()) as AccountRow | undefined;
     if (!row) {
       this.dummyHash ??= hash('not-a-real-password', HASH_OPTIONS);
-      await verify(await this.dummyHash, password).catch(() => false);
+      await this.verifier(await this.dummyHash, password).catch(() => false);
       return null;
     }
-    const ok = await verify(row.password_hash, password).catch(() => false);
+    const ok = await this.verifier(row.password_hash, password).catch(() => false);
     return ok ? toAccount(row) : null;
   }
 

@@ -7,6 +7,7 @@ import { AdminActionLog, type AdminActor } from './admin/action-log.ts';
 import { AdminService } from './admin/admin-service.ts';
 import { AuditLog } from './audit-log.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { openDatabase } from './db.ts';
 import { RuntimeSettings } from './runtime-settings.ts';
 import { secretBoxFor } from './two-factor/secret-box.ts';
@@ -32,6 +33,7 @@ const USAGE = `Usage: npm run admin -- <command> [options]
                                          sessions newest first (dates YYYY-MM-DD, UTC, --to inclusive);
                                          --csv writes every match as CSV to stdout
   actions [--limit N]                    the administration log, newest first
+  limits                                 what the configured login and code limits let an attacker do
 
 The password is read from stdin, never from the command line: typed without
 echo on a terminal, or the first line of piped input. The database is the one
@@ -146,6 +148,13 @@ export async function runAdminCli(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   const config = loadConfig(process.env);
+  if (command === 'limits') {
+    // Loaded only here: the other commands start no faster for it.
+    const { formatLimits } = await import('./limits-report.ts');
+    console.log(formatLimits(config));
+    return 0;
+  }
+  for (const warning of prepareDataDir(config)) console.error(`Warning: ${warning}`);
   const db = openDatabase(config.databasePath);
   const now = Date.now;
   const accounts = new AccountStore(db);

@@ -2,7 +2,6 @@ import express, { type Router } from 'express';
 import { RescueError, codeSubmitHttpSchema, sessionIdSchema } from '../protocol/index.ts';
 import { requireTechnician, technicianOf } from './auth-http.ts';
 import type { ServerContext } from './context.ts';
-import { clientAddress } from './http-util.ts';
 
 /**
  * POST /api/code (a customer enters a code over HTTP, then resumes over the
@@ -12,12 +11,12 @@ import { clientAddress } from './http-util.ts';
 export function apiRoutes(ctx: ServerContext): Router {
   const router = express.Router();
 
-  router.post('/code', (req, res) => {
+  router.post('/code', async (req, res) => {
     const parsed = codeSubmitHttpSchema.safeParse(req.body);
-    if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent"}.');
-    const address = clientAddress(req, ctx.config.trustProxy);
-    const { session, token } = ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null);
-    res.json({ sessionId: session.id, token, technicianName: session.technician.name, state: session.lifecycle.state });
+    if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent", name?: "Your Name"}.');
+    const address = ctx.clientAddress(req);
+    const { session, token } = await ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null, parsed.data.name, () => !req.socket.destroyed);
+    res.json({ sessionId: session.id, token, technicianName: session.technician.name, technicianEmail: session.technician.email, state: session.lifecycle.state });
   });
 
   router.get('/sessions', requireTechnician(ctx), (_req, res) => {

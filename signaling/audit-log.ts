@@ -161,8 +161,21 @@ export class AuditLog {
     return rows.map(toSession);
   }
 
-  /** Marks sessions left open by a crash or kill as ended (called at start-up). */
+  /**
+   * Ends the PIN sessions a crash or `kill -9` left open (called at start-up,
+   * reason `server_restart`): each gets its `session.ended` event, as a session
+   * ended any other way does. PIN sessions live in memory, so none survives a
+   * restart; ad hoc sessions live on in their own table and are left alone.
+   * Returns how many were ended.
+   */
   closeDangling(reason: string): number {
-    return this.db.prepare('UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL').run(this.now(), reason).changes;
+    const open = this.db.prepare("SELECT id FROM sessions WHERE ended_at IS NULL AND kind = 'pin'").all() as { id: string }[];
+    this.db.transaction(() => {
+      for (const { id } of open) {
+        this.record(id, 'session.ended', { kind: 'server' }, reason);
+        this.closeSession(id, reason);
+      }
+    })();
+    return open.length;
   }
 }

@@ -1,8 +1,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { RescueError, loginHttpSchema } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
-import { SESSION_COOKIE, clientAddress, parseCookies } from './http-util.ts';
-import { FailureLimiter } from './rate-limit.ts';
+import { addressKey } from './client-address.ts';
+import { SESSION_COOKIE, parseCookies } from './http-util.ts';
+import { LoginAddresses } from './login-addresses.ts';
+import { LoginGuard } from './login-guard.ts';
 import type { TechnicianIdentity } from './session.ts';
 import { consoleIdentity, requireLogin } from './two-factor/console-gate.ts';
 
@@ -37,13 +39,26 @@ export function checkOrigin(ctx: ServerContext) {
   };
 }
 
-/** POST /api/login, POST /api/logout, GET /api/me. Login failures are limited per account and per address. */
+/**
+ * POST /api/login, POST /api/logout, GET /api/me. Login tries are limited per
+ * (account, address), per address, and slowed per account for addresses the
+ * account has not logged in from lately (signaling/login-guard.ts).
+ */
 export function authRoutes(ctx: ServerContext): Router {
   const router = express.Router();
   const now = () => ctx.clock.now();
-  const lockMs = ctx.config.loginLockoutSeconds * 1000;
-  const perAccount = new FailureLimiter({ windowMs: lockMs, lockAfter: ctx.config.loginLockoutAfter, lockMs }, now);
-  const perAddress = new FailureLimiter({ windowMs: lockMs, lockAfter: ctx.config.loginIpLockoutAfter, lockMs }, now);
+  const { config } = ctx;
+  const guard = new LoginGuard(
+    {
+      lockMs: config.loginLockoutSeconds * 1000,
+      pairLockAfter: config.loginLockoutAfter,
+      addressLockAfter: config.loginIpLockoutAfter,
+      accountSlowAfter: config.loginSlowdownAfter,
+      accountSlowMaxMs: config.loginSlowdownMaxSeconds * 1000,
+    },
+    now,
+  );
+  const usual = new LoginAddresses(ctx.db, now);
   // Read per request: the public URL is known only once the server listens.
   const isSecure = (): boolean => ctx.config.tls !== null || ctx.publicUrl.startsWith('https:');
 
@@ -51,27 +66,45 @@ export function authRoutes(ctx: ServerContext): Router {
     const parsed = loginHttpSchema.safeParse(req.body);
     if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {email, password}.');
     const email = parsed.data.email.trim().toLowerCase();
-    const address = clientAddress(req, ctx.config.trustProxy);
-    if (!perAccount.check(email).ok || !perAddress.check(address).ok) throw new RescueError('LOGIN_LOCKED');
-    const account = await ctx.accounts.verifyPassword(email, parsed.data.password);
+    const address = ctx.clientAddress(req);
+    // Reserved before the (slow) password check, so parallel guesses cannot overtake the limits.
+    const attempt = guard.begin(email, address, usual.isKnown(email, addressKey(address)));
+    let account;
+    try {
+      account = await ctx.accounts.verifyPassword(email, parsed.data.password);
+    } catch (error) {
+      attempt.released();
+      throw error;
+    }
     if (!account) {
-      perAccount.fail(email);
-      perAddress.fail(address);
+      attempt.failed();
       ctx.logger.info({ address }, 'login failed');
       throw new RescueError('INVALID_CREDENTIALS');
     }
-    if (account.disabled) throw new RescueError('ACCOUNT_DISABLED');
-    const factor = ctx.twoFactor.verifyLogin(account, parsed.data);
-    // The right password without the code the account needs is not a failure; it is not a success either.
-    if (factor === 'missing') throw new RescueError('SECOND_FACTOR_REQUIRED');
+    if (account.disabled) {
+      attempt.released();
+      throw new RescueError('ACCOUNT_DISABLED');
+    }
+    let factor;
+    try {
+      factor = ctx.twoFactor.verifyLogin(account, parsed.data);
+    } catch (error) {
+      attempt.released();
+      throw error;
+    }
+    // The right password without the code the account needs counts nothing: neither a failure nor a success.
+    if (factor === 'missing') {
+      attempt.released();
+      throw new RescueError('SECOND_FACTOR_REQUIRED');
+    }
+    // A wrong or replayed code is a failure in the same limits as a wrong password.
     if (factor === 'invalid') {
-      perAccount.fail(email);
-      perAddress.fail(address);
+      attempt.failed();
       ctx.logger.info({ address, technicianId: account.id }, 'second factor failed');
       throw new RescueError('SECOND_FACTOR_INVALID');
     }
-    perAccount.succeed(email);
-    perAddress.succeed(address);
+    attempt.succeeded();
+    usual.remember(account.id, addressKey(address));
     const login = ctx.logins.create(account.id);
     res.cookie(SESSION_COOKIE, login.token, {
       httpOnly: true,
@@ -80,13 +113,16 @@ export function authRoutes(ctx: ServerContext): Router {
       path: '/',
       maxAge: login.expiresAt - ctx.clock.now(),
     });
-    ctx.logger.info({ technicianId: account.id }, 'login');
+    ctx.logger.info({ technicianId: account.id, address }, 'login');
     res.json({ id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin, twoFactor: ctx.twoFactor.status(account.id) });
   });
 
   router.post('/logout', (req, res) => {
     const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-    if (token) ctx.logins.revoke(token);
+    if (token) {
+      ctx.logins.revoke(token);
+      ctx.consoles.revoke(token);
+    }
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: isSecure(), path: '/' });
     res.json({ ok: true });
   });

@@ -19,3 +19,10 @@ export const systemClock: Clock = {
   setInterval: (callback, ms) => setInterval(callback, ms).unref(),
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
 };
+
+/** Resolves after `ms` of the clock's time (fake time in tests). */
+export function delay(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    clock.setTimeout(resolve, ms);
+  });
+}

@@ -52,6 +52,21 @@ export function envBool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be a boolean (1/0, true/false), got ${JSON.stringify(raw)}`);
 }
 
+/**
+ * TRUST_PROXY: how many proxies append to X-Forwarded-For. A boolean reads as
+ * one proxy (1/true/yes/on) or none (0/false/no/off); a number is the hop count.
+ */
+function envProxyHops(env: Env, name: string): number {
+  const raw = envString(env, name);
+  if (raw === undefined) return 0;
+  if (/^\d+$/.test(raw)) return envInt(env, name, 0, 0, 10);
+  try {
+    return envBool(env, name, false) ? 1 : 0;
+  } catch {
+    throw new ConfigError(name, `must be a number of proxies (0-10) or a boolean, got ${JSON.stringify(raw)}`);
+  }
+}
+
 /** A comma-separated list; empty items are dropped. */
 export function envList(env: Env, name: string): string[] {
   const raw = envString(env, name);
@@ -111,12 +126,20 @@ export interface Config {
   turnTtlSeconds: number;
   forceRelay: boolean;
   logLevel: LogLevel;
-  /** Trust X-Forwarded-For for the client address (behind a reverse proxy). */
-  trustProxy: boolean;
+  /**
+   * How many reverse proxies in front of the server append to X-Forwarded-For;
+   * the client address is the entry that many hops from the right. 0 = none
+   * (the socket's address).
+   */
+  trustProxy: number;
   loginSessionHours: number;
+  /** Failed logins for one account from one address that lock that pair. */
   loginLockoutAfter: number;
   loginIpLockoutAfter: number;
   loginLockoutSeconds: number;
+  /** Failed logins for one account (any address) after which new addresses are slowed. */
+  loginSlowdownAfter: number;
+  loginSlowdownMaxSeconds: number;
   /**
    * The key that seals TOTP secrets at rest (signaling/two-factor/secret-box.ts),
    * created on first use; null = a key in memory only (a `:memory:` database).
@@ -126,7 +149,35 @@ export interface Config {
   codeLockoutAfter: number;
   codeLockoutSeconds: number;
   codeGlobalFailuresPerMinute: number;
+  /** Open (pending) codes one technician may hold. */
+  codesPerTechnician: number;
+  /** A customer socket that has not entered a code or resumed within this is closed. */
+  customerAuthTimeoutSeconds: number;
+  /** Open sockets that have not authenticated yet, per address (IPv6: per /64) and in total. */
+  unauthSocketsPerAddress: number;
+  unauthSocketsTotal: number;
   smtp: SmtpConfig;
+  // Everyday use (issue 15): log output and the first-run setup link.
+  /** `auto`: readable lines on a terminal, JSON otherwise; `pretty` or `json` force one. */
+  logFormat: LogFormat;
+  /** NO_COLOR set: readable lines without ANSI colours. */
+  noColour: boolean;
+}
+
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** LOG_FORMAT and NO_COLOR (https://no-color.org: any non-empty value). */
+function loadLogOutput(env: Env): { logFormat: LogFormat; noColour: boolean } {
+  const logFormat = (envString(env, 'LOG_FORMAT', 'auto') ?? 'auto').toLowerCase() as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new ConfigError('LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(env['LOG_FORMAT'])}`);
+  return { logFormat, noColour: envString(env, 'NO_COLOR') !== undefined };
+}
+
+/** The log output for this process: `auto` picks readable lines when stdout is a terminal. */
+export function logOutputFor(config: Pick<Config, 'logFormat' | 'noColour'>, stdoutIsTty: boolean): { format: 'pretty' | 'json'; colour: boolean } {
+  const format = config.logFormat === 'auto' ? (stdoutIsTty ? 'pretty' : 'json') : config.logFormat;
+  return { format, colour: format === 'pretty' && stdoutIsTty && !config.noColour };
 }
 
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
@@ -201,7 +252,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     turnTtlSeconds: envInt(env, 'TURN_TTL_SECONDS', 3600, 60, 7 * 86_400),
     forceRelay,
     logLevel,
-    trustProxy: envBool(env, 'TRUST_PROXY', false),
+    trustProxy: envProxyHops(env, 'TRUST_PROXY'),
     loginSessionHours: envInt(env, 'LOGIN_SESSION_HOURS', 12, 1, 24 * 30),
     loginLockoutAfter: envInt(env, 'LOGIN_LOCKOUT_AFTER', 5, 1, 1000),
     loginIpLockoutAfter: envInt(env, 'LOGIN_IP_LOCKOUT_AFTER', 20, 1, 10_000),
@@ -210,11 +261,21 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     codeSlowdownAfter: envInt(env, 'CODE_SLOWDOWN_AFTER', 3, 1, 1000),
     codeLockoutAfter: envInt(env, 'CODE_LOCKOUT_AFTER', 10, 1, 10_000),
     codeLockoutSeconds: envInt(env, 'CODE_LOCKOUT_SECONDS', 900, 1, 86_400),
+    loginSlowdownAfter: envInt(env, 'LOGIN_SLOWDOWN_AFTER', 5, 1, 10_000),
+    loginSlowdownMaxSeconds: envInt(env, 'LOGIN_SLOWDOWN_MAX_SECONDS', 60, 1, 3600),
     codeGlobalFailuresPerMinute: envInt(env, 'CODE_GLOBAL_FAILURES_PER_MINUTE', 200, 1, 1_000_000),
+    codesPerTechnician: envInt(env, 'CODES_PER_TECHNICIAN', 20, 1, 10_000),
+    customerAuthTimeoutSeconds: envInt(env, 'CUSTOMER_AUTH_TIMEOUT_SECONDS', 15, 1, 600),
+    unauthSocketsPerAddress: envInt(env, 'UNAUTH_SOCKETS_PER_ADDRESS', 20, 1, 100_000),
+    unauthSocketsTotal: envInt(env, 'UNAUTH_SOCKETS_TOTAL', 1000, 1, 1_000_000),
     smtp,
+    ...loadLogOutput(env),
   };
   if (config.codeSlowdownAfter > config.codeLockoutAfter) {
     throw new ConfigError('CODE_SLOWDOWN_AFTER', 'must not be larger than CODE_LOCKOUT_AFTER');
+  }
+  if (config.unauthSocketsPerAddress > config.unauthSocketsTotal) {
+    throw new ConfigError('UNAUTH_SOCKETS_PER_ADDRESS', 'must not be larger than UNAUTH_SOCKETS_TOTAL');
   }
   return Object.freeze(config);
 }

@@ -5,7 +5,9 @@ import type { AccountStore } from './accounts.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { ConsoleSockets } from './console-sockets.ts';
 import type { Db } from './db.ts';
+import type { CarriedTokenLookup } from './download-routes.ts';
 import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
@@ -23,6 +25,10 @@ export interface ServerContext {
   logins: LoginSessions;
   audit: AuditLog;
   registry: SessionRegistry;
+  /** Open console sockets by login; closed (4001) when their login ends. */
+  consoles: ConsoleSockets;
+  /** The client's address of a request: the socket's, or the one the trusted proxy appended (TRUST_PROXY). */
+  clientAddress(req: IncomingMessage): string;
   /** Settings an administrator changes at run time (seats, two-factor policy, login lifetime). */
   settings: RuntimeSettings;
   twoFactor: TwoFactorService;
@@ -49,8 +55,19 @@ export interface ServerPlugin {
   close?(): void | Promise<void>;
 }
 
+export interface WebSocketOptions {
+  /**
+   * A console socket: authenticated by the technician's `rr_session` login.
+   * The server closes it (4001) when that login ends (logout, password reset,
+   * account disabled or deleted, expiry), checked on every heartbeat.
+   */
+  console?: boolean;
+}
+
 export interface PluginInput {
   ctx: ServerContext;
   router: Router;
-  registerWebSocket(path: string, handler: WebSocketHandler): void;
+  registerWebSocket(path: string, handler: WebSocketHandler, options?: WebSocketOptions): void;
+  /** Lets `/download/linux?adhoc=<token>` carry this plugin's token while `lookup` accepts it. */
+  registerDownloadToken(param: 'adhoc', lookup: CarriedTokenLookup): void;
 }

@@ -1,17 +1,21 @@
 import type { WebSocket } from 'ws';
-import { CUSTOMER_MESSAGE_TYPES, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
+import { CLOSE_CODES, CUSTOMER_MESSAGE_TYPES, ERRORS, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
 import type { Session } from './session.ts';
 import { SignalingSocket } from './signaling-socket.ts';
 import { ref } from './technician-socket.ts';
+import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 
 /**
  * Handles one /ws/customer connection. The socket is bound to no session until
  * its first `code.submit` or `customer.resume`; after that it only reaches
- * that session.
+ * that session. Until then it holds an unauthenticated `slot`, and it is
+ * closed (4013) if it has not bound within CUSTOMER_AUTH_TIMEOUT_SECONDS.
  */
-export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address: string): void {
+export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address: string, slot: UnauthenticatedSlot): void {
   let session: Session | null = null;
+  let submitting = false;
+  let closed = false;
   let logger = ctx.logger.child({ role: 'customer' });
   const socket: SignalingSocket<typeof customerMessageSchema> = new SignalingSocket({
     ws,
@@ -22,10 +26,31 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     logger,
     onMessage: (message) => handle(message),
     onClose: () => {
+      closed = true;
+      authenticated();
       if (session) ctx.registry.detachCustomer(session, socket);
     },
   });
+  const authTimer = ctx.clock.setTimeout(() => {
+    if (session || closed) return;
+    logger.debug('no code within the time allowed');
+    socket.sendError('AUTH_TIMEOUT', `${ERRORS.AUTH_TIMEOUT.message} (${ctx.config.customerAuthTimeoutSeconds} s)`);
+    socket.close(CLOSE_CODES.AUTH_TIMEOUT, 'no code in time');
+  }, ctx.config.customerAuthTimeoutSeconds * 1000);
   socket.send({ type: 'welcome', role: 'customer', heartbeatMs: ctx.config.heartbeatMs, serverVersion: ctx.version });
+
+  /** Bound (or gone): the socket no longer counts as unauthenticated. */
+  function authenticated(): void {
+    ctx.clock.clearTimeout(authTimer);
+    slot.release();
+  }
+
+  function bind(joined: Session, what: string): void {
+    session = joined;
+    authenticated();
+    logger = logger.child({ sessionId: joined.id });
+    logger.info(what);
+  }
 
   function bound(): Session {
     if (!session) throw new RescueError('UNAUTHENTICATED', 'Enter the code first (code.submit) or resume with your token (customer.resume).');
@@ -40,6 +65,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       sessionId: joined.id,
       token,
       technicianName: joined.technician.name,
+      technicianEmail: joined.technician.email,
       state: joined.lifecycle.state,
     });
   }
@@ -48,19 +74,34 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     switch (message.type) {
       case 'code.submit': {
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
-        const result = ctx.registry.submitCode(message.code, message.client, address, socket);
-        session = result.session;
-        logger = logger.child({ sessionId: session.id });
-        logger.info('code accepted');
-        sendAccepted(session, result.token, message.id);
+        if (submitting) throw new RescueError('SESSION_BAD_STATE', 'A code from this connection is being checked; wait for the answer.');
+        submitting = true;
+        ctx.registry.submitCode(message.code, message.client, address, socket, message.name, () => !closed).then(
+          (result) => {
+            submitting = false;
+            if (closed) {
+              ctx.registry.detachCustomer(result.session, socket);
+              return;
+            }
+            bind(result.session, 'code accepted');
+            sendAccepted(result.session, result.token, message.id);
+          },
+          (error: unknown) => {
+            submitting = false;
+            if (error instanceof RescueError) socket.sendError(error.code, error.message, message.id);
+            else {
+              logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'code check failed');
+              socket.sendError('INTERNAL', ERRORS.INTERNAL.message, message.id);
+            }
+          },
+        );
         return;
       }
       case 'customer.resume': {
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
-        const resumed = ctx.registry.resumeCustomer(message.token, socket);
-        session = resumed;
-        logger = logger.child({ sessionId: resumed.id });
-        logger.info('customer resumed');
+        if (submitting) throw new RescueError('SESSION_BAD_STATE', 'A code from this connection is being checked; wait for the answer.');
+        const resumed = ctx.registry.resumeCustomer(message.token, socket, message.client, message.name);
+        bind(resumed, 'customer resumed');
         sendAccepted(resumed, message.token, message.id);
         if (resumed.lifecycle.state === 'active') {
           // A reloaded page needs the activation again; a client with a live peer connection may ignore it.

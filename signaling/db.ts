@@ -54,7 +54,15 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_events_session ON audit_events(session_id, id);
   `,
-  // 2: two-factor login, the administration page's audit search, the admin action log.
+  `
+  CREATE TABLE login_addresses (
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    last_login_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, address)
+  );
+  `,
+  // 3: two-factor login, the administration page's audit search, the admin action log.
   `
   ALTER TABLE sessions ADD COLUMN customer_address TEXT;
   ALTER TABLE sessions ADD COLUMN started_at INTEGER;
@@ -91,11 +99,37 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Opens (and creates or migrates) the database; WAL mode for files. */
+/** The files SQLite keeps for a database in WAL mode. */
+export const DATABASE_FILE_SUFFIXES = ['', '-wal', '-shm'] as const;
+
+/**
+ * Opens (and creates or migrates) the database; WAL mode for files. Files are
+ * created under umask 077 and set to 0600 (the database, its WAL and its
+ * shared-memory file; SQLite gives later WAL/SHM files the database's mode),
+ * so other local users cannot read accounts, logins or the audit log. The
+ * folder is made private by `prepareDataDir` (signaling/data-dir.ts).
+ */
 export function openDatabase(databasePath: string): Db {
-  if (databasePath !== ':memory:') fs.mkdirSync(path.dirname(databasePath), { recursive: true });
-  const db = new Database(databasePath);
-  if (databasePath !== ':memory:') db.pragma('journal_mode = WAL');
+  if (databasePath === ':memory:') return configure(new Database(databasePath), false);
+  fs.mkdirSync(path.dirname(databasePath), { recursive: true, mode: 0o700 });
+  const umask = process.umask(0o077);
+  try {
+    const db = configure(new Database(databasePath), true);
+    for (const suffix of DATABASE_FILE_SUFFIXES) {
+      try {
+        fs.chmodSync(databasePath + suffix, 0o600);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return db;
+  } finally {
+    process.umask(umask);
+  }
+}
+
+function configure(db: Db, file: boolean): Db {
+  if (file) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+export { clientAddress } from './client-address.ts';
 
 /** The session cookie's name (docs/architecture.md). */
 export const SESSION_COOKIE = 'rr_session';
@@ -21,17 +21,6 @@ export function parseCookies(header: string | undefined): Map<string, string> {
     }
   }
   return cookies;
-}
-
-/** The client's address: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first.slice(0, 64);
-  }
-  const address = req.socket.remoteAddress ?? 'unknown';
-  return (address.startsWith('::ffff:') ? address.slice(7) : address).slice(0, 64);
 }
 
 /** The origins allowed to open the technician socket and to post to the API. */

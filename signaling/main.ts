@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, logOutputFor } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
 
@@ -14,11 +14,23 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const server = await startServer(config, { logger });
+  const logger = createLogger(config.logLevel, logOutputFor(config, process.stdout.isTTY === true));
+  let server;
+  try {
+    server = await startServer(config, { logger });
+  } catch (error) {
+    // Start-up checks of the environment (the data folder's permissions) fail like configuration does.
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
   logger.info(`Relay Rescue is running at ${server.publicUrl} (listening on ${server.url})`);
-  if (server.accounts.count() === 0) {
-    logger.warn('No accounts yet. Create the first administrator with: npm run admin -- create-admin --email you@example.com --name "Your Name"');
+  const setupLink = server.setupLink();
+  if (setupLink) {
+    logger.warn(`No accounts yet. Create the first administrator in the browser (this link works once, for 30 minutes): ${setupLink}`);
+    logger.warn('Or from the command line: npm run admin -- create-admin --email you@example.com --name "Your Name"');
   }
   let stopping = false;
   const stop = (signal: string): void => {

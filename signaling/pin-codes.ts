@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { RescueError } from '../protocol/index.ts';
-import { FailureLimiter, WindowCounter } from './rate-limit.ts';
 
 /** A 6-digit code from the CSPRNG, leading zeros kept. */
 export function randomPinCode(): string {
@@ -58,53 +57,5 @@ export class PinCodeBook {
   private pruneDead(): void {
     const now = this.now();
     for (const [code, tomb] of this.dead) if (tomb.until <= now) this.dead.delete(code);
-  }
-}
-
-export interface CodeGuardPolicy {
-  slowdownAfter: number;
-  lockoutAfter: number;
-  lockoutMs: number;
-  globalFailuresPerMinute: number;
-}
-
-/**
- * Brute-force protection for code entry: per address slowdown then lockout,
- * and a global cap on wrong codes per minute across all addresses (a botnet
- * with many addresses would otherwise walk the 10^6 code space).
- */
-export class CodeGuard {
-  private readonly perAddress: FailureLimiter;
-  private readonly global: WindowCounter;
-
-  constructor(
-    private readonly policy: CodeGuardPolicy,
-    now: () => number,
-  ) {
-    this.perAddress = new FailureLimiter(
-      { windowMs: policy.lockoutMs, slowAfter: policy.slowdownAfter, slowBaseMs: 1000, slowMaxMs: 30_000, lockAfter: policy.lockoutAfter, lockMs: policy.lockoutMs },
-      now,
-    );
-    this.global = new WindowCounter(60_000, now);
-  }
-
-  /** Throws CODE_LOCKED_OUT, CODE_SLOW_DOWN or CODE_BUSY when the address may not try now. */
-  check(address: string): void {
-    const verdict = this.perAddress.check(address);
-    if (!verdict.ok) {
-      const seconds = Math.ceil(verdict.retryAfterMs / 1000);
-      if (verdict.kind === 'locked') throw new RescueError('CODE_LOCKED_OUT', `Too many wrong codes from this address; try again in ${seconds} s.`);
-      throw new RescueError('CODE_SLOW_DOWN', `Too many wrong codes; wait ${seconds} s before trying again.`);
-    }
-    if (this.global.count() >= this.policy.globalFailuresPerMinute) throw new RescueError('CODE_BUSY');
-  }
-
-  failed(address: string): void {
-    this.perAddress.fail(address);
-    this.global.add();
-  }
-
-  succeeded(address: string): void {
-    this.perAddress.succeed(address);
   }
 }

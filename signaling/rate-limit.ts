@@ -1,27 +1,43 @@
 /**
  * Failure-based limits for logins and PIN codes. A key (an address or an
  * account) that keeps failing is first slowed (each further try must wait an
- * exponentially growing delay after the last failure), then locked out for a
- * while. Successful tries are never counted. Memory is bounded: old keys are
- * dropped once the map grows past `maxKeys`.
+ * exponentially growing delay after the last one), then locked out for a
+ * while. Successful tries are never counted, and they do not wipe earlier
+ * failures: failures expire with time only (`reset` exists for the one case
+ * where a success proves the key's owner, a login for one account).
+ *
+ * A try is reserved before it is checked (`reserve`) and counts as a failure
+ * while it is in flight, so a burst of parallel tries cannot get more checks
+ * than the limit however many arrive before the first answer. Memory is
+ * bounded: old keys are dropped once the map grows past `maxKeys`.
  */
 
 export interface FailurePolicy {
   /** Failures older than this are forgotten. */
   windowMs: number;
-  /** From this many failures on, each try waits `slowBaseMs * 2^(n - slowAfter)` after the last failure. */
+  /** From this many failures on, each try waits `slowBaseMs * 2^(n - slowAfter)` after the last try. */
   slowAfter?: number;
   slowBaseMs?: number;
   slowMaxMs?: number;
-  /** This many failures within the window lock the key for `lockMs`. */
+  /** This many failures within the window lock the key for `lockMs` (Infinity: never). */
   lockAfter: number;
   lockMs: number;
 }
 
 export type Verdict = { ok: true } | { ok: false; kind: 'slow' | 'locked'; retryAfterMs: number };
 
+/** A reserved try: settle it once with `failed()` or `released()` (a success, or no check made). */
+export interface Reservation {
+  failed(): void;
+  released(): void;
+}
+
 interface Entry {
   failures: number[];
+  /** Reserved tries not yet settled. */
+  pending: number;
+  /** When the last try was reserved or failed (the slowdown counts from it). */
+  lastTryAt: number;
   lockedUntil: number;
 }
 
@@ -34,49 +50,92 @@ export class FailureLimiter {
     private readonly maxKeys = 50_000,
   ) {}
 
-  /** Whether `key` may try now. */
+  /** Whether `key` may try now (tries in flight count as failures). */
   check(key: string): Verdict {
     const entry = this.entries.get(key);
     if (!entry) return { ok: true };
     const now = this.now();
     if (entry.lockedUntil > now) return { ok: false, kind: 'locked', retryAfterMs: entry.lockedUntil - now };
     this.prune(entry, now);
-    const { slowAfter, slowBaseMs = 1000, slowMaxMs = 30_000 } = this.policy;
-    const count = entry.failures.length;
-    const last = entry.failures[count - 1];
-    if (slowAfter !== undefined && count >= slowAfter && last !== undefined) {
-      const delay = Math.min(slowMaxMs, slowBaseMs * 2 ** (count - slowAfter));
-      if (now - last < delay) return { ok: false, kind: 'slow', retryAfterMs: delay - (now - last) };
+    const count = entry.failures.length + entry.pending;
+    if (count >= this.policy.lockAfter) {
+      // Reached only while tries are in flight: the lock (or a slot) is decided when they settle.
+      const oldest = entry.failures[0];
+      return { ok: false, kind: 'locked', retryAfterMs: oldest === undefined ? 1000 : Math.max(1000, oldest + this.policy.windowMs - now) };
     }
+    const delay = this.delayFor(count);
+    if (delay > 0 && now - entry.lastTryAt < delay) return { ok: false, kind: 'slow', retryAfterMs: delay - (now - entry.lastTryAt) };
     return { ok: true };
   }
 
-  /** Records a failure; returns the verdict for the next try. */
+  /** Checks and, when allowed, reserves one try. */
+  reserve(key: string): ({ ok: true } & Reservation) | Extract<Verdict, { ok: false }> {
+    const verdict = this.check(key);
+    if (!verdict.ok) return verdict;
+    const entry = this.entry(key);
+    entry.pending++;
+    entry.lastTryAt = this.now();
+    let settled = false;
+    const settle = (failed: boolean): void => {
+      if (settled) return;
+      settled = true;
+      entry.pending--;
+      if (failed) this.record(key, entry);
+    };
+    return { ok: true, failed: () => settle(true), released: () => settle(false) };
+  }
+
+  /** Records a failure that was not reserved; returns the verdict for the next try. */
   fail(key: string): Verdict {
-    const now = this.now();
+    this.record(key, this.entry(key));
+    return this.check(key);
+  }
+
+  /** Forgets the key's failures. A running lockout and tries in flight stay. */
+  reset(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.failures = [];
+  }
+
+  failureCount(key: string): number {
+    const entry = this.entries.get(key);
+    if (!entry) return 0;
+    this.prune(entry, this.now());
+    return entry.failures.length;
+  }
+
+  /** Tries reserved and not settled yet. */
+  pending(key: string): number {
+    return this.entries.get(key)?.pending ?? 0;
+  }
+
+  private delayFor(count: number): number {
+    const { slowAfter, slowBaseMs = 1000, slowMaxMs = 30_000 } = this.policy;
+    if (slowAfter === undefined || count < slowAfter) return 0;
+    return Math.min(slowMaxMs, slowBaseMs * 2 ** Math.min(30, count - slowAfter));
+  }
+
+  private entry(key: string): Entry {
     let entry = this.entries.get(key);
     if (!entry) {
-      if (this.entries.size >= this.maxKeys) this.evict(now);
-      entry = { failures: [], lockedUntil: 0 };
+      if (this.entries.size >= this.maxKeys) this.evict(this.now());
+      entry = { failures: [], pending: 0, lastTryAt: -Infinity, lockedUntil: 0 };
       this.entries.set(key, entry);
     }
+    return entry;
+  }
+
+  private record(key: string, entry: Entry): void {
+    const now = this.now();
+    // An evicted entry that is settled late is put back, so the failure still counts.
+    if (this.entries.get(key) !== entry) this.entries.set(key, entry);
     this.prune(entry, now);
     entry.failures.push(now);
+    entry.lastTryAt = now;
     if (entry.failures.length >= this.policy.lockAfter) {
       entry.lockedUntil = now + this.policy.lockMs;
       entry.failures = [];
     }
-    return this.check(key);
-  }
-
-  /** Forgets the key's failures (after a success). A running lockout stays. */
-  succeed(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry && entry.lockedUntil <= this.now()) this.entries.delete(key);
-  }
-
-  failureCount(key: string): number {
-    return this.entries.get(key)?.failures.length ?? 0;
   }
 
   private prune(entry: Entry, now: number): void {
@@ -87,7 +146,7 @@ export class FailureLimiter {
   private evict(now: number): void {
     for (const [key, entry] of this.entries) {
       this.prune(entry, now);
-      if (entry.failures.length === 0 && entry.lockedUntil <= now) this.entries.delete(key);
+      if (entry.failures.length === 0 && entry.pending === 0 && entry.lockedUntil <= now) this.entries.delete(key);
     }
     // Still full: drop the oldest half (Map keeps insertion order).
     if (this.entries.size >= this.maxKeys) {

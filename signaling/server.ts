@@ -3,25 +3,31 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, ERRORS, RescueError } from '../protocol/index.ts';
-import { AccountStore } from './accounts.ts';
+import { AccountStore, type PasswordVerifier } from './accounts.ts';
 import { apiRoutes } from './api-routes.ts';
 import { AuditLog } from './audit-log.ts';
 import { authRoutes, checkOrigin } from './auth-http.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import type { ServerContext, ServerPlugin, WebSocketHandler } from './context.ts';
+import { ClientAddresses } from './client-address.ts';
+import { ConsoleSockets } from './console-sockets.ts';
+import type { ServerContext, ServerPlugin, WebSocketHandler, WebSocketOptions } from './context.ts';
 import { acceptCustomerSocket } from './customer-socket.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { openDatabase, type Db } from './db.ts';
-import { OriginPolicy, clientAddress, deriveOrigins } from './http-util.ts';
+import { AppletDownloads } from './download-routes.ts';
+import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LoginSessions } from './login-sessions.ts';
+import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
-import { securityHeaders, staticRoutes } from './static.ts';
+import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
+import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 import { AdminActionLog } from './admin/action-log.ts';
 import { adminPage } from './admin/admin-page.ts';
 import { adminRoutes } from './admin/admin-routes.ts';
@@ -32,7 +38,17 @@ import { twoFactorRoutes } from './two-factor/routes.ts';
 import { secretBoxFor } from './two-factor/secret-box.ts';
 import { TwoFactorService } from './two-factor/two-factor-service.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** This module's folder: signaling/ from source, dist/server/ in the built server (scripts/build-server.ts). */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The install's root, where package.json and dist/ are: the nearest folder above HERE with a package.json. */
+const ROOT = findRoot(HERE);
+
+function findRoot(from: string): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return path.resolve(from, '..');
+}
 
 export interface StartOptions {
   /** Injected time source (tests: `@sinonjs/fake-timers` createClock()). */
@@ -46,6 +62,8 @@ export interface StartOptions {
   plugins?: ServerPlugin[];
   /** Overrides the PIN code generator (tests). */
   generateCode?: () => string;
+  /** Overrides the argon2 password check (tests count the checks with it). */
+  verifyPassword?: PasswordVerifier;
 }
 
 export interface RunningServer {
@@ -65,14 +83,19 @@ export interface RunningServer {
   /** Accounts, settings and the audit trail as administrators see them (the API's and the CLI's service). */
   admin: AdminService;
   clock: Clock;
+  /** The one-time first-run link (signaling/first-run.ts) while no account exists; null otherwise. */
+  setupLink(): string | null;
+  /** The applet downloads (tests check a trailer's MAC with `downloads.verify`). */
+  downloads: AppletDownloads;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
 }
 
 async function defaultPlugins(): Promise<ServerPlugin[]> {
-  const file = path.join(ROOT, 'signaling', 'adhoc', 'index.ts');
+  // adhoc/index.ts beside this file from source, adhoc/index.js in the built server.
+  const file = path.join(HERE, 'adhoc', `index${path.extname(fileURLToPath(import.meta.url))}`);
   if (!fs.existsSync(file)) return [];
-  const mod = (await import(new URL('./adhoc/index.ts', import.meta.url).href)) as { plugin?: ServerPlugin };
+  const mod = (await import(pathToFileURL(file).href)) as { plugin?: ServerPlugin };
   return mod.plugin ? [mod.plugin] : [];
 }
 
@@ -90,34 +113,42 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? createLogger(config.logLevel);
   const now = () => clock.now();
+  for (const warning of prepareDataDir(config)) logger.warn(warning);
   const db = openDatabase(config.databasePath);
-  const accounts = new AccountStore(db, now);
+  const accounts = new AccountStore(db, now, opts.verifyPassword);
   const audit = new AuditLog(db, now);
-  const dangling = audit.closeDangling('server_shutdown');
-  if (dangling > 0) logger.warn({ sessions: dangling }, 'closed sessions left open by an earlier run');
+  const dangling = audit.closeDangling('server_restart');
+  if (dangling > 0) logger.warn({ sessions: dangling }, 'ended the sessions an earlier run left open (server_restart)');
   const registry = new SessionRegistry({ config, clock, audit, logger, seats: () => accounts.getSeats(), generateCode: opts.generateCode });
   const settings = new RuntimeSettings(db, accounts, config);
   const adminActions = new AdminActionLog(db, now);
   const twoFactor = new TwoFactorService({ db, box: secretBoxFor(config), settings, actions: adminActions, now });
+  const logins = new LoginSessions(db, () => settings.loginSessionHours * 3_600_000, now);
+  const addresses = new ClientAddresses(config.trustProxy, (header) =>
+    logger.warn({ header }, 'ignored an X-Forwarded-For header that is not a list of IP addresses (logged once)'),
+  );
   const ctx: ServerContext = {
     config,
     clock,
     logger,
     db,
     accounts,
-    logins: new LoginSessions(db, () => settings.loginSessionHours * 3_600_000, now),
+    logins,
     audit,
     registry,
+    consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
+    clientAddress: (req) => addresses.of(req),
     settings,
     twoFactor,
     origins: new OriginPolicy([]),
     publicUrl: config.publicUrl ?? '',
     version: readVersion(),
   };
+  const unauthenticated = new UnauthenticatedSockets(config.unauthSocketsPerAddress, config.unauthSocketsTotal);
 
   const app = express();
   app.disable('x-powered-by');
-  if (config.trustProxy) app.set('trust proxy', true);
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(ctx));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -126,25 +157,44 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   api.use(express.json({ limit: '32kb' }));
   api.use(checkOrigin(ctx));
   api.use(authRoutes(ctx));
+  const setup = new FirstRunSetup(accounts, clock);
+  api.use(firstRunRoutes(ctx, setup));
   api.use(apiRoutes(ctx));
   api.use('/2fa', twoFactorRoutes(ctx));
   const admin = new AdminService({ db, accounts, audit, settings, twoFactor, actions: adminActions, now });
   api.use('/admin', adminRoutes(ctx, admin));
   app.use('/api', api);
 
+  const agentRoot = opts.agentRoot ?? path.join(ROOT, 'dist', 'agent');
+  const downloads = new AppletDownloads(ctx, agentRoot);
   const wsHandlers = new Map<string, WebSocketHandler>();
+  const wsOptions = new Map<string, WebSocketOptions>([['/ws/technician', { console: true }]]);
   const plugins = opts.plugins ?? (await defaultPlugins());
   for (const plugin of plugins) {
     const router = express.Router();
     router.use('/api', express.json({ limit: '32kb' }), checkOrigin(ctx));
-    await plugin.install({ ctx, router, registerWebSocket: (wsPath, handler) => wsHandlers.set(wsPath, handler) });
+    await plugin.install({
+      ctx,
+      router,
+      registerWebSocket: (wsPath, handler, options = {}) => {
+        wsHandlers.set(wsPath, handler);
+        wsOptions.set(wsPath, options);
+      },
+      registerDownloadToken: (param, lookup) => downloads.registerLookup(param, lookup),
+    });
     app.use(router);
     logger.info({ plugin: plugin.name }, 'plugin installed');
   }
   app.use('/api', (_req, _res, next) => next(new RescueError('INVALID_MESSAGE', 'No such API route.')));
   const webRoot = opts.webRoot ?? path.join(ROOT, 'dist', 'web');
+  const missing = missingBuildOutputs(webRoot, agentRoot);
+  if (missing.length > 0) {
+    const files = missing.map((file) => path.relative(ROOT, file) || file);
+    logger.warn({ missing: files }, `Not built, so not served: ${files.join(', ')}. Run \`npm run build\` (npm start builds them too).`);
+  }
   app.use(adminPage(ctx, webRoot));
-  app.use(staticRoutes(webRoot, opts.agentRoot ?? path.join(ROOT, 'dist', 'agent')));
+  app.use(downloads.router());
+  app.use(staticRoutes(webRoot, agentRoot));
   app.use(errorHandler(logger));
 
   const server = config.tls
@@ -162,7 +212,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       try {
-        routeSocket(ctx, pathname, ws, req, wsHandlers);
+        if (wsOptions.get(pathname)?.console) trackConsole(ctx, ws, req);
+        routeSocket(ctx, pathname, ws, req, wsHandlers, unauthenticated);
       } catch (error) {
         logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'socket setup failed');
         ws.close(1011, 'internal error');
@@ -185,17 +236,10 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const url = `${config.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
   logger.info({ url, publicUrl: derived.publicUrl }, 'listening');
 
-  // Accounts change outside this process too (the admin CLI): a console whose
-  // account was disabled or deleted is closed within one heartbeat.
-  const accountSweep = clock.setInterval(() => {
-    const evicted = registry.evictTechnicians((id) => accounts.findById(id)?.disabled === false);
-    if (evicted > 0) logger.info({ evicted }, 'closed consoles of disabled accounts');
-  }, config.heartbeatMs);
-
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clock.clearInterval(accountSweep);
+      ctx.consoles.close();
       registry.shutdown();
       for (const plugin of plugins) await plugin.close?.();
       for (const client of wss.clients) client.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
@@ -216,12 +260,53 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     return closing;
   };
 
-  return { url, wsUrl: url.replace(/^http/, 'ws'), port, publicUrl: derived.publicUrl, config, db, ctx, registry, accounts, audit, admin, clock, close };
+  return {
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    port,
+    publicUrl: derived.publicUrl,
+    config,
+    db,
+    ctx,
+    registry,
+    accounts,
+    audit,
+    admin,
+    clock,
+    setupLink: () => setup.link(derived.publicUrl),
+    downloads,
+    close,
+  };
 }
 
-function routeSocket(ctx: ServerContext, pathname: string, ws: WebSocket, req: http.IncomingMessage, handlers: Map<string, WebSocketHandler>): void {
+/**
+ * Follows a console socket opened with a live login, so that it is closed
+ * when the login ends (a refused socket closes on its own).
+ */
+function trackConsole(ctx: ServerContext, ws: WebSocket, req: http.IncomingMessage): void {
+  const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  if (token !== undefined && ctx.logins.lookup(token)) ctx.consoles.track(ws, token);
+}
+
+function routeSocket(
+  ctx: ServerContext,
+  pathname: string,
+  ws: WebSocket,
+  req: http.IncomingMessage,
+  handlers: Map<string, WebSocketHandler>,
+  unauthenticated: UnauthenticatedSockets,
+): void {
   if (pathname === '/ws/customer') {
-    acceptCustomerSocket(ctx, ws, clientAddress(req, ctx.config.trustProxy));
+    const address = ctx.clientAddress(req);
+    const slot = unauthenticated.admit(address);
+    if ('refused' in slot) {
+      const why = slot.refused === 'address' ? 'from your address' : 'on this server';
+      ctx.logger.info({ address, refused: slot.refused }, 'too many unauthenticated sockets');
+      ws.send(JSON.stringify({ type: 'error', code: 'TOO_MANY_CONNECTIONS', message: `Too many connections ${why} are waiting for a code; try again shortly.` }));
+      ws.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections');
+      return;
+    }
+    acceptCustomerSocket(ctx, ws, address, slot);
     return;
   }
   if (pathname === '/ws/technician') {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CLOSE_CODES,
   RescueError,
+  cleanDisplayName,
   type ClientKind,
   type IceConfig,
   type ReportableAuditEvent,
@@ -10,11 +11,12 @@ import {
   type SignalData,
 } from '../protocol/index.ts';
 import type { AuditActor, AuditLog } from './audit-log.ts';
-import type { Clock } from './clock.ts';
+import { delay, type Clock } from './clock.ts';
+import { CodeGuard } from './code-guard.ts';
 import type { Config } from './config.ts';
 import { buildIceConfig } from './ice-config.ts';
 import { sessionLogger, type Logger } from './logger.ts';
-import { CodeGuard, PinCodeBook } from './pin-codes.ts';
+import { PinCodeBook } from './pin-codes.ts';
 import { summarize, type Connection, type Party, type Role, type Session, type TechnicianIdentity } from './session.ts';
 import { SessionLifecycle } from './session-state.ts';
 
@@ -93,27 +95,16 @@ export class SessionRegistry {
     return this.technicians.has(technicianId);
   }
 
-  /**
-   * Closes the consoles of technicians `stillAllowed` refuses (an account
-   * disabled or deleted, possibly by the admin CLI in another process). Their
-   * sessions are then lost like on any drop. Returns how many were closed.
-   */
-  evictTechnicians(stillAllowed: (technicianId: string) => boolean): number {
-    let evicted = 0;
-    for (const [id, conn] of [...this.technicians]) {
-      if (stillAllowed(id)) continue;
-      conn.close(CLOSE_CODES.UNAUTHENTICATED, 'account disabled');
-      this.detachTechnician(id, conn);
-      evicted++;
-    }
-    return evicted;
-  }
-
   // Session operations.
 
   create(technician: TechnicianIdentity, forceRelay: boolean | undefined): SessionSummary {
     const relay = forceRelay ?? this.deps.config.forceRelay;
     if (relay && this.deps.config.turnUrls.length === 0) throw new RescueError('INVALID_MESSAGE', 'forceRelay needs a TURN server, and none is configured.');
+    const cap = this.deps.config.codesPerTechnician;
+    const open = this.ownedBy(technician.id).filter((session) => session.lifecycle.state === 'pending').length;
+    if (open >= cap) {
+      throw new RescueError('TOO_MANY_OPEN_CODES', `You already have ${open} codes nobody has entered yet (at most ${cap}); end one or wait for it to expire.`);
+    }
     const id = newId(16);
     const now = this.deps.clock.now();
     const log = sessionLogger(this.deps.logger, id, 'server');
@@ -148,24 +139,41 @@ export class SessionRegistry {
 
   /**
    * A customer enters a code (`conn` is null over HTTP: the customer then
-   * resumes over the WebSocket with the token, within the grace period).
+   * resumes over the WebSocket with the token, within the grace period). The
+   * try is reserved before anything else; the global cap may hold it back
+   * first, and `stillWanted` says after that wait whether the asker is still
+   * there (a closed socket's try is dropped unchecked).
    */
-  submitCode(code: string, client: ClientKind, address: string, conn: Connection | null): { session: Session; token: string } {
-    this.guard.check(address);
+  async submitCode(
+    code: string,
+    client: ClientKind,
+    address: string,
+    conn: Connection | null,
+    name?: string,
+    stillWanted: () => boolean = () => true,
+  ): Promise<{ session: Session; token: string }> {
+    const attempt = this.guard.begin(address);
+    if (attempt.delayMs > 0) {
+      await delay(this.deps.clock, attempt.delayMs);
+      if (!stillWanted()) {
+        attempt.released();
+        throw new RescueError('SESSION_CLOSED', 'The connection closed before the code was checked.');
+      }
+    }
     const found = this.codes.lookup(code);
     const session = 'sessionId' in found ? this.sessions.get(found.sessionId) : undefined;
     if (!session || session.lifecycle.state !== 'pending') {
-      this.guard.failed(address);
+      attempt.failed();
       throw new RescueError('error' in found ? found.error : 'CODE_INVALID');
     }
-    this.guard.succeeded(address);
+    attempt.released();
     this.codes.retire(code, 'used');
     this.deps.clock.clearTimeout(session.expiryTimer);
     const token = newId(32);
     session.code = null;
     session.codeExpiresAt = null;
     session.token = token;
-    session.customer = { kind: client, address, joinedAt: this.deps.clock.now() };
+    session.customer = { kind: client, address, joinedAt: this.deps.clock.now(), name: cleanDisplayName(name), code };
     this.byToken.set(token, session);
     session.lifecycle.transition('queued', 'code_entered');
     this.deps.audit.customerJoined(session.id, client, address);
@@ -177,14 +185,31 @@ export class SessionRegistry {
   }
 
   /** A customer comes back with its token (new socket, or first socket after an HTTP code entry). */
-  resumeCustomer(token: string, conn: Connection): Session {
+  resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Session {
     const session = this.byToken.get(token);
     if (!session) throw new RescueError('TOKEN_INVALID');
     const previous = session.customerConn;
     session.customerConn = conn;
     if (previous && previous !== conn) previous.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection');
     this.regained(session, 'customer');
+    this.updateCustomer(session, client, name);
     return session;
+  }
+
+  /** The support app took over from the page: the queue shows its kind, and its name if the page gave none. */
+  private updateCustomer(session: Session, client: ClientKind | undefined, name: string | undefined): void {
+    const customer = session.customer;
+    if (!customer) return;
+    const kind = client ?? customer.kind;
+    const newName = customer.name ?? cleanDisplayName(name);
+    if (kind === customer.kind && newName === customer.name) return;
+    session.customer = { ...customer, kind, name: newName };
+    if (session.lifecycle.state === 'queued') this.pushList(session.technician.id);
+  }
+
+  /** Whether a customer token belongs to a live session (a download may carry it: signaling/download-routes.ts). */
+  hasCustomerToken(token: string): boolean {
+    return this.byToken.has(token);
   }
 
   detachCustomer(session: Session, conn: Connection): void {
@@ -200,7 +225,7 @@ export class SessionRegistry {
     session.lifecycle.transition('active', 'activated');
     this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
     const techConn = this.technicians.get(technician.id);
-    techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: 'Customer', ice: this.ice(session, 'technician') });
+    techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: session.customer?.name ?? 'Customer', ice: this.ice(session, 'technician') });
     session.customerConn.send({
       type: 'session.activated',
       sessionId,

@@ -33,7 +33,7 @@ export interface Session {
   expiryTimer: unknown;
   /** Issued when the code is entered; lets the customer resume. */
   token: string | null;
-  customer: { kind: ClientKind; address: string; joinedAt: number } | null;
+  customer: { kind: ClientKind; address: string; joinedAt: number; name: string | null; code: string } | null;
   customerConn: Connection | null;
   /** Sides whose socket dropped, with their grace timers. */
   readonly lost: Map<Role, unknown>;
@@ -45,10 +45,16 @@ export function summarize(session: Session): SessionSummary {
     state: session.lifecycle.state,
     createdAt: session.createdAt,
     codeExpiresAt: session.codeExpiresAt,
-    customer: session.customer ? { ...session.customer, address: session.customer.address.slice(0, 64) } : null,
+    customer: session.customer ? summarizeCustomer(session.customer) : null,
     forceRelay: session.forceRelay,
     reason: session.lifecycle.reason,
   };
   if (session.code !== null) summary.code = session.code;
   return summary;
+}
+
+function summarizeCustomer(customer: NonNullable<Session['customer']>): NonNullable<SessionSummary['customer']> {
+  const out: NonNullable<SessionSummary['customer']> = { kind: customer.kind, address: customer.address.slice(0, 64), joinedAt: customer.joinedAt, code: customer.code };
+  if (customer.name !== null) out.name = customer.name;
+  return out;
 }

@@ -73,6 +73,8 @@ export class SignalingSocket<S extends z.ZodType> implements Connection {
   }
 
   private receive(data: RawData, isBinary: boolean): void {
+    // Once the server has closed a socket (login ended, flood, replaced), nothing more it sends is acted on.
+    if (this.options.ws.readyState !== WebSocket.OPEN) return;
     this.missedPings = 0;
     if (!this.takeToken()) return;
     if (isBinary) {

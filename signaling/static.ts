@@ -44,11 +44,15 @@ export function securityHeaders(ctx: ServerContext) {
 export function staticRoutes(webRoot: string, agentRoot: string): Router {
   const router = express.Router();
   router.use('/download', express.static(agentRoot, { index: false, dotfiles: 'ignore', fallthrough: true }));
+  // Not built: a clear line for curl and people, never an HTML error page (agent.sh is piped to a shell).
+  router.get(['/download/agent.sh', '/download/agent.tar.gz'], (_req, res) => {
+    res.status(503).type('text/plain').send('The support app is not built on this server yet: its administrator runs `npm run build` (or `npm start`, which builds it).\n');
+  });
 
   const page = (file: string) => (_req: Request, res: Response): void => {
     const full = path.join(webRoot, file);
     if (!fs.existsSync(full)) {
-      res.status(503).type('text/plain').send('The web UI is not built yet: run `npm run build`, then reload.\n');
+      res.status(503).type('text/plain').send('The web UI is not built yet: run `npm run build` (or `npm start`, which builds it), then reload.\n');
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');
@@ -58,5 +62,17 @@ export function staticRoutes(webRoot: string, agentRoot: string): Router {
   router.get('/c/:code', page('index.html'));
   router.get('/console', page('console.html'));
   router.use(express.static(webRoot, { index: false, dotfiles: 'ignore' }));
+  router.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found.\n');
+  });
   return router;
+}
+
+/** The files `staticRoutes` serves that do not exist (the server names them in a warning at start). */
+export function missingBuildOutputs(webRoot: string, agentRoot: string): string[] {
+  const wanted = [
+    ...['index.html', 'console.html'].map((file) => path.join(webRoot, file)),
+    ...['agent.sh', 'agent.tar.gz'].map((file) => path.join(agentRoot, file)),
+  ];
+  return wanted.filter((file) => !fs.existsSync(file));
 }

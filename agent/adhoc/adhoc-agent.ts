@@ -9,6 +9,7 @@ import {
 import type { IceConfig } from '../../protocol/ice.ts';
 import { LIMITS } from '../../protocol/limits.ts';
 import { parseMessage } from '../../protocol/parse.ts';
+import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
 import { PeerSession, type RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
 import { runAuthGate } from './auth-gate.ts';
 import { runAt, systemClock, type Clock } from './clock.ts';
@@ -295,7 +296,7 @@ export class AdhocAgent {
   }
 
   #log(line: string): undefined {
-    (this.#o.log ?? ((l: string) => console.log(`[relay-rescue ad hoc] ${l}`)))(line);
+    (this.#o.log ?? ((l: string) => console.log(`[relay-rescue ad hoc] ${sanitizeTerminalText(l)}`)))(line);
     return undefined;
   }
 

@@ -3,9 +3,10 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { securityCodeSchema } from '../../protocol/adhoc.ts';
 import { tokenSchema } from '../../protocol/index.ts';
+import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
 import { joinTokenArgument, parseMediaOptions, UsageError } from '../config.ts';
 import { RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.ts';
-import { AdhocAgent, type StartSupportSession } from './adhoc-agent.ts';
+import { AdhocAgent, type AgentExit, type StartSupportSession } from './adhoc-agent.ts';
 import { defaultStateDir } from './pairing-store.ts';
 
 export const ADHOC_USAGE = `Ad hoc (unattended) support:
@@ -96,14 +97,20 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
  * code. `makeSession` builds the agent's support session (capture, input,
  * files) from the validated display options; agent/main.ts supplies it.
  * Without it the connection stays at data channels (protocol tests).
+ * `onExit` learns why the agent stopped (the downloaded applet removes itself
+ * once the ad hoc session is over).
  */
-export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMediaConfig) => StartSupportSession): Promise<number> {
+export async function runAdhocCli(
+  argv: string[],
+  makeSession?: (media: AgentMediaConfig) => StartSupportSession,
+  onExit?: (exit: AgentExit) => void,
+): Promise<number> {
   let config: AdhocCliConfig;
   try {
     config = loadAdhocConfig(argv, process.env, makeSession !== undefined);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    if (err.message) process.stderr.write(`agent: ${err.message}\n\n`);
+    if (err.message) process.stderr.write(`agent: ${sanitizeTerminalText(err.message)}\n\n`);
     process.stderr.write(`${ADHOC_USAGE}\n`);
     return err.message ? 2 : 0;
   }
@@ -119,7 +126,7 @@ export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMed
     async askSecurityCode(technicianName, attempt) {
       if (fixedCode !== null) return fixedCode;
       rl ??= createInterface({ input: process.stdin, output: process.stdout });
-      const prompt = attempt === 1 ? `Security code from ${technicianName}: ` : 'Try again: ';
+      const prompt = attempt === 1 ? `Security code from ${sanitizeTerminalText(technicianName)}: ` : 'Try again: ';
       return (await rl.question(prompt)).trim();
     },
   });
@@ -130,5 +137,6 @@ export async function runAdhocCli(argv: string[], makeSession?: (media: AgentMed
   (rl as ReturnType<typeof createInterface> | null)?.close();
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
+  onExit?.(exit);
   return exit.code;
 }

@@ -1,9 +1,9 @@
-import { constants } from 'node:fs';
-import { link, mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { link, lstat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RescueError } from '../../protocol/errors.ts';
 import type { FileOffer, FileSink, FileSinkFactory } from '../../rtc/file-types.ts';
 import type { Cleanup } from '../cleanup.ts';
+import { ensureDownloadDir, openPartFile } from './part-file.ts';
 import { candidateName, isInside, sanitizeFileName } from './sanitize-name.ts';
 
 /**
@@ -15,8 +15,10 @@ export function partPath(dir: string, transferId: string): string {
 }
 
 /**
- * Receives files into the download folder. Bytes go to a hidden `.part` file
- * (a tracked temporary file: removed at exit unless it completed); after the
+ * Receives files into the download folder (created 0700 when missing). Bytes
+ * go to a hidden `.part` file, never through a link planted at its name
+ * (`openPartFile`; a tracked temporary file: removed at exit unless it
+ * completed); after the
  * whole file's SHA-256 matched, it is linked under the sanitised name (never
  * overwriting: "name (1).ext", …) and the `.part` removed. `link` fails when
  * the target exists, so two transfers cannot race onto one name.
@@ -25,19 +27,13 @@ export function diskSinkFactory(downloadDir: string, cleanup: Cleanup): FileSink
   const dir = resolve(downloadDir);
   return async (offer: FileOffer): Promise<FileSink> => {
     const name = sanitizeFileName(offer.name);
-    await mkdir(dir, { recursive: true });
+    await ensureDownloadDir(dir);
     const part = partPath(dir, offer.transferId);
     if (!isInside(dir, part)) throw new RescueError('FILE_NAME_INVALID');
-    let committedChunks = 0;
-    let fh: FileHandle;
-    try {
-      const existing = await stat(part);
-      committedChunks = Math.min(Math.floor(existing.size / offer.chunkSize), Math.ceil(offer.size / offer.chunkSize));
-      fh = await open(part, constants.O_RDWR);
-      await fh.truncate(committedChunks * offer.chunkSize);
-    } catch {
-      fh = await open(part, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
-    }
+    const { fh, size } = await openPartFile(part);
+    const committedChunks = Math.min(Math.floor(size / offer.chunkSize), Math.ceil(offer.size / offer.chunkSize));
+    if (size > 0) await fh.truncate(committedChunks * offer.chunkSize);
+    const { ino } = await fh.stat();
     cleanup.track(part);
     let closed = false;
     const close = async (): Promise<void> => {
@@ -70,6 +66,11 @@ export function diskSinkFactory(downloadDir: string, cleanup: Cleanup): FileSink
           } catch (err) {
             if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
             throw err;
+          }
+          if ((await lstat(target)).ino !== ino) {
+            // The .part was swapped for something else after it was written: keep none of it.
+            await unlink(target);
+            throw new RescueError('FILE_IO', 'The partial file was replaced in the download folder before it was saved; the file was not kept.');
           }
           await unlink(part);
           cleanup.untrack(part);

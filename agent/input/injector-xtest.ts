@@ -183,10 +183,7 @@ export class XTestInjector implements InputInjector {
     if (this.spareKeycode === null) return;
     const per = Math.max(1, this.perKeycode);
     const row = Array.from({ length: per }, (_, i) => (i < 2 ? keysym : 0));
-    // ChangeKeyboardMapping: opcode 100, one keycode, `per` keysyms.
-    this.conn.client.seq_num++;
-    this.conn.client.pack_stream.pack(`CCSCCxx${'L'.repeat(per)}`, [100, 1, 2 + per, this.spareKeycode, per, ...row]);
-    this.conn.client.pack_stream.flush();
+    this.conn.client.ChangeKeyboardMapping(this.spareKeycode, per, row);
     await this.sync();
   }
 }

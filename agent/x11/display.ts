@@ -4,8 +4,9 @@ import type { Screen } from '../../protocol/index.ts';
 /** The parts of the untyped `x11` client this agent uses. */
 export interface XClient {
   seq_num: number;
-  pack_stream: { pack(format: string, args: unknown[]): void; flush(): void };
-  replies: Record<number, [(buf: XBuffer, opt: number) => unknown, (err: unknown, result?: unknown) => void]>;
+  /** x11 4.x: a request goes out as `put(bytes)` then `submit(expectsReply)`. */
+  pack_stream: { put(request: Buffer): void; submit(expectsReply?: boolean): void };
+  replies: Record<number, [(buf: Buffer, opt: number) => unknown, (err: unknown, result?: unknown) => void]>;
   display: XDisplayInfo;
   AllocID(): number;
   QueryExtension(name: string, cb: (err: unknown, ext: { present: boolean; majorOpcode: number }) => void): void;
@@ -17,6 +18,7 @@ export interface XClient {
   GetAtomName(atom: number, cb: (err: unknown, name: string) => void): void;
   InternAtom(onlyIfExists: boolean, name: string, cb: (err: unknown, atom: number) => void): void;
   GetKeyboardMapping(first: number, count: number, cb: (err: unknown, rows: number[][]) => void): void;
+  ChangeKeyboardMapping(firstKeycode: number, keysymsPerKeycode: number, keysyms: number[]): void;
   CreateWindow(id: number, parent: number, x: number, y: number, w: number, h: number, border: number, depth: number,
     cls: number, visual: number, values: Record<string, unknown>): void;
   MapWindow(id: number): void;
@@ -30,9 +32,6 @@ export interface XClient {
   on(event: 'error' | 'end' | 'close', cb: (err?: unknown) => void): void;
   removeListener(event: string, cb: (...args: never[]) => void): void;
   terminate(): void;
-}
-export interface XBuffer extends Buffer {
-  unpack(format: string, offset?: number): number[];
 }
 export interface XDisplayInfo {
   min_keycode: number;
@@ -109,11 +108,15 @@ export function xcall<T>(start: (cb: (err: unknown, res: T) => void) => void): P
   });
 }
 
-/** Sends an extension request built by hand and parses its reply (the `x11` package lacks RandR 1.5). */
-export function xrequest<T>(client: XClient, format: string, args: unknown[], parse: (buf: XBuffer, opt: number) => T): Promise<T> {
+/**
+ * Sends an extension request built by hand and parses its reply (the `x11`
+ * package lacks RandR 1.5). `format` packs `args` little-endian as the
+ * package's handshake declares: C = 8, S = 16, L = 32 bits, x = a pad byte.
+ */
+export function xrequest<T>(client: XClient, format: string, args: number[], parse: (buf: Buffer, opt: number) => T): Promise<T> {
   return new Promise((resolve, reject) => {
     client.seq_num++;
-    client.pack_stream.pack(format, args);
+    client.pack_stream.put(packRequest(format, args));
     client.replies[client.seq_num] = [
       parse,
       (err, res) => {
@@ -121,8 +124,22 @@ export function xrequest<T>(client: XClient, format: string, args: unknown[], pa
         else resolve(res as T);
       },
     ];
-    client.pack_stream.flush();
+    client.pack_stream.submit(true);
   });
+}
+
+function packRequest(format: string, args: readonly number[]): Buffer {
+  const sizes: Record<string, number> = { C: 1, S: 2, L: 4, x: 1 };
+  const buf = Buffer.alloc([...format].reduce((n, f) => n + (sizes[f] ?? 0), 0));
+  let offset = 0;
+  let i = 0;
+  for (const f of format) {
+    if (f === 'C') buf.writeUInt8(args[i++]! & 0xff, offset);
+    else if (f === 'S') buf.writeUInt16LE(args[i++]! & 0xffff, offset);
+    else if (f === 'L') buf.writeUInt32LE(args[i++]! >>> 0, offset);
+    offset += sizes[f] ?? 0;
+  }
+  return buf;
 }
 
 /**
@@ -137,13 +154,21 @@ export async function listMonitors(conn: XConnection): Promise<Screen[]> {
   try {
     // RRGetMonitors: opcode 42, length 3, window, get_active.
     const raw = await xrequest(conn.client, 'CCSLCxxx', [ext.majorOpcode, 42, 3, conn.root, 1], (buf) => {
-      const [, count] = buf.unpack('LL', 0); // timestamp, nmonitors
+      // The reply after its 8-byte header: timestamp, nmonitors, noutputs, 12 pad; then per monitor
+      // name atom, primary, automatic, noutputs (16), x, y (signed 16), width, height (16), mm (2×32), outputs.
+      const count = buf.length >= 8 ? buf.readUInt32LE(4) : 0;
       const out: { atom: number; primary: boolean; x: number; y: number; width: number; height: number }[] = [];
       let off = 24;
-      for (let i = 0; i < (count ?? 0) && off + 24 <= buf.length; i++) {
-        const [atom, primary, , nOutput, x, y, width, height] = buf.unpack('LCCSssSS', off);
-        out.push({ atom: atom!, primary: primary === 1, x: x!, y: y!, width: width!, height: height! });
-        off += 24 + 4 * (nOutput ?? 0);
+      for (let i = 0; i < count && off + 24 <= buf.length; i++) {
+        out.push({
+          atom: buf.readUInt32LE(off),
+          primary: buf.readUInt8(off + 4) === 1,
+          x: buf.readInt16LE(off + 8),
+          y: buf.readInt16LE(off + 10),
+          width: buf.readUInt16LE(off + 12),
+          height: buf.readUInt16LE(off + 14),
+        });
+        off += 24 + 4 * buf.readUInt16LE(off + 6);
       }
       return out;
     });

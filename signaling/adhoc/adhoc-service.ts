@@ -240,6 +240,19 @@ export class AdhocService {
 
   // Agent actions.
 
+  /**
+   * Until when a deployment token may be carried by a download: the session's
+   * expiry while the link is still usable (prepared or downloaded), else null.
+   */
+  deploymentValidUntil(token: string): number | null {
+    try {
+      const row = this.#byDeploymentToken(token);
+      return row.expires_at > this.#d.clock.now() ? row.expires_at : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** A fresh agent announces its deployment token; the session becomes `downloaded`. */
   agentHello(peer: Peer, deploymentToken: string, ref: string | undefined): string {
     const row = this.#byDeploymentToken(deploymentToken);

@@ -64,8 +64,12 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
         clientAddress: (req) => clientAddress(req, ctx.config.trustProxy),
       });
       const s = sockets;
-      input.registerWebSocket(TECHNICIAN_PATH, (ws, req) => s.acceptTechnician(ws, req));
+      input.registerWebSocket(TECHNICIAN_PATH, (ws, req) => s.acceptTechnician(ws, req), { console: true });
       input.registerWebSocket(AGENT_PATH, (ws, req) => s.acceptAgent(ws, req));
+      input.registerDownloadToken('adhoc', (token) => {
+        const until = service.deploymentValidUntil(token);
+        return until === null ? null : { expiresAt: until };
+      });
     },
     close() {
       sockets?.close();

@@ -69,9 +69,9 @@ const target = (req: Request): string => {
 export function adminRoutes(ctx: ServerContext, admin: AdminService): Router {
   const router = express.Router();
   router.use(requireTechnician(ctx), requireAdmin, requireOrigin(ctx));
-  // Consoles of an account that was just disabled or deleted close now, not at the next sweep.
+  // Consoles of a login that a change just ended (disable, delete, password or 2FA reset) close now, not at the next heartbeat's sweep.
   const evict = (): void => {
-    ctx.registry.evictTechnicians((id) => ctx.accounts.findById(id)?.disabled === false);
+    ctx.consoles.sweep();
   };
 
   router.get('/technicians', (_req, res) => {
@@ -101,11 +101,15 @@ export function adminRoutes(ctx: ServerContext, admin: AdminService): Router {
 
   router.post('/technicians/:id/password', async (req, res) => {
     const { password } = parse(passwordBodySchema, req.body);
-    res.json({ technician: await admin.resetPassword(actorOf(res), target(req), password) });
+    const technician = await admin.resetPassword(actorOf(res), target(req), password);
+    evict();
+    res.json({ technician });
   });
 
   router.post('/technicians/:id/reset-2fa', (req, res) => {
-    res.json({ technician: admin.resetTwoFactor(actorOf(res), target(req)) });
+    const technician = admin.resetTwoFactor(actorOf(res), target(req));
+    evict();
+    res.json({ technician });
   });
 
   router.post('/technicians/:id/admin', (req, res) => {

@@ -23,10 +23,11 @@ export function twoFactorRoutes(ctx: ServerContext): Router {
 
   /** Runs a step that checks a code, counting a wrong one against the account. */
   const counted = <T>(accountId: string, step: () => T): T => {
+    // Synchronous from check to fail: parallel requests cannot overtake the count.
     if (!failures.check(accountId).ok) throw new RescueError('LOGIN_LOCKED');
     try {
       const result = step();
-      failures.succeed(accountId);
+      failures.reset(accountId);
       return result;
     } catch (error) {
       if (error instanceof RescueError && error.code === 'SECOND_FACTOR_INVALID') failures.fail(accountId);

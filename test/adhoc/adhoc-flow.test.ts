@@ -53,7 +53,14 @@ describe('ad hoc support: the whole flow', function () {
 
   before(async () => {
     sink = await startMailSink();
-    h = await startHarness({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port), SMTP_SECURE: 'false', SMTP_FROM: 'Rescue <rescue@example.test>' });
+    // Logins outlive the 24 hours: the console must stay open to see the expiry (a lapsed login's console is closed).
+    h = await startHarness({
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(sink.port),
+      SMTP_SECURE: 'false',
+      SMTP_FROM: 'Rescue <rescue@example.test>',
+      LOGIN_SESSION_HOURS: '48',
+    });
   });
   after(async () => {
     await h.close();
@@ -160,7 +167,7 @@ describe('ad hoc support: the whole flow', function () {
     expect(existsSync(run.stateDir), 'the state dir is gone').to.equal(false);
     await waitFor(() => tech.updates.some((u) => u.state === 'expired'), 'expired update');
 
-    // The seat is free again (a fresh login: the earlier ones lapsed in the 24 hours).
+    // The seat is free again.
     const carol = await technician(h, 'carol@example.test', 'Carol');
     const next = await carol.api.create('y@example.test');
     expect(next.session.state).to.equal('prepared');

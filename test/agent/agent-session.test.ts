@@ -2,16 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import wrtc from '@roamhq/wrtc';
 import { expect } from 'chai';
 import type { PermissionMap } from '../../protocol/index.ts';
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/x11/display.ts';
-import { startTestServer, type RunningServer } from '../helpers/server.ts';
-import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
-import { drawRect, expectColourAt, startXvfb, type TestXvfb } from './helpers/xvfb.ts';
+import type { RunningServer } from '../helpers/server.ts';
+import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
+import { decodedFrames, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
+import { drawRect, expectColourAt } from './helpers/xvfb.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
 const RED = 0xdd2211;
@@ -19,7 +19,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 describe('agent end to end: real server, agent process, Node technician (Xvfb)', function () {
   this.timeout(60_000);
-  let xvfb: TestXvfb;
+  let rig: AgentRig;
   let x: XConnection;
   let server: RunningServer;
   let tech: NodeTechnician;
@@ -30,37 +30,32 @@ describe('agent end to end: real server, agent process, Node technician (Xvfb)',
   const keys: number[] = [];
 
   before(async () => {
-    xvfb = await startXvfb(1280, 720);
-    x = await openDisplay(xvfb.display);
-    drawRect(x, 100, 100, 200, 100, RED);
-    // A focused window that records key presses, as an application would.
-    const win = x.client.AllocID();
-    x.client.CreateWindow(win, x.root, 700, 0, 100, 100, 0, 0, 0, 0, { eventMask: 1 });
-    x.client.MapWindow(win);
-    await xcall((cb) => x.client.GetInputFocus(cb));
-    x.client.SetInputFocus(win, 1);
-    x.client.on('event', (ev: XEvent) => {
-      if (ev.name === 'KeyPress' && typeof ev.keycode === 'number') keys.push(ev.keycode);
+    rig = await startAgentRig({
+      width: 1280,
+      height: 720,
+      args: ['--auto-grant', 'view,files', '--fps', '15', '--name', 'Test Customer'],
+      prepare: async (xvfb) => {
+        x = await openDisplay(xvfb.display);
+        drawRect(x, 100, 100, 200, 100, RED);
+        // A focused window that records key presses, as an application would.
+        const win = x.client.AllocID();
+        x.client.CreateWindow(win, x.root, 700, 0, 100, 100, 0, 0, 0, 0, { eventMask: 1 });
+        x.client.MapWindow(win);
+        await xcall((cb) => x.client.GetInputFocus(cb));
+        x.client.SetInputFocus(win, 1);
+        x.client.on('event', (ev: XEvent) => {
+          if (ev.name === 'KeyPress' && typeof ev.keycode === 'number') keys.push(ev.keycode);
+        });
+      },
     });
-    server = await startTestServer();
-    tech = await createNodeTechnician(server);
-    downloads = mkdtempSync(join(tmpdir(), 'rr-agent-dl-'));
+    ({ server, tech, agent, peer, downloads } = rig);
     outbox = mkdtempSync(join(tmpdir(), 'rr-agent-out-'));
-    agent = spawnAgent([
-      '--server', server.url, '--code', tech.code, '--display', xvfb.display,
-      '--download-dir', downloads, '--auto-grant', 'view,files', '--fps', '15', '--name', 'Test Customer',
-    ]);
-    await agent.waitLine(/Connected to session/);
-    peer = await tech.activate();
   });
 
   after(async () => {
-    tech?.close();
-    await agent?.kill();
-    await server?.close();
     x?.close();
-    await xvfb?.stop();
-    for (const dir of [downloads, outbox]) if (dir) rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
+    if (outbox) rmSync(outbox, { recursive: true, force: true });
   });
 
   const pointer = (): Promise<{ rootX: number; rootY: number }> => xcall((cb) => x.client.QueryPointer(x.root, cb));
@@ -77,21 +72,7 @@ describe('agent end to end: real server, agent process, Node technician (Xvfb)',
   });
 
   it('streams the X screen: decoded frames show the red region drawn on the display', async () => {
-    const track = await new Promise<MediaStreamTrack>((resolve) => {
-      const existing = peer.pc.getReceivers().find((r) => r.track.kind === 'video');
-      if (existing) resolve(existing.track);
-      peer.on('track', (t) => resolve(t.track));
-    });
-    const sink = new wrtc.nonstandard.RTCVideoSink(track);
-    const frames: { width: number; height: number; data: Uint8Array }[] = [];
-    sink.onframe = (ev: { frame: { width: number; height: number; data: Uint8Array } }) => {
-      if (frames.length < 40) frames.push({ ...ev.frame, data: new Uint8Array(ev.frame.data) });
-    };
-    try {
-      await until(() => frames.length >= 5, 'decoded frames', 20_000);
-    } finally {
-      sink.stop();
-    }
+    const frames = await decodedFrames(peer, 5);
     const frame = frames[frames.length - 1]!;
     expect([frame.width, frame.height]).to.deep.equal([1280, 720]);
     expectColourAt(frame, 200, 150, RED);

@@ -1,12 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { PeerSession } from '../../rtc/peer-session.ts';
-import { startTestServer, type RunningServer } from '../helpers/server.ts';
-import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
-import { startXvfb, type TestXvfb } from './helpers/xvfb.ts';
+import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
+import type { AgentProcess, NodeTechnician } from './helpers/node-technician.ts';
+import type { TestXvfb } from './helpers/xvfb.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
 
@@ -27,12 +24,11 @@ function writeXClipboard(display: string, text: string): void {
 
 describe('agent clipboard sync (xclip, Xvfb): only while granted', function () {
   this.timeout(60_000);
+  let rig: AgentRig;
   let xvfb: TestXvfb;
-  let server: RunningServer;
   let tech: NodeTechnician;
   let agent: AgentProcess;
   let peer: PeerSession;
-  let downloads: string;
 
   before(async function () {
     try {
@@ -40,22 +36,10 @@ describe('agent clipboard sync (xclip, Xvfb): only while granted', function () {
     } catch {
       throw new Error('xclip is missing: run scripts/install-system.sh');
     }
-    xvfb = await startXvfb(640, 480);
-    server = await startTestServer();
-    tech = await createNodeTechnician(server);
-    downloads = mkdtempSync(join(tmpdir(), 'rr-agent-clip-'));
-    agent = spawnAgent(['--server', server.url, '--code', tech.code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--fps', '5']);
-    await agent.waitLine(/Connected to session/);
-    peer = await tech.activate();
+    rig = await startAgentRig({ width: 640, height: 480, args: ['--auto-grant', 'view', '--fps', '5'] });
+    ({ xvfb, tech, agent, peer } = rig);
   });
-
-  after(async () => {
-    tech?.close();
-    await agent?.kill();
-    await server?.close();
-    await xvfb?.stop();
-    if (downloads) rmSync(downloads, { recursive: true, force: true });
-  });
+  after(() => rig?.close());
 
   const clipboardMessages = (): string[] =>
     tech.control.filter((m) => m.type === 'clipboard').map((m) => (m as { text: string }).text);

@@ -241,8 +241,9 @@ describe('e2e: the real technician console with the real agent', function () {
       await waitPermission(tech, 'files', 'granted');
       expect(await permissionState(tech, 'view')).to.equal('not_asked');
       await clickRole(tech, 'button', 'Ask to view screen');
-      await agent.waitLine(new RegExp(`${TECH.name} asks: .*Allow\\? \\[y/N\\]`));
-      agent.type('y');
+      await agent.waitLine(new RegExp(`^\\? ${TECH.name} \\(${TECH.email}\\) asks for view: .*Allow\\? \\[y/N\\]`));
+      // Naming the permission answers at once (a bare "y" counts once the question has stood alone for 1 s).
+      agent.type('yes view');
       const sample = await watchRed(tech);
       expect([sample.width, sample.height]).to.deep.equal([SCREEN.width, SCREEN.height]);
       // Away from the red region the picture is not red (the check can fail).
@@ -321,6 +322,8 @@ describe('e2e: the real technician console with the real agent', function () {
       await input.uploadFile(big);
       await until(() => fs.readdirSync(downloads).some((n) => n.endsWith('.part')), 'a partial download in the agent folder', 30_000);
       await clickRole(tech, 'button', 'End session');
+      // The console asks once before ending (issue 15.10).
+      await (await byTestId(tech, 'confirm-ok')).click();
       const ended = await byTestId(tech, 'ended');
       expect(await ended.evaluate((el) => el.textContent ?? '')).to.match(/ended/i);
       const status = await Promise.race([agent.exited, sleep(15_000).then(() => 'still running')]);
@@ -397,6 +400,8 @@ describe('e2e: the real technician console with the real agent', function () {
 
     it('End in the console ends the relayed session and the agent exits 0', async () => {
       await clickRole(tech, 'button', 'End session');
+      // The console asks once before ending (issue 15.10).
+      await (await byTestId(tech, 'confirm-ok')).click();
       const status = await Promise.race([agent.exited, sleep(15_000).then(() => 'still running')]);
       expect(status, `signal ${agent.child.signalCode}; agent output:\n${agent.lines.slice(-10).join('\n')}`).to.equal(0);
       expect(fs.readdirSync(downloads)).to.deep.equal(['relayed.bin']);

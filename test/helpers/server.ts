@@ -17,6 +17,7 @@
  *
  * Or `activeSession(server)` for the whole set-up up to `session.activated`.
  */
+import http from 'node:http';
 import FakeTimers from '@sinonjs/fake-timers';
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../../protocol/index.ts';
@@ -81,6 +82,58 @@ export async function loginCookie(server: RunningServer, email: string, password
   const cookie = res.headers.getSetCookie().find((line) => line.startsWith('rr_session='));
   if (!cookie) throw new Error('login gave no rr_session cookie');
   return cookie.split(';')[0] ?? '';
+}
+
+/** An HTTP answer as a test sees it: status, parsed JSON body (or null) and the headers. */
+export interface JsonAnswer {
+  status: number;
+  body: Record<string, unknown> | null;
+  /** The catalogue code of an `{error:{code}}` body. */
+  code: string | undefined;
+  headers: http.IncomingHttpHeaders;
+}
+
+/**
+ * Sends a JSON request with node:http, so the test can pick the source
+ * address (`localAddress`, any 127.0.0.x) and headers such as X-Forwarded-For
+ * (as a proxy in front of the server would). A new connection per request.
+ */
+export function requestJson(
+  server: RunningServer,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  options: SourceOptions & { headers?: Record<string, string> } = {},
+): Promise<JsonAnswer> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      `${server.url}${path}`,
+      {
+        method,
+        agent: false,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          let parsed: Record<string, unknown> | null = null;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          } catch {
+            parsed = null;
+          }
+          const error = parsed?.error as { code?: unknown } | undefined;
+          resolve({ status: res.statusCode ?? 0, body: parsed, code: typeof error?.code === 'string' ? error.code : undefined, headers: res.headers });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** A test WebSocket client with a promise-based message waiter. */
@@ -165,8 +218,14 @@ export class TestSocket {
   }
 }
 
-async function open(url: string, headers: Record<string, string>, options: { autoPong?: boolean } = {}): Promise<TestSocket> {
-  const ws = new WebSocket(url, { headers, autoPong: options.autoPong ?? true });
+/** Where a test client connects from: another loopback address (127.0.0.0/8 is all routed to lo). */
+export interface SourceOptions {
+  localAddress?: string;
+}
+
+/** Opens a TestSocket on any WebSocket URL (a plugin's path, a server in another process) and waits for it to be open. */
+export async function openTestSocket(url: string, headers: Record<string, string>, options: { autoPong?: boolean } & SourceOptions = {}): Promise<TestSocket> {
+  const ws = new WebSocket(url, { headers, autoPong: options.autoPong ?? true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
   const socket = new TestSocket(ws);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -176,16 +235,20 @@ async function open(url: string, headers: Record<string, string>, options: { aut
 }
 
 /** Opens /ws/technician with the cookie and the server's own Origin (override with `origin`; null sends none). */
-export function openTechnicianSocket(server: RunningServer, cookie: string, options: { origin?: string | null; autoPong?: boolean } = {}): Promise<TestSocket> {
+export function openTechnicianSocket(
+  server: RunningServer,
+  cookie: string,
+  options: { origin?: string | null; autoPong?: boolean } & SourceOptions = {},
+): Promise<TestSocket> {
   const headers: Record<string, string> = { cookie };
   const origin = options.origin === undefined ? server.publicUrl : options.origin;
   if (origin !== null) headers.origin = origin;
-  return open(`${server.wsUrl}/ws/technician`, headers, options);
+  return openTestSocket(`${server.wsUrl}/ws/technician`, headers, options);
 }
 
 /** Opens /ws/customer (no cookie, no Origin, like the agent). */
-export function openCustomerSocket(server: RunningServer, options: { autoPong?: boolean } = {}): Promise<TestSocket> {
-  return open(`${server.wsUrl}/ws/customer`, {}, options);
+export function openCustomerSocket(server: RunningServer, options: { autoPong?: boolean } & SourceOptions = {}): Promise<TestSocket> {
+  return openTestSocket(`${server.wsUrl}/ws/customer`, {}, options);
 }
 
 let counter = 0;

@@ -51,7 +51,7 @@ export class FakeSignaling {
     switch (msg.type) {
       case 'code.submit':
         if (msg.code !== '123456') return reply({ type: 'error', code: 'CODE_INVALID', message: 'bad code' });
-        return reply({ type: 'code.accepted', sessionId: SESSION_ID, token: TOKEN, technicianName: 'Tess', state: 'queued' });
+        return reply({ type: 'code.accepted', sessionId: SESSION_ID, token: TOKEN, technicianName: 'Tess', technicianEmail: 'tess@example.test', state: 'queued' });
       case 'customer.resume':
         if (msg.token !== TOKEN) return reply({ type: 'error', code: 'TOKEN_INVALID', message: 'bad token' });
         return reply({ type: 'ack' });

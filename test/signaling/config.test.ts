@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../signaling/config.ts';
+import { ConfigError, loadConfig, logOutputFor } from '../../signaling/config.ts';
 
 const fails = (env: Record<string, string>, variable: string): void => {
   expect(() => loadConfig(env)).to.throw(ConfigError).with.property('variable', variable);
@@ -42,6 +42,37 @@ describe('signaling/config', () => {
     fails({ CODE_TTL_SECONDS: '1' }, 'CODE_TTL_SECONDS');
   });
 
+  it('has the documented defaults for the security limits', () => {
+    expect(loadConfig({})).to.include({
+      trustProxy: 0,
+      loginLockoutAfter: 5,
+      loginIpLockoutAfter: 20,
+      loginLockoutSeconds: 900,
+      loginSlowdownAfter: 5,
+      loginSlowdownMaxSeconds: 60,
+      codeSlowdownAfter: 3,
+      codeLockoutAfter: 10,
+      codeLockoutSeconds: 900,
+      codeGlobalFailuresPerMinute: 200,
+      codesPerTechnician: 20,
+      customerAuthTimeoutSeconds: 15,
+      unauthSocketsPerAddress: 20,
+      unauthSocketsTotal: 1000,
+    });
+  });
+
+  it('reads TRUST_PROXY as a number of proxies or a boolean', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).to.equal(1);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).to.equal(1);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).to.equal(0);
+    expect(loadConfig({ TRUST_PROXY: '3' }).trustProxy).to.equal(3);
+    fails({ TRUST_PROXY: '11' }, 'TRUST_PROXY');
+    fails({ TRUST_PROXY: 'nginx' }, 'TRUST_PROXY');
+    fails({ UNAUTH_SOCKETS_PER_ADDRESS: '50', UNAUTH_SOCKETS_TOTAL: '10' }, 'UNAUTH_SOCKETS_PER_ADDRESS');
+    fails({ CODES_PER_TECHNICIAN: '0' }, 'CODES_PER_TECHNICIAN');
+    fails({ CUSTOMER_AUTH_TIMEOUT_SECONDS: 'soon' }, 'CUSTOMER_AUTH_TIMEOUT_SECONDS');
+  });
+
   it('allows plain HTTP on a public address only with ALLOW_INSECURE_HTTP=1', () => {
     expect(loadConfig({ HOST: '0.0.0.0', ALLOW_INSECURE_HTTP: '1' }).host).to.equal('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0', TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).tls).to.deep.equal({ certFile: 'c.pem', keyFile: 'k.pem' });
@@ -63,5 +94,16 @@ describe('signaling/config', () => {
     expect(config.forceRelay).to.equal(true);
     expect(config.allowedOrigins).to.deep.equal(['https://support.example.com', 'http://localhost:5173']);
     expect(config.publicUrl).to.equal('https://support.example.com');
+  });
+});
+
+describe('signaling/config: log output (issue 15)', () => {
+  it('LOG_FORMAT=auto (the default) is readable on a terminal and JSON elsewhere; pretty and json force it; NO_COLOR drops colours', () => {
+    expect(logOutputFor(loadConfig({}), true)).to.deep.equal({ format: 'pretty', colour: true });
+    expect(logOutputFor(loadConfig({}), false)).to.deep.equal({ format: 'json', colour: false });
+    expect(logOutputFor(loadConfig({ LOG_FORMAT: 'json' }), true)).to.deep.equal({ format: 'json', colour: false });
+    expect(logOutputFor(loadConfig({ LOG_FORMAT: 'pretty' }), false)).to.deep.equal({ format: 'pretty', colour: false });
+    expect(logOutputFor(loadConfig({ NO_COLOR: '1' }), true)).to.deep.equal({ format: 'pretty', colour: false });
+    fails({ LOG_FORMAT: 'yaml' }, 'LOG_FORMAT');
   });
 });

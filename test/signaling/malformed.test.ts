@@ -18,6 +18,7 @@ describe('signaling: malformed, oversized and unknown messages', () => {
     ['a schema mismatch', JSON.stringify({ type: 'signal', sessionId: 'short', data: {} }), 'INVALID_MESSAGE'],
     ['an unexpected field', JSON.stringify({ type: 'ice.refresh', id: 'x', sessionId: 'aaaaaaaaaaaa', admin: true }), 'INVALID_MESSAGE'],
     ['an oversized message', JSON.stringify({ type: 'signal', pad: 'x'.repeat(LIMITS.wsMessageBytes + 10) }), 'MESSAGE_TOO_LARGE'],
+    ['a 100,000-character message', JSON.stringify({ type: 'session.end', id: 'long', sessionId: 'aaaaaaaaaaaa', reason: 'x'.repeat(100_000) }), 'MESSAGE_TOO_LARGE'],
     ['a binary frame', Buffer.from([1, 2, 3]), 'INVALID_MESSAGE'],
     ['a JSON array', '[1,2,3]', 'UNKNOWN_MESSAGE_TYPE'],
   ];

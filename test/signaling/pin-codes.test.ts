@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CodeGuard, PinCodeBook, randomPinCode } from '../../signaling/pin-codes.ts';
+import { PinCodeBook, randomPinCode } from '../../signaling/pin-codes.ts';
 import { RescueError } from '../../protocol/index.ts';
 import { createTechnician, fakeClock, loginCookie, openCustomerSocket, openTechnicianSocket, startTestServer } from '../helpers/server.ts';
 
@@ -43,42 +43,6 @@ describe('signaling/pin-codes', () => {
     const book = new PinCodeBook(60_000, () => 0, () => '123456');
     book.issue('s1');
     expect(() => book.issue('s2')).to.throw(RescueError).with.property('code', 'INTERNAL');
-  });
-
-  it('CodeGuard: slows, then locks one address; other addresses are unaffected', () => {
-    let now = 1_000_000;
-    const guard = new CodeGuard({ slowdownAfter: 2, lockoutAfter: 4, lockoutMs: 60_000, globalFailuresPerMinute: 1000 }, () => now);
-    const codeOf = (address: string): string => {
-      try {
-        guard.check(address);
-        return 'ok';
-      } catch (error) {
-        return (error as RescueError).code;
-      }
-    };
-    guard.failed('a');
-    expect(codeOf('a')).to.equal('ok');
-    guard.failed('a');
-    expect(codeOf('a')).to.equal('CODE_SLOW_DOWN');
-    expect(codeOf('b')).to.equal('ok');
-    now += 1000;
-    expect(codeOf('a')).to.equal('ok');
-    guard.failed('a');
-    guard.failed('a');
-    expect(codeOf('a')).to.equal('CODE_LOCKED_OUT');
-    now += 59_999;
-    expect(codeOf('a')).to.equal('CODE_LOCKED_OUT');
-    now += 1;
-    expect(codeOf('a')).to.equal('ok');
-  });
-
-  it('CodeGuard: a global cap on wrong codes per minute holds across addresses', () => {
-    let now = 0;
-    const guard = new CodeGuard({ slowdownAfter: 100, lockoutAfter: 100, lockoutMs: 60_000, globalFailuresPerMinute: 5 }, () => now);
-    for (let i = 0; i < 5; i++) guard.failed(`10.0.0.${i}`);
-    expect(() => guard.check('10.9.9.9')).to.throw(RescueError).with.property('code', 'CODE_BUSY');
-    now += 61_000;
-    expect(() => guard.check('10.9.9.9')).not.to.throw();
   });
 
   describe('expiry on a real server (fake clock)', () => {

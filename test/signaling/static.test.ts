@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { pino } from 'pino';
 import { startTestServer } from '../helpers/server.ts';
 
 describe('signaling: HTTP surface', () => {
@@ -37,6 +38,29 @@ describe('signaling: HTTP surface', () => {
       const res = await fetch(`${server.url}/`);
       expect(res.status).to.equal(503);
       expect(await res.text()).to.include('npm run build');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers /download/agent.sh with a plain-text 503 (never an HTML page) while the agent is not built, and warns at start naming what is missing', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const server = await startTestServer({}, { plugins: [], webRoot: path.join(dir, 'web'), agentRoot: path.join(dir, 'agent'), logger });
+    try {
+      for (const file of ['agent.sh', 'agent.tar.gz']) {
+        const res = await fetch(`${server.url}/download/${file}`);
+        expect(res.status, file).to.equal(503);
+        expect(res.headers.get('content-type')).to.match(/^text\/plain/);
+        expect(await res.text()).to.equal('The support app is not built on this server yet: its administrator runs `npm run build` (or `npm start`, which builds it).\n');
+      }
+      const other = await fetch(`${server.url}/download/nothing-here`);
+      expect(other.status).to.equal(404);
+      expect(other.headers.get('content-type')).to.match(/^text\/plain/);
+      expect(await other.text()).to.not.match(/Cannot GET|<html/i);
+      const warning = lines.map((l) => JSON.parse(l) as { level: number; msg: string; missing: string[] }).find((l) => l.level === 40);
+      expect(warning?.missing.map((f) => path.basename(f))).to.deep.equal(['index.html', 'console.html', 'agent.sh', 'agent.tar.gz']);
+      expect(warning?.msg).to.match(/^Not built, so not served: .*index\.html.*agent\.tar\.gz\. Run `npm run build`/);
     } finally {
       await server.close();
     }

@@ -131,6 +131,20 @@ describe('web: the administration page (Chromium)', function () {
     await checkScreen(admin, 'admin-log');
   });
 
+  it('resets a password in its dialog and deletes an account after confirming', async () => {
+    await clickRole(admin, 'button', 'Technicians');
+    await clickRole(admin, 'button', 'Reset password of Tess Tech');
+    await typeInto(admin, 'New password (10+ characters)', 'a-brand-new-password', 'textbox');
+    await clickRole(admin, 'button', 'Set password');
+    await waitForFn(admin, () => document.querySelector('rr-admin-app')?.shadowRoot?.querySelector('rr-admin-technicians')?.shadowRoot?.querySelector('[data-testid="technicians-notice"]')?.textContent?.includes('New password set for tess@example.test'));
+    expect(await srv.server.accounts.verifyPassword(TECH.email, 'a-brand-new-password')).to.include({ email: TECH.email });
+    await srv.server.accounts.setPassword(TECH.email, PASSWORD);
+    await clickRole(admin, 'button', 'Delete Nia New');
+    await (await pollFor(admin, 'pierce/[data-testid="confirm-ok"]')).click();
+    await waitRows(admin, 'technicians', (r) => !r.some((c) => c[1] === 'nia@example.test'), 'Nia gone');
+    expect(srv.server.accounts.findByEmail('nia@example.test')).to.equal(undefined);
+  });
+
   it('the audit trail lists three sessions and exports exactly them as CSV', async () => {
     for (const detail of ['name=one.txt', 'name=two,"quoted".txt', '=1+1']) sessionIds.push(await runSession(srv.server, PASSWORD, TECH.email, detail));
     await clickRole(admin, 'button', 'Audit trail');

@@ -224,7 +224,27 @@ export async function screenshotAt(page: Page, name: string, width: number, heig
   const file = path.join(SHOT_DIR, `${name}-${width}x${height}.png`);
   await page.screenshot({ path: file, fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const culprits = overflow > 1 ? await widerThanViewport(page) : [];
   if (before) await page.setViewport(before);
-  if (overflow > 1) throw new Error(`${name} at ${width}px scrolls sideways by ${overflow}px`);
+  if (overflow > 1) throw new Error(`${name} at ${width}px scrolls sideways by ${overflow}px; widest: ${culprits.join(', ')}`);
   return file;
+}
+
+/** The innermost elements (shadow roots included) whose right edge lies past the viewport, to name in a failure. */
+async function widerThanViewport(page: Page): Promise<string[]> {
+  // A string, not a function: tsx's keepNames would inject a `__name` helper the page lacks.
+  return (await page.evaluate(`(() => {
+    const width = document.documentElement.clientWidth;
+    const out = [];
+    const visit = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        const r = el.getBoundingClientRect();
+        const inner = [...el.children].some((c) => c.getBoundingClientRect().right > width + 1);
+        if (r.right > width + 1 && !inner && !el.shadowRoot) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '') + ' ' + Math.round(r.right));
+        if (el.shadowRoot) visit(el.shadowRoot);
+      }
+    };
+    visit(document);
+    return out.slice(0, 8);
+  })()`)) as string[];
 }

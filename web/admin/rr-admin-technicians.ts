@@ -2,12 +2,14 @@ import { LitElement, html, css, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { AdminTechnician } from '../../protocol/admin.ts';
 import { printable } from '../shared/printable.ts';
+import { confirmAction } from '../shared/rr-confirm-dialog.ts';
 import { StoreController } from '../shared/store.ts';
 import { baseStyles, formatTime } from '../shared/styles.ts';
 import { formStyles, tableStyles } from './admin-styles.ts';
 import { TechniciansModel } from './technicians-model.ts';
 
-type Pending = { kind: 'password' | 'delete'; technician: AdminTechnician } | null;
+/** The account whose new password the dialog asks for. */
+type Pending = { technician: AdminTechnician } | null;
 
 /** The technicians tab: add an account, and per account disable/enable, reset password or two-factor login, change the role, delete. */
 @customElement('rr-admin-technicians')
@@ -86,11 +88,11 @@ export class RrAdminTechnicians extends LitElement {
       <td class="actions">
         <button ?disabled=${m.busy || self} aria-label=${`${t.disabled ? 'Enable' : 'Disable'} ${name}`}
           @click=${() => void m.setDisabled(t, !t.disabled)}>${t.disabled ? 'Enable' : 'Disable'}</button>
-        <button ?disabled=${m.busy} aria-label=${`Reset password of ${name}`} @click=${() => this.open({ kind: 'password', technician: t })}>Reset password</button>
+        <button ?disabled=${m.busy} aria-label=${`Reset password of ${name}`} @click=${() => this.open({ technician: t })}>Reset password</button>
         <button ?disabled=${m.busy || !t.twoFactor} aria-label=${`Reset two-factor login of ${name}`} @click=${() => void m.resetTwoFactor(t)}>Reset 2FA</button>
         <button ?disabled=${m.busy || (self && t.isAdmin)} aria-label=${t.isAdmin ? `Make ${name} a technician` : `Make ${name} an administrator`}
           @click=${() => void m.setAdmin(t, !t.isAdmin)}>${t.isAdmin ? 'Make technician' : 'Make admin'}</button>
-        <button class="danger" ?disabled=${m.busy || self} aria-label=${`Delete ${name}`} @click=${() => this.open({ kind: 'delete', technician: t })}>Delete</button>
+        <button class="danger" ?disabled=${m.busy || self} aria-label=${`Delete ${name}`} @click=${() => void this.confirmDelete(t)}>Delete</button>
       </td>
     </tr>`;
   }
@@ -99,13 +101,6 @@ export class RrAdminTechnicians extends LitElement {
     const p = this.pending;
     if (!p) return nothing;
     const name = printable(p.technician.name);
-    if (p.kind === 'delete') {
-      return html`<form method="dialog" @submit=${(e: SubmitEvent) => void this.onDialog(e)}>
-        <h2 id="dialog-title">Delete ${name}?</h2>
-        <p>${printable(p.technician.email)} can no longer log in. Their sessions stay in the audit trail.</p>
-        <div class="row"><button value="cancel" formnovalidate>Cancel</button><button class="danger" value="ok">Delete ${name}</button></div>
-      </form>`;
-    }
     return html`<form method="dialog" @submit=${(e: SubmitEvent) => void this.onDialog(e)}>
       <h2 id="dialog-title">New password for ${name}</h2>
       <div class="field"><label for="reset-password">New password (10+ characters)</label>
@@ -126,8 +121,17 @@ export class RrAdminTechnicians extends LitElement {
     const p = this.pending;
     const confirmed = (e.submitter as HTMLButtonElement | null)?.value === 'ok';
     if (!p || !confirmed) return;
-    if (p.kind === 'delete') await this.model.remove(p.technician);
-    else await this.model.resetPassword(p.technician, this.newPassword);
+    await this.model.resetPassword(p.technician, this.newPassword);
+  }
+
+  private async confirmDelete(t: AdminTechnician): Promise<void> {
+    const name = printable(t.name);
+    const ok = await confirmAction({
+      title: `Delete ${name}?`,
+      body: `${printable(t.email)} can no longer log in. Their sessions stay in the audit trail.`,
+      confirmLabel: `Delete ${name}`,
+    });
+    if (ok) await this.model.remove(t);
   }
 
   private async onCreate(e: Event): Promise<void> {

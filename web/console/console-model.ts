@@ -2,6 +2,7 @@ import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
 import { Store } from '../shared/store.ts';
 import { readApiError } from '../shared/error-text.ts';
+import { FirstRunClient } from './first-run-client.ts';
 import { TechSession } from './tech-session.ts';
 import type { TwoFactorStatus } from '../../protocol/two-factor.ts';
 
@@ -28,13 +29,19 @@ function wsUrl(path: string): string {
 export class ConsoleModel extends Store {
   me: Me | null = null;
   /**
-   * 'unknown' until /api/me answered; 'second-factor' after a right password
-   * on an account with two-factor login; 'enrol' when an administrator
-   * requires two-factor login and this account must set it up first.
+   * 'unknown' until /api/me answered; 'setup' on a fresh install with no
+   * account yet (signaling/first-run.ts); 'second-factor' after a right
+   * password on an account with two-factor login; 'enrol' when an
+   * administrator requires two-factor login and this account must set it up first.
    */
-  auth: 'unknown' | 'out' | 'second-factor' | 'enrol' | 'in' = 'unknown';
+  auth: 'unknown' | 'out' | 'in' | 'setup' | 'second-factor' | 'enrol' = 'unknown';
   /** The email and password between the two login steps (never stored). */
   private pendingLogin: { email: string; password: string } | null = null;
+  /** On 'setup': whether this browser may create the first administrator (the printed link, or on the server itself). */
+  setupAllowed = false;
+  setupError = '';
+  /** Sessions whose Start is in flight: a second click does nothing. */
+  readonly starting = new Set<string>();
   loginError = '';
   busy = false;
   connection: 'offline' | 'connecting' | 'online' = 'offline';
@@ -50,10 +57,39 @@ export class ConsoleModel extends Store {
   async init(): Promise<void> {
     try {
       const res = await fetch('/api/me', { credentials: 'same-origin' });
-      if (res.ok) this.loggedIn((await res.json()) as MeReply, '');
-      else this.auth = 'out';
+      if (res.ok) {
+        this.loggedIn((await res.json()) as MeReply, '');
+      } else {
+        const setup = await this.setup.status();
+        this.auth = setup?.needed ? 'setup' : 'out';
+        this.setupAllowed = setup?.allowed ?? false;
+      }
     } catch {
       this.auth = 'out';
+    }
+    this.changed();
+  }
+
+  /** The first-run setup link's token (read once from the URL) and its API. */
+  private readonly setup = new FirstRunClient();
+
+  /** Creates the first administrator on a fresh install, then logs in as them. */
+  async createFirstAdmin(input: { email: string; name: string; password: string }): Promise<void> {
+    this.busy = true;
+    this.setupError = '';
+    this.changed();
+    const outcome = await this.setup.create(input);
+    this.busy = false;
+    if (outcome.result === 'closed') {
+      // Someone made an account meanwhile (here or with the admin CLI): log in instead.
+      this.auth = 'out';
+      this.loginError = 'An account exists already. Log in.';
+    } else if (outcome.result === 'failed') {
+      this.setupError = outcome.message;
+    } else {
+      this.auth = 'out';
+      await this.login(input.email, input.password);
+      return;
     }
     this.changed();
   }
@@ -152,21 +188,37 @@ export class ConsoleModel extends Store {
     this.changed();
   }
 
-  /** Starts a queued session: activates it on the server and opens its tab. */
+  /**
+   * Starts a queued session: activates it on the server and opens its tab.
+   * Idempotent for the technician: a second Start (a double click) while one
+   * is in flight, or for a session already open, only selects its tab.
+   */
   async start(sessionId: string): Promise<void> {
     const sig = this.signaling;
     if (!sig) return;
-    this.ensureTab(sessionId);
     this.selected = sessionId;
+    const open = this.tabs.find((t) => t.sessionId === sessionId);
+    if (this.starting.has(sessionId) || (open && open.phase !== 'ended')) {
+      this.changed();
+      return;
+    }
+    this.starting.add(sessionId);
+    this.ensureTab(sessionId);
     this.changed();
     try {
       await this.activateWhenReachable(sig, sessionId);
     } catch (err) {
+      const state = this.sessions.get(sessionId)?.state;
+      // Already active or suspended (activated by an earlier Start): the tab is the right answer, not an error.
+      if ((err as { code?: unknown }).code === 'SESSION_BAD_STATE' && (state === 'active' || state === 'suspended')) return;
       this.notice = `Could not start the session: ${(err as Error).message}`;
       // Not started (e.g. PEER_NOT_CONNECTED): drop the tab, keep the session queued.
       const index = this.tabs.findIndex((t) => t.sessionId === sessionId && t.phase === 'waiting');
       if (index >= 0) this.tabs.splice(index, 1);
       if (this.selected === sessionId) this.selected = this.tabs[0]?.sessionId ?? null;
+      this.changed();
+    } finally {
+      this.starting.delete(sessionId);
       this.changed();
     }
   }
@@ -224,7 +276,8 @@ export class ConsoleModel extends Store {
   }
 
   private setMe(me: Me): void {
-    this.me = { name: me.name, email: me.email, ...(me.id ? { id: me.id } : {}), ...(me.isAdmin ? { isAdmin: true } : {}) };
+    const isAdmin = me.isAdmin ?? this.me?.isAdmin ?? false;
+    this.me = { name: me.name, email: me.email, isAdmin, ...(me.id ? { id: me.id } : {}) };
     this.auth = 'in';
   }
 
@@ -258,7 +311,7 @@ export class ConsoleModel extends Store {
     this.connection = 'connecting';
     this.offs.push(
       sig.on('welcome', (m) => {
-        if (m.technician) this.setMe({ ...this.me, ...m.technician });
+        if (m.technician) this.setMe({ ...m.technician });
         this.connection = 'online';
         this.changed();
       }),

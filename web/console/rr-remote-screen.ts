@@ -23,9 +23,13 @@ export class RrRemoteScreen extends LitElement {
     baseStyles,
     css`
       :host { display: block; }
-      .frame { position: relative; background: #101418; border-radius: 0.5rem; overflow: hidden; aspect-ratio: 16 / 9; width: 100%; }
-      .frame:fullscreen { border-radius: 0; aspect-ratio: auto; }
-      video { width: 100%; height: 100%; object-fit: contain; display: block; background: #101418; }
+      .frame { position: relative; }
+      /* The picture keeps 16:9 until --rr-screen-max-height caps it; the video letterboxes inside. */
+      .picture { position: relative; width: 100%; aspect-ratio: 16 / 9; max-height: var(--rr-screen-max-height, none);
+        background: #101418; border-radius: 0.5rem; overflow: hidden; }
+      .frame:fullscreen { background: #101418; }
+      .frame:fullscreen .picture { aspect-ratio: auto; height: 100%; max-height: none; border-radius: 0; }
+      video { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain; display: block; background: #101418; }
       video.control { cursor: crosshair; }
       .empty { position: absolute; inset: 0; display: grid; place-items: center; color: #c9d1d9; text-align: center; padding: 1rem; pointer-events: none; }
       .bar { display: flex; gap: 0.5rem; align-items: center; margin-top: 0.4rem; flex-wrap: wrap; }
@@ -48,6 +52,7 @@ export class RrRemoteScreen extends LitElement {
   override render() {
     return html`
       <div class="frame">
+        <div class="picture">
         <video
           data-testid="remote-video"
           class=${this.control ? 'control' : ''}
@@ -66,6 +71,7 @@ export class RrRemoteScreen extends LitElement {
           @blur=${() => this.releaseAll()}
         ></video>
         ${this.stream ? nothing : html`<div class="empty">${this.emptyText}</div>`}
+        </div>
         <div class="bar">
           <button @click=${() => void this.toggleFullscreen()} aria-pressed=${this.fullscreen ? 'true' : 'false'}>
             ${this.fullscreen ? 'Exit full screen' : 'Full screen'}

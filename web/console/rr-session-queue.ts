@@ -1,11 +1,23 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { SessionSummary } from '../../protocol/signaling.ts';
-import { baseStyles, formatTime } from '../shared/styles.ts';
+import { baseStyles } from '../shared/styles.ts';
+
+/** How long someone has waited, e.g. "45 s", "3:07", "1:02:07". */
+export function waited(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  if (total < 60) return `${total} s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
 
 /**
  * New PIN sessions (with the force-relay option), their codes and expiry, and
- * the queue of customers waiting, each with a Start button.
+ * the queue of customers waiting: the name they gave, how they joined (support
+ * app or browser), the code they used and how long they have waited (live),
+ * each with a Start button.
  * Fires `create-session` `{ forceRelay }`, `start-session` and `cancel-session` `{ sessionId }`.
  */
 @customElement('rr-session-queue')
@@ -22,12 +34,16 @@ export class RrSessionQueue extends LitElement {
       .who { display: flex; flex-direction: column; }
       .nowrap { flex-wrap: nowrap; align-items: flex-start; }
       .nowrap input { margin-top: 0.3rem; }
+      .small { font-size: 0.85rem; }
+      time { font-variant-numeric: tabular-nums; }
     `,
   ];
 
   @property({ attribute: false }) sessions: readonly SessionSummary[] = [];
   @property({ attribute: false }) highlight: string | null = null;
   @property({ type: Boolean }) disabled = false;
+  /** Sessions whose Start is in flight. */
+  @property({ attribute: false }) starting: ReadonlySet<string> = new Set();
   @state() private forceRelay = false;
   @state() private now = Date.now();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -60,17 +76,7 @@ export class RrSessionQueue extends LitElement {
         <h2 id="queue-title">Waiting customers (${queued.length})</h2>
         <ul aria-live="polite" data-testid="queue">
           ${queued.length === 0 ? html`<li class="muted">Nobody is waiting.</li>` : nothing}
-          ${queued.map(
-            (s) => html`<li class="queued" data-testid="queue-row" data-session=${s.sessionId}>
-              <span class="who">
-                <strong>Customer ${s.customer?.kind === 'agent' ? '(support app)' : '(browser)'}</strong>
-                <span class="muted">${s.customer ? `from ${s.customer.address}, waiting since ${formatTime(s.customer.joinedAt)}` : ''}</span>
-              </span>
-              <button class="primary" @click=${() => this.fire('start-session', s.sessionId)} aria-label=${`Start session with customer ${s.customer?.address ?? ''}`.trim()}>
-                Start
-              </button>
-            </li>`,
-          )}
+          ${queued.map((s) => this.renderQueued(s))}
         </ul>
       </section>
       <section aria-labelledby="codes-title">
@@ -81,6 +87,26 @@ export class RrSessionQueue extends LitElement {
         </ul>
       </section>
     `;
+  }
+
+  private renderQueued(s: SessionSummary) {
+    const c = s.customer;
+    const name = c?.name ?? 'Customer';
+    const kind = c?.kind === 'agent' ? 'Support app' : 'Browser';
+    const starting = this.starting.has(s.sessionId);
+    return html`<li class="queued" data-testid="queue-row" data-session=${s.sessionId}>
+      <span class="who">
+        <strong data-testid="queue-name">${c?.name ?? html`Customer <span class="muted">(no name given)</span>`}</strong>
+        <span data-testid="queue-details">
+          <span data-testid="queue-kind">${kind}</span>${c?.code ? html` · code <span data-testid="queue-code">${c.code}</span>` : nothing}
+          · waiting <time data-testid="queue-wait" datetime=${c ? new Date(c.joinedAt).toISOString() : ''}>${c ? waited(this.now - c.joinedAt) : '—'}</time>
+        </span>
+        ${c ? html`<span class="muted small">from ${c.address}</span>` : nothing}
+      </span>
+      <button class="primary" ?disabled=${starting || this.disabled} @click=${() => this.fire('start-session', s.sessionId)} aria-label=${`Start session with ${name}`}>
+        ${starting ? 'Starting…' : 'Start'}
+      </button>
+    </li>`;
   }
 
   private renderPending(s: SessionSummary) {

@@ -19,7 +19,7 @@ export class RrSessionTabs extends LitElement {
       [role='tab'] { border-bottom: none; border-radius: 0.4rem 0.4rem 0 0; background: #e9eef3; white-space: nowrap; }
       [role='tab'][aria-selected='true'] { background: #fff; border-color: #0b5cad; font-weight: 700; }
       .close { min-width: 2.5rem; padding: 0.2rem 0.5rem; margin-left: 0.1rem; }
-      [role='tabpanel'] { padding-top: 1rem; }
+      [role='tabpanel'] { padding-top: 0.6rem; }
       .dot { display: inline-block; width: 0.6rem; height: 0.6rem; border-radius: 50%; background: #8a94a0; margin-right: 0.4rem; }
       .dot.live { background: #1b6e2a; }
     `,

@@ -10,6 +10,7 @@ import './rr-connection-facts.ts';
 import '../shared/rr-chat.ts';
 import '../shared/rr-session-log.ts';
 import '../shared/rr-file-panel.ts';
+import { confirmAction } from '../shared/rr-confirm-dialog.ts';
 
 const ASK_LABEL: Record<Permission, string> = {
   view: 'Ask to view screen',
@@ -38,21 +39,35 @@ export class RrSessionView extends LitElement {
     baseStyles,
     css`
       :host { display: block; }
-      .layout { display: grid; gap: 1rem; grid-template-columns: minmax(0, 2fr) minmax(16rem, 1fr); align-items: start; }
-      @media (max-width: 900px) { .layout { grid-template-columns: minmax(0, 1fr); } }
-      .side { display: grid; gap: 1rem; }
-      .perms { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.35rem; }
-      .perms li { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; flex-wrap: wrap; }
+      /* 1280x800: video, permissions, chat and log all above the fold; files and facts below the video. */
+      .layout { display: grid; gap: 0.75rem; grid-template-columns: minmax(0, 1fr) minmax(15rem, 19rem); align-items: start; }
+      .main, .side { display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.75rem; min-width: 0; }
+      .card { padding: 0.6rem 0.75rem; }
+      rr-remote-screen { --rr-screen-max-height: max(12rem, calc(100dvh - 21rem)); }
+      .side rr-chat { --rr-chat-max-height: max(5rem, calc(100dvh - 40rem)); --rr-chat-min-height: 4rem; }
+      .side rr-session-log { --rr-log-max-height: 8.5rem; }
+      .perms { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.25rem; }
+      .perms li { display: flex; justify-content: space-between; align-items: center; gap: 0.4rem; flex-wrap: wrap; font-size: 0.92rem; }
+      .perms button { min-height: 2rem; padding: 0.2rem 0.6rem; font-size: 0.88rem; }
       .state-granted { color: #1b6e2a; font-weight: 600; }
       .state-denied, .state-revoked { color: #b3261e; font-weight: 600; }
       .state-asked { color: #8a5300; }
-      .top { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; flex-wrap: wrap; margin-bottom: 0.6rem; }
+      .top { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; flex-wrap: wrap; margin-bottom: 0.5rem; }
+      .top h2 { margin: 0; }
       .ended { background: #fdecea; border: 1px solid #e6a39d; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
       .screens select, .clip textarea { width: 100%; }
       .clip textarea { min-height: 4rem; font: inherit; }
       .clip label { display: block; margin-top: 0.4rem; }
-      .below { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); margin-top: 1rem; }
-      @media (max-width: 900px) { .below { grid-template-columns: minmax(0, 1fr); } }
+      .below { display: grid; gap: 0.75rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+      @media (max-width: 1100px) { .below { grid-template-columns: minmax(0, 1fr); } }
+      /* Last, so it wins over the rules above. */
+      @media (max-width: 900px) {
+        /* One column on a phone: the video, then permissions, chat and log, then files and facts. */
+        .layout { grid-template-columns: minmax(0, 1fr); }
+        .main, .side { display: contents; }
+        .side > * { order: 1; }
+        .below { order: 2; }
+      }
     `,
   ];
 
@@ -70,11 +85,11 @@ export class RrSessionView extends LitElement {
           <span class="muted">· ${s.customerClient === 'agent' ? 'support app' : s.customerClient === 'browser' ? 'browser share (view only)' : ''}</span></h2>
         ${ended
           ? nothing
-          : html`<button class="danger" @click=${() => void s.end()} data-testid="end-session">End session</button>`}
+          : html`<button class="danger" @click=${() => void this.confirmEnd(s)} data-testid="end-session">End session</button>`}
       </div>
       ${ended ? html`<p class="ended" role="status" data-testid="ended">Session ended. ${s.endedText}</p>` : nothing}
       <div class="layout">
-        <div>
+        <div class="main">
           <rr-remote-screen
             .stream=${s.stream}
             .control=${s.controlGranted && !ended}
@@ -82,7 +97,6 @@ export class RrSessionView extends LitElement {
             .emptyText=${ended ? 'The session has ended.' : s.phase === 'live' ? "Ask to view the customer's screen." : 'Connecting…'}
           ></rr-remote-screen>
           <div class="below">
-            <section class="card"><rr-chat .messages=${s.chat} ?disabled=${!s.connected || ended} @chat-send=${(e: CustomEvent<{ text: string }>) => s.sendChat(e.detail.text)}></rr-chat></section>
             <section class="card">
               <rr-file-panel
                 .transfers=${s.transfers}
@@ -92,6 +106,9 @@ export class RrSessionView extends LitElement {
                 @file-send=${(e: CustomEvent<{ files: File[] }>) => s.sendFiles(e.detail.files)}
               ></rr-file-panel>
             </section>
+            <section class="card"><rr-connection-facts .facts=${s.facts} .turnConfigured=${s.turnConfigured}></rr-connection-facts></section>
+            ${s.screens.length > 0 ? this.renderScreens(s) : nothing}
+            ${s.capabilities?.clipboard ? this.renderClipboard(s, ended) : nothing}
           </div>
         </div>
         <div class="side">
@@ -101,13 +118,22 @@ export class RrSessionView extends LitElement {
               ${PERMISSIONS.map((p) => this.renderPermission(s, p))}
             </ul>
           </section>
-          ${s.screens.length > 0 ? this.renderScreens(s) : nothing}
-          ${s.capabilities?.clipboard ? this.renderClipboard(s, ended) : nothing}
-          <section class="card"><rr-connection-facts .facts=${s.facts} .turnConfigured=${s.turnConfigured}></rr-connection-facts></section>
+          <section class="card"><rr-chat .messages=${s.chat} ?disabled=${!s.connected || ended} @chat-send=${(e: CustomEvent<{ text: string }>) => s.sendChat(e.detail.text)}></rr-chat></section>
           <section class="card"><rr-session-log .entries=${s.log}></rr-session-log></section>
         </div>
       </div>
     `;
+  }
+
+  /** End session asks once, saying what ending does. */
+  private async confirmEnd(s: TechSession): Promise<void> {
+    const ok = await confirmAction({
+      title: `End the session with ${s.peerName}?`,
+      body: `The connection to ${s.peerName} closes for both of you: you stop seeing their screen, any control and file transfers stop, and the code cannot be used again. To help again, create a new session code.`,
+      confirmLabel: 'End session',
+      cancelLabel: 'Keep the session',
+    });
+    if (ok) await s.end();
   }
 
   private renderScreens(s: TechSession) {

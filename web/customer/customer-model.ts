@@ -31,6 +31,8 @@ const BROWSER_CAPABILITIES = { input: false, screens: false, clipboard: false, f
 export class CustomerModel extends SessionBase {
   phase: CustomerPhase = 'code';
   prefill = '';
+  /** The name the customer typed (optional); the technician's queue and hello show it. */
+  customerName = '';
   codeError = '';
   technicianName = 'your technician';
   statusText = '';
@@ -86,8 +88,9 @@ export class CustomerModel extends SessionBase {
     return true;
   }
 
-  async submitCode(code: string): Promise<void> {
+  async submitCode(code: string, name = ''): Promise<void> {
     if (this.phase !== 'code') return;
+    this.customerName = name;
     this.prefill = code;
     this.phase = 'checking';
     this.codeError = '';
@@ -96,7 +99,7 @@ export class CustomerModel extends SessionBase {
       const res = await fetch('/api/code', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code, client: 'browser' }),
+        body: JSON.stringify({ code, client: 'browser', ...(name ? { name } : {}) }),
       });
       if (!res.ok) {
         const err = await readApiError(res);
@@ -255,7 +258,7 @@ export class CustomerModel extends SessionBase {
       type: 'hello',
       role: 'customer',
       client: 'browser',
-      name: 'Customer',
+      name: this.customerName.slice(0, 100) || 'Customer',
       capabilities: { ...BROWSER_CAPABILITIES },
     });
     this.peer?.send('control', { type: 'permission.state', permissions: this.authority.snapshot() });

@@ -1,8 +1,9 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { LIMITS } from '../../protocol/limits.ts';
 import { baseStyles } from '../shared/styles.ts';
 
-/** The 6-digit code form. Fires `code-submit` with `{ code }` once the field holds six digits. */
+/** The 6-digit code form and the customer's name (optional). Fires `code-submit` with `{ code, name }` once the field holds six digits. */
 @customElement('rr-code-entry')
 export class RrCodeEntry extends LitElement {
   static override styles = [
@@ -11,7 +12,10 @@ export class RrCodeEntry extends LitElement {
       :host { display: block; }
       form { display: flex; flex-direction: column; gap: 0.75rem; }
       label { font-weight: 600; font-size: 1.1rem; }
-      input { font-size: 1.6rem; letter-spacing: 0.35em; text-align: center; width: 100%; max-width: 16rem; font-variant-numeric: tabular-nums; }
+      .name-label { font-size: 1rem; margin-top: 0.25rem; }
+      .name-label .muted { font-weight: normal; }
+      #customer-name { max-width: 22rem; width: 100%; }
+      #code { font-size: 1.6rem; letter-spacing: 0.35em; text-align: center; width: 100%; max-width: 16rem; font-variant-numeric: tabular-nums; }
       button { align-self: flex-start; font-size: 1.1rem; }
     `,
   ];
@@ -21,6 +25,7 @@ export class RrCodeEntry extends LitElement {
   @property() error = '';
   @property({ type: Boolean }) busy = false;
   @state() private localError = '';
+  @state() private name = '';
 
   override render() {
     const message = this.localError || this.error;
@@ -43,6 +48,17 @@ export class RrCodeEntry extends LitElement {
         />
         <span id="code-help" class="muted">Your technician gave you this code.</span>
         <div id="code-error" role="alert" data-testid="code-error">${message ? html`<span class="error">${message}</span>` : nothing}</div>
+        <label for="customer-name" class="name-label">Your name <span class="muted">(optional, so your technician knows who is waiting)</span></label>
+        <input
+          id="customer-name"
+          name="name"
+          type="text"
+          autocomplete="name"
+          maxlength=${LIMITS.nameChars}
+          .value=${this.name}
+          @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}
+          ?disabled=${this.busy}
+        />
         <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? 'Checking…' : 'Start'}</button>
       </form>
     `;
@@ -62,7 +78,7 @@ export class RrCodeEntry extends LitElement {
       this.localError = 'The code is 6 digits, for example 123456.';
       return;
     }
-    this.dispatchEvent(new CustomEvent('code-submit', { detail: { code: this.code }, bubbles: true, composed: true }));
+    this.dispatchEvent(new CustomEvent('code-submit', { detail: { code: this.code, name: this.name.trim() }, bubbles: true, composed: true }));
   }
 }
 

@@ -77,7 +77,7 @@ export class RrSupportPage extends LitElement {
             .code=${m.prefill}
             .error=${m.codeError}
             ?busy=${m.phase === 'checking'}
-            @code-submit=${(e: CustomEvent<{ code: string }>) => void m.submitCode(e.detail.code)}
+            @code-submit=${(e: CustomEvent<{ code: string; name: string }>) => void m.submitCode(e.detail.code, e.detail.name)}
           ></rr-code-entry>
         </section>`;
       case 'choose':

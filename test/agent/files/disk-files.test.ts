@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -127,6 +127,66 @@ describe('agent/files: download folder over a real data channel', function () {
     expect(result.ok && result.resumedFromChunk).to.equal(4);
     expect(sha(readFileSync(join(dir, 'big.bin')))).to.equal(sha(data));
     expect(existsSync(partPath(dir, transferId))).to.equal(false);
+  });
+
+  describe('a link planted at the partial file\'s name', () => {
+    let outside: string;
+    beforeEach(() => {
+      outside = mkdtempSync(join(tmpdir(), 'rr-agent-outside-'));
+    });
+    afterEach(() => rmSync(outside, { recursive: true, force: true }));
+
+    /** Sends `data` under `transferId` after `plant` put something at its .part name; returns the result. */
+    async function sendOver(plant: (part: string) => void, data: Uint8Array) {
+      const p = await connect();
+      const transferId = crypto.randomUUID();
+      plant(partPath(dir, transferId));
+      const { tech, cleanup } = toDisk(p);
+      const result = await tech.send(memorySource('report.txt', data), { transferId }).done;
+      return { result, cleanup, part: partPath(dir, transferId) };
+    }
+
+    it('a symbolic link pointing outside the folder: the target is untouched, the transfer fails with a clear error', async () => {
+      const target = join(outside, 'bashrc');
+      writeFileSync(target, 'the victim\'s own file');
+      const { result, part, cleanup } = await sendOver((part) => symlinkSync(target, part), randomBytes(100_000));
+      expect(result.ok).to.equal(false);
+      expect(!result.ok && result.message).to.match(/\.part and it is a symbolic link.*left untouched/);
+      expect(readFileSync(target, 'utf8')).to.equal('the victim\'s own file');
+      expect(lstatSync(part).isSymbolicLink(), 'the planted link is left as it was').to.equal(true);
+      expect(readdirSync(dir)).to.deep.equal([part.split('/').pop()]);
+      expect(cleanup.tracked()).to.deep.equal([]);
+    });
+
+    it('a dangling symbolic link: nothing is created at its target', async () => {
+      const target = join(outside, 'created-through-the-link');
+      const { result } = await sendOver((part) => symlinkSync(target, part), randomBytes(10_000));
+      expect(result.ok).to.equal(false);
+      expect(existsSync(target)).to.equal(false);
+    });
+
+    it('a hard link to another file: that file is untouched, the transfer fails', async () => {
+      const target = join(outside, 'notes.txt');
+      writeFileSync(target, 'keep me');
+      const { result } = await sendOver((part) => linkSync(target, part), randomBytes(100_000));
+      expect(result.ok).to.equal(false);
+      expect(!result.ok && result.message).to.include('it has other hard links');
+      expect(readFileSync(target, 'utf8')).to.equal('keep me');
+    });
+  });
+
+  it('creates a missing download folder readable by this user only (0700)', async () => {
+    const p = await connect();
+    const cleanup = new Cleanup();
+    const fresh = join(dir, 'Downloads', 'Relay Rescue');
+    const agent = new FileTransfer({ sinkFactory: diskSinkFactory(fresh, cleanup), hasher: nodeHasher });
+    const tech = new FileTransfer({ hasher: nodeHasher });
+    closers.push(() => agent.close(), () => tech.close());
+    agent.attach(p.cust.filesPort());
+    tech.attach(p.tech.filesPort());
+    const result = await tech.send(memorySource('a.txt', randomBytes(1000))).done;
+    expect(result.ok).to.equal(true);
+    expect(statSync(fresh).mode & 0o777).to.equal(0o700);
   });
 
   it('removes an unfinished .part at cleanup', async () => {

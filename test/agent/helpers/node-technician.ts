@@ -4,12 +4,16 @@ import wrtc from '@roamhq/wrtc';
 import type { ControlMessage, ServerMessage } from '../../../protocol/index.ts';
 import { PeerSession, type RTCPeerConnectionCtor } from '../../../rtc/peer-session.ts';
 import { createTechnician, loginCookie, openTechnicianSocket, type RunningServer, type TestSocket } from '../../helpers/server.ts';
+import { until } from '../../helpers/wait.ts';
 
 const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
 
 /** A technician in Node: a real signaling socket and a real PeerSession (the impolite side). */
 export interface NodeTechnician {
   socket: TestSocket;
+  /** The account's name and email, as the server knows them. */
+  name: string;
+  email: string;
   sessionId: string;
   code: string;
   /** Activates the queued session and connects the peer; resolves when all channels are open. */
@@ -24,7 +28,8 @@ let counter = 0;
 export async function createNodeTechnician(server: RunningServer): Promise<NodeTechnician> {
   counter++;
   const email = `agent-tech${counter}-${Date.now()}@example.test`;
-  await createTechnician(server, { email, password: 'correct-horse-battery', name: `Agent Tech ${counter}` });
+  const name = `Agent Tech ${counter}`;
+  await createTechnician(server, { email, password: 'correct-horse-battery', name });
   const cookie = await loginCookie(server, email, 'correct-horse-battery');
   const socket = await openTechnicianSocket(server, cookie);
   await socket.next('welcome');
@@ -38,6 +43,8 @@ export async function createNodeTechnician(server: RunningServer): Promise<NodeT
   });
   return {
     socket,
+    name,
+    email,
     sessionId: session.sessionId,
     code: session.code!,
     control,
@@ -62,10 +69,38 @@ export async function createNodeTechnician(server: RunningServer): Promise<NodeT
   };
 }
 
+/** One decoded I420 frame, in its own buffer. */
+export type DecodedFrame = { width: number; height: number; data: Uint8Array };
+
+/**
+ * Waits for the peer's remote video track and decodes `count` frames from it
+ * through an RTCVideoSink; rejects when they do not come within `timeoutMs`.
+ */
+export async function decodedFrames(peer: PeerSession, count: number, timeoutMs = 20_000): Promise<DecodedFrame[]> {
+  const track = await new Promise<MediaStreamTrack>((resolve) => {
+    const existing = peer.pc.getReceivers().find((r) => r.track.kind === 'video');
+    if (existing) resolve(existing.track);
+    peer.on('track', (t) => resolve(t.track));
+  });
+  const sink = new wrtc.nonstandard.RTCVideoSink(track);
+  const frames: DecodedFrame[] = [];
+  sink.onframe = (ev: { frame: DecodedFrame }) => {
+    if (frames.length < count) frames.push({ ...ev.frame, data: new Uint8Array(ev.frame.data) });
+  };
+  try {
+    await until(() => frames.length >= count, 'decoded frames', timeoutMs);
+  } finally {
+    sink.stop();
+  }
+  return frames;
+}
+
 /** The agent as the customer runs it, in a child process; stdout lines are collected. */
 export interface AgentProcess {
   child: ChildProcess;
   lines: string[];
+  /** Every byte the agent wrote to stdout, as written (lines split nothing away). */
+  stdout(): Buffer;
   /** Resolves with the first stdout line matching `pattern`. */
   waitLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   type(line: string): void;
@@ -73,9 +108,17 @@ export interface AgentProcess {
   kill(): Promise<void>;
 }
 
-export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/main.ts', ...args], {
-    cwd: new URL('../../../', import.meta.url).pathname,
+/**
+ * `options.command`: run that executable (the single-file applet) instead of
+ * `tsx agent/main.ts`, in `options.cwd`. A PIN agent gets `--no-open`: on a
+ * test display `xdg-open` would start a real browser for the support window.
+ */
+export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}, options: { command?: string; cwd?: string } = {}): AgentProcess {
+  const [command, prefix] = options.command ? [options.command, []] : [process.execPath, ['--import', 'tsx', 'agent/main.ts']];
+  const adhoc = args.some((a) => a.startsWith('--adhoc'));
+  const noOpen = adhoc || args.includes('--no-open') ? [] : ['--no-open'];
+  const child = spawn(command, [...prefix, ...args, ...noOpen], {
+    cwd: options.cwd ?? new URL('../../../', import.meta.url).pathname,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -91,12 +134,15 @@ export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentPr
       }
     }
   };
+  const raw: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => raw.push(chunk));
   createInterface({ input: child.stdout }).on('line', onLine);
   createInterface({ input: child.stderr }).on('line', (l) => onLine(`stderr: ${l}`));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
     lines,
+    stdout: () => Buffer.concat(raw),
     exited,
     waitLine: (pattern, timeoutMs = 15_000) => {
       const seen = lines.find((l) => pattern.test(l));

@@ -13,6 +13,9 @@ export const STEP_LABELS: Record<AdhocSummary['state'], string> = {
   expired: 'Expired',
 };
 
+/** The two ad hoc pages of the console. */
+export type AdhocPage = 'support' | 'computers';
+
 /**
  * The console's ad hoc state, outside the elements: the technician's sessions
  * (live over /ws/adhoc/technician), the one-time secrets of the session being
@@ -24,6 +27,8 @@ export class AdhocModel extends Store {
   /** Shown once, then dropped: the password, the security code and the link. */
   oneTime: { password: string | null; securityCode: string; deploymentUrl: string; delivery: AdhocCreatedHttp['delivery']; adhocId: string } | null = null;
   error: string | null = null;
+  /** Which page the error belongs to (null: both, e.g. the ad hoc socket is down), so it is shown once. */
+  errorPage: AdhocPage | null = null;
   busy = false;
   connection: AdhocConnection | null = null;
   /** The pairing connection's short authentication string, to compare with the number on the user's terminal. */
@@ -50,8 +55,14 @@ export class AdhocModel extends Store {
       this.sessions = await this.#client.list();
     } catch (err) {
       this.error = (err as Error).message;
+      this.errorPage = null;
     }
     this.changed();
+  }
+
+  /** The error to show on `page`, if it is that page's. */
+  errorFor(page: AdhocPage): string | null {
+    return this.errorPage === null || this.errorPage === page ? this.error : null;
   }
 
   get live(): AdhocSummary | undefined {
@@ -64,8 +75,8 @@ export class AdhocModel extends Store {
 
   async prepare(email: string, password: string): Promise<void> {
     const strength = checkPasswordStrength(password);
-    if (!strength.ok) return this.#fail(strength.problems.join(' '));
-    await this.#run(async () => {
+    if (!strength.ok) return this.#fail(strength.problems.join(' '), 'support');
+    await this.#run('support', async () => {
       const created = await this.#api.create(email);
       this.oneTime = { password, securityCode: created.securityCode, deploymentUrl: created.deploymentUrl, delivery: created.delivery, adhocId: created.session.adhocId };
       this.#upsert(created.session);
@@ -73,7 +84,7 @@ export class AdhocModel extends Store {
   }
 
   async newCode(adhocId: string): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('support', async () => {
       const fresh = await this.#api.newCode(adhocId);
       if (this.oneTime?.adhocId === adhocId) this.oneTime = { ...this.oneTime, securityCode: fresh.securityCode };
     });
@@ -86,7 +97,7 @@ export class AdhocModel extends Store {
   }
 
   async connect(adhocId: string, password: string): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('computers', async () => {
       this.disconnect();
       const conn = await this.#client.connect(adhocId, password, {
         onPeer: (peer) =>
@@ -110,8 +121,9 @@ export class AdhocModel extends Store {
     this.changed();
   }
 
-  async end(adhocId: string): Promise<void> {
-    await this.#run(() => this.#client.end(adhocId));
+  /** Ends the ad hoc session: the computer's pairing is removed and its agent deletes its files and stops. */
+  async end(adhocId: string, from: AdhocPage): Promise<void> {
+    await this.#run(from, () => this.#client.end(adhocId));
   }
 
   #onUpdate(s: AdhocSummary): void {
@@ -133,7 +145,7 @@ export class AdhocModel extends Store {
           this.connection = conn;
           if (this.oneTime) this.oneTime = { ...this.oneTime, password: null };
         })
-        .catch((err: unknown) => this.#fail((err as Error).message))
+        .catch((err: unknown) => this.#fail((err as Error).message, 'support'))
         .finally(() => {
           this.#pairing = false;
           this.changed();
@@ -146,14 +158,16 @@ export class AdhocModel extends Store {
     this.sessions = [s, ...this.sessions.filter((x) => x.adhocId !== s.adhocId)];
   }
 
-  #fail(message: string): void {
+  #fail(message: string, page: AdhocPage): void {
     this.error = message;
+    this.errorPage = page;
     this.changed();
   }
 
-  async #run(step: () => Promise<void>): Promise<void> {
+  async #run(page: AdhocPage, step: () => Promise<void>): Promise<void> {
     this.busy = true;
     this.error = null;
+    this.errorPage = page;
     this.changed();
     try {
       await step();
