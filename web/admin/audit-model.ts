@@ -1,7 +1,6 @@
 import type { AdminSession, SessionPage } from '../../protocol/admin.ts';
-import { TaskStore } from '../shared/task-store.ts';
 import { adminApi, auditQuery, type AuditEventView, type AuditFilters } from './admin-api.ts';
-import { KeysetPager } from './keyset-pager.ts';
+import { PagedStore } from './keyset-pager.ts';
 
 /** The filters as the form holds them: dates as YYYY-MM-DD in the admin's own time zone, both inclusive. */
 export interface AuditForm {
@@ -30,10 +29,8 @@ export function filtersOf(form: AuditForm): AuditFilters {
 }
 
 /** The audit trail tab: search, keyset pages, one session's events. UI-free. */
-export class AuditModel extends TaskStore {
+export class AuditModel extends PagedStore<SessionPage> {
   form: AuditForm = { technician: '', from: '', to: '', q: '' };
-  page: SessionPage | null = null;
-  readonly pager = new KeysetPager();
   selected: { session: AdminSession; events: AuditEventView[] } | null = null;
   private filters: AuditFilters = {};
 
@@ -45,20 +42,8 @@ export class AuditModel extends TaskStore {
   async search(form: AuditForm = this.form): Promise<void> {
     this.form = form;
     this.filters = filtersOf(form);
-    this.pager.reset();
     this.selected = null;
-    await this.load();
-  }
-
-  async older(): Promise<void> {
-    if (!this.page?.next) return;
-    this.pager.older(this.page.next);
-    await this.load();
-  }
-
-  async newer(): Promise<void> {
-    this.pager.newer();
-    await this.load();
+    await this.reload();
   }
 
   async open(sessionId: string): Promise<void> {
@@ -72,10 +57,8 @@ export class AuditModel extends TaskStore {
     this.changed();
   }
 
-  private async load(): Promise<void> {
-    await this.run(async () => {
-      this.page = await adminApi.sessions(this.filters, this.pager.current);
-    });
+  protected fetchPage(cursor: string | undefined): Promise<SessionPage> {
+    return adminApi.sessions(this.filters, cursor);
   }
 
 }

@@ -1,7 +1,7 @@
 import type { ActionPage, RuntimeSettingsValues, SettingsPatch, StartupFacts } from '../../protocol/admin.ts';
 import { TaskStore } from '../shared/task-store.ts';
 import { adminApi } from './admin-api.ts';
-import { KeysetPager } from './keyset-pager.ts';
+import { PagedStore } from './keyset-pager.ts';
 
 /** The settings tab: what may change at run time, and the facts fixed at start. UI-free. */
 export class SettingsModel extends TaskStore {
@@ -25,29 +25,8 @@ export class SettingsModel extends TaskStore {
 }
 
 /** The administration log tab, newest first, in keyset pages. UI-free. */
-export class ActionsModel extends TaskStore {
-  page: ActionPage | null = null;
-  readonly pager = new KeysetPager();
-
-  async load(): Promise<void> {
-    await this.run(async () => {
-      this.page = await adminApi.actions(this.pager.current);
-    });
-  }
-
-  async reload(): Promise<void> {
-    this.pager.reset();
-    await this.load();
-  }
-
-  async older(): Promise<void> {
-    if (!this.page?.next) return;
-    this.pager.older(this.page.next);
-    await this.load();
-  }
-
-  async newer(): Promise<void> {
-    this.pager.newer();
-    await this.load();
+export class ActionsModel extends PagedStore<ActionPage> {
+  protected fetchPage(cursor: string | undefined): Promise<ActionPage> {
+    return adminApi.actions(cursor);
   }
 }
