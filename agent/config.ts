@@ -4,10 +4,13 @@ import { parseArgs } from 'node:util';
 import type { AppletTrailerPayload } from '../protocol/applet-trailer.ts';
 import type { Permission } from '../protocol/index.ts';
 import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
-import type { CaptureMethod } from './capture/create-capturer.ts';
 import type { AgentMediaConfig } from './create-session.ts';
+import { choosePlatform, platformOptionHelp } from './platform/choose-platform.ts';
+import { UsageError } from './usage-error.ts';
 
-/** The agent's validated settings, from its command line and the environment (DISPLAY, HOME). */
+export { UsageError };
+
+/** The agent's validated settings, from its command line and the environment (HOME, USER, and what the platform reads). */
 export interface AgentConfig extends AgentMediaConfig {
   server: URL;
   /** The /ws/customer URL derived from `server`. */
@@ -24,15 +27,19 @@ export interface AgentConfig extends AgentMediaConfig {
   fromDownload: boolean;
 }
 
+/** Help lines `  --flag VALUE   text`, with the text starting at `column`. */
+export function helpLines(options: readonly (readonly [string, string])[], column: number): string {
+  return options.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
+}
+
 export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --token T) [options]
 
   --server URL          the Relay Rescue server (https://… or http://…)
   --code CODE           the 6-digit code the technician gave you
   --token T             the session token from the support page (instead of --code)
   --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue)
-  --display :N          the X display to share (default $DISPLAY)
   --fps N               frames per second, 1-60 (default 30)
-  --capture M           auto | ffmpeg | x11 (default auto: ffmpeg when installed)
+${helpLines(platformOptionHelp(), 24)}
   --auto-grant LIST     grant these without asking: view,control,files,clipboard
   --yes                 grant everything without asking (unattended/test use)
   --no-prompt           never ask; deny whatever is not auto-granted
@@ -42,10 +49,6 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
 
 The downloaded support app (relay-rescue-support-linux-x64) carries --server
 and the session token; run it with no options, or with --code 123456.`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 /**
  * Parses and validates; throws UsageError with a message that names the bad
@@ -121,9 +124,9 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
 }
 
 /**
- * Validates the display, download folder, frame rate and capture method
- * options, the same for the PIN agent and the ad hoc one (`agent/adhoc/cli.ts`);
- * throws UsageError naming the bad option.
+ * Validates the download folder, the frame rate and the platform's options
+ * (choosing the platform), the same for the PIN agent and the ad hoc one
+ * (`agent/adhoc/cli.ts`); throws UsageError naming the bad option.
  */
 export function parseMediaOptions(
   raw: { display?: string | undefined; 'download-dir'?: string | undefined; fps?: string | undefined; capture?: string | undefined },
@@ -132,14 +135,9 @@ export function parseMediaOptions(
 ): AgentMediaConfig {
   const fps = raw.fps === undefined ? 30 : Number(raw.fps);
   if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
-  const capture = (raw.capture ?? 'auto') as CaptureMethod;
-  if (!['auto', 'ffmpeg', 'x11'].includes(capture)) throw new UsageError('--capture must be auto, ffmpeg or x11');
-  const display = raw.display ?? env.DISPLAY;
-  if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
-    throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');
-  }
+  const platform = choosePlatform({ display: raw.display, capture: raw.capture }, env);
   const downloadDir = resolve(raw['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue'));
-  return { display, downloadDir, fps, capture, name };
+  return { platform, downloadDir, fps, name };
 }
 
 /**

@@ -2,33 +2,24 @@ import wrtc from '@roamhq/wrtc';
 import type { Permission } from '../protocol/index.ts';
 import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import type { SignalingClient } from '../rtc/signaling-client.ts';
-import { createScreenCapturer, type CaptureMethod } from './capture/create-capturer.ts';
-import type { ScreenCapturer } from './capture/screen-capturer.ts';
 import type { Cleanup } from './cleanup.ts';
-import { systemClipboard } from './clipboard.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
 import { nodeHasher } from './files/node-hasher.ts';
-import { XTestInjector } from './input/injector-xtest.ts';
+import type { Platform, ScreenDevices } from './platform/platform.ts';
 import { AgentSession, type AskPermission } from './session.ts';
 import type { TerminalUi } from './terminal/terminal-ui.ts';
 
 /** What a support session needs from the command line, however the agent was started (PIN or ad hoc). */
 export interface AgentMediaConfig {
-  display: string;
+  /** This machine's platform (capture, input, clipboard), chosen once at start. */
+  platform: Platform;
   downloadDir: string;
   fps: number;
-  capture: CaptureMethod;
   /** The name the technician sees in `hello`. */
   name: string;
 }
 
-/** The screen and input devices of one X display. */
-export interface AgentDevices {
-  capturer: ScreenCapturer;
-  injector: XTestInjector;
-}
-
-export interface AgentSessionDeps extends AgentDevices {
+export interface AgentSessionDeps extends ScreenDevices {
   /** Where log lines and file progress are printed (the terminal). */
   out: Pick<TerminalUi, 'printLog' | 'progress' | 'print'>;
   /** Tracks partial downloads so they are removed when the session ends. */
@@ -41,20 +32,10 @@ export interface AgentSessionDeps extends AgentDevices {
 
 export const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
 
-/** Opens the capturer and the XTEST injector; fails with a clear message when the display cannot be used. */
-export async function openAgentDevices(config: Pick<AgentMediaConfig, 'display' | 'capture'>): Promise<AgentDevices> {
-  const capturer = createScreenCapturer(config.display, config.capture);
-  await capturer.listScreens().catch((err: unknown) => {
-    throw new Error(`Cannot use X display ${config.display}: ${err instanceof Error ? err.message : String(err)}`);
-  });
-  const injector = await XTestInjector.open(config.display);
-  return { capturer, injector };
-}
-
 /**
  * Builds the agent's support session (screen, input, clipboard, files to the
  * download folder, log lines to the terminal). Call `init()` on it, then wait
- * for `session.activated` (PIN) or hand it a peer with `adoptPeer` (ad hoc).
+ * for `session.activated` (PIN) or hand its engine a peer with `adopt` (ad hoc).
  */
 export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionDeps): AgentSession {
   const session = new AgentSession({
@@ -63,15 +44,15 @@ export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionD
     name: config.name,
     capturer: deps.capturer,
     injector: deps.injector,
-    clipboard: systemClipboard(config.display),
+    clipboard: config.platform.clipboard(),
     files: { sinkFactory: diskSinkFactory(config.downloadDir, deps.cleanup), hasher: nodeHasher },
     ask: deps.ask,
     preGranted: deps.preGranted,
     fps: config.fps,
   });
-  session.log.on('entry', (entry) => deps.out.printLog(entry));
-  session.files.on('progress', (p) => deps.out.progress(p));
-  session.files.on('finished', (r) => {
+  session.engine.log.on('entry', (entry) => deps.out.printLog(entry));
+  session.engine.files.on('progress', (p) => deps.out.progress(p));
+  session.engine.files.on('finished', (r) => {
     if (r.ok && r.direction === 'receive') deps.out.print(`Saved ${r.savedAs ?? r.name} in ${config.downloadDir}`);
   });
   return session;

@@ -6,12 +6,11 @@ import type { StartSupportSession } from './adhoc/adhoc-agent.ts';
 import { ADHOC_GRANTS, ADHOC_USAGE, runAdhocCli } from './adhoc/cli.ts';
 import { Cleanup } from './cleanup.ts';
 import { loadAgentConfig, USAGE, UsageError } from './config.ts';
-import { createAgentSession, openAgentDevices, type AgentMediaConfig } from './create-session.ts';
+import { createAgentSession, type AgentMediaConfig } from './create-session.ts';
 import { diskSource } from './files/disk-source.ts';
 import { readCarriedSettings } from './sea/carried-settings.ts';
 import { runningAsSea } from './sea/sea-assets.ts';
 import { removeSelfAtExit } from './sea/self-removal.ts';
-import { missingToolMessages } from './sea/system-tools.ts';
 import { TerminalUi } from './terminal/terminal-ui.ts';
 import { feedWindow, openSupportWindow } from './window/attach-window.ts';
 
@@ -52,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
   cleanup.install();
   if (config.fromDownload) removeSelfAtExit(cleanup);
   const ui = new TerminalUi();
-  const { capturer, injector } = await openAgentDevices(config);
+  const { capturer, injector } = await config.platform.openScreen();
   cleanup.onExit(() => injector.close());
   const signaling = new SignalingClient({
     url: config.wsUrl,
@@ -72,40 +71,47 @@ async function main(argv: readonly string[]): Promise<number> {
     preGranted: config.autoGrant,
   });
 
+  const { engine } = session;
   const sendFromDisk = async (path: string): Promise<void> => {
-    if (!session.permissions.isGranted('files')) throw new Error('Files are not allowed yet: the technician asks, then you allow it.');
+    if (!engine.permissions.isGranted('files')) throw new Error('Files are not allowed yet: the technician asks, then you allow it.');
     const source = await diskSource(path);
-    void session.files.send(source).done.finally(() => void source.close());
+    try {
+      void engine.sendFile(source).done.finally(() => void source.close());
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
   };
   const revoke = (p: Permission | 'all'): void => {
-    if (p === 'all') session.permissions.revokeAll();
-    else session.revoke(p);
+    if (p === 'all') engine.revokeAll();
+    else engine.revoke(p);
   };
   const window = await openSupportWindow({
+    platform: config.platform,
     downloadDir: config.downloadDir,
     open: config.openWindow,
     print: (line) => ui.print(line),
     actions: {
-      chat: (text) => session.sendChat(text),
+      chat: (text) => engine.sendChat(text),
       sendFile: sendFromDisk,
       revoke,
       stopAll: () => revoke('all'),
-      end: () => void session.end('ended by customer'),
+      end: () => void engine.end('ended by customer'),
     },
   });
-  feedWindow(window, session);
+  feedWindow(window, engine);
   // A question decided some other way (/grant, /revoke) leaves the screen.
-  session.permissions.on('change', (c) => c.to !== 'asked' && ui.withdraw(c.permission));
-  const ended = new Promise<string>((resolve) => session.on('closed', ({ reason }) => resolve(reason)));
-  signaling.on('resume.failed', (e) => session.close(`could not rejoin: ${e.message}`));
-  signaling.on('closed', () => session.close('signaling closed'));
+  engine.permissions.on('change', (c) => c.to !== 'asked' && ui.withdraw(c.permission));
+  const ended = new Promise<string>((resolve) => engine.on('closed', ({ reason }) => resolve(reason)));
+  signaling.on('resume.failed', (e) => engine.close(`could not rejoin: ${e.message}`));
+  signaling.on('closed', () => engine.close('signaling closed'));
   signaling.on('disconnected', (d) => {
     if (!d.final) ui.print(`Connection to the server lost; retrying in ${Math.round(d.delayMs / 1000)} s (the session goes on).`);
   });
 
   await session.init();
-  ui.print(`Relay Rescue agent: display ${config.display}, capture ${capturer.method}, files go to ${config.downloadDir}`);
-  for (const line of missingToolMessages()) {
+  ui.print(`Relay Rescue agent: ${config.platform.describe()}, capture ${capturer.method}, files go to ${config.downloadDir}`);
+  for (const line of config.platform.setupProblems()) {
     ui.print(line);
     window.addLog({ at: Date.now(), actor: 'system', kind: 'setup', text: line });
   }
@@ -117,9 +123,9 @@ async function main(argv: readonly string[]): Promise<number> {
         : { type: 'customer.resume', token: config.token!, client: 'agent', name: config.name },
     );
     if (reply.type !== 'code.accepted') throw new Error(`unexpected reply ${reply.type}`);
-    session.sessionId = reply.sessionId;
+    engine.sessionId = reply.sessionId;
     technician = `${reply.technicianName} (${reply.technicianEmail})`;
-    session.technician = technician;
+    engine.technician = technician;
     window.setTechnician(reply.technicianName, reply.technicianEmail);
     ui.print(`Connected to session ${reply.sessionId}. Your technician is ${technician}, as the server's account names them. Waiting for the technician…`);
   } catch (err) {
@@ -139,12 +145,12 @@ async function main(argv: readonly string[]): Promise<number> {
           ui.print(`(not sent: a chat message holds at most ${LIMITS.chatChars} characters, this one has ${text.length}; send it in parts)`);
           return;
         }
-        if (!session.sendChat(text)) ui.print('(not connected yet: message not sent)');
+        if (!engine.sendChat(text)) ui.print('(not connected yet: message not sent)');
       },
-      grant: (p) => session.grant(p),
+      grant: (p) => engine.grant(p),
       revoke,
       sendFile: (path) => void sendFromDisk(path).catch((err: unknown) => ui.print(`Cannot send ${path}: ${err instanceof Error ? err.message : String(err)}`)),
-      end: () => void session.end('ended by customer'),
+      end: () => void engine.end('ended by customer'),
     },
     config.prompt,
   );
@@ -169,14 +175,14 @@ async function main(argv: readonly string[]): Promise<number> {
  */
 function adhocSupport(media: AgentMediaConfig): StartSupportSession {
   const ui = new TerminalUi();
-  ui.print(`Relay Rescue ad hoc agent: display ${media.display}, files go to ${media.downloadDir}`);
+  ui.print(`Relay Rescue ad hoc agent: ${media.platform.describe()}, files go to ${media.downloadDir}`);
   return async (peer, { technicianName }) => {
     const cleanup = new Cleanup();
     const onExit = (): void => cleanup.runNow();
     process.once('exit', onExit);
     let devices;
     try {
-      devices = await openAgentDevices(media);
+      devices = await media.platform.openScreen();
     } catch (err) {
       ui.print(`Cannot share the screen: ${err instanceof Error ? err.message : String(err)}`);
       process.off('exit', onExit);
@@ -192,26 +198,26 @@ function adhocSupport(media: AgentMediaConfig): StartSupportSession {
       ask: () => Promise.resolve(false),
       preGranted: ADHOC_GRANTS,
     });
-    session.technician = technicianName;
+    session.engine.technician = technicianName;
     let closed = false;
     const close = (): void => {
       if (closed) return;
       closed = true;
-      session.close(`${technicianName} disconnected`);
+      session.engine.close(`${technicianName} disconnected`);
       void capturer.stop().finally(() => {
         injector.close();
         cleanup.runNow();
         process.off('exit', onExit);
       });
     };
-    session.on('closed', close);
+    session.engine.on('closed', close);
     peer.on('closed', close);
     await session.init();
     if (peer.closed || closed) {
       close();
       return { close };
     }
-    session.adoptPeer(peer);
+    session.engine.adopt(peer);
     return { close };
   };
 }

@@ -8,10 +8,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FfmpegCapturer } from '../agent/capture/capturer-ffmpeg.ts';
-import { X11Capturer } from '../agent/capture/capturer-x11.ts';
-import type { ScreenCapturer } from '../agent/capture/screen-capturer.ts';
-import { openDisplay, xcall, type XConnection, type XEvent } from '../agent/x11/display.ts';
+import { FfmpegCapturer } from '../agent/platform/linux-x11/capturer-ffmpeg.ts';
+import { X11Capturer } from '../agent/platform/linux-x11/capturer-x11.ts';
+import type { ScreenCapturer } from '../agent/platform/screen-capturer.ts';
+import { openDisplay, xcall, type XConnection, type XEvent } from '../agent/platform/linux-x11/display.ts';
 import { createNodeTechnician, spawnAgent } from '../test/agent/helpers/node-technician.ts';
 import { drawRect, startXvfb } from '../test/agent/helpers/xvfb.ts';
 import { startTestServer } from '../test/helpers/server.ts';

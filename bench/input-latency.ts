@@ -11,7 +11,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeHasher } from '../agent/files/node-hasher.ts';
-import { openDisplay, xcall, type XEvent } from '../agent/x11/display.ts';
+import { openDisplay, xcall, type XEvent } from '../agent/platform/linux-x11/display.ts';
 import type { PeerSession } from '../rtc/peer-session.ts';
 import { FileTransfer } from '../rtc/file-transfer.ts';
 import { createNodeTechnician, spawnAgent } from '../test/agent/helpers/node-technician.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
 import { fractionSchema, nameSchema, sha256HexSchema, timestampSchema, uuidSchema } from './common.ts';
-import { permissionMapSchema, permissionSchema } from './permissions.ts';
+import { permissionMapSchema, permissionSchema, type Permission } from './permissions.ts';
 import { typesOf } from './parse.ts';
 
 /**
@@ -42,18 +42,35 @@ export const screenSchema = z.strictObject({
 });
 export type Screen = z.infer<typeof screenSchema>;
 
+/** What one end can do: a browser share cannot inject input. */
+export const capabilitiesSchema = z.strictObject({
+  input: z.boolean(),
+  screens: z.boolean(),
+  clipboard: z.boolean(),
+  files: z.boolean(),
+});
+export type Capabilities = z.infer<typeof capabilitiesSchema>;
+
+/** Whether a customer end with these capabilities can honour `permission` at all (`view` always). */
+export function offersPermission(capabilities: Capabilities, permission: Permission): boolean {
+  switch (permission) {
+    case 'view':
+      return true;
+    case 'control':
+      return capabilities.input;
+    case 'files':
+      return capabilities.files;
+    case 'clipboard':
+      return capabilities.clipboard;
+  }
+}
+
 const hello = z.strictObject({
   type: z.literal('hello'),
   role: z.enum(['technician', 'customer']),
   client: z.enum(['browser', 'agent']),
   name: nameSchema,
-  /** What this end can do: a browser share cannot inject input. */
-  capabilities: z.strictObject({
-    input: z.boolean(),
-    screens: z.boolean(),
-    clipboard: z.boolean(),
-    files: z.boolean(),
-  }),
+  capabilities: capabilitiesSchema,
 });
 const permissionRequest = z.strictObject({ type: z.literal('permission.request'), permission: permissionSchema });
 /** The customer's side is the authority; it sends the whole map on every change. */

@@ -104,6 +104,7 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
     const transferId = options.transferId ?? crypto.randomUUID();
     const t = new OutgoingTransfer(this.ctx, transferId, source, options.sha256);
     this.outgoing.set(transferId, t);
+    this.emit('outgoing', t.info);
     void t.start();
     return { transferId, done: t.done };
   }

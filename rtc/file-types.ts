@@ -54,6 +54,8 @@ export type TransferResult =
   | (TransferInfo & { ok: false; code: TransferFailureCode; message: string });
 
 export type FileTransferEvents = {
+  /** An outgoing transfer started (it hashes, then offers). */
+  outgoing: TransferInfo;
   /** An incoming offer was accepted (or resumed) and a sink created. */
   incoming: TransferInfo & { resumedFromChunk: number };
   progress: TransferProgress;

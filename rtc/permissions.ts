@@ -72,6 +72,13 @@ export class PermissionAuthority extends PermissionView<PermissionAuthorityEvent
     return true;
   }
 
+  /** The customer grants without a request (through `asked`, as the table requires; the reason says nobody asked). */
+  grant(permission: Permission): void {
+    if (this.map[permission] === 'granted') return;
+    if (this.map[permission] !== 'asked') this.transition(permission, 'asked', 'offered by customer');
+    this.transition(permission, 'granted', 'granted by customer');
+  }
+
   /** The customer answered a pending request. */
   answer(permission: Permission, granted: boolean): void {
     this.transition(permission, granted ? 'granted' : 'denied', granted ? 'granted by customer' : 'denied by customer');

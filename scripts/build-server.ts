@@ -2,10 +2,9 @@
  * Builds the signaling server into dist/server/ (or `--out DIR`) as plain
  * JavaScript, so production runs `node dist/server/main.js` without tsx or
  * any TypeScript tooling (`npm run start:prod`):
- *   main.js         the server (signaling/main.ts)
+ *   main.js         the server (signaling/main.ts, which registers the ad hoc plugin)
  *   admin-cli.js    the admin CLI (signaling/admin-cli.ts)
- *   adhoc/index.js  the ad hoc plugin, which the server loads beside itself
- *   chunk-*.js      code the three share (one copy of each module, so
+ *   chunk-*.js      code the two share (one copy of each module, so
  *                   `instanceof RescueError` holds across them)
  * Packages stay in node_modules (`npm ci --omit=dev` installs what they need).
  */
@@ -18,7 +17,7 @@ const root = resolve(import.meta.dirname, '..');
 export async function buildServer(outDir = join(root, 'dist', 'server')): Promise<string> {
   rmSync(outDir, { recursive: true, force: true });
   await build({
-    entryPoints: ['main.ts', 'admin-cli.ts', 'adhoc/index.ts'].map((f) => join(root, 'signaling', f)),
+    entryPoints: ['main.ts', 'admin-cli.ts'].map((f) => join(root, 'signaling', f)),
     outbase: join(root, 'signaling'),
     outdir: outDir,
     bundle: true,

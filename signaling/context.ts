@@ -46,8 +46,8 @@ export type WebSocketHandler = (ws: WebSocket, req: IncomingMessage) => void;
  * an Express router mounted before the static files (so `/api/adhoc/...` is
  * its to define; JSON bodies are already parsed and errors thrown as
  * RescueError become `{error:{code,message}}`), and may claim WebSocket paths.
- * `signaling/adhoc/index.ts`, if present, is loaded by default when it
- * exports `plugin: ServerPlugin`.
+ * Plugins are registered where the process is assembled (signaling/main.ts
+ * registers ad hoc support), never found on disk.
  */
 export interface ServerPlugin {
   name: string;

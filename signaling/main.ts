@@ -1,3 +1,4 @@
+import { createAdhocPlugin } from './adhoc/index.ts';
 import { ConfigError, loadConfig, logOutputFor } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, logOutputFor(config, process.stdout.isTTY === true));
   let server;
   try {
-    server = await startServer(config, { logger });
+    // Features are registered here, where the process is assembled.
+    server = await startServer(config, { logger, plugins: [createAdhocPlugin()] });
   } catch (error) {
     // Start-up checks of the environment (the data folder's permissions) fail like configuration does.
     if (error instanceof ConfigError) {

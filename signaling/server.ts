@@ -3,10 +3,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLOSE_CODES, ERRORS, RescueError } from '../protocol/index.ts';
+import { CLOSE_CODES, RescueError } from '../protocol/index.ts';
 import { AccountStore, type PasswordVerifier } from './accounts.ts';
 import { apiRoutes } from './api-routes.ts';
 import { AuditLog } from './audit-log.ts';
@@ -26,6 +26,7 @@ import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
+import { refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 import { AdminActionLog } from './admin/action-log.ts';
@@ -58,7 +59,7 @@ export interface StartOptions {
   webRoot?: string;
   /** Agent bundle for /download; default dist/agent. */
   agentRoot?: string;
-  /** Extensions; default: `plugin` exported by signaling/adhoc/index.ts when that file exists. */
+  /** Extensions, registered where the process is assembled (signaling/main.ts adds ad hoc support); default none. */
   plugins?: ServerPlugin[];
   /** Overrides the PIN code generator (tests). */
   generateCode?: () => string;
@@ -89,14 +90,6 @@ export interface RunningServer {
   downloads: AppletDownloads;
   /** Closes every session (reason server_shutdown), every socket, then the database. Idempotent. */
   close(): Promise<void>;
-}
-
-async function defaultPlugins(): Promise<ServerPlugin[]> {
-  // adhoc/index.ts beside this file from source, adhoc/index.js in the built server.
-  const file = path.join(HERE, 'adhoc', `index${path.extname(fileURLToPath(import.meta.url))}`);
-  if (!fs.existsSync(file)) return [];
-  const mod = (await import(pathToFileURL(file).href)) as { plugin?: ServerPlugin };
-  return mod.plugin ? [mod.plugin] : [];
 }
 
 function readVersion(): string {
@@ -169,7 +162,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const downloads = new AppletDownloads(ctx, agentRoot);
   const wsHandlers = new Map<string, WebSocketHandler>();
   const wsOptions = new Map<string, WebSocketOptions>([['/ws/technician', { console: true }]]);
-  const plugins = opts.plugins ?? (await defaultPlugins());
+  const plugins = opts.plugins ?? [];
   for (const plugin of plugins) {
     const router = express.Router();
     router.use('/api', express.json({ limit: '32kb' }), checkOrigin(ctx));
@@ -311,24 +304,18 @@ function routeSocket(
   }
   if (pathname === '/ws/technician') {
     if (!ctx.origins.allows(req.headers.origin)) {
-      reject(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
+      refuseSocket(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
       return;
     }
     const { technician, mustEnrol } = consoleIdentity(ctx, req);
     if (!technician) {
-      reject(ws, mustEnrol ? 'SECOND_FACTOR_ENROLMENT_REQUIRED' : 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
+      refuseSocket(ws, mustEnrol ? 'SECOND_FACTOR_ENROLMENT_REQUIRED' : 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
       return;
     }
     acceptTechnicianSocket(ctx, ws, technician);
     return;
   }
   handlers.get(pathname)?.(ws, req);
-}
-
-/** Refuses an upgraded socket with an error message and a 4xxx close code (browsers cannot read an HTTP status). */
-function reject(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'SECOND_FACTOR_ENROLMENT_REQUIRED', closeCode: number): void {
-  ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
-  ws.close(closeCode, code);
 }
 
 /** Turns thrown errors into `{error:{code,message}}` with the catalogue's status. */

@@ -1,9 +1,8 @@
 import type { z } from 'zod';
 import { WebSocket, type RawData } from 'ws';
-import { CLOSE_CODES, LIMITS, RescueError, parseMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import { CLOSE_CODES, ERRORS, LIMITS, RescueError, parseMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
-import type { Connection } from './session.ts';
 
 /** This many bad messages in a row close the socket with 4008. */
 export const MAX_CONSECUTIVE_ERRORS = 10;
@@ -18,24 +17,33 @@ export const MAX_CONSECUTIVE_ERRORS = 10;
 export const MESSAGE_BURST = 300;
 export const MESSAGES_PER_SECOND = 100;
 
+/** The error reply every server-to-client union carries. */
+type ErrorReply = { type: 'error'; code: ErrorCode; message: string; ref?: string };
+
 export interface SignalingSocketOptions<S extends z.ZodType> {
   ws: WebSocket;
   schema: S;
   knownTypes: ReadonlySet<string>;
   heartbeatMs: number;
+  /** The server's clock: heartbeats and the message budget run on it. */
   clock: Clock;
   logger: Logger;
   /** Handles one valid message; a thrown RescueError becomes an error reply with the request's ref. */
   onMessage: (message: z.infer<S>) => void;
   onClose: () => void;
+  /** Errors a handler throws that count as bad messages too (e.g. a wrong security code). */
+  countAsBad?: ReadonlySet<ErrorCode>;
 }
 
 /**
- * A signaling WebSocket: parses every message at the trust boundary, answers
- * bad input with `{type:'error'}` (the socket stays open), pings every
- * heartbeat and drops a peer that misses two.
+ * A signaling WebSocket, for every socket path of the server (PIN technician
+ * and customer, ad hoc technician and agent): parses every message at the
+ * trust boundary, answers bad input with `{type:'error'}` (the socket stays
+ * open; many bad ones in a row close it with 4008), spends one message of a
+ * budget per message, pings every heartbeat on the server's clock and drops a
+ * peer that misses two. `Out` is the union this path sends.
  */
-export class SignalingSocket<S extends z.ZodType> implements Connection {
+export class SignalingSocket<S extends z.ZodType, Out extends { type: string } = ServerMessage> {
   private consecutiveErrors = 0;
   private missedPings = 0;
   private tokens = MESSAGE_BURST;
@@ -57,12 +65,12 @@ export class SignalingSocket<S extends z.ZodType> implements Connection {
     this.heartbeat = clock.setInterval(() => this.beat(), options.heartbeatMs);
   }
 
-  send(message: ServerMessage): void {
+  send(message: Out | ErrorReply): void {
     if (this.options.ws.readyState === WebSocket.OPEN) this.options.ws.send(JSON.stringify(message));
   }
 
   sendError(code: ErrorCode, message: string, ref?: string): void {
-    const reply: ServerMessage = { type: 'error', code, message: message.slice(0, 500) };
+    const reply: ErrorReply = { type: 'error', code, message: message.slice(0, 500) };
     if (ref !== undefined) reply.ref = ref;
     this.send(reply);
   }
@@ -87,12 +95,17 @@ export class SignalingSocket<S extends z.ZodType> implements Connection {
       this.bad(parsed.code, parsed.message, parsed.ref);
       return;
     }
-    this.consecutiveErrors = 0;
     const value = parsed.value as { id?: unknown };
     const ref = typeof value.id === 'string' ? value.id : undefined;
     try {
       this.options.onMessage(parsed.value);
+      this.consecutiveErrors = 0;
     } catch (error) {
+      if (error instanceof RescueError && this.options.countAsBad?.has(error.code)) {
+        this.bad(error.code, error.message, ref);
+        return;
+      }
+      this.consecutiveErrors = 0;
       if (error instanceof RescueError) {
         this.sendError(error.code, error.message, ref);
       } else {
@@ -147,4 +160,14 @@ export class SignalingSocket<S extends z.ZodType> implements Connection {
     this.options.clock.clearInterval(this.heartbeat);
     this.options.onClose();
   }
+}
+
+/** Refuses an upgraded socket with an error message and a 4xxx close code (browsers cannot read an HTTP status). */
+export function refuseSocket(
+  ws: WebSocket,
+  code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'SECOND_FACTOR_ENROLMENT_REQUIRED',
+  closeCode: number,
+): void {
+  ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
+  ws.close(closeCode, code);
 }

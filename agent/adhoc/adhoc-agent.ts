@@ -6,11 +6,12 @@ import {
   type AdhocAgentMessage,
   type AdhocServerMessage,
 } from '../../protocol/adhoc.ts';
-import type { IceConfig } from '../../protocol/ice.ts';
+import { RescueError } from '../../protocol/errors.ts';
 import { LIMITS } from '../../protocol/limits.ts';
-import { parseMessage } from '../../protocol/parse.ts';
 import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
-import { PeerSession, type RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
+import { openAdhocPeer } from '../../rtc/peer-link.ts';
+import type { PeerSession, RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
+import { SignalingConnection } from '../../rtc/signaling-connection.ts';
 import { runAuthGate } from './auth-gate.ts';
 import { runAt, systemClock, type Clock } from './clock.ts';
 import { PairingStore, type Pairing } from './pairing-store.ts';
@@ -58,15 +59,14 @@ export class AdhocAgent {
   readonly #o: AdhocAgentOptions;
   readonly #clock: Clock;
   readonly #verifier: PasswordVerifier;
-  #ws: WebSocket | null = null;
+  #socket: SignalingConnection<AdhocAgentMessage, AdhocServerMessage> | null = null;
   #pairing: Pairing | null = null;
   #peer: { id: string; session: PeerSession; support: SupportSessionHandle | null } | null = null;
   #cancelTimer: (() => void) | null = null;
   #exit!: (e: AgentExit) => void;
   #exited = false;
-  #nextId = 0;
-  #waiters = new Map<string, (m: AdhocServerMessage) => void>();
-  #reconnectDelay = 1000;
+  /** A pairing dialogue is running (a reconnect meanwhile must not start a second one). */
+  #pairingRun: Promise<void> | null = null;
 
   constructor(options: AdhocAgentOptions) {
     this.#o = options;
@@ -107,31 +107,53 @@ export class AdhocAgent {
     await this.#connect();
   }
 
+  /** The presence socket: reconnects for as long as the agent runs (from the first attempt: a service may start before the network). */
   async #connect(): Promise<void> {
     if (this.#exited) return;
     const url = `${this.#o.serverUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/ws/adhoc/agent`;
-    const ws = new WebSocket(url, { maxPayload: LIMITS.wsMessageBytes });
-    this.#ws = ws;
-    ws.on('message', (raw: Buffer) => this.#onMessage(raw.toString('utf8')));
-    ws.on('error', (err) => this.#log(`connection error: ${err.message}`));
-    ws.on('close', () => {
-      if (this.#ws !== ws || this.#exited) return;
-      this.#ws = null;
-      const delay = this.#reconnectDelay;
-      this.#reconnectDelay = Math.min(this.#reconnectDelay * 2, 30_000);
-      setTimeout(() => void this.#connect().catch(() => undefined), delay).unref();
+    const socket = new SignalingConnection<AdhocAgentMessage, AdhocServerMessage>({
+      url,
+      incoming: { schema: adhocServerMessageSchema, types: ADHOC_SERVER_MESSAGE_TYPES },
+      WebSocket,
+      maxPayload: LIMITS.wsMessageBytes,
+      reconnect: { initialMs: 1000, maxMs: 30_000, fromFirstAttempt: true },
+      emitReplies: false,
+      ...(this.#o.onServerMessage ? { onSend: this.#o.onServerMessage } : {}),
     });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    }).catch(() => undefined);
-    if (ws.readyState !== ws.OPEN) return;
-    this.#reconnectDelay = 1000;
+    this.#socket = socket;
+    socket.on('open', () => void this.#onOpen());
+    socket.on('disconnected', (d) => {
+      if (!this.#exited) this.#log(`connection to the server lost (${d.code}); trying again in ${Math.round(d.delayMs / 1000)} s`);
+    });
+    socket.on('invalid', (m) => this.#log(`ignored a bad server message: ${m.message}`));
+    socket.on('adhoc.connection', (m) => void this.#onConnection(m));
+    socket.on('adhoc.disconnect', (m) => {
+      if (this.#peer?.id === m.connectionId) this.#closePeer();
+    });
+    socket.on('adhoc.activated', (m) => void this.#activated(m.expiresAt));
+    socket.on('adhoc.welcome', (m) => {
+      if (m.state === 'paired' && this.#pairing && this.#pairing.expiresAt === null) void this.#activated(m.expiresAt);
+    });
+    socket.on('adhoc.ended', (m) => {
+      this.#log(m.reason === 'expired' ? 'The 24 hours are over.' : 'The technician ended remote support.');
+      void this.#finish({ code: 0, reason: m.reason }, true);
+    });
+    socket.on('error', (m) => {
+      this.#log(`server: ${m.message}`);
+      // Our token is unknown: the session is gone from the server; leave nothing behind.
+      if (m.code === 'TOKEN_INVALID') void this.#finish({ code: 0, reason: 'technician_ended' }, true);
+    });
+    void socket.connect().catch(() => undefined);
+  }
+
+  async #onOpen(): Promise<void> {
+    if (this.#exited) return;
     if (this.#pairing) {
       this.#send({ type: 'adhoc.resume', agentToken: this.#pairing.agentToken });
       return;
     }
-    await this.#pairWithCode(this.#o.deploymentToken!);
+    this.#pairingRun ??= this.#pairWithCode(this.#o.deploymentToken!).finally(() => (this.#pairingRun = null));
+    await this.#pairingRun;
   }
 
   async #pairWithCode(deploymentToken: string): Promise<void> {
@@ -169,50 +191,6 @@ export class AdhocAgent {
     return this.#finish({ code: 3, reason: 'code_refused' }, true);
   }
 
-  #onMessage(text: string): void {
-    const parsed = parseMessage(text, adhocServerMessageSchema, LIMITS.wsMessageBytes, ADHOC_SERVER_MESSAGE_TYPES);
-    if (!parsed.ok) return this.#log(`ignored a bad server message: ${parsed.message}`);
-    const msg = parsed.value;
-    const ref = 'ref' in msg ? msg.ref : undefined;
-    if (ref && this.#waiters.has(ref)) {
-      this.#waiters.get(ref)!(msg);
-      this.#waiters.delete(ref);
-      return;
-    }
-    switch (msg.type) {
-      case 'adhoc.connection':
-        void this.#onConnection(msg.connectionId, msg.ice, msg.peerName);
-        break;
-      case 'adhoc.signal':
-        if (this.#peer?.id === msg.connectionId) void this.#peer.session.handleSignal(msg.data);
-        break;
-      case 'adhoc.disconnect':
-        if (this.#peer?.id === msg.connectionId) this.#closePeer();
-        break;
-      case 'adhoc.activated':
-        void this.#activated(msg.expiresAt);
-        break;
-      case 'adhoc.welcome':
-        if (msg.state === 'paired' && this.#pairing && this.#pairing.expiresAt === null) void this.#activated(msg.expiresAt);
-        break;
-      case 'adhoc.ended':
-        this.#log(msg.reason === 'expired' ? 'The 24 hours are over.' : 'The technician ended remote support.');
-        void this.#finish({ code: 0, reason: msg.reason }, true);
-        break;
-      case 'error':
-        this.#log(`server: ${msg.message}`);
-        // Our token is unknown: the session is gone from the server; leave nothing behind.
-        if (msg.code === 'TOKEN_INVALID') void this.#finish({ code: 0, reason: 'technician_ended' }, true);
-        break;
-      case 'adhoc.update':
-      case 'adhoc.list':
-      case 'adhoc.code_required':
-      case 'adhoc.code_accepted':
-      case 'ack':
-        break;
-    }
-  }
-
   async #activated(serverExpiresAt: number): Promise<void> {
     if (!this.#pairing) return;
     const now = this.#clock.now();
@@ -230,14 +208,12 @@ export class AdhocAgent {
     this.#cancelTimer = runAt(this.#clock, at, () => void this.#finish({ code: 0, reason: 'expired' }, true));
   }
 
-  async #onConnection(connectionId: string, ice: IceConfig, technicianName: string): Promise<void> {
+  async #onConnection(connection: Extract<AdhocServerMessage, { type: 'adhoc.connection' }>): Promise<void> {
+    const socket = this.#socket;
+    if (!socket || this.#exited) return;
     this.#closePeer();
-    const session = new PeerSession({
-      RTCPeerConnection: this.#o.RTCPeerConnection,
-      ice,
-      polite: true,
-      sendSignal: (data) => this.#send({ type: 'adhoc.signal', connectionId, data }),
-    });
+    const { connectionId, peerName: technicianName } = connection;
+    const session = openAdhocPeer(socket, connection, { RTCPeerConnection: this.#o.RTCPeerConnection });
     const entry = { id: connectionId, session, support: null as SupportSessionHandle | null };
     this.#peer = entry;
     const mode = (await this.#verifier.isSet()) ? 'verify' : 'setup';
@@ -259,6 +235,7 @@ export class AdhocAgent {
     if (outcome.mode === 'setup') {
       const reply = await this.#request({ type: 'adhoc.paired' });
       if (reply.type === 'adhoc.activated') await this.#activated(reply.expiresAt);
+      else if (reply.type === 'error') this.#log(`server: ${reply.message}`);
     }
     this.#send({ type: 'adhoc.auth', connectionId, ok: true });
     if (this.#peer !== entry || session.closed) return;
@@ -275,24 +252,20 @@ export class AdhocAgent {
     p?.session.close();
   }
 
-  #request(msg: AdhocAgentMessage & { id?: string }): Promise<AdhocServerMessage> {
-    const id = `a${++this.#nextId}`;
-    return new Promise((resolve) => {
-      this.#waiters.set(id, resolve);
-      if (!this.#send({ ...msg, id } as AdhocAgentMessage)) {
-        this.#waiters.delete(id);
-        resolve({ type: 'error', code: 'PEER_NOT_CONNECTED', message: 'Not connected to the server.' });
-      }
-    });
+  /** A request; an error reply (or no connection) comes back as an `error` message, so callers read one union. */
+  async #request(msg: Extract<AdhocAgentMessage, { id?: string | undefined }>): Promise<AdhocServerMessage> {
+    const socket = this.#socket;
+    if (!socket) return { type: 'error', code: 'PEER_NOT_CONNECTED', message: 'Not connected to the server.' };
+    try {
+      return await socket.request(msg);
+    } catch (err) {
+      if (err instanceof RescueError && err.code !== 'INTERNAL') return { type: 'error', code: err.code, message: err.message };
+      return { type: 'error', code: 'PEER_NOT_CONNECTED', message: this.#exited ? 'The agent is stopping.' : 'Not connected to the server.' };
+    }
   }
 
-  #send(msg: AdhocAgentMessage): boolean {
-    const ws = this.#ws;
-    if (!ws || ws.readyState !== ws.OPEN) return false;
-    const text = JSON.stringify(msg);
-    this.#o.onServerMessage?.(text);
-    ws.send(text);
-    return true;
+  #send(msg: AdhocAgentMessage): void {
+    this.#socket?.send(msg);
   }
 
   #log(line: string): undefined {
@@ -306,11 +279,9 @@ export class AdhocAgent {
     this.#exited = true;
     this.#cancelTimer?.();
     this.#closePeer();
-    for (const w of this.#waiters.values()) w({ type: 'error', code: 'SESSION_CLOSED', message: 'The agent is stopping.' });
-    this.#waiters.clear();
-    const ws = this.#ws;
-    this.#ws = null;
-    ws?.close(1000, exit.reason);
+    const socket = this.#socket;
+    this.#socket = null;
+    socket?.close(1000, exit.reason);
     if (unpair) {
       await this.store.destroy();
       this.#log('This computer is no longer paired; the support program has removed its files.');

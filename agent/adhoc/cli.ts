@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 import { securityCodeSchema } from '../../protocol/adhoc.ts';
 import { tokenSchema } from '../../protocol/index.ts';
 import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
-import { joinTokenArgument, parseMediaOptions, UsageError } from '../config.ts';
+import { helpLines, joinTokenArgument, parseMediaOptions, UsageError } from '../config.ts';
 import { RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.ts';
+import { platformOptionHelp } from '../platform/choose-platform.ts';
 import { AdhocAgent, type AgentExit, type StartSupportSession } from './adhoc-agent.ts';
 import { defaultStateDir } from './pairing-store.ts';
 
@@ -16,10 +17,9 @@ Options:
   --state-dir DIR        where the pairing is kept (default ~/.local/state/relay-rescue/adhoc)
   --security-code CODE   the code, instead of asking (tests, scripted installs)
   --name NAME            the computer's name shown to the technician (default: the host name)
-  --display :N           the X display to share (default $DISPLAY)
   --download-dir DIR     where received files go (default ~/Downloads/Relay Rescue)
   --fps N                frames per second, 1-60 (default 30)
-  --capture M            auto | ffmpeg | x11 (default auto)
+${helpLines(platformOptionHelp(), 25)}
 After the technician's password is proven, each connection may view the
 screen, use the mouse and keyboard and send files (agreed at pairing).`;
 
@@ -31,7 +31,7 @@ export interface AdhocCliConfig {
   stateDir: string;
   securityCode: string | null;
   computerName: string;
-  /** Display, capture and downloads; null when the runner has no support session (`agent/adhoc/main.ts`). */
+  /** Platform, frame rate and downloads; null when the runner has no support session (`agent/adhoc/main.ts`). */
   media: AgentMediaConfig | null;
 }
 
@@ -95,7 +95,7 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
 /**
  * Runs the ad hoc agent from command-line arguments; resolves with the exit
  * code. `makeSession` builds the agent's support session (capture, input,
- * files) from the validated display options; agent/main.ts supplies it.
+ * files) from the validated platform options; agent/main.ts supplies it.
  * Without it the connection stays at data channels (protocol tests).
  * `onExit` learns why the agent stopped (the downloaded applet removes itself
  * once the ad hoc session is over).

@@ -1,5 +1,5 @@
 import wrtc from '@roamhq/wrtc';
-import type { I420Frame } from './screen-capturer.ts';
+import type { I420Frame } from '../platform/screen-capturer.ts';
 
 export interface VideoTrackStats {
   pushed: number;

@@ -1,11 +1,12 @@
 import { dirname } from 'node:path';
-import type { AgentSession } from '../session.ts';
+import type { CustomerEngine } from '../../rtc/customer-engine.ts';
+import type { Platform } from '../platform/platform.ts';
 import { defaultWindowAssets } from './default-assets.ts';
-import { openUrl } from './open-url.ts';
-import { pickFile } from './pick-file.ts';
 import { SupportWindow, type WindowActions } from './support-window.ts';
 
 export interface OpenWindowOptions {
+  /** Opens the window in the browser, picks files, shows folders. */
+  platform: Platform;
   downloadDir: string;
   /** false with `--no-open`: only the URL is printed. */
   open: boolean;
@@ -27,11 +28,11 @@ export async function openSupportWindow(options: OpenWindowOptions): Promise<Sup
     actions: {
       ...options.actions,
       pickFile: async () => {
-        const path = await pickFile();
+        const path = await options.platform.pickFile('Send a file to your technician');
         if (path !== null) await options.actions.sendFile(path);
       },
       showInFolder: async (path) => {
-        if (!(await openUrl(dirname(path)))) throw new Error(`Could not open the folder: it is ${dirname(path)}`);
+        if (!(await options.platform.openFolder(dirname(path)))) throw new Error(`Could not open the folder: it is ${dirname(path)}`);
       },
     },
   });
@@ -43,7 +44,7 @@ export async function openSupportWindow(options: OpenWindowOptions): Promise<Sup
     else if (seen) print(`The support window was closed; the session goes on. Reopen it at ${url}`);
   });
   if (options.open) {
-    void openUrl(url).then((opened) => {
+    void options.platform.openUrl(url).then((opened) => {
       if (!opened) print('Could not open a browser: open the address above in your browser. This terminal also works (type /help).');
     });
   }
@@ -51,7 +52,7 @@ export async function openSupportWindow(options: OpenWindowOptions): Promise<Sup
 }
 
 /** Shows a session's technician-side events in the window (chat, log, permissions, files, path, end). */
-export function feedWindow(window: SupportWindow, session: AgentSession): void {
+export function feedWindow(window: SupportWindow, session: CustomerEngine): void {
   session.on('chat', (m) => window.addChat(m.from === 'me' ? 'customer' : 'technician', m.text, m.at, m.msgId));
   session.log.on('entry', (e) => window.addLog(e));
   session.permissions.on('change', (c) => window.setPermissions(c.permissions));

@@ -21,6 +21,7 @@ export interface AdhocPlugin extends ServerPlugin {
  * Ad hoc support as a signaling-server plugin (signaling/context.ts): routes
  * on the plugin router, `/ws/adhoc/technician` and `/ws/adhoc/agent`, the
  * adhoc_sessions table in the server's database, events in its audit log.
+ * signaling/main.ts registers one per server it starts.
  */
 export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin {
   let sockets: AdhocSockets | null = null;
@@ -59,6 +60,7 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
         service,
         logger,
         heartbeatMs: ctx.config.heartbeatMs,
+        clock: ctx.clock,
         authenticate,
         originAllowed: (req) => ctx.origins.allows(req.headers.origin),
         clientAddress: (req) => clientAddress(req, ctx.config.trustProxy),
@@ -78,23 +80,3 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
   };
   return plugin;
 }
-
-const installed = new Set<AdhocPlugin>();
-
-/**
- * Loaded by signaling/server.ts by default. Each install (each server started
- * in this process) gets its own instance; close() closes them all, which is
- * what a process running one server wants.
- */
-export const plugin: ServerPlugin = {
-  name: 'adhoc',
-  install(input) {
-    const instance = createAdhocPlugin();
-    installed.add(instance);
-    return instance.install(input);
-  },
-  async close() {
-    for (const instance of installed) await instance.close?.();
-    installed.clear();
-  },
-};

@@ -9,20 +9,22 @@ import {
   type AdhocServerMessage,
   type AdhocTechnicianMessage,
 } from '../../protocol/adhoc.ts';
-import { CLOSE_CODES, ERRORS, RescueError } from '../../protocol/errors.ts';
-import { LIMITS } from '../../protocol/limits.ts';
-import { assertNever, parseMessage } from '../../protocol/parse.ts';
-import type { AdhocService, Peer, Technician } from './adhoc-service.ts';
-import type { Logger } from 'pino';
+import { CLOSE_CODES, RescueError } from '../../protocol/errors.ts';
+import { assertNever } from '../../protocol/parse.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import { SignalingSocket, refuseSocket } from '../signaling-socket.ts';
+import type { AdhocService, Technician } from './adhoc-service.ts';
 
 export const TECHNICIAN_PATH = '/ws/adhoc/technician';
 export const AGENT_PATH = '/ws/adhoc/agent';
-const MAX_BAD_MESSAGES = 10;
 
 export interface SocketDeps {
   service: AdhocService;
   logger: Logger;
   heartbeatMs: number;
+  /** The server's clock (heartbeats, the message budget). */
+  clock: Clock;
   /** The technician behind the request's session cookie, or null. */
   authenticate(req: IncomingMessage): Technician | null;
   /** Whether the request's Origin may open a technician socket. */
@@ -31,57 +33,29 @@ export interface SocketDeps {
   clientAddress(req: IncomingMessage): string;
 }
 
-/** A text frame's payload (ws hands over a Buffer, or fragments). */
-function textOf(raw: Buffer | ArrayBuffer | Buffer[]): string {
-  return Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw as ArrayBuffer).toString('utf8');
-}
+type AnySocket = SignalingSocket<typeof adhocTechnicianMessageSchema | typeof adhocAgentMessageSchema, AdhocServerMessage>;
 
-function peerOf(ws: WebSocket): Peer {
-  return {
-    send(msg: AdhocServerMessage) {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-    },
-  };
-}
+/** A wrong security code counts as a bad message: a socket that keeps guessing is closed. */
+const GUESSES_ARE_BAD: ReadonlySet<'SECURITY_CODE_INVALID'> = new Set(['SECURITY_CODE_INVALID']);
 
-function sendError(ws: WebSocket, err: unknown, ref: string | undefined, logger: Logger): void {
-  const e = err instanceof RescueError ? err : new RescueError('INTERNAL');
-  if (!(err instanceof RescueError)) logger.error({ err: (err as Error).message }, 'ad hoc socket handler failed');
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', code: e.code, message: e.message, ...(ref ? { ref } : {}) }));
-}
-
-function reject(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED', closeCode: number): void {
-  ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
-  ws.close(closeCode, code);
-}
-
-/** The two ad hoc WebSocket endpoints, handed sockets the server has already upgraded. */
+/**
+ * The two ad hoc WebSocket endpoints, on the server's one signaling socket
+ * (signaling/signaling-socket.ts: message budget, heartbeat on the server's
+ * clock, bad-message handling), handed sockets the server has already upgraded.
+ */
 export class AdhocSockets {
   readonly #d: SocketDeps;
-  readonly #sockets = new Set<WebSocket>();
-  readonly #heartbeat: NodeJS.Timeout;
-  readonly #alive = new WeakMap<WebSocket, boolean>();
+  readonly #sockets = new Set<AnySocket>();
 
   constructor(deps: SocketDeps) {
     this.#d = deps;
-    this.#heartbeat = setInterval(() => {
-      for (const ws of this.#sockets) {
-        if (this.#alive.get(ws) === false) {
-          ws.terminate();
-          continue;
-        }
-        this.#alive.set(ws, false);
-        ws.ping();
-      }
-    }, deps.heartbeatMs);
-    this.#heartbeat.unref();
   }
 
   /** `/ws/adhoc/technician`: the Origin and the `rr_session` cookie are checked here. */
   acceptTechnician(ws: WebSocket, req: IncomingMessage): void {
-    if (!this.#d.originAllowed(req)) return reject(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
+    if (!this.#d.originAllowed(req)) return refuseSocket(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
     const tech = this.#d.authenticate(req);
-    if (!tech) return reject(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
+    if (!tech) return refuseSocket(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
     this.#technician(ws, tech);
   }
 
@@ -91,126 +65,112 @@ export class AdhocSockets {
   }
 
   close(): void {
-    clearInterval(this.#heartbeat);
-    for (const ws of this.#sockets) ws.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
-  }
-
-  #track(ws: WebSocket): { bad(): void } {
-    this.#sockets.add(ws);
-    ws.on('close', () => this.#sockets.delete(ws));
-    this.#alive.set(ws, true);
-    ws.on('pong', () => this.#alive.set(ws, true));
-    let bad = 0;
-    return {
-      bad: () => {
-        if (++bad >= MAX_BAD_MESSAGES) ws.close(CLOSE_CODES.TOO_MANY_ERRORS, 'too many bad messages');
-      },
-    };
+    for (const socket of this.#sockets) socket.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
   }
 
   #technician(ws: WebSocket, tech: Technician): void {
     const { service, logger } = this.#d;
-    const peer = peerOf(ws);
-    const counter = this.#track(ws);
-    service.technicianOnline(tech.id, peer);
-    ws.on('close', () => service.technicianGone(tech.id, peer));
-    ws.on('message', (raw, isBinary) => {
-      if (isBinary) return counter.bad();
-      const parsed = parseMessage(textOf(raw), adhocTechnicianMessageSchema, LIMITS.wsMessageBytes, ADHOC_TECHNICIAN_MESSAGE_TYPES);
-      if (!parsed.ok) {
-        counter.bad();
-        return sendError(ws, new RescueError(parsed.code, parsed.message), parsed.ref, logger);
-      }
-      const msg: AdhocTechnicianMessage = parsed.value;
-      const ref = 'id' in msg ? msg.id : undefined;
-      try {
-        switch (msg.type) {
-          case 'adhoc.list':
-            peer.send({ type: 'adhoc.list', ref, sessions: service.list(tech.id) });
-            break;
-          case 'adhoc.connect':
-            service.connect(tech.id, peer, msg.adhocId, ref);
-            break;
-          case 'adhoc.signal':
-            service.signal(peer, msg.connectionId, msg.data);
-            break;
-          case 'adhoc.disconnect':
-            service.disconnect(peer, msg.connectionId);
-            if (ref) peer.send({ type: 'ack', ref });
-            break;
-          case 'adhoc.end':
-            service.end(tech.id, msg.adhocId);
-            if (ref) peer.send({ type: 'ack', ref });
-            break;
-          default:
-            assertNever(msg, 'technician message');
-        }
-      } catch (err) {
-        sendError(ws, err, ref, logger);
-      }
+    const socket: SignalingSocket<typeof adhocTechnicianMessageSchema, AdhocServerMessage> = new SignalingSocket({
+      ws,
+      schema: adhocTechnicianMessageSchema,
+      knownTypes: ADHOC_TECHNICIAN_MESSAGE_TYPES,
+      heartbeatMs: this.#d.heartbeatMs,
+      clock: this.#d.clock,
+      logger: logger.child({ role: 'technician', technicianId: tech.id }),
+      onMessage: (msg) => handle(msg),
+      onClose: () => {
+        this.#sockets.delete(socket);
+        service.technicianGone(tech.id, socket);
+      },
     });
+    this.#sockets.add(socket);
+    service.technicianOnline(tech.id, socket);
+
+    function handle(msg: AdhocTechnicianMessage): void {
+      const ref = 'id' in msg ? msg.id : undefined;
+      switch (msg.type) {
+        case 'adhoc.list':
+          socket.send({ type: 'adhoc.list', ref, sessions: service.list(tech.id) });
+          return;
+        case 'adhoc.connect':
+          service.connect(tech.id, socket, msg.adhocId, ref);
+          return;
+        case 'adhoc.signal':
+          service.signal(socket, msg.connectionId, msg.data);
+          return;
+        case 'adhoc.disconnect':
+          service.disconnect(socket, msg.connectionId);
+          if (ref) socket.send({ type: 'ack', ref });
+          return;
+        case 'adhoc.end':
+          service.end(tech.id, msg.adhocId);
+          if (ref) socket.send({ type: 'ack', ref });
+          return;
+        default:
+          assertNever(msg, 'technician message');
+      }
+    }
   }
 
   #agent(ws: WebSocket, req: IncomingMessage): void {
     const { service, logger } = this.#d;
-    const peer = peerOf(ws);
-    const counter = this.#track(ws);
     const address = this.#d.clientAddress(req);
     let adhocId: string | null = null;
     /** Set once the agent proved its agent token or a right code; before that only hello/code/resume are heard. */
     let trusted = false;
-    ws.on('close', () => {
-      if (adhocId) service.agentGone(adhocId, peer);
+    const socket: SignalingSocket<typeof adhocAgentMessageSchema, AdhocServerMessage> = new SignalingSocket({
+      ws,
+      schema: adhocAgentMessageSchema,
+      knownTypes: ADHOC_AGENT_MESSAGE_TYPES,
+      heartbeatMs: this.#d.heartbeatMs,
+      clock: this.#d.clock,
+      logger: logger.child({ role: 'agent' }),
+      countAsBad: GUESSES_ARE_BAD,
+      onMessage: (msg) => handle(msg),
+      onClose: () => {
+        this.#sockets.delete(socket);
+        if (adhocId) service.agentGone(adhocId, socket);
+      },
     });
-    ws.on('message', (raw, isBinary) => {
-      if (isBinary) return counter.bad();
-      const parsed = parseMessage(textOf(raw), adhocAgentMessageSchema, LIMITS.wsMessageBytes, ADHOC_AGENT_MESSAGE_TYPES);
-      if (!parsed.ok) {
-        counter.bad();
-        return sendError(ws, new RescueError(parsed.code, parsed.message), parsed.ref, logger);
-      }
-      const msg: AdhocAgentMessage = parsed.value;
+    this.#sockets.add(socket);
+
+    function handle(msg: AdhocAgentMessage): void {
       const ref = 'id' in msg ? msg.id : undefined;
-      try {
-        switch (msg.type) {
-          case 'adhoc.hello':
-            if (trusted) throw new RescueError('SESSION_BAD_STATE');
-            adhocId = service.agentHello(peer, msg.deploymentToken, ref);
-            break;
-          case 'adhoc.code':
-            if (trusted) throw new RescueError('SESSION_BAD_STATE');
-            adhocId = service.agentCode(peer, msg.deploymentToken, msg.code, msg.computerName, address, ref);
-            trusted = true;
-            break;
-          case 'adhoc.resume':
-            if (trusted) throw new RescueError('SESSION_BAD_STATE');
-            adhocId = service.agentResume(peer, msg.agentToken, ref);
-            trusted = true;
-            break;
-          case 'adhoc.paired':
-            if (!trusted || !adhocId) throw new RescueError('UNAUTHENTICATED');
-            service.agentPaired(adhocId, peer, ref);
-            break;
-          case 'adhoc.auth':
-            if (!trusted || !adhocId) throw new RescueError('UNAUTHENTICATED');
-            service.agentAuth(adhocId, msg.connectionId, msg.ok);
-            break;
-          case 'adhoc.signal':
-            if (!trusted) throw new RescueError('UNAUTHENTICATED');
-            service.signal(peer, msg.connectionId, msg.data);
-            break;
-          case 'adhoc.disconnect':
-            if (!trusted) throw new RescueError('UNAUTHENTICATED');
-            service.disconnect(peer, msg.connectionId);
-            if (ref) peer.send({ type: 'ack', ref });
-            break;
-          default:
-            assertNever(msg, 'agent message');
-        }
-      } catch (err) {
-        if (err instanceof RescueError && err.code === 'SECURITY_CODE_INVALID') counter.bad();
-        sendError(ws, err, ref, logger);
+      switch (msg.type) {
+        case 'adhoc.hello':
+          if (trusted) throw new RescueError('SESSION_BAD_STATE');
+          adhocId = service.agentHello(socket, msg.deploymentToken, ref);
+          return;
+        case 'adhoc.code':
+          if (trusted) throw new RescueError('SESSION_BAD_STATE');
+          adhocId = service.agentCode(socket, msg.deploymentToken, msg.code, msg.computerName, address, ref);
+          trusted = true;
+          return;
+        case 'adhoc.resume':
+          if (trusted) throw new RescueError('SESSION_BAD_STATE');
+          adhocId = service.agentResume(socket, msg.agentToken, ref);
+          trusted = true;
+          return;
+        case 'adhoc.paired':
+          if (!trusted || !adhocId) throw new RescueError('UNAUTHENTICATED');
+          service.agentPaired(adhocId, socket, ref);
+          return;
+        case 'adhoc.auth':
+          if (!trusted || !adhocId) throw new RescueError('UNAUTHENTICATED');
+          service.agentAuth(adhocId, msg.connectionId, msg.ok);
+          return;
+        case 'adhoc.signal':
+          if (!trusted) throw new RescueError('UNAUTHENTICATED');
+          service.signal(socket, msg.connectionId, msg.data);
+          return;
+        case 'adhoc.disconnect':
+          if (!trusted) throw new RescueError('UNAUTHENTICATED');
+          service.disconnect(socket, msg.connectionId);
+          if (ref) socket.send({ type: 'ack', ref });
+          return;
+        default:
+          assertNever(msg, 'agent message');
       }
-    });
+    }
   }
 }

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { ControlMessage, PermissionMap } from '../../protocol/index.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
 import { loadAdhocConfig } from '../../agent/adhoc/cli.ts';
-import { openDisplay, xcall, type XConnection } from '../../agent/x11/display.ts';
+import { openDisplay, xcall, type XConnection } from '../../agent/platform/linux-x11/display.ts';
 import { spawnAgent, type AgentProcess } from '../agent/helpers/node-technician.ts';
 import { drawRect, expectColourAt, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
 import { startHarness, technician, waitFor, type Harness, type Tech } from './helpers.ts';
@@ -168,7 +168,8 @@ describe('ad hoc agent command line (loadAdhocConfig)', () => {
     const c = parse(['--server', 'http://127.0.0.1:1', '--adhoc', token, '--security-code', '123-456-789', '--fps', '10', '--capture', 'x11']);
     expect(c.deploymentToken).to.equal(token);
     expect(c.securityCode).to.equal('123456789');
-    expect(c.media).to.deep.include({ display: ':5', fps: 10, capture: 'x11', downloadDir: '/home/u/Downloads/Relay Rescue' });
+    expect(c.media).to.deep.include({ fps: 10, downloadDir: '/home/u/Downloads/Relay Rescue' });
+    expect(c.media?.platform).to.include({ id: 'linux-x11', display: ':5', capture: 'x11' });
   });
 
   const bad: [string, string[], RegExp][] = [

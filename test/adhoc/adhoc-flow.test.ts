@@ -7,6 +7,7 @@ import { AdhocClientError } from '../../web/console/adhoc/adhoc-client.ts';
 import {
   FakeSupport,
   decodeQuotedPrintable,
+  logIn,
   runAgent,
   startHarness,
   startMailSink,
@@ -14,6 +15,7 @@ import {
   technician,
   waitFor,
   type Harness,
+  type Tech,
 } from './helpers.ts';
 
 const PASSWORD = 'Lamp-Orbit-97-Quill!';
@@ -27,6 +29,20 @@ async function expectRefused(p: Promise<unknown>, code: string): Promise<void> {
     return;
   }
   expect.fail(`expected ${code}`);
+}
+
+/**
+ * Moves the server's (and the agent's) fake clock. The heartbeat runs on that
+ * clock, so a jump of an hour with nobody able to answer a ping drops both
+ * sockets, as a server drops peers that went silent; this waits until the
+ * console has reconnected and the agent is online again.
+ */
+async function jumpClock(h: Harness, tech: Tech, adhocId: string, ms: number): Promise<void> {
+  const reconnects = tech.reconnects;
+  const seen = tech.updates.length;
+  h.clock.tick(ms);
+  await waitFor(() => tech.reconnects > reconnects, 'the console reconnected after the clock jump');
+  await waitFor(() => tech.updates.slice(seen).some((u) => u.adhocId === adhocId && u.online && u.state === 'paired'), 'the agent online again after the clock jump');
 }
 
 /** Sends input, a pointer move and a file offer as soon as the channels open, before any password is proven; records tracks. */
@@ -128,7 +144,7 @@ describe('ad hoc support: the whole flow', function () {
     // 4. Two connections an hour apart, both with the password (proven by a MAC: the password never crosses the control channel).
     const controlTraffic: string[] = [];
     for (let i = 0; i < 2; i++) {
-      if (i === 1) h.clock.tick(HOUR);
+      if (i === 1) await jumpClock(h, tech, created.session.adhocId, HOUR);
       const before = FakeSupport.started.length;
       const conn = await tech.client.connect(created.session.adhocId, PASSWORD, { onPeer: (p) => tapControl(p, controlTraffic) });
       const tracks: unknown[] = [];
@@ -165,7 +181,9 @@ describe('ad hoc support: the whole flow', function () {
     const exit = await run.done;
     expect(exit.reason).to.equal('expired');
     expect(existsSync(run.stateDir), 'the state dir is gone').to.equal(false);
-    await waitFor(() => tech.updates.some((u) => u.state === 'expired'), 'expired update');
+    // The console's socket did not survive a day without pongs, nor its login: logged in again, Ann sees it expired.
+    const annAgain = await logIn(h, 'ann@example.test');
+    expect((await annAgain.client.list()).find((s) => s.adhocId === created.session.adhocId)?.state).to.equal('expired');
 
     // The seat is free again.
     const carol = await technician(h, 'carol@example.test', 'Carol');
@@ -195,6 +213,7 @@ describe('ad hoc support: the whole flow', function () {
     expect(h.logLines.join('').includes(created.securityCode.replace(/-/g, ''))).to.equal(false);
 
     tech.client.close();
+    annAgain.client.close();
     bob.client.close();
     carol.client.close();
   });

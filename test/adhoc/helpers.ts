@@ -15,7 +15,7 @@ import { fakeClock } from '../helpers/server.ts';
 import { startServer, type RunningServer } from '../../signaling/server.ts';
 import { createAdhocPlugin, type AdhocPlugin } from '../../signaling/adhoc/index.ts';
 import { AdhocAgent, type AdhocAgentOptions, type SupportSessionHandle } from '../../agent/adhoc/adhoc-agent.ts';
-import { AdhocClient, type WebSocketLike } from '../../web/console/adhoc/adhoc-client.ts';
+import { AdhocClient } from '../../web/console/adhoc/adhoc-client.ts';
 import { AdhocApi } from '../../web/console/adhoc/adhoc-api.ts';
 
 export const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
@@ -111,14 +111,23 @@ export interface Tech {
   api: AdhocApi;
   client: AdhocClient;
   updates: AdhocSummary[];
+  /** How often the console's socket came back after a drop. */
+  reconnects: number;
   /** Everything the console sent to the server, as text. */
   sent: string[];
 }
 
+const TECH_PASSWORD = 'technician-login-pw-1';
+
 /** Creates a technician account, logs in over HTTP, opens the ad hoc socket. */
 export async function technician(h: Harness, email: string, name: string): Promise<Tech> {
-  const password = 'technician-login-pw-1';
-  await h.server.accounts.create({ email, name, password, isAdmin: false });
+  await h.server.accounts.create({ email, name, password: TECH_PASSWORD, isAdmin: false });
+  return logIn(h, email);
+}
+
+/** Logs an existing technician in over HTTP (a new console) and opens the ad hoc socket. */
+export async function logIn(h: Harness, email: string): Promise<Tech> {
+  const password = TECH_PASSWORD;
   const res = await fetch(`${h.server.url}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: h.server.publicUrl },
@@ -135,20 +144,15 @@ export async function technician(h: Harness, email: string, name: string): Promi
   const client = new AdhocClient({
     url: `${h.server.wsUrl}/ws/adhoc/technician`,
     RTCPeerConnection: RTCPeerConnectionNode,
-    openSocket(url) {
-      const ws = new WebSocket(url, { headers });
-      const send = ws.send.bind(ws);
-      (ws as unknown as { send: (d: string) => void }).send = (d: string) => {
-        sent.push(d);
-        send(d);
-      };
-      return ws as unknown as WebSocketLike;
-    },
+    WebSocket,
+    headers,
+    onSend: (text) => sent.push(text),
   });
-  const updates: AdhocSummary[] = [];
-  client.on('update', (s) => updates.push(s));
+  const tech: Tech = { cookie, api, client, updates: [], reconnects: 0, sent };
+  client.on('update', (s) => tech.updates.push(s));
+  client.on('reconnected', () => tech.reconnects++);
   await client.open();
-  return { cookie, api, client, updates, sent };
+  return tech;
 }
 
 /** A stand-in for the agent's support session: records what reaches it and sends a video track. */

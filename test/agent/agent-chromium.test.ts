@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { build } from 'esbuild';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { openDisplay, xcall, type XConnection } from '../../agent/x11/display.ts';
+import { openDisplay, xcall, type XConnection } from '../../agent/platform/linux-x11/display.ts';
 import { createTechnician, startTestServer, type RunningServer } from '../helpers/server.ts';
 import { spawnAgent, type AgentProcess } from './helpers/node-technician.ts';
 import { drawRect, startXvfb, type TestXvfb } from './helpers/xvfb.ts';

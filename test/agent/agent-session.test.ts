@@ -7,7 +7,7 @@ import type { PermissionMap } from '../../protocol/index.ts';
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
-import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/x11/display.ts';
+import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
 import type { RunningServer } from '../helpers/server.ts';
 import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
 import { decodedFrames, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';

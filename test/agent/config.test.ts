@@ -11,7 +11,8 @@ describe('agent/config', () => {
   it('derives the customer WebSocket URL and defaults', () => {
     const c = ok(['--server', 'https://help.example.com/', '--code', '123456']);
     expect(c.wsUrl).to.equal('wss://help.example.com/ws/customer');
-    expect(c).to.include({ code: '123456', token: null, display: ':5', fps: 30, prompt: true, name: 'carol', capture: 'auto' });
+    expect(c).to.include({ code: '123456', token: null, fps: 30, prompt: true, name: 'carol' });
+    expect(c.platform).to.include({ id: 'linux-x11', display: ':5', capture: 'auto' });
     expect(c.downloadDir).to.equal('/home/c/Downloads/Relay Rescue');
     expect(c.autoGrant).to.deep.equal([]);
     expect(ok(['--server', 'http://127.0.0.1:8080', '--token', 'A'.repeat(24)]).wsUrl).to.equal('ws://127.0.0.1:8080/ws/customer');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { BrowserContext, ElementHandle, Page } from 'puppeteer-core';
-import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/x11/display.ts';
+import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
 import { spawnAgent, type AgentProcess } from '../agent/helpers/node-technician.ts';
 import { drawRect, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
 import { startCoturn, type Coturn } from '../turn/helpers/coturn.ts';

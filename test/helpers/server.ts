@@ -24,6 +24,7 @@ import type { ServerMessage } from '../../protocol/index.ts';
 import type { Account } from '../../signaling/accounts.ts';
 import type { Clock } from '../../signaling/clock.ts';
 import { loadConfig } from '../../signaling/config.ts';
+import { createAdhocPlugin } from '../../signaling/adhoc/index.ts';
 import { startServer, type RunningServer, type StartOptions } from '../../signaling/server.ts';
 
 export type { RunningServer };
@@ -53,11 +54,12 @@ export function fakeClock(start = Date.now()): { clock: Clock; fake: FakeTimers.
  * logs. `env` overrides configuration variables as the environment would
  * (e.g. `{ CODE_TTL_SECONDS: '60', DATA_DIR: tmp }` — set DATABASE_PATH to a
  * file to keep data across restarts). `opts` reaches startServer (clock,
- * plugins: pass `plugins: []` to leave the ad hoc plugin out).
+ * plugins). Like `npm start` (signaling/main.ts) it has ad hoc support unless
+ * `plugins` says otherwise (`plugins: []` leaves it out).
  */
 export async function startTestServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_PATH: ':memory:', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
-  return startServer(config, opts);
+  return startServer(config, { plugins: [createAdhocPlugin()], ...opts });
 }
 
 /** Creates an account directly in the server's database. */

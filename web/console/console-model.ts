@@ -339,7 +339,6 @@ export class ConsoleModel extends Store {
         if (!this.selected) this.selected = m.sessionId;
         this.changed();
       }),
-      sig.on('signal', (m) => this.tabs.find((t) => t.sessionId === m.sessionId)?.onSignal(m.data)),
     );
     sig.connect().catch(() => {
       this.connection = 'offline';
@@ -370,7 +369,6 @@ export class ConsoleModel extends Store {
     }
     if (m.state === 'queued' && !known) void this.refresh();
     if (m.state === 'queued' && known && !known.customer) void this.refresh();
-    this.tabs.find((t) => t.sessionId === m.sessionId)?.onSessionState(m.state, m.reason);
     if (m.state === 'closed') this.sessions.delete(m.sessionId);
     this.changed();
   }

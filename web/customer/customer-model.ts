@@ -1,13 +1,17 @@
-import { PermissionAuthority } from '../../rtc/permissions.ts';
+import { SessionLog } from '../../rtc/session-log.ts';
+import type { LogActor } from '../../rtc/session-log.ts';
 import { SignalingClient } from '../../rtc/signaling-client.ts';
-import type { ControlMessage } from '../../protocol/channels.ts';
-import { PERMISSIONS, PERMISSION_LABELS, initialPermissions } from '../../protocol/permissions.ts';
+import type { EngineClosed } from '../../rtc/support-engine.ts';
+import { PERMISSIONS, initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
 import type { SessionReason } from '../../protocol/session-state.ts';
 import type { ServerMessage } from '../../protocol/signaling.ts';
-import { assertNever } from '../../protocol/parse.ts';
-import { SessionBase } from '../shared/session-base.ts';
+import { Store } from '../shared/store.ts';
 import { errorText, readApiError } from '../shared/error-text.ts';
+import { TransferRows, blobSource } from '../shared/transfer-rows.ts';
+import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
+import { BROWSER_CAPABILITIES, BrowserCustomer } from './browser-customer.ts';
+import { offersPermission } from '../../protocol/channels.ts';
 
 export type CustomerPhase = 'code' | 'checking' | 'choose' | 'agent' | 'connecting' | 'session' | 'ended';
 
@@ -20,15 +24,12 @@ const REASON_TEXT: Partial<Record<SessionReason, string>> = {
   server_shutdown: 'The server shut down.',
 };
 
-/** What a browser share can do: view only (a page cannot inject input), no clipboard. */
-const BROWSER_CAPABILITIES = { input: false, screens: false, clipboard: false, files: true } as const;
-
 /**
  * The customer support page's state: the code, the choice between the support
- * app and a browser share, and (browser share) the live session where this
- * page is the authority on every permission.
+ * app and a browser share, and (browser share) a view over the customer
+ * engine, which is the authority on every permission.
  */
-export class CustomerModel extends SessionBase {
+export class CustomerModel extends Store {
   phase: CustomerPhase = 'code';
   prefill = '';
   /** The name the customer typed (optional); the technician's queue and hello show it. */
@@ -43,27 +44,26 @@ export class CustomerModel extends SessionBase {
   permissions: PermissionMap = initialPermissions();
   /** Permissions the technician asked for that await Yes or No. */
   pending: Permission[] = [];
+  chat: ChatEntry[] = [];
+  log: LogEntry[] = [];
+  transfers: TransferView[] = [];
+  /** How the customer chose to be helped (null while choosing). */
+  mode: 'browser' | 'agent' | null = null;
+  /** The support app took over this session's signaling (it resumed with the token). */
+  agentConnected = false;
   private id: string | null = null;
   private sig: SignalingClient | null = null;
-  private readonly authority = new PermissionAuthority();
-  private shareStream: MediaStream | null = null;
-  private shareSender: RTCRtpSender | null = null;
+  private customer: BrowserCustomer | null = null;
+  private rows: TransferRows | null = null;
+  private activation: Extract<ServerMessage, { type: 'session.activated' }> | null = null;
+  private readonly sessionLog = new SessionLog(1000);
   private readonly sigOffs: (() => void)[] = [];
 
   constructor(private readonly origin: string) {
-    super('customer', 'You', 'Your technician');
-    this.authority.on('change', (c) => {
-      this.permissions = c.permissions;
-      this.pending = PERMISSIONS.filter((p) => c.permissions[p] === 'asked');
-      this.peer?.send('control', { type: 'permission.state', permissions: c.permissions });
-      const label = PERMISSION_LABELS[c.permission];
-      if (c.to === 'granted') this.report('permission.granted', c.permission);
-      if (c.to === 'denied') this.report('permission.denied', c.permission);
-      if (c.to === 'revoked') this.report('permission.revoked', c.permission);
-      if (c.to === 'asked') this.addLog('technician', 'permission', `Asks: ${label}.`);
-      else this.addLog('customer', 'permission', `${label}: ${c.to === 'granted' ? 'allowed' : c.to === 'denied' ? 'refused' : c.to}.`);
-      if (c.permission === 'view' && c.to !== 'granted' && c.to !== 'asked') this.stopShare();
-      if (c.permission === 'files' && c.to === 'revoked') this.files?.cancelAll('file transfer revoked by the customer');
+    super();
+    this.sessionLog.on('entry', (e) => {
+      if (e.kind === 'chat') return;
+      this.log = [...this.log, { at: e.at, text: `${this.actorName(e.actor)}${e.text}` }].slice(-1000);
       this.changed();
     });
   }
@@ -72,8 +72,8 @@ export class CustomerModel extends SessionBase {
     return this.id;
   }
 
-  protected get signaling(): SignalingClient | null {
-    return this.sig;
+  get connected(): boolean {
+    return this.customer?.engine.connected ?? false;
   }
 
   /** The command that runs the support app with this session's token. */
@@ -83,9 +83,7 @@ export class CustomerModel extends SessionBase {
 
   /** Which permissions this page can honour at all (a browser share is view only). */
   offers(permission: Permission): boolean {
-    if (permission === 'control') return BROWSER_CAPABILITIES.input;
-    if (permission === 'clipboard') return BROWSER_CAPABILITIES.clipboard;
-    return true;
+    return offersPermission(BROWSER_CAPABILITIES, permission);
   }
 
   async submitCode(code: string, name = ''): Promise<void> {
@@ -111,7 +109,6 @@ export class CustomerModel extends SessionBase {
       this.id = body.sessionId;
       this.token = body.token;
       this.technicianName = body.technicianName;
-      this.peerName = body.technicianName;
       this.phase = 'choose';
       if (window.location.pathname !== '/') window.history.replaceState(null, '', '/');
       void this.join();
@@ -138,20 +135,16 @@ export class CustomerModel extends SessionBase {
   /** Browser share: start as soon as the technician has started the session (at once if already). */
   chooseBrowser(): void {
     this.mode = 'browser';
+    const customer = this.startCustomer();
     if (this.activation) {
-      this.beginBrowserSession(this.activation);
+      this.beginBrowserSession(this.activation.peerName);
+      customer?.engine.handleActivated(this.activation);
       return;
     }
     this.phase = 'connecting';
     this.statusText = 'Waiting for your technician to start the session.';
     this.changed();
   }
-
-  /** How the customer chose to be helped (null while choosing). */
-  mode: 'browser' | 'agent' | null = null;
-  /** The support app took over this session's signaling (it resumed with the token). */
-  agentConnected = false;
-  private activation: Extract<ServerMessage, { type: 'session.activated' }> | null = null;
 
   /**
    * Joins the session over signaling right after the code, so the technician
@@ -169,22 +162,14 @@ export class CustomerModel extends SessionBase {
     this.sig = sig;
     this.sigOffs.push(
       sig.on('session.activated', (m) => {
-        this.peerName = this.technicianName = m.peerName;
+        this.technicianName = m.peerName;
+        const first = this.activation === null;
         this.activation = m;
-        if (this.mode === 'browser') {
-          if (this.peer) {
-            // Activated again after a reconnect: the peer connection carries on.
-            return;
-          }
-          this.beginBrowserSession(m);
-        }
+        if (this.mode === 'browser' && first) this.beginBrowserSession(m.peerName);
         this.changed();
       }),
-      sig.on('signal', (m) => this.onSignal(m.data)),
       sig.on('session.state', (m) => {
-        if (m.state === 'closed') this.finish(REASON_TEXT[m.reason] ?? 'The session has ended.');
-        else if (m.state === 'suspended' && this.mode === 'browser') this.addLog('system', 'session', 'Your technician is reconnecting…');
-        else if (m.state === 'active' && m.reason === 'reconnected') this.addLog('system', 'session', 'Reconnected.');
+        if (m.state === 'closed' && !this.customer) this.finish(REASON_TEXT[m.reason] ?? 'The session has ended.');
       }),
       sig.on('resume.failed', (f) => this.finish(errorText(f.code, f.message))),
       sig.on('closed', (c) => {
@@ -204,34 +189,89 @@ export class CustomerModel extends SessionBase {
     }
   }
 
-  private beginBrowserSession(m: Extract<ServerMessage, { type: 'session.activated' }>): void {
+  /** The customer engine of a browser share, created once the customer chose it. */
+  private startCustomer(): BrowserCustomer | null {
+    if (this.customer || !this.sig) return this.customer;
+    const customer = new BrowserCustomer({
+      name: this.customerName,
+      signaling: this.sig,
+      RTCPeerConnection: window.RTCPeerConnection,
+      getDisplayMedia: (options) => navigator.mediaDevices.getDisplayMedia(options),
+      log: this.sessionLog,
+    });
+    this.customer = customer;
+    const engine = customer.engine;
+    engine.sessionId = this.id;
+    this.rows = new TransferRows(engine.files, customer.blobs, (rows) => {
+      this.transfers = rows;
+      this.changed();
+    });
+    engine.on('permission', (c) => {
+      this.permissions = c.permissions;
+      this.pending = PERMISSIONS.filter((p) => c.permissions[p] === 'asked');
+      this.changed();
+    });
+    engine.on('hello', (m) => {
+      this.technicianName = m.name;
+      this.changed();
+    });
+    engine.on('chat', (m) => {
+      this.chat = [...this.chat, { id: m.msgId, from: m.from, name: m.from === 'me' ? 'You' : this.technicianName, text: m.text, at: m.at }].slice(-500);
+      this.changed();
+    });
+    engine.on('connectionstatechange', () => this.changed());
+    engine.on('ready', () => this.changed());
+    engine.on('closed', (c) => this.finish(this.closedText(c)));
+    customer.on('share', (s) => {
+      this.sharing = s.sharing;
+      this.shareError = s.error;
+      this.changed();
+    });
+    return customer;
+  }
+
+  private beginBrowserSession(peerName: string): void {
     this.phase = 'session';
-    this.addLog('system', 'session', `${m.peerName} started the session.`);
-    this.startPeer(m.ice, m.polite);
+    this.technicianName = peerName;
     this.changed();
   }
 
   /** The customer's answer to a pending request; `view` then opens the browser's share picker. */
-  answer(permission: Permission, granted: boolean): void {
-    if (this.authority.get(permission) !== 'asked') return;
-    if (!granted || permission !== 'view') {
-      this.authority.answer(permission, granted);
-      return;
-    }
-    void this.startShare();
+  answer(permission: Permission, granted: boolean): Promise<void> {
+    return this.customer?.engine.answer(permission, granted) ?? Promise.resolve();
   }
 
   revoke(permission: Permission): void {
-    if (this.authority.get(permission) === 'granted') this.authority.revoke(permission);
+    this.customer?.engine.revoke(permission);
   }
 
   revokeAll(): void {
-    this.authority.revokeAll();
+    this.customer?.engine.revokeAll();
+  }
+
+  sendChat(text: string): void {
+    if (!this.customer?.engine.sendChat(text)) this.sessionLog.add('system', 'chat', 'Chat message not sent: not connected.');
+  }
+
+  sendFiles(files: readonly File[]): void {
+    const engine = this.customer?.engine;
+    if (!engine) return;
+    for (const file of files) {
+      try {
+        engine.sendFile(blobSource(file));
+      } catch (err) {
+        this.sessionLog.add('system', 'file', `Cannot send ${file.name}: ${(err as Error).message}`);
+      }
+    }
   }
 
   async end(): Promise<void> {
     if (this.phase === 'ended') return;
-    this.peer?.send('control', { type: 'session.end', reason: 'customer ended the session' });
+    const engine = this.customer?.engine;
+    if (engine) {
+      await engine.end('customer ended the session');
+      return;
+    }
     const sessionId = this.id;
     if (this.sig && sessionId) {
       try {
@@ -244,109 +284,15 @@ export class CustomerModel extends SessionBase {
   }
 
   dispose(): void {
-    this.stopShare();
-    this.stopPeer();
+    this.customer?.engine.close('page closed');
+    this.rows?.dispose();
     this.sig?.close();
   }
 
-  protected override mayReceiveFiles(): boolean {
-    return this.authority.isGranted('files');
-  }
-
-  protected override onControlOpen(): void {
-    this.peer?.send('control', {
-      type: 'hello',
-      role: 'customer',
-      client: 'browser',
-      name: this.customerName.slice(0, 100) || 'Customer',
-      capabilities: { ...BROWSER_CAPABILITIES },
-    });
-    this.peer?.send('control', { type: 'permission.state', permissions: this.authority.snapshot() });
-  }
-
-  protected override onControl(msg: ControlMessage): void {
-    switch (msg.type) {
-      case 'hello':
-        this.peerName = this.technicianName = msg.name;
-        break;
-      case 'permission.request':
-        if (!this.offers(msg.permission)) {
-          // Nothing to ask: a browser page cannot do it. Say no at once so the technician is not left waiting.
-          this.authority.request(msg.permission);
-          this.authority.answer(msg.permission, false);
-          this.addLog('system', 'permission', `${PERMISSION_LABELS[msg.permission]} is not possible from a browser.`);
-        } else {
-          this.authority.request(msg.permission);
-        }
-        break;
-      case 'session.end':
-        this.finish(REASON_TEXT.technician_ended ?? 'Ended.');
-        break;
-      case 'error':
-        this.addLog('technician', 'error', `${msg.code}: ${msg.message}`);
-        break;
-      case 'permission.state':
-      case 'screens':
-      case 'screen.select':
-      case 'clipboard':
-      case 'auth.challenge':
-      case 'auth.proof':
-      case 'auth.result':
-        break;
-      default:
-        assertNever(msg, 'control message');
-    }
-    this.changed();
-  }
-
-  private async startShare(): Promise<void> {
-    this.shareError = '';
-    let stream: MediaStream;
-    try {
-      stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 30 } }, audio: false });
-    } catch (err) {
-      this.shareError = `Screen sharing did not start (${(err as Error).name}). Nothing is shared.`;
-      this.authority.answer('view', false);
-      return;
-    }
-    if (this.authority.get('view') !== 'asked' || !this.peer) {
-      for (const t of stream.getTracks()) t.stop();
-      return;
-    }
-    const track = stream.getVideoTracks()[0];
-    if (!track) {
-      this.authority.answer('view', false);
-      return;
-    }
-    track.contentHint = 'detail';
-    track.onended = () => {
-      // The browser's own "Stop sharing" button.
-      if (this.authority.get('view') === 'granted') this.authority.revoke('view');
-    };
-    this.shareStream = stream;
-    this.authority.answer('view', true);
-    this.shareSender = this.peer.addTrack(track, stream);
-    this.sharing = true;
-    this.addLog('customer', 'screen', 'Sharing this screen.');
-    this.changed();
-  }
-
-  private stopShare(): void {
-    if (this.shareSender && this.peer && !this.peer.closed) {
-      try {
-        this.peer.removeTrack(this.shareSender);
-      } catch {
-        // The connection is gone.
-      }
-    }
-    this.shareSender = null;
-    for (const t of this.shareStream?.getTracks() ?? []) t.stop();
-    if (this.shareStream) this.addLog('customer', 'screen', 'Stopped sharing this screen.');
-    this.shareStream = null;
-    if (this.sharing) {
-      this.sharing = false;
-      this.changed();
-    }
+  private closedText(c: EngineClosed): string {
+    if (c.cause === 'server') return REASON_TEXT[c.reason] ?? 'The session has ended.';
+    if (c.cause === 'peer') return REASON_TEXT.technician_ended ?? 'Ended.';
+    return REASON_TEXT.customer_ended ?? 'Ended.';
   }
 
   private finish(text: string): void {
@@ -354,11 +300,16 @@ export class CustomerModel extends SessionBase {
     this.phase = 'ended';
     this.endedText = text;
     this.pending = [];
-    this.stopShare();
-    this.stopPeer();
+    this.customer?.engine.close(text);
     for (const off of this.sigOffs.splice(0)) off();
     this.sig?.close();
     this.sig = null;
     this.changed();
+  }
+
+  private actorName(actor: LogActor): string {
+    if (actor === 'system') return '';
+    if (actor === 'customer') return 'You: ';
+    return `${this.technicianName}: `;
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import type { PeerSession } from '../../../rtc/peer-session.ts';
-import { openDisplay, type XConnection } from '../../../agent/x11/display.ts';
+import { openDisplay, type XConnection } from '../../../agent/platform/linux-x11/display.ts';
 import { buildApplet, type BuiltApplet } from '../../../scripts/build-applet.ts';
 import { startTestServer, type RunningServer } from '../../helpers/server.ts';
 import { until } from '../../helpers/wait.ts';

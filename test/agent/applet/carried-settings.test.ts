@@ -6,7 +6,7 @@ import { loadAgentConfig } from '../../../agent/config.ts';
 import { Cleanup } from '../../../agent/cleanup.ts';
 import { readCarriedSettings } from '../../../agent/sea/carried-settings.ts';
 import { removeSelfAtExit } from '../../../agent/sea/self-removal.ts';
-import { missingToolMessages } from '../../../agent/sea/system-tools.ts';
+import { missingToolMessages } from '../../../agent/platform/linux-x11/system-tools.ts';
 import { encodeTrailer, trailerPayloadBytes, type AppletTrailerPayload } from '../../../protocol/applet-trailer.ts';
 
 const TOKEN = 'A'.repeat(43);

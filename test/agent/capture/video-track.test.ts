@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { i420Bytes, type I420Frame } from '../../../agent/capture/screen-capturer.ts';
+import { i420Bytes, type I420Frame } from '../../../agent/platform/screen-capturer.ts';
 import { ScreenVideoTrack } from '../../../agent/capture/video-track.ts';
 
 const frame = (): I420Frame => ({ width: 64, height: 32, data: new Uint8ClampedArray(i420Bytes(64, 32)), at: performance.now() });

@@ -18,27 +18,22 @@ import {
   type AdhocKdfParams,
 } from '../../../protocol/adhoc-proof.ts';
 import type { ControlMessage } from '../../../protocol/channels.ts';
-import { LIMITS } from '../../../protocol/limits.ts';
-import { parseMessage } from '../../../protocol/parse.ts';
+import { CLOSE_CODES, RescueError } from '../../../protocol/errors.ts';
 import { Emitter } from '../../../rtc/emitter.ts';
-import { PeerSession, type RTCPeerConnectionCtor } from '../../../rtc/peer-session.ts';
-
-/** The part of the browser WebSocket this client uses (the `ws` package's WebSocket fits too). */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: unknown) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-}
+import { openAdhocPeer } from '../../../rtc/peer-link.ts';
+import type { PeerSession, RTCPeerConnectionCtor } from '../../../rtc/peer-session.ts';
+import { SignalingConnection, type WebSocketCtor } from '../../../rtc/signaling-connection.ts';
 
 export interface AdhocClientOptions {
   /** ws(s)://host/ws/adhoc/technician. */
   url: string;
-  openSocket(url: string): WebSocketLike;
   RTCPeerConnection: RTCPeerConnectionCtor;
+  /** Defaults to the browser's WebSocket; Node tests pass `ws`. */
+  WebSocket?: WebSocketCtor;
+  /** Cookie and Origin for Node `ws` (browsers send their own). */
+  headers?: Record<string, string>;
+  /** Called with every message sent to the server (tests check no password crosses). */
+  onSend?: (text: string) => void;
 }
 
 /** An error the console shows: a catalogue code and its message. */
@@ -52,7 +47,13 @@ export class AdhocClientError extends Error {
   }
 }
 
-type ClientEvents = { update: AdhocSummary; closed: undefined };
+type ClientEvents = {
+  update: AdhocSummary;
+  /** The socket to the server is back after a drop (what changed meanwhile follows as `update`s). */
+  reconnected: undefined;
+  /** The socket closed for good (logged out, or close()). */
+  closed: undefined;
+};
 
 /** A live connection to a paired computer, after the password was accepted. */
 export interface AdhocConnection {
@@ -106,47 +107,61 @@ export async function shortAuthString(local: string, remote: string): Promise<st
  */
 export class AdhocClient extends Emitter<ClientEvents> {
   readonly #o: AdhocClientOptions;
-  #ws: WebSocketLike | null = null;
-  #nextId = 0;
-  readonly #waiters = new Map<string, (m: AdhocServerMessage) => void>();
+  readonly #socket: SignalingConnection<AdhocTechnicianMessage, AdhocServerMessage>;
   readonly #peers = new Map<string, PeerSession>();
 
   constructor(options: AdhocClientOptions) {
     super();
     this.#o = options;
+    this.#socket = new SignalingConnection<AdhocTechnicianMessage, AdhocServerMessage>({
+      url: options.url,
+      incoming: { schema: adhocServerMessageSchema, types: ADHOC_SERVER_MESSAGE_TYPES },
+      ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.onSend ? { onSend: options.onSend } : {}),
+      finalCloseCodes: new Set([CLOSE_CODES.UNAUTHENTICATED, CLOSE_CODES.ORIGIN_NOT_ALLOWED]),
+      emitReplies: false,
+    });
+    this.#socket.on('adhoc.update', (m) => this.emit('update', m.session));
+    // Back after a drop: what changed meanwhile arrives as a fresh list.
+    this.#socket.on('reconnected', () => {
+      this.emit('reconnected', undefined);
+      this.list().then(
+        (sessions) => sessions.forEach((session) => this.emit('update', session)),
+        () => undefined,
+      );
+    });
+    this.#socket.on('closed', () => this.emit('closed', undefined));
   }
 
-  open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const ws = this.#o.openSocket(this.#o.url);
-      this.#ws = ws;
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new AdhocClientError('PEER_NOT_CONNECTED', 'Could not reach the server.'));
-      ws.onclose = () => {
-        this.#ws = null;
-        for (const w of this.#waiters.values()) w({ type: 'error', code: 'PEER_NOT_CONNECTED', message: 'The connection to the server closed.' });
-        this.#waiters.clear();
-        this.emit('closed', undefined);
-      };
-      ws.onmessage = (ev) => this.#onMessage(String(ev.data));
-    });
+  /** Whether the socket to the server is up. */
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.#socket.connect();
+    } catch {
+      throw new AdhocClientError('PEER_NOT_CONNECTED', 'Could not reach the server.');
+    }
   }
 
   close(): void {
     for (const peer of this.#peers.values()) peer.close();
     this.#peers.clear();
-    this.#ws?.close(1000, 'bye');
+    this.#socket.close(1000, 'bye');
   }
 
   async list(): Promise<AdhocSummary[]> {
     const reply = await this.#request({ type: 'adhoc.list' });
-    if (reply.type !== 'adhoc.list') throw toError(reply);
+    if (reply.type !== 'adhoc.list') throw unexpected(reply);
     return reply.sessions;
   }
 
   async end(adhocId: string): Promise<void> {
     const reply = await this.#request({ type: 'adhoc.end', adhocId });
-    if (reply.type !== 'ack') throw toError(reply);
+    if (reply.type !== 'ack') throw unexpected(reply);
   }
 
   /**
@@ -164,20 +179,16 @@ export class AdhocClient extends Emitter<ClientEvents> {
     opts: { pairing?: boolean; timeoutMs?: number; onPeer?: (peer: PeerSession) => void; onSas?: (sas: string) => void } = {},
   ): Promise<AdhocConnection> {
     const reply = await this.#request({ type: 'adhoc.connect', adhocId });
-    if (reply.type !== 'adhoc.connection') throw toError(reply);
+    if (reply.type !== 'adhoc.connection') throw unexpected(reply);
     const { connectionId } = reply;
-    const peer = new PeerSession({
-      RTCPeerConnection: this.#o.RTCPeerConnection,
-      ice: reply.ice,
-      polite: reply.polite,
-      sendSignal: (data) => this.#send({ type: 'adhoc.signal', connectionId, data }),
-    });
+    const peer = openAdhocPeer(this.#socket, reply, { RTCPeerConnection: this.#o.RTCPeerConnection });
     this.#peers.set(connectionId, peer);
+    peer.once('closed', () => this.#peers.delete(connectionId));
     opts.onPeer?.(peer);
     const close = (): void => {
       if (!this.#peers.delete(connectionId)) return;
       peer.close();
-      this.#send({ type: 'adhoc.disconnect', connectionId });
+      this.#socket.send({ type: 'adhoc.disconnect', connectionId });
     };
     let sas: string;
     try {
@@ -189,59 +200,13 @@ export class AdhocClient extends Emitter<ClientEvents> {
     return { connectionId, adhocId, peer, sas, close };
   }
 
-  #onMessage(text: string): void {
-    const parsed = parseMessage(text, adhocServerMessageSchema, LIMITS.wsMessageBytes, ADHOC_SERVER_MESSAGE_TYPES);
-    if (!parsed.ok) return;
-    const msg = parsed.value;
-    const ref = 'ref' in msg ? msg.ref : undefined;
-    if (ref !== undefined && this.#waiters.has(ref)) {
-      this.#waiters.get(ref)!(msg);
-      this.#waiters.delete(ref);
-      return;
+  async #request(msg: Extract<AdhocTechnicianMessage, { id?: string | undefined }>): Promise<AdhocServerMessage> {
+    try {
+      return await this.#socket.request(msg);
+    } catch (err) {
+      if (err instanceof RescueError && err.code !== 'INTERNAL') throw new AdhocClientError(err.code, err.message);
+      throw new AdhocClientError('PEER_NOT_CONNECTED', 'Not connected to the server.');
     }
-    switch (msg.type) {
-      case 'adhoc.update':
-        this.emit('update', msg.session);
-        break;
-      case 'adhoc.signal':
-        void this.#peers.get(msg.connectionId)?.handleSignal(msg.data);
-        break;
-      case 'adhoc.disconnect': {
-        const peer = this.#peers.get(msg.connectionId);
-        this.#peers.delete(msg.connectionId);
-        peer?.close();
-        break;
-      }
-      case 'adhoc.list':
-      case 'adhoc.connection':
-      case 'adhoc.code_required':
-      case 'adhoc.code_accepted':
-      case 'adhoc.welcome':
-      case 'adhoc.activated':
-      case 'adhoc.ended':
-      case 'ack':
-      case 'error':
-        // Replies to requests arrive with their ref above; the rest are agent-only.
-        break;
-    }
-  }
-
-  #request(msg: AdhocTechnicianMessage): Promise<AdhocServerMessage> {
-    const id = `t${++this.#nextId}`;
-    return new Promise((resolve) => {
-      this.#waiters.set(id, resolve);
-      if (!this.#send({ ...msg, id } as AdhocTechnicianMessage)) {
-        this.#waiters.delete(id);
-        resolve({ type: 'error', code: 'PEER_NOT_CONNECTED', message: 'Not connected to the server.' });
-      }
-    });
-  }
-
-  #send(msg: AdhocTechnicianMessage): boolean {
-    const ws = this.#ws;
-    if (!ws || ws.readyState !== 1) return false;
-    ws.send(JSON.stringify(msg));
-    return true;
   }
 }
 
@@ -306,8 +271,8 @@ export async function proveAdhocPassword(
   return sas;
 }
 
-function toError(msg: AdhocServerMessage): AdhocClientError {
-  return msg.type === 'error' ? new AdhocClientError(msg.code, msg.message) : new AdhocClientError('INTERNAL', `Unexpected ${msg.type}.`);
+function unexpected(msg: AdhocServerMessage): AdhocClientError {
+  return new AdhocClientError('INTERNAL', `Unexpected ${msg.type}.`);
 }
 
 function nextControl<T extends ControlMessage['type']>(peer: PeerSession, type: T, timeoutMs: number): Promise<Extract<ControlMessage, { type: T }>> {

@@ -1,7 +1,8 @@
 import { checkPasswordStrength, type AdhocCreatedHttp, type AdhocSummary, type PasswordStrength } from '../../../protocol/adhoc.ts';
+import { TechnicianEngine } from '../../../rtc/technician-engine.ts';
 import { Store } from '../../shared/store.ts';
 import { AdhocApi } from './adhoc-api.ts';
-import { AdhocClient, AdhocClientError, type AdhocConnection, type WebSocketLike } from './adhoc-client.ts';
+import { AdhocClient, AdhocClientError, type AdhocConnection } from './adhoc-client.ts';
 
 /** The steps the Ad Hoc Support page shows, from the session's state. */
 export const STEP_LABELS: Record<AdhocSummary['state'], string> = {
@@ -34,6 +35,8 @@ export class AdhocModel extends Store {
   /** The pairing connection's short authentication string, to compare with the number on the user's terminal. */
   pairingSas: { adhocId: string; sas: string } | null = null;
   remoteStream: MediaStream | null = null;
+  /** The open connection's session: the technician engine over its (authenticated) peer. */
+  engine: TechnicianEngine | null = null;
   readonly #api: AdhocApi;
   readonly #client: AdhocClient;
   #pairing = false;
@@ -43,7 +46,6 @@ export class AdhocModel extends Store {
     this.#api = new AdhocApi(base, (url, init) => fetch(url, init));
     this.#client = new AdhocClient({
       url: `${base.replace(/^http/, 'ws')}/ws/adhoc/technician`,
-      openSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
       RTCPeerConnection,
     });
     this.#client.on('update', (s) => this.#onUpdate(s));
@@ -99,25 +101,38 @@ export class AdhocModel extends Store {
   async connect(adhocId: string, password: string): Promise<void> {
     await this.#run('computers', async () => {
       this.disconnect();
-      const conn = await this.#client.connect(adhocId, password, {
-        onPeer: (peer) =>
-          peer.on('track', ({ track, streams }) => {
-            this.remoteStream = streams[0] ?? new MediaStream([track]);
-            this.changed();
-          }),
-      });
-      this.connection = conn;
-      conn.peer.on('closed', () => {
-        if (this.connection === conn) this.connection = this.remoteStream = null;
-        this.changed();
-      });
+      this.#attach(await this.#client.connect(adhocId, password));
     });
   }
 
   disconnect(): void {
     this.connection?.close();
+    this.engine?.close();
     this.connection = null;
+    this.engine = null;
     this.remoteStream = null;
+    this.changed();
+  }
+
+  /** The password is proven: the connection becomes a session of the technician engine, which this page shows. */
+  #attach(conn: AdhocConnection): void {
+    const engine = new TechnicianEngine({ RTCPeerConnection, name: 'Technician', client: 'browser', factsIntervalMs: 0 });
+    engine.on('track', ({ track, streams }) => {
+      if (track.kind !== 'video') return;
+      this.remoteStream = streams[0] ?? new MediaStream([track]);
+      this.changed();
+    });
+    engine.adopt(conn.peer);
+    this.connection = conn;
+    this.engine = engine;
+    conn.peer.on('closed', () => {
+      engine.close();
+      if (this.connection === conn) {
+        this.connection = this.remoteStream = null;
+        this.engine = null;
+      }
+      this.changed();
+    });
     this.changed();
   }
 
@@ -142,7 +157,7 @@ export class AdhocModel extends Store {
           },
         })
         .then((conn) => {
-          this.connection = conn;
+          this.#attach(conn);
           if (this.oneTime) this.oneTime = { ...this.oneTime, password: null };
         })
         .catch((err: unknown) => this.#fail((err as Error).message, 'support'))

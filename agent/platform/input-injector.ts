@@ -2,10 +2,10 @@ import type { MouseButton, Screen } from '../../protocol/index.ts';
 
 /**
  * Injects the technician's input into the customer's desktop. Coordinates are
- * fractions (0..1) of the selected screen. Implementations are per platform:
- * `injector-xtest.ts` for X11; Windows (SendInput) and macOS (CGEvent) would
- * implement the same methods. Permission checks happen before these calls
- * (agent/session.ts); an injector injects whatever it is told.
+ * fractions (0..1) of the selected screen. Each platform folder has its
+ * implementation; Windows (SendInput) and macOS (CGEvent) implement the same
+ * methods. Permission checks happen before these calls (the customer engine,
+ * rtc/customer-engine.ts); an injector injects whatever it is told.
  */
 export interface InputInjector {
   readonly method: string;

@@ -24,14 +24,14 @@ export interface CaptureStats {
 }
 
 /**
- * Captures one screen (monitor) of the customer's desktop. Implementations are
- * per platform: `capturer-ffmpeg.ts` and `capturer-x11.ts` for Linux/X11; a
- * Windows (DXGI desktop duplication) or macOS (ScreenCaptureKit) one would
- * implement the same three methods. Frames arrive already in I420 so the
- * WebRTC source needs no further conversion.
+ * Captures one screen (monitor) of the customer's desktop. Each platform
+ * folder (`agent/platform/<os>/`) has its implementations; a Windows (DXGI
+ * desktop duplication) or macOS (ScreenCaptureKit) one implements the same
+ * methods. Frames arrive already in I420 so the WebRTC source needs no
+ * further conversion.
  */
 export interface ScreenCapturer {
-  /** A short name for logs and the benchmark ("ffmpeg-x11grab", "x11-getimage"). */
+  /** A short name for logs and the benchmark (e.g. "ffmpeg-x11grab"). */
   readonly method: string;
   listScreens(): Promise<Screen[]>;
   /** Starts capturing `screen`; a running capture is stopped first. */

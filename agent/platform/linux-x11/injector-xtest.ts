@@ -1,6 +1,6 @@
-import type { MouseButton, Screen } from '../../protocol/index.ts';
-import { openDisplay, xcall, xrequest, type XConnection } from '../x11/display.ts';
-import { toPixels, type InputInjector } from './input-injector.ts';
+import type { MouseButton, Screen } from '../../../protocol/index.ts';
+import { openDisplay, xcall, xrequest, type XConnection } from './display.ts';
+import { toPixels, type InputInjector } from '../input-injector.ts';
 import { keysymForChar, keysymForCode } from './key-map.ts';
 
 interface XTest {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { XTestInjector } from '../../../agent/input/injector-xtest.ts';
-import { keysymForCode, mappedCodes } from '../../../agent/input/key-map.ts';
-import { openDisplay, xcall, xrequest, type XConnection, type XEvent } from '../../../agent/x11/display.ts';
-import { startXvfb, type TestXvfb } from '../helpers/xvfb.ts';
-import { until } from '../../helpers/wait.ts';
+import { XTestInjector } from '../../../../agent/platform/linux-x11/injector-xtest.ts';
+import { keysymForCode, mappedCodes } from '../../../../agent/platform/linux-x11/key-map.ts';
+import { openDisplay, xcall, xrequest, type XConnection, type XEvent } from '../../../../agent/platform/linux-x11/display.ts';
+import { startXvfb, type TestXvfb } from '../../helpers/xvfb.ts';
+import { until } from '../../../helpers/wait.ts';
 
 const KEY_PRESS_MASK = 1;
 const KEY_RELEASE_MASK = 2;

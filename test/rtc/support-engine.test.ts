@@ -4,21 +4,21 @@ import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import type { InputMessage, PointerMessage } from '../../protocol/channels.ts';
 import type { Permission } from '../../protocol/permissions.ts';
-import { CustomerSession } from '../../rtc/customer-session.ts';
+import { CustomerEngine } from '../../rtc/customer-engine.ts';
 import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
 import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { WebSocketCtor } from '../../rtc/signaling-client.ts';
-import { TechnicianSession } from '../../rtc/technician-session.ts';
+import { TechnicianEngine } from '../../rtc/technician-engine.ts';
 import { FakeSignaling, SESSION_ID } from './fake-signaling.ts';
 import { RTCPeerConnectionNode, nextEvent, waitFor } from './helpers.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 
-describe('rtc/customer-session + technician-session over signaling', function () {
+describe('rtc/customer-engine + technician-engine over signaling', function () {
   this.timeout(20_000);
   let server: FakeSignaling;
-  let tech: TechnicianSession;
-  let cust: CustomerSession;
+  let tech: TechnicianEngine;
+  let cust: CustomerEngine;
   let sigs: SignalingClient[];
   let answers: Partial<Record<Permission, boolean>>;
   let injected: Array<InputMessage | PointerMessage>;
@@ -37,20 +37,22 @@ describe('rtc/customer-session + technician-session over signaling', function ()
     injected = [];
     stopped = 0;
     sinks = [];
-    tech = new TechnicianSession({ signaling: techSig, RTCPeerConnection: RTCPeerConnectionNode, name: 'Tess', client: 'browser', sessionId: SESSION_ID });
-    cust = new CustomerSession({
+    tech = new TechnicianEngine({ signaling: techSig, RTCPeerConnection: RTCPeerConnectionNode, name: 'Tess', client: 'browser', sessionId: SESSION_ID });
+    cust = new CustomerEngine({
       signaling: custSig,
       RTCPeerConnection: RTCPeerConnectionNode,
       name: 'Carl',
       client: 'agent',
       capabilities: { input: true, screens: true, clipboard: true, files: true },
-      askPermission: async (p) => answers[p] ?? false,
-      startVideo: async () => new wrtc.nonstandard.RTCVideoSource({ isScreencast: true }).createTrack(),
-      stopVideo: (track) => {
-        stopped++;
-        track.stop();
+      ask: async (p) => answers[p] ?? false,
+      video: {
+        start: async () => new wrtc.nonstandard.RTCVideoSource({ isScreencast: true }).createTrack(),
+        stop: (track) => {
+          stopped++;
+          track.stop();
+        },
       },
-      onInput: (m) => injected.push(m),
+      input: { inject: (m) => injected.push(m), releaseAll: () => undefined },
       files: {
         sinkFactory: async (offer) => {
           const s = new MemorySink(offer.size);

@@ -1,16 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
+import type { Clipboard } from '../clipboard.ts';
 
 /**
  * Clipboard text through `xclip` or `xsel` when one is installed (a pure X
  * selection owner would need an event loop of its own; see docs/agent.md).
  * Without either tool the agent reports `clipboard: false` in its hello.
  */
-export interface Clipboard {
-  read(): Promise<string | null>;
-  write(text: string): Promise<void>;
-}
-
-export function systemClipboard(display: string): Clipboard | null {
+export function xclipClipboard(display: string): Clipboard | null {
   const env = { ...process.env, DISPLAY: display };
   const has = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
   const tool = has('xclip')

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import type { Screen } from '../../protocol/index.ts';
-import { X11CapturerBase } from './capturer-x11-base.ts';
-import { evenSize, i420Bytes, type CaptureOptions, type I420Frame } from './screen-capturer.ts';
+import type { Screen } from '../../../protocol/index.ts';
+import { X11CapturerBase } from './capturer-base.ts';
+import { evenSize, i420Bytes, type CaptureOptions, type I420Frame } from '../screen-capturer.ts';
 
 /** Whether an `ffmpeg` with the x11grab input is on the PATH. */
 export function ffmpegHasX11grab(): boolean {

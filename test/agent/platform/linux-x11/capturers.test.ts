@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { FfmpegCapturer } from '../../../agent/capture/capturer-ffmpeg.ts';
-import { X11Capturer } from '../../../agent/capture/capturer-x11.ts';
-import type { I420Frame, ScreenCapturer } from '../../../agent/capture/screen-capturer.ts';
-import { openDisplay, type XConnection } from '../../../agent/x11/display.ts';
-import { drawRect, samplePixel, startXvfb, yuvOf, type TestXvfb } from '../helpers/xvfb.ts';
+import { FfmpegCapturer } from '../../../../agent/platform/linux-x11/capturer-ffmpeg.ts';
+import { X11Capturer } from '../../../../agent/platform/linux-x11/capturer-x11.ts';
+import type { I420Frame, ScreenCapturer } from '../../../../agent/platform/screen-capturer.ts';
+import { openDisplay, type XConnection } from '../../../../agent/platform/linux-x11/display.ts';
+import { drawRect, samplePixel, startXvfb, yuvOf, type TestXvfb } from '../../helpers/xvfb.ts';
 
 const RED = 0xdd2211;
 const BLUE = 0x1144ee;

@@ -1,8 +1,8 @@
-import type { Screen } from '../../protocol/index.ts';
-import { openDisplay, type XConnection } from '../x11/display.ts';
+import type { Screen } from '../../../protocol/index.ts';
+import { openDisplay, type XConnection } from './display.ts';
 import { bgrxToI420 } from './bgrx-to-i420.ts';
-import { X11CapturerBase } from './capturer-x11-base.ts';
-import { evenSize, i420Bytes, type CaptureOptions, type I420Frame } from './screen-capturer.ts';
+import { X11CapturerBase } from './capturer-base.ts';
+import { evenSize, i420Bytes, type CaptureOptions, type I420Frame } from '../screen-capturer.ts';
 
 /**
  * Linux/X11 capture with the pure-JS `x11` client: core GetImage (ZPixmap,

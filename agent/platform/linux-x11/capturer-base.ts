@@ -1,6 +1,7 @@
-import type { Screen } from '../../protocol/index.ts';
-import { listMonitors, openDisplay } from '../x11/display.ts';
-import type { CaptureOptions, CaptureStats, I420Frame, ScreenCapturer } from './screen-capturer.ts';
+import type { Screen } from '../../../protocol/index.ts';
+import { openDisplay } from './display.ts';
+import { listMonitors } from './monitors.ts';
+import type { CaptureOptions, CaptureStats, I420Frame, ScreenCapturer } from '../screen-capturer.ts';
 
 /**
  * What the Linux/X11 capturers share: the display, the keep-alive interval

@@ -1,0 +1,306 @@
+import { offersPermission } from '../protocol/channels.ts';
+import type { Capabilities, ControlMessage, InputMessage, PointerMessage } from '../protocol/channels.ts';
+import { RescueError } from '../protocol/errors.ts';
+import { LIMITS } from '../protocol/limits.ts';
+import { PERMISSION_LABELS } from '../protocol/permissions.ts';
+import type { Permission } from '../protocol/permissions.ts';
+import type { SessionReason, SessionState } from '../protocol/session-state.ts';
+import type { PeerSession } from './peer-session.ts';
+import { PermissionAuthority } from './permissions.ts';
+import type { PermissionChange } from './permissions.ts';
+import { SupportEngine } from './support-engine.ts';
+import type { Activated, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
+
+/** What the customer's machine or page plugs into the engine. Every hook is optional. */
+export type CustomerHooks = {
+  /**
+   * The prompt for a technician's request this end can honour; resolve true to
+   * grant. Without it the request stays `asked` until `answer()` (a page's buttons).
+   */
+  ask?: (permission: Permission) => Promise<boolean>;
+  /** Runs before a grant takes effect; false refuses it (the browser's share picker was cancelled). */
+  prepareGrant?: (permission: Permission) => Promise<boolean>;
+  /** The screen: `start` once `view` is granted and the session is ready, `stop` when it no longer is. */
+  video?: { start(): Promise<MediaStreamTrack | null>; stop(track: MediaStreamTrack): void };
+  /** Where input goes while `control` is granted (the agent injects it); `releaseAll` when it ends. */
+  input?: { inject(msg: InputMessage | PointerMessage): void; releaseAll(): void };
+  /** The clipboard, read (polled) and written only while `clipboard` is granted. */
+  clipboard?: { read(): Promise<string | null>; write(text: string): Promise<void> } | null;
+  /** How often the clipboard is read while granted. Default 1000 ms. */
+  clipboardPollMs?: number;
+};
+
+export type CustomerEngineOptions = SupportEngineOptions & CustomerHooks & { capabilities: Capabilities };
+
+export type CustomerEngineEvents = SupportEngineEvents & {
+  /** Input or clipboard that arrived without its grant and was dropped. */
+  dropped: { what: string; permission: Permission };
+  /** A permission changed (the whole map is in `permissions`). */
+  permission: PermissionChange;
+};
+
+/**
+ * The customer's end of a support session, for every customer kind (the
+ * browser page and the agent are adapters over it): the one authority on
+ * permissions. It decides what is granted, drops what is not, cancels files
+ * when `files` goes, keeps the screen track in step with `view`, and reports
+ * each permission change to the audit log once, whatever the technician sends.
+ */
+export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
+  readonly permissions = new PermissionAuthority();
+  /**
+   * The technician as the signaling server names them (`code.accepted`, the
+   * activation, the ad hoc pairing): shown when they join, never the name
+   * their `hello` claims.
+   */
+  technician: string | null = null;
+  protected readonly role = 'customer';
+  private readonly opts: CustomerEngineOptions;
+  /** Requests waiting for the `ask` hook, and answers waiting for `prepareGrant`. */
+  private readonly prompting = new Set<Permission>();
+  private readonly answering = new Set<Permission>();
+  private readyPeer: PeerSession | null = null;
+  private videoSender: RTCRtpSender | null = null;
+  private videoTrack: MediaStreamTrack | null = null;
+  private clipboardTimer: ReturnType<typeof setInterval> | null = null;
+  private lastClipboard: string | null = null;
+
+  constructor(options: CustomerEngineOptions) {
+    super(options);
+    this.opts = options;
+    this.permissions.on('change', (c) => this.onPermission(c));
+  }
+
+  /** Whether this end can do `permission` at all (a browser share cannot take input). */
+  offers(permission: Permission): boolean {
+    return offersPermission(this.opts.capabilities, permission);
+  }
+
+  /** The customer's answer to a pending request. */
+  async answer(permission: Permission, granted: boolean): Promise<void> {
+    if (this.permissions.get(permission) !== 'asked' || this.answering.has(permission)) return;
+    let yes = granted;
+    if (yes && this.opts.prepareGrant) {
+      this.answering.add(permission);
+      try {
+        yes = await this.opts.prepareGrant(permission);
+      } catch {
+        yes = false;
+      } finally {
+        this.answering.delete(permission);
+      }
+    }
+    if (this.isClosed || this.permissions.get(permission) !== 'asked') return;
+    this.permissions.answer(permission, yes);
+  }
+
+  /** The customer grants without being asked (`--auto-grant`, the agent's /grant). */
+  grant(permission: Permission): void {
+    if (this.isClosed || this.permissions.isGranted(permission) || !this.offers(permission)) return;
+    this.permissions.grant(permission);
+  }
+
+  /** The customer withdraws a permission; it takes effect at once. */
+  revoke(permission: Permission): void {
+    if (this.permissions.isGranted(permission)) this.permissions.revoke(permission);
+  }
+
+  /** The customer's "stop everything". */
+  revokeAll(): void {
+    this.permissions.revokeAll();
+  }
+
+  /** Sends the screen list (the agent). */
+  sendScreens(msg: Extract<ControlMessage, { type: 'screens' }>): boolean {
+    return this.peer?.send('control', msg) ?? false;
+  }
+
+  protected override mayReceive(): boolean {
+    return this.permissions.isGranted('files');
+  }
+
+  protected override checkMaySend(): void {
+    if (!this.permissions.isGranted('files')) throw new RescueError('PERMISSION_REQUIRED', 'Allow file transfer first.');
+  }
+
+  protected onActivated(m: Activated): void {
+    this.technician ??= m.peerName;
+    this.log.add('system', 'session', `${this.technician} started the session.`);
+    this.openPeer(m);
+  }
+
+  protected joinedText(): string {
+    return `${this.technician ?? 'The technician'} joined`;
+  }
+
+  protected override sessionStateText(state: SessionState, reason: SessionReason): string | null {
+    if (state === 'suspended') return 'Your technician is reconnecting…';
+    if (state === 'active' && reason === 'reconnected') return 'Reconnected.';
+    return null;
+  }
+
+  protected onReady(peer: PeerSession): void {
+    this.readyPeer = peer;
+    this.videoSender = null;
+    peer.send('control', { type: 'hello', role: 'customer', client: this.opts.client, name: this.opts.name, capabilities: this.opts.capabilities });
+    peer.send('control', { type: 'permission.state', permissions: this.permissions.snapshot() });
+    const input = (msg: InputMessage | PointerMessage): void => {
+      if (peer !== this.peer) return;
+      if (!this.permissions.isGranted('control')) {
+        this.fire('dropped', { what: msg.type, permission: 'control' });
+        return;
+      }
+      this.opts.input?.inject(msg);
+    };
+    peer.on('input', input);
+    peer.on('pointer', input);
+    void this.syncVideo();
+  }
+
+  protected onControl(msg: SessionControl): boolean {
+    switch (msg.type) {
+      case 'permission.request':
+        this.onRequest(msg.permission);
+        return true;
+      case 'clipboard':
+        if (this.permissions.isGranted('clipboard') && this.opts.clipboard) {
+          this.lastClipboard = msg.text;
+          void this.opts.clipboard.write(msg.text).catch(() => undefined);
+        } else {
+          this.fire('dropped', { what: 'clipboard', permission: 'clipboard' });
+        }
+        return true;
+      case 'permission.state':
+        // Only the customer's side is the authority: a permission.state from the technician is ignored.
+        return true;
+      case 'screens':
+      case 'screen.select':
+      case 'auth.challenge':
+      case 'auth.proof':
+      case 'auth.result':
+        return false;
+    }
+  }
+
+  protected override onClose(): void {
+    this.watchClipboard(false);
+    this.opts.input?.releaseAll();
+    this.removeVideo();
+  }
+
+  private onRequest(permission: Permission): void {
+    const state = this.permissions.get(permission);
+    if (state === 'asked' || this.prompting.has(permission)) return;
+    if (!this.offers(permission)) {
+      // Nothing to ask: this end cannot do it. Say no at once so the technician is not left waiting.
+      this.permissions.request(permission);
+      this.permissions.answer(permission, false);
+      this.log.add('system', 'permission', `${PERMISSION_LABELS[permission]} is not possible from ${this.opts.client === 'browser' ? 'a browser' : 'this computer'}.`);
+      return;
+    }
+    if (!this.permissions.request(permission)) {
+      // Already granted: no new prompt, just restate the map.
+      this.peer?.send('control', { type: 'permission.state', permissions: this.permissions.snapshot() });
+      return;
+    }
+    const ask = this.opts.ask;
+    if (!ask) return;
+    this.prompting.add(permission);
+    ask(permission).then(
+      (yes) => this.answerPrompt(permission, yes),
+      () => this.answerPrompt(permission, false),
+    );
+  }
+
+  private answerPrompt(permission: Permission, yes: boolean): void {
+    this.prompting.delete(permission);
+    void this.answer(permission, yes);
+  }
+
+  private onPermission(c: PermissionChange): void {
+    this.peer?.send('control', { type: 'permission.state', permissions: c.permissions });
+    const label = PERMISSION_LABELS[c.permission];
+    if (c.to === 'asked') {
+      if (c.reason === 'requested') {
+        this.log.add('technician', 'permission', `asks: ${label}`);
+        this.audit('permission.requested', c.permission);
+      }
+    } else if (c.to === 'granted' || c.to === 'denied' || c.to === 'revoked') {
+      this.log.add('customer', 'permission', `${label}: ${c.to}`);
+      this.audit(`permission.${c.to}`, c.permission);
+    }
+    const left = c.from === 'granted' && c.to !== 'granted';
+    switch (c.permission) {
+      case 'view':
+        void this.syncVideo();
+        break;
+      case 'control':
+        if (left) this.opts.input?.releaseAll();
+        break;
+      case 'files':
+        if (left) this.files.cancelAll('file transfer permission withdrawn');
+        break;
+      case 'clipboard':
+        this.watchClipboard(c.to === 'granted');
+        break;
+    }
+    this.fire('permission', c);
+  }
+
+  /** Adds or removes the screen track to match the `view` grant, once the session is ready. */
+  private async syncVideo(): Promise<void> {
+    if (this.isClosed) return;
+    if (!this.permissions.isGranted('view')) {
+      this.removeVideo();
+      return;
+    }
+    const peer = this.readyPeer;
+    if (!peer || peer !== this.peer || peer.closed || this.videoSender) return;
+    if (!this.videoTrack) {
+      try {
+        this.videoTrack = (await this.opts.video?.start()) ?? null;
+      } catch (err) {
+        this.log.add('system', 'screen', `Screen capture failed: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+    }
+    if (!this.videoTrack || peer !== this.peer || peer.closed || this.videoSender) return;
+    if (!this.permissions.isGranted('view') || this.isClosed) {
+      this.removeVideo();
+      return;
+    }
+    this.videoSender = peer.addTrack(this.videoTrack);
+  }
+
+  private removeVideo(): void {
+    const peer = this.peer;
+    if (this.videoSender && peer && !peer.closed) {
+      try {
+        peer.removeTrack(this.videoSender);
+      } catch {
+        // The connection is going away.
+      }
+    }
+    this.videoSender = null;
+    const track = this.videoTrack;
+    this.videoTrack = null;
+    if (track) this.opts.video?.stop(track);
+  }
+
+  private watchClipboard(granted: boolean): void {
+    if (this.clipboardTimer) clearInterval(this.clipboardTimer);
+    this.clipboardTimer = null;
+    const clipboard = this.opts.clipboard;
+    if (!granted || !clipboard || this.isClosed) return;
+    this.clipboardTimer = setInterval(() => {
+      void clipboard.read().then(
+        (text) => {
+          if (text === null || text === this.lastClipboard || !this.permissions.isGranted('clipboard')) return;
+          this.lastClipboard = text;
+          this.peer?.send('control', { type: 'clipboard', text: text.slice(0, LIMITS.clipboardChars) });
+        },
+        () => undefined,
+      );
+    }, this.opts.clipboardPollMs ?? 1000);
+  }
+}

@@ -1,0 +1,219 @@
+import { offersPermission } from '../protocol/channels.ts';
+import type { Capabilities, InputMessage, PointerMessage, Screen } from '../protocol/channels.ts';
+import type { SignalData } from '../protocol/ice.ts';
+import { LIMITS } from '../protocol/limits.ts';
+import { PERMISSIONS, PERMISSION_LABELS } from '../protocol/permissions.ts';
+import type { Permission } from '../protocol/permissions.ts';
+import type { SessionReason, SessionState } from '../protocol/session-state.ts';
+import type { ConnectionFacts } from './connection-facts.ts';
+import type { PeerSession } from './peer-session.ts';
+import { PermissionMirror } from './permissions.ts';
+import type { PermissionMirrorEvents } from './permissions.ts';
+import { SupportEngine } from './support-engine.ts';
+import type { Activated, HelloMessage, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
+
+export type TechnicianEngineOptions = SupportEngineOptions & {
+  /** The PIN session this engine drives (from the queue / session.list); absent for an adopted ad hoc peer. */
+  sessionId?: string;
+  /** How often connection facts are read and emitted while a peer is up; 0 reads them only once connected. Default 1000 ms. */
+  factsIntervalMs?: number;
+};
+
+export type TechnicianEngineEvents = SupportEngineEvents & {
+  /** The server activated the session; the peer connection follows the customer's first signal. */
+  activated: Activated;
+  /** The customer's permission map changed. */
+  permissions: PermissionMirrorEvents['change'];
+  /** The customer's screen list (agent). */
+  screens: { screens: Screen[]; selected: string | null };
+  /** The customer's clipboard text, as sent while `clipboard` is granted. */
+  clipboard: { text: string };
+};
+
+/** What a technician's end announces: it shows the screen and sends files and clipboard text. */
+const TECHNICIAN_CAPABILITIES: Capabilities = { input: false, screens: false, clipboard: true, files: true };
+
+/**
+ * The technician's end of a support session, for every technician view (the
+ * console tabs, the ad hoc page, tests): the mirror of the customer's
+ * permissions, remote control that sends nothing the customer has not
+ * granted, the customer's screens and clipboard, chat, files, the session
+ * log, connection facts and the `connection.path` audit row.
+ */
+export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
+  readonly permissions = new PermissionMirror();
+  protected readonly role = 'technician';
+  /** What the customer's end can do, from its `hello`. */
+  capabilities: Capabilities | null = null;
+  screens: Screen[] = [];
+  selectedScreen: string | null = null;
+  private readonly opts: TechnicianEngineOptions;
+  private activation: Activated | null = null;
+  private factsTimer: ReturnType<typeof setInterval> | null = null;
+  private lastFacts: ConnectionFacts | null = null;
+
+  constructor(options: TechnicianEngineOptions) {
+    super(options);
+    this.opts = options;
+    if (options.sessionId !== undefined) this.sessionId = options.sessionId;
+    this.permissions.on('change', (change) => {
+      const { permissions, previous } = change;
+      for (const p of PERMISSIONS) {
+        if (permissions[p] !== previous[p]) this.log.add('customer', 'permission', `${PERMISSION_LABELS[p]}: ${permissions[p].replace('_', ' ')}.`);
+      }
+      this.fire('permissions', change);
+    });
+    this.on('hello', (m) => {
+      this.capabilities = m.capabilities;
+    });
+    this.on('peer', () => this.watchFacts());
+  }
+
+  /** Asks the server to start the session; the peer connection follows on `session.activated`. */
+  async activate(): Promise<void> {
+    if (!this.options.signaling || !this.sessionId) throw new Error('technician engine: no PIN session to activate');
+    await this.options.signaling.request({ type: 'session.activate', sessionId: this.sessionId });
+  }
+
+  /** Whether asking for `permission` makes sense now with this customer's end. */
+  canAsk(permission: Permission): boolean {
+    if (!this.connected || this.isClosed) return false;
+    const state = this.permissions.get(permission);
+    if (state === 'asked' || state === 'granted') return false;
+    return this.capabilities ? offersPermission(this.capabilities, permission) : permission === 'view';
+  }
+
+  /** Asks the customer for a permission (the customer's end decides, and writes the audit row). */
+  requestPermission(permission: Permission): boolean {
+    if (!this.peer?.send('control', { type: 'permission.request', permission })) return false;
+    this.log.add('technician', 'permission', `Asked: ${PERMISSION_LABELS[permission]}.`);
+    return true;
+  }
+
+  /** Whether remote control is on: granted, and the customer's end takes input. */
+  get controlGranted(): boolean {
+    return this.permissions.isGranted('control') && (this.capabilities?.input ?? false);
+  }
+
+  /** Keys, buttons, wheel, text: sent only while control is on (releasing held keys always is). */
+  sendInput(msg: InputMessage): boolean {
+    if (!this.controlGranted && msg.type !== 'input.release_all') return false;
+    return this.peer?.send('input', msg) ?? false;
+  }
+
+  /** Pointer moves (unreliable channel), only while control is on. */
+  sendPointer(msg: PointerMessage): boolean {
+    if (!this.controlGranted) return false;
+    return this.peer?.send('pointer', msg) ?? false;
+  }
+
+  /** Puts text on the customer's clipboard; the customer's end drops it without the grant. */
+  sendClipboard(text: string): boolean {
+    if (!this.permissions.isGranted('clipboard') || text.length > LIMITS.clipboardChars) return false;
+    if (!this.peer?.send('control', { type: 'clipboard', text })) return false;
+    this.log.add('technician', 'clipboard', `Sent ${text.length} characters to the customer's clipboard.`);
+    return true;
+  }
+
+  /** Asks the agent to share (and map input to) another monitor. */
+  selectScreen(screenId: string): boolean {
+    const screen = this.screens.find((sc) => sc.id === screenId);
+    if (!screen || screenId === this.selectedScreen) return false;
+    if (!this.peer?.send('control', { type: 'screen.select', screenId })) return false;
+    this.log.add('technician', 'screen', `Switched to screen ${screen.name || screenId}.`);
+    return true;
+  }
+
+  /** The last connection facts read (for diagnostics). */
+  get rawFacts(): ConnectionFacts | null {
+    return this.lastFacts;
+  }
+
+  /** The server activated the session. The peer connection starts when the customer's first signal arrives: a customer who joins later (or whose page is still joining) never saw an offer made before it connected, and the impolite side would then ignore the customer's own offer for ever. */
+  protected onActivated(m: Activated): void {
+    this.activation = m;
+    this.log.add('system', 'session', 'Session started; waiting for the customer to connect.');
+    this.fire('activated', m);
+  }
+
+  protected override onSignalWithoutPeer(data: SignalData): void {
+    const m = this.activation;
+    if (!m || this.isClosed) return;
+    this.openPeer(m);
+    // The new peer's own subscription starts after this signal.
+    void this.peer?.handleSignal(data);
+  }
+
+  /** The customer's name is theirs to give (the server does not verify it); the console shows it as given. */
+  protected joinedText(msg: HelloMessage): string {
+    return `${msg.name} joined using ${msg.client === 'agent' ? 'the support app' : 'a browser'}.`;
+  }
+
+  protected onReady(peer: PeerSession): void {
+    peer.send('control', { type: 'hello', role: 'technician', client: this.opts.client, name: this.opts.name.slice(0, LIMITS.nameChars) || 'Technician', capabilities: TECHNICIAN_CAPABILITIES });
+  }
+
+  protected onControl(msg: SessionControl): boolean {
+    switch (msg.type) {
+      case 'permission.state':
+        this.permissions.update(msg.permissions);
+        return true;
+      case 'screens':
+        this.screens = msg.screens;
+        this.selectedScreen = msg.selected;
+        this.fire('screens', { screens: msg.screens, selected: msg.selected });
+        return true;
+      case 'clipboard':
+        if (this.permissions.isGranted('clipboard')) {
+          this.log.add('customer', 'clipboard', `The customer's clipboard changed (${msg.text.length} characters).`);
+          this.fire('clipboard', { text: msg.text });
+        }
+        return true;
+      case 'permission.request':
+      case 'screen.select':
+        // Only the customer's end asks and answers; a technician never does.
+        return true;
+      case 'auth.challenge':
+      case 'auth.proof':
+      case 'auth.result':
+        return false;
+    }
+  }
+
+  /** The technician writes the connection path to the audit log (one row per path, whatever the customer's client). */
+  protected override onPath(detail: string): void {
+    this.audit('connection.path', detail);
+  }
+
+  protected mayReceive(): boolean {
+    return this.permissions.isGranted('files');
+  }
+
+  protected sessionStateText(state: SessionState, reason: SessionReason): string | null {
+    if (state === 'suspended') return `The session is suspended (${reason.replace('_', ' ')}).`;
+    if (state === 'active' && reason === 'reconnected') return 'Reconnected.';
+    return null;
+  }
+
+  protected override onClose(): void {
+    if (this.factsTimer) clearInterval(this.factsTimer);
+    this.factsTimer = null;
+  }
+
+  private watchFacts(): void {
+    const every = this.opts.factsIntervalMs ?? 1000;
+    if (every <= 0 || this.factsTimer) return;
+    this.factsTimer = setInterval(() => {
+      const current = this.peer;
+      if (!current) return;
+      current.getConnectionFacts().then(
+        (f) => {
+          if (current !== this.peer) return;
+          this.lastFacts = f;
+          this.fire('facts', f);
+        },
+        () => undefined,
+      );
+    }, every);
+  }
+}
