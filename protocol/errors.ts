@@ -44,6 +44,7 @@ export const ERRORS = {
   SESSION_CLOSED: { status: 410, message: 'The session has ended.' },
   TOKEN_INVALID: { status: 401, message: 'The session token is not valid.' },
   PEER_NOT_CONNECTED: { status: 409, message: 'The other side is not connected.' },
+  TECHNICIAN_NOT_ONLINE: { status: 409, message: 'That technician is not online.' },
 
   NO_SEAT_FREE: { status: 409, message: 'No technician seat is free; ask an administrator to add seats.' },
   ADHOC_ALREADY_ACTIVE: { status: 409, message: 'You already have an active ad hoc session; end it first.' },

@@ -6,6 +6,7 @@ export * from './permissions.ts';
 export * from './session-state.ts';
 export * from './ice.ts';
 export * from './signaling.ts';
+export * from './handover.ts';
 export * from './channels.ts';
 export * from './file-frame.ts';
 export * from './two-factor.ts';

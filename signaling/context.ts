@@ -12,6 +12,7 @@ import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
 import type { RuntimeSettings } from './runtime-settings.ts';
+import type { SessionHandover } from './session-handover.ts';
 import type { SessionRegistry } from './session-registry.ts';
 import type { TwoFactorService } from './two-factor/two-factor-service.ts';
 
@@ -25,6 +26,8 @@ export interface ServerContext {
   logins: LoginSessions;
   audit: AuditLog;
   registry: SessionRegistry;
+  /** Transfer and collaboration on the registry's sessions. */
+  handover: SessionHandover;
   /** Open console sockets by login; closed (4001) when their login ends. */
   consoles: ConsoleSockets;
   /** The client's address of a request: the socket's, or the one the trusted proxy appended (TRUST_PROXY). */

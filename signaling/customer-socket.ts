@@ -120,7 +120,15 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
         ctx.registry.end({ role: 'customer', session: bound() }, message.sessionId);
         return;
       case 'signal':
-        ctx.registry.relay({ role: 'customer', session: bound() }, message.sessionId, message.data);
+        ctx.registry.relay({ role: 'customer', session: bound() }, message.sessionId, message.data, message.lane);
+        return;
+      case 'colleague.answer':
+        ctx.handover.answer({ role: 'customer', session: bound() }, message.sessionId, message.accept);
+        if (message.id !== undefined) socket.send({ type: 'ack', ref: message.id });
+        return;
+      case 'colleague.remove':
+        ctx.handover.remove({ role: 'customer', session: bound() }, message.sessionId);
+        if (message.id !== undefined) socket.send({ type: 'ack', ref: message.id });
         return;
       case 'session.event':
         ctx.registry.report({ role: 'customer', session: bound() }, message.sessionId, message.event, message.detail);

@@ -24,6 +24,7 @@ import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './htt
 import { LoginSessions } from './login-sessions.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { SessionHandover } from './session-handover.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
 import { refuseSocket } from './signaling-socket.ts';
@@ -129,6 +130,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logins,
     audit,
     registry,
+    handover: new SessionHandover(registry, audit),
     consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
     clientAddress: (req) => addresses.of(req),
     settings,

@@ -50,7 +50,7 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
         ack(message.id);
         return;
       case 'signal':
-        ctx.registry.relay(party, message.sessionId, message.data);
+        ctx.registry.relay(party, message.sessionId, message.data, message.lane);
         return;
       case 'session.event':
         ctx.registry.report(party, message.sessionId, message.event, message.detail);
@@ -58,6 +58,25 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
         return;
       case 'ice.refresh':
         socket.send({ type: 'ice.config', ...ref(message.id), sessionId: message.sessionId, ice: ctx.registry.iceFor(party, message.sessionId) });
+        return;
+      case 'technician.online':
+        socket.send({ type: 'technician.online', ...ref(message.id), technicians: ctx.handover.online(technician) });
+        return;
+      case 'session.transfer':
+        ctx.handover.transfer(technician, message.sessionId, message.technicianId, message.note);
+        ack(message.id);
+        return;
+      case 'colleague.invite':
+        ctx.handover.invite(technician, message.sessionId, message.technicianId);
+        ack(message.id);
+        return;
+      case 'colleague.control':
+        ctx.handover.control(technician, message.sessionId, message.granted);
+        ack(message.id);
+        return;
+      case 'colleague.remove':
+        ctx.handover.remove(party, message.sessionId);
+        ack(message.id);
         return;
       default:
         assertNever(message, 'technician message');

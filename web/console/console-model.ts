@@ -294,6 +294,12 @@ export class ConsoleModel extends Store {
 
   private ensureTab(sessionId: string): TechSession {
     let tab = this.tabs.find((t) => t.sessionId === sessionId);
+    if (tab?.phase === 'ended') {
+      // Back in a session this tab had left (a colleague invited again): a fresh tab in its place.
+      this.tabs.splice(this.tabs.indexOf(tab), 1);
+      tab.dispose();
+      tab = undefined;
+    }
     if (!tab) {
       const sig = this.signaling;
       if (!sig) throw new Error('not connected');
@@ -327,6 +333,13 @@ export class ConsoleModel extends Store {
         this.changed();
       }),
       sig.on('session.state', (m) => this.onSessionState(m)),
+      sig.on('colleague.state', (m) => {
+        const tab = this.tabs.find((t) => t.sessionId === m.sessionId && t.phase !== 'ended');
+        if (tab && tab.leadName === null) tab.onColleague(m);
+        else if (m.colleague.id === this.me?.id && m.state === 'invited') this.notice = `${m.leadName} invited you to help in a session; it opens here once the customer lets you in.`;
+        else if (m.colleague.id === this.me?.id && m.state === 'declined') this.notice = `The customer did not let you into ${m.leadName}'s session.`;
+        this.changed();
+      }),
       sig.on('session.created', (m) => {
         this.sessions.set(m.session.sessionId, m.session);
         this.changed();

@@ -12,6 +12,7 @@ import { TransferRows, blobSource } from '../shared/transfer-rows.ts';
 import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
 import { BROWSER_CAPABILITIES, BrowserCustomer } from './browser-customer.ts';
 import { offersPermission } from '../../protocol/channels.ts';
+import type { Colleague } from '../../rtc/customer-engine.ts';
 
 export type CustomerPhase = 'code' | 'checking' | 'choose' | 'agent' | 'connecting' | 'session' | 'ended';
 
@@ -51,6 +52,10 @@ export class CustomerModel extends Store {
   mode: 'browser' | 'agent' | null = null;
   /** The support app took over this session's signaling (it resumed with the token). */
   agentConnected = false;
+  /** Said when the session went to another technician (names from the server). */
+  transferNotice = '';
+  /** The second technician the lead invited, waiting for an answer or joined. */
+  colleague: Colleague | null = null;
   private id: string | null = null;
   private sig: SignalingClient | null = null;
   private customer: BrowserCustomer | null = null;
@@ -216,7 +221,16 @@ export class CustomerModel extends Store {
       this.changed();
     });
     engine.on('chat', (m) => {
-      this.chat = [...this.chat, { id: m.msgId, from: m.from, name: m.from === 'me' ? 'You' : this.technicianName, text: m.text, at: m.at }].slice(-500);
+      this.chat = [...this.chat, { id: m.msgId, from: m.from, name: m.from === 'me' ? 'You' : (m.author ?? this.technicianName), text: m.text, at: m.at }].slice(-500);
+      this.changed();
+    });
+    engine.on('transferred', (m) => {
+      this.technicianName = m.technicianName;
+      this.transferNotice = `${m.previousName} handed your session to ${m.technicianName} (${m.technicianEmail}). ${m.technicianName} has to ask you again before seeing your screen.${m.note ? ` Note: "${m.note}"` : ''}`;
+      this.changed();
+    });
+    engine.on('colleague', (c) => {
+      this.colleague = c;
       this.changed();
     });
     engine.on('connectionstatechange', () => this.changed());
@@ -247,6 +261,15 @@ export class CustomerModel extends Store {
 
   revokeAll(): void {
     this.customer?.engine.revokeAll();
+  }
+
+  /** Lets the invited colleague in, or not. */
+  answerColleague(accept: boolean): Promise<void> {
+    return this.customer?.engine.answerColleague(accept) ?? Promise.resolve();
+  }
+
+  removeColleague(): Promise<void> {
+    return this.customer?.engine.removeColleague() ?? Promise.resolve();
   }
 
   sendChat(text: string): void {
