@@ -34,6 +34,7 @@ const STAGES: Stage[] = [
   { name: 'files', run: lazy(() => import('./files.ts'), 'runFiles') },
   { name: 'agent', run: lazy(() => import('./agent-bench.ts'), 'runAgentBench') },
   { name: 'admin-audit', run: lazy(() => import('./admin-audit.ts'), 'runAdminAudit') },
+  { name: 'colleague-cost', run: lazy(() => import('./colleague/colleague-cost.ts'), 'runColleagueCost') },
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; json: string | null; only: string[] | null } {

@@ -345,6 +345,7 @@ export class ConsoleModel extends Store {
         this.changed();
       }),
       sig.on('session.activated', (m) => {
+        if (m.leadName && this.notice.includes('invited you to help')) this.notice = '';
         const known = this.sessions.get(m.sessionId);
         if (known) this.sessions.set(m.sessionId, { ...known, state: 'active' });
         const tab = this.ensureTab(m.sessionId);

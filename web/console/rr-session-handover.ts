@@ -51,7 +51,7 @@ export class RrSessionHandover extends LitElement {
           ? `Waiting for the customer to let ${c.who.name} in…`
           : `${c.who.name} sees the screen and can chat${c.control ? ' and has remote control' : ''}.`}</p>
         <div class="row">
-          ${c.state === 'joined'
+          ${c.state === 'joined' && s.capabilities?.input
             ? html`<button data-testid="colleague-control" @click=${() => void s.handControl(!c.control)}>${c.control ? 'Take control back' : `Hand control to ${c.who.name}`}</button>`
             : nothing}
           <button class="danger" data-testid="colleague-remove" @click=${() => void s.removeColleague()}>${c.state === 'invited' ? 'Cancel invitation' : `Remove ${c.who.name}`}</button>

@@ -53,6 +53,7 @@ export class RrSessionView extends LitElement {
       .state-granted { color: #1b6e2a; font-weight: 600; }
       .state-denied, .state-revoked { color: #b3261e; font-weight: 600; }
       .state-asked { color: #8a5300; }
+      .handover { border-top: 1px solid #e2e6ea; margin-top: 0.5rem; padding-top: 0.4rem; }
       .top { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; flex-wrap: wrap; margin-bottom: 0.5rem; }
       .top h2 { margin: 0; }
       .ended { background: #fdecea; border: 1px solid #e6a39d; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
@@ -105,7 +106,7 @@ export class RrSessionView extends LitElement {
                 .transfers=${s.transfers}
                 peerName="the customer"
                 ?disabled=${!s.connected || ended || s.permissions.files !== 'granted'}
-                disabledReason="Ask for file transfer first."
+                disabledReason=${s.leadName !== null ? `Files go through ${s.leadName}.` : 'Ask for file transfer first.'}
                 @file-send=${(e: CustomEvent<{ files: File[] }>) => s.sendFiles(e.detail.files)}
               ></rr-file-panel>
             </section>
@@ -120,8 +121,8 @@ export class RrSessionView extends LitElement {
             <ul class="perms" data-testid="permissions" aria-live="polite">
               ${PERMISSIONS.map((p) => this.renderPermission(s, p))}
             </ul>
+            ${ended ? nothing : html`<rr-session-handover class="handover" .session=${s}></rr-session-handover>`}
           </section>
-          ${ended ? nothing : html`<section class="card" aria-label="Transfer and colleagues"><rr-session-handover .session=${s}></rr-session-handover></section>`}
           <section class="card"><rr-chat .messages=${s.chat} ?disabled=${!s.connected || ended} @chat-send=${(e: CustomEvent<{ text: string }>) => s.sendChat(e.detail.text)}></rr-chat></section>
           <section class="card"><rr-session-log .entries=${s.log}></rr-session-log></section>
         </div>
