@@ -10,6 +10,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wrtc from '@roamhq/wrtc';
+import { gathered } from './ice-gathered.ts';
 import type { BenchRow } from '../lib/table.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -100,17 +101,5 @@ function ask<T>(child: ChildProcess, msg: unknown, reply: string): Promise<T> {
   });
 }
 
-function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, 3000);
-    pc.onicegatheringstatechange = () => {
-      if (pc.iceGatheringState === 'complete') {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -4,6 +4,7 @@
  * each connection decodes, so the customer's process measures only itself.
  */
 import wrtc from '@roamhq/wrtc';
+import { gathered } from './ice-gathered.ts';
 
 type Offer = { type: 'offer'; index: number; sdp: string };
 type Msg = Offer | { type: 'report' };
@@ -27,18 +28,6 @@ async function answer(m: Offer): Promise<void> {
   process.send?.({ type: 'answer', index: m.index, sdp: pc.localDescription?.sdp ?? '' });
 }
 
-function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, 3000);
-    pc.onicegatheringstatechange = () => {
-      if (pc.iceGatheringState === 'complete') {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-  });
-}
 
 process.on('message', (m: Msg) => {
   if (m.type === 'offer') void answer(m);
