@@ -7,6 +7,7 @@ import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
 import type { AgentMediaConfig } from './create-session.ts';
 import { choosePlatform, platformOptionHelp } from './platform/choose-platform.ts';
 import { UsageError } from './usage-error.ts';
+import { parseServerUrl } from './server-url.ts';
 
 export { UsageError };
 
@@ -87,14 +88,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     if (!parsed.code && !parsed.token && carried.kind === 'session' && carried.token) parsed.token = carried.token;
     if (!parsed.code && !parsed.token) throw new UsageError('this download carries no session: run it with --code 123456 (the 6-digit code from your technician)');
   }
-  if (!parsed.server) throw new UsageError('--server URL is required');
-  let server: URL;
-  try {
-    server = new URL(parsed.server);
-  } catch {
-    throw new UsageError(`--server: not a URL: ${parsed.server}`);
-  }
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(server.protocol)) throw new UsageError('--server must be an http(s) URL');
+  const server = parseServerUrl(parsed.server);
   if (Boolean(parsed.code) === Boolean(parsed.token)) throw new UsageError('give exactly one of --code or --token');
   if (parsed.code && !pinCodeSchema.safeParse(parsed.code).success) throw new UsageError('--code must be exactly 6 digits');
   if (parsed.token && !tokenSchema.safeParse(parsed.token).success) throw new UsageError('--token is not a valid session token');

@@ -19,7 +19,7 @@ import type { FilePort } from '../rtc/file-channel-port.ts';
 import { MemorySink, memorySource } from '../rtc/memory-file.ts';
 import { sha256Factory } from '../rtc/sha256.ts';
 import type { Hasher, HasherFactory } from '../rtc/sha256.ts';
-import { makePair } from '../test/rtc/helpers.ts';
+import { makePair } from '../testkit/rtc-pair.ts';
 
 const MiB = 1024 * 1024;
 const MB = 1e6;

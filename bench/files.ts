@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { nodeHasher } from '../agent/files/node-hasher.ts';
 import type { SignalData } from '../protocol/ice.ts';
 import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
-import { CHROMIUM } from '../test/web/harness.ts';
+import { CHROMIUM } from '../testkit/chromium.ts';
 import { FilePeer } from './pages/file-peer.ts';
 import { median } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';

@@ -14,9 +14,9 @@ import { nodeHasher } from '../agent/files/node-hasher.ts';
 import { openDisplay, xcall, type XEvent } from '../agent/platform/linux-x11/display.ts';
 import type { PeerSession } from '../rtc/peer-session.ts';
 import { FileTransfer } from '../rtc/file-transfer.ts';
-import { createNodeTechnician, spawnAgent } from '../test/agent/helpers/node-technician.ts';
-import { startXvfb } from '../test/agent/helpers/xvfb.ts';
-import { startTestServer } from '../test/helpers/server.ts';
+import { createNodeTechnician, spawnAgent } from '../testkit/node-technician.ts';
+import { startXvfb } from '../testkit/xvfb.ts';
+import { startTestServer } from '../testkit/server.ts';
 import { median, p99 } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
-import { emailSchema, errorMessageSchema, nameSchema, requestId, timestampSchema, tokenSchema } from './common.ts';
+import { emailSchema, errorMessageSchema, nameSchema, requestId, roleSchema, timestampSchema, tokenSchema } from './common.ts';
 import { iceConfigSchema, signalDataSchema } from './ice.ts';
 import { typesOf } from './parse.ts';
 
@@ -120,7 +120,7 @@ const adhocConnection = z.strictObject({
   ref: refField,
   adhocId: adhocIdSchema,
   connectionId: connectionIdSchema,
-  role: z.enum(['technician', 'customer']),
+  role: roleSchema,
   /** Perfect negotiation: the agent is polite, the technician is not. */
   polite: z.boolean(),
   peerName: nameSchema,

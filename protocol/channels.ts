@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
-import { fractionSchema, nameSchema, sha256HexSchema, timestampSchema, uuidSchema } from './common.ts';
+import { errorCodeSchema, fractionSchema, roleSchema, nameSchema, sha256HexSchema, timestampSchema, uuidSchema } from './common.ts';
 import { permissionMapSchema, permissionSchema, type Permission } from './permissions.ts';
 import { typesOf } from './parse.ts';
 
@@ -67,7 +67,7 @@ export function offersPermission(capabilities: Capabilities, permission: Permiss
 
 const hello = z.strictObject({
   type: z.literal('hello'),
-  role: z.enum(['technician', 'customer']),
+  role: roleSchema,
   client: z.enum(['browser', 'agent']),
   name: nameSchema,
   capabilities: capabilitiesSchema,
@@ -85,7 +85,7 @@ const clipboard = z.strictObject({ type: z.literal('clipboard'), text: z.string(
 const sessionEnd = z.strictObject({ type: z.literal('session.end'), reason: z.string().max(LIMITS.reasonChars) });
 const channelError = z.strictObject({
   type: z.literal('error'),
-  code: z.string().max(64),
+  code: errorCodeSchema,
   message: z.string().max(500),
 });
 /**
@@ -123,7 +123,7 @@ const authResult = z.strictObject({
   type: z.literal('auth.result'),
   ok: z.boolean(),
   /** ADHOC_AUTH_FAILED, FORBIDDEN or RATE_LIMITED when not ok. */
-  code: z.string().max(64).optional(),
+  code: errorCodeSchema.optional(),
   /** When locked after too many wrong passwords: how long until the next try is heard. */
   retryAfterMs: z.number().int().nonnegative().optional(),
 });
@@ -191,10 +191,12 @@ const wheel = z.strictObject({
   x: fractionSchema,
   y: fractionSchema,
 });
+/** What a `KeyboardEvent.code` looks like ("KeyA", "ShiftLeft"); the console sends no other key. */
+export const KEY_CODE_PATTERN = /^[A-Za-z0-9]+$/;
 /** A key by its physical `KeyboardEvent.code` (layout-independent); `key` helps printable keys. */
 const key = z.strictObject({
   type: z.literal('key'),
-  code: z.string().min(1).max(32).regex(/^[A-Za-z0-9]+$/),
+  code: z.string().min(1).max(32).regex(KEY_CODE_PATTERN),
   key: z.string().max(32),
   down: z.boolean(),
 });
@@ -226,7 +228,7 @@ const fileAccept = z.strictObject({
 const fileReject = z.strictObject({
   type: z.literal('file.reject'),
   transferId: uuidSchema,
-  code: z.string().max(64),
+  code: errorCodeSchema,
   message: z.string().max(500),
 });
 /** The receiver has written and verified every chunk below `nextChunk`. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
+import { ERROR_CODES, type ErrorCode } from './errors.ts';
 
 /** Request id a client may attach; the server echoes it as `ref` in the reply. */
 export const requestId = z.string().min(1).max(LIMITS.requestIdChars).optional();
@@ -16,9 +17,17 @@ export const fractionSchema = z.number().min(0).max(1);
 export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256 hex digest');
 export const uuidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'not a UUID');
 
+/** The two sides of a support session. */
+export const ROLES = ['technician', 'customer'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+/** A `code` field on the wire: one of the catalogue's (protocol/errors.ts), nothing else. */
+export const errorCodeSchema = z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
+
 export const errorMessageSchema = z.strictObject({
   type: z.literal('error'),
   ref: z.string().max(LIMITS.requestIdChars).optional(),
-  code: z.string().max(64),
+  code: errorCodeSchema,
   message: z.string().max(500),
 });

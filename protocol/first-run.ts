@@ -13,3 +13,6 @@ export type FirstRunHttp = z.infer<typeof firstRunHttpSchema>;
 /** HTTP: GET /api/setup answers this. */
 export const firstRunStatusSchema = z.strictObject({ needed: z.boolean(), allowed: z.boolean() });
 export type FirstRunStatus = z.infer<typeof firstRunStatusSchema>;
+
+/** HTTP: POST /api/setup answers 201 with the administrator it made. */
+export const firstRunCreatedHttpSchema = z.object({ id: z.string().min(1).max(64), email: z.string().max(LIMITS.emailChars), name: nameSchema });

@@ -13,3 +13,4 @@ export * from './two-factor.ts';
 export * from './admin.ts';
 export * from './first-run.ts';
 export * from './display-name.ts';
+export * from './http.ts';

@@ -5,6 +5,7 @@ import {
   nameSchema,
   pinCodeSchema,
   reasonSchema,
+  roleSchema,
   requestId,
   sessionIdSchema,
   timestampSchema,
@@ -178,7 +179,7 @@ export const CUSTOMER_MESSAGE_TYPES = typesOf(CUSTOMER_MESSAGES);
 
 const welcome = z.strictObject({
   type: z.literal('welcome'),
-  role: z.enum(['technician', 'customer']),
+  role: roleSchema,
   technician: z.strictObject({ id: z.string().max(64), name: nameSchema, email: z.string().max(LIMITS.emailChars) }).optional(),
   /** The server pings this often; a client that misses two is dropped. */
   heartbeatMs: z.number().int().positive(),
@@ -214,7 +215,7 @@ const sessionStateMsg = z.strictObject({
 const sessionActivated = z.strictObject({
   type: z.literal('session.activated'),
   sessionId: sessionIdSchema,
-  role: z.enum(['technician', 'customer']),
+  role: roleSchema,
   /** Perfect negotiation: the customer is polite, the technician is not. */
   polite: z.boolean(),
   peerName: nameSchema,
@@ -249,7 +250,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', SERVER_MESSAGES)
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export const SERVER_MESSAGE_TYPES = typesOf(SERVER_MESSAGES);
 
-/** HTTP: POST /api/code {code, client} answers with this (the same as the WebSocket's code.accepted, minus type). */
+/** HTTP: POST /api/code {code, client} answers with codeAcceptedHttpSchema (the WebSocket's code.accepted, minus type). */
 export const codeSubmitHttpSchema = z.strictObject({ code: pinCodeSchema, client: clientKindSchema.default('browser'), name: customerNameSchema.optional() });
 /** HTTP: POST /api/login; `totp` or `recoveryCode` once the account uses two-factor login (protocol/two-factor.ts). */
 export const loginHttpSchema = z.strictObject({
@@ -257,3 +258,6 @@ export const loginHttpSchema = z.strictObject({
   password: z.string().min(1).max(LIMITS.passwordChars),
   ...secondFactorFields,
 });
+/** HTTP: the reply to POST /api/code. */
+export const codeAcceptedHttpSchema = codeAccepted.omit({ type: true, ref: true });
+export type CodeAcceptedHttp = z.infer<typeof codeAcceptedHttpSchema>;

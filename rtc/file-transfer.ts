@@ -1,5 +1,5 @@
 import type { FileMessage } from '../protocol/channels.ts';
-import { RescueError } from '../protocol/errors.ts';
+import { RescueError, type ErrorCode } from '../protocol/errors.ts';
 import { FILE_FRAME_HEADER_BYTES, bytesToUuid, decodeFileFrame } from '../protocol/file-frame.ts';
 import { LIMITS } from '../protocol/limits.ts';
 import { assertNever } from '../protocol/parse.ts';
@@ -171,7 +171,7 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
   }
 
   private async onOffer(port: FilePort, offer: FileOffer): Promise<void> {
-    const reject = (code: string, message: string): void => {
+    const reject = (code: ErrorCode, message: string): void => {
       port.sendMessage({ type: 'file.reject', transferId: offer.transferId, code, message });
     };
     const done = this.completed.get(offer.transferId);

@@ -31,7 +31,7 @@ export type FileSinkFactory = (offer: FileOffer) => Promise<FileSink>;
 
 export type TransferDirection = 'send' | 'receive';
 export type TransferState = 'hashing' | 'offered' | 'sending' | 'receiving' | 'verifying' | 'paused' | 'done' | 'failed';
-export type TransferFailureCode = ErrorCode | 'CANCELLED';
+export type TransferFailureCode = ErrorCode;
 
 export type TransferInfo = {
   transferId: string;

@@ -1,6 +1,7 @@
 import { CHANNEL_NAMES, channelInit } from '../protocol/channels.ts';
 import type { ChannelName } from '../protocol/channels.ts';
 import type { IceConfig, SignalData } from '../protocol/ice.ts';
+import type { ErrorCode } from '../protocol/errors.ts';
 import { decodeChannelMessage, encodeChannelMessage } from './channel-codec.ts';
 import type { ChannelMessages } from './channel-codec.ts';
 import { ConnectionFactsReader } from './connection-facts.ts';
@@ -239,7 +240,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   /** Sends an `error` on the control channel for bad input; at most ERRORS_PER_SECOND. */
-  private reportInvalid(channel: ChannelName, code: string, message: string): void {
+  private reportInvalid(channel: ChannelName, code: ErrorCode, message: string): void {
     this.warn(channel, code, message);
     const now = Date.now();
     if (now - this.errorWindow.start > 1000) this.errorWindow = { start: now, count: 0 };

@@ -1,21 +1,22 @@
 import { PERMISSIONS, initialPermissions } from '../protocol/permissions.ts';
 import type { Permission, PermissionMap, PermissionState } from '../protocol/permissions.ts';
+import { allowsTransition, checkTransition, stateTable } from '../protocol/state-table.ts';
 import { Emitter } from './emitter.ts';
 
 /**
  * Allowed permission transitions: not_asked -> asked -> granted | denied;
  * granted -> revoked; any state -> asked again on a new request.
  */
-export const PERMISSION_TRANSITIONS: Readonly<Record<PermissionState, readonly PermissionState[]>> = {
+export const PERMISSION_TRANSITIONS = stateTable<PermissionState>({
   not_asked: ['asked'],
   asked: ['granted', 'denied', 'asked'],
   granted: ['revoked', 'asked'],
   denied: ['asked'],
   revoked: ['asked'],
-};
+});
 
 export function canTransition(from: PermissionState, to: PermissionState): boolean {
-  return PERMISSION_TRANSITIONS[from].includes(to);
+  return allowsTransition(PERMISSION_TRANSITIONS, from, to);
 }
 
 export type PermissionChange = {
@@ -55,9 +56,7 @@ export class PermissionAuthority extends PermissionView<PermissionAuthorityEvent
   /** Moves one permission; throws on an edge the table does not allow. */
   transition(permission: Permission, to: PermissionState, reason: string): void {
     const from = this.map[permission];
-    if (!canTransition(from, to)) {
-      throw new Error(`permission ${permission}: illegal transition ${from} -> ${to} (${reason})`);
-    }
+    checkTransition(PERMISSION_TRANSITIONS, `permission ${permission}`, from, to, reason);
     this.map[permission] = to;
     this.emit('change', { permission, from, to, reason, permissions: this.snapshot() });
   }

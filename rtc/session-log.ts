@@ -1,6 +1,7 @@
+import type { Role } from '../protocol/common.ts';
 import { Emitter } from './emitter.ts';
 
-export type LogActor = 'technician' | 'customer' | 'system';
+export type LogActor = Role | 'system';
 
 /** One line of the session log both UIs render. */
 export type LogEntry = {

@@ -1,6 +1,7 @@
 import { CLOSE_CODES, RescueError } from '../protocol/errors.ts';
 import { SERVER_MESSAGE_TYPES, serverMessageSchema } from '../protocol/signaling.ts';
 import type { ClientKind, CustomerMessage, ServerMessage, TechnicianMessage } from '../protocol/signaling.ts';
+import type { Role } from '../protocol/common.ts';
 import { SignalingConnection } from './signaling-connection.ts';
 import type { ConnectionEvents, SignalingConnectionOptions } from './signaling-connection.ts';
 
@@ -15,7 +16,7 @@ export type SignalingEvents = ConnectionEvents<ServerMessage> & {
 };
 
 export type SignalingClientOptions = Omit<SignalingConnectionOptions<ServerMessage>, 'incoming' | 'finalCloseCodes'> & {
-  role: 'technician' | 'customer';
+  role: Role;
   /** Sent in `customer.resume`. Default 'browser'. */
   client?: ClientKind;
   /** Customer resume token; set automatically from `code.accepted`. */
@@ -40,7 +41,7 @@ const RESUME_REFUSED = new Set(['TOKEN_INVALID', 'SESSION_CLOSED', 'SESSION_NOT_
  * is sent; the technician's cookie re-authenticates on its own.
  */
 export class SignalingClient extends SignalingConnection<ClientMessage, ServerMessage> {
-  private readonly role: 'technician' | 'customer';
+  private readonly role: Role;
   private readonly client: ClientKind;
   private resumeToken: string | undefined;
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import { RescueError, isErrorCode } from '../protocol/errors.ts';
+import { RescueError } from '../protocol/errors.ts';
 import type { ErrorCode } from '../protocol/errors.ts';
+import { errorMessageSchema } from '../protocol/common.ts';
 import { LIMITS } from '../protocol/limits.ts';
 import { parseMessage } from '../protocol/parse.ts';
 import { Emitter } from './emitter.ts';
@@ -20,7 +21,6 @@ export type WebSocketCtor = new (url: string, protocols?: string | string[], opt
 
 /** A wire message: a `type`, and on requests an optional `id` the reply echoes as `ref`. */
 type Message = { type: string };
-type ErrorReply = { type: 'error'; code: string; message: string; ref?: string | undefined };
 
 /** The connection's own events. */
 export type OwnEvents = {
@@ -276,15 +276,15 @@ export class SignalingConnection<Out extends Message, In extends Message> extend
     }
     const msg = parsed.value;
     this.onIncoming(msg);
-    const ref = (msg as { ref?: unknown }).ref;
+    const ref = 'ref' in msg ? msg.ref : undefined;
     if (typeof ref === 'string') {
       const pending = this.pending.get(ref);
       if (pending) {
         this.pending.delete(ref);
         clearTimeout(pending.timer);
-        if (msg.type === 'error') {
-          const error = msg as unknown as ErrorReply;
-          pending.reject(new RescueError(isErrorCode(error.code) ? error.code : 'INTERNAL', error.message));
+        const error = errorMessageSchema.safeParse(msg);
+        if (error.success) {
+          pending.reject(new RescueError(error.data.code, error.data.message));
         } else {
           pending.resolve(msg);
         }

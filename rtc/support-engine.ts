@@ -3,6 +3,7 @@ import { LIMITS } from '../protocol/limits.ts';
 import { assertNever } from '../protocol/parse.ts';
 import type { SessionReason, SessionState } from '../protocol/session-state.ts';
 import type { ClientKind, ReportableAuditEvent, ServerMessage } from '../protocol/signaling.ts';
+import type { Role } from '../protocol/common.ts';
 import type { ConnectionFacts } from './connection-facts.ts';
 import { Emitter } from './emitter.ts';
 import { FileTransfer } from './file-transfer.ts';
@@ -79,7 +80,7 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
   /** The other side's last `hello`, once received. */
   peerHello: HelloMessage | null = null;
   protected isClosed = false;
-  protected abstract readonly role: 'technician' | 'customer';
+  protected abstract readonly role: Role;
   private readonly offs: Array<() => void> = [];
   private readonly peerOffs: Array<() => void> = [];
   private reportedPath = '';

@@ -1,6 +1,7 @@
 import type { IceConfig, IceServer } from '../protocol/index.ts';
 import type { Config } from './config.ts';
-import { mintTurnCredentials } from './turn-credentials.ts';
+import { mintTurnCredentials } from '../turn/credentials.ts';
+import type { Role } from '../protocol/common.ts';
 
 /**
  * Builds the RTCConfiguration one party of one session gets: the STUN URLs,
@@ -9,7 +10,7 @@ import { mintTurnCredentials } from './turn-credentials.ts';
  */
 export function buildIceConfig(
   config: Pick<Config, 'stunUrls' | 'turnUrls' | 'turnSecret' | 'turnTtlSeconds'>,
-  party: { sessionId: string; role: 'technician' | 'customer'; forceRelay: boolean },
+  party: { sessionId: string; role: Role; forceRelay: boolean },
   nowMs: number,
 ): IceConfig {
   const iceServers: IceServer[] = [];

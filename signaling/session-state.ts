@@ -1,10 +1,13 @@
 import type { SessionReason, SessionState } from '../protocol/index.ts';
+import { allowsTransition, checkTransition, stateTable } from '../protocol/state-table.ts';
+
+export { IllegalTransitionError } from '../protocol/state-table.ts';
 
 /**
  * The PIN session lifecycle's allowed transitions (protocol/session-state.ts
  * names the states). Anything not listed is a bug and throws.
  */
-export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = Object.freeze({
+export const SESSION_TRANSITIONS = stateTable<SessionState>({
   pending: ['queued', 'closed'],
   queued: ['active', 'closed'],
   active: ['suspended', 'closed'],
@@ -12,18 +15,8 @@ export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly Session
   closed: [],
 });
 
-export class IllegalTransitionError extends Error {
-  constructor(
-    readonly from: SessionState,
-    readonly to: SessionState,
-  ) {
-    super(`Illegal session transition ${from} -> ${to}`);
-    this.name = 'IllegalTransitionError';
-  }
-}
-
 export function canTransition(from: SessionState, to: SessionState): boolean {
-  return SESSION_TRANSITIONS[from].includes(to);
+  return allowsTransition(SESSION_TRANSITIONS, from, to);
 }
 
 /** One session's state, moved only through the table. */
@@ -44,7 +37,7 @@ export class SessionLifecycle {
   /** Moves to `next`; throws IllegalTransitionError for a move the table does not allow. */
   transition(next: SessionState, reason: SessionReason): void {
     const from = this.current;
-    if (!canTransition(from, next)) throw new IllegalTransitionError(from, next);
+    checkTransition(SESSION_TRANSITIONS, 'session', from, next);
     this.current = next;
     this.lastReason = reason;
     this.onChange?.(from, next, reason);

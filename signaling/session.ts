@@ -2,7 +2,8 @@ import type { ClientKind, ServerMessage, SessionSummary } from '../protocol/inde
 import type { Logger } from './logger.ts';
 import type { SessionLifecycle } from './session-state.ts';
 
-export type Role = 'technician' | 'customer';
+import type { Role } from '../protocol/common.ts';
+export type { Role };
 
 /** One end of a signaling socket, as the registry sees it. */
 export interface Connection {

@@ -162,11 +162,11 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   }
 }
 
-/** Refuses an upgraded socket with an error message and a 4xxx close code (browsers cannot read an HTTP status). */
+/** Refuses an upgraded socket with an error message and the catalogue's close code for it (browsers cannot read an HTTP status). */
 export function refuseSocket(
   ws: WebSocket,
   code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'SECOND_FACTOR_ENROLMENT_REQUIRED',
-  closeCode: number,
+  closeCode: number = ERRORS[code].close,
 ): void {
   ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
   ws.close(closeCode, code);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mintTurnCredentials } from '../signaling/turn-credentials.ts';
+import { mintTurnCredentials } from './credentials.ts';
 import { connectPair, gatherCandidates, selectedPath, transfer } from './relay-probe.ts';
 import { wrtc } from './wrtc.ts';
 

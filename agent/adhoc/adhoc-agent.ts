@@ -13,7 +13,7 @@ import { openAdhocPeer } from '../../rtc/peer-link.ts';
 import type { PeerSession, RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
 import { SignalingConnection } from '../../rtc/signaling-connection.ts';
 import { runAuthGate } from './auth-gate.ts';
-import { runAt, systemClock, type Clock } from './clock.ts';
+import { runAt, systemClock, type Clock } from '../../protocol/clock.ts';
 import { PairingStore, type Pairing } from './pairing-store.ts';
 import { PasswordVerifier } from './password-verifier.ts';
 

@@ -9,6 +9,7 @@ import { RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.
 import { platformOptionHelp } from '../platform/choose-platform.ts';
 import { AdhocAgent, type AgentExit, type StartSupportSession } from './adhoc-agent.ts';
 import { defaultStateDir } from './pairing-store.ts';
+import { parseServerUrl } from '../server-url.ts';
 
 export const ADHOC_USAGE = `Ad hoc (unattended) support:
   npm run agent -- --server https://rescue.example.com --adhoc <deployment token>   first run: asks for the security code
@@ -64,14 +65,7 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (values.help) throw new UsageError('');
-  if (!values.server) throw new UsageError('--server URL is required');
-  let server: URL;
-  try {
-    server = new URL(values.server);
-  } catch {
-    throw new UsageError(`--server: not a URL: ${values.server}`);
-  }
-  if (server.protocol !== 'http:' && server.protocol !== 'https:') throw new UsageError('--server must be an http(s) URL');
+  const server = parseServerUrl(values.server);
   if (Boolean(values.adhoc) === Boolean(values['adhoc-resume'])) throw new UsageError('give exactly one of --adhoc <token> or --adhoc-resume');
   if (values.adhoc && !tokenSchema.safeParse(values.adhoc).success) throw new UsageError('--adhoc: not a valid deployment token (copy it from the link)');
   let securityCode: string | null = null;
@@ -83,7 +77,7 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
   const computerName = (values.name ?? hostname()).slice(0, 100) || 'Computer';
   const media = withMedia ? parseMediaOptions(values, computerName, env) : null;
   return {
-    server: values.server,
+    server: server.href.replace(/\/+$/, ''),
     deploymentToken: values.adhoc ?? null,
     stateDir: values['state-dir'] ?? defaultStateDir(),
     securityCode,

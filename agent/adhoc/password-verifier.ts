@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ADHOC_KDF, proofTranscript, type AdhocKdfParams, type TechnicianView } from '../../protocol/adhoc-proof.ts';
 import { RescueError } from '../../protocol/errors.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../../protocol/clock.ts';
 import type { PairingStore } from './pairing-store.ts';
 
 /** Wrong passwords before the agent stops listening for a while. */

@@ -1,3 +1,5 @@
+import { formatBytes } from '../../rtc/format-bytes.ts';
+
 /** One progress line: `[#####-----]  45%  name  3.2 MB/s`. */
 export function progressLine(name: string, bytes: number, total: number, rate: number, width = 24): string {
   const fraction = total > 0 ? Math.min(1, bytes / total) : 1;
@@ -6,14 +8,3 @@ export function progressLine(name: string, bytes: number, total: number, rate: n
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct}  ${name.slice(0, 40)}  ${formatBytes(rate)}/s`;
 }
 
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 1024) return `${Math.max(0, Math.round(n || 0))} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}

@@ -4,11 +4,11 @@
  * logged-in technician console with an in-page driver that reacts at once
  * (starts a queued session, asks to view the screen, hooks
  * requestVideoFrameCallback on the remote video), and the same for the
- * customer page. Reuses the e2e harness in test/web/harness.ts.
+ * customer page. Reuses the e2e harness in testkit/web-harness.ts.
  */
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
-import { loginCookie } from '../../test/helpers/server.ts';
-import { createTechnician, ensureBuilt, launchChromium, startWebServer, type TestServer } from '../../test/web/harness.ts';
+import { loginCookie } from '../../testkit/server.ts';
+import { createTechnician, ensureBuilt, launchChromium, startWebServer, type TestServer } from '../../testkit/web-harness.ts';
 
 export const TECH = { name: 'Bench Tech', password: 'correct horse battery staple' };
 

@@ -12,7 +12,7 @@ import type { IceConfig } from '../../protocol/ice.ts';
 import { RescueError } from '../../protocol/errors.ts';
 import type { AuditEvent } from '../../protocol/signaling.ts';
 import type { SignalData } from '../../protocol/ice.ts';
-import { runAt, type Clock } from './clock.ts';
+import { runAt, type Clock } from '../clock.ts';
 import { sendDeploymentEmail, type DeploymentEmail, type Delivery, type MailConfig } from './mailer.ts';
 import {
   CODE_FAILURES_PER_SESSION,

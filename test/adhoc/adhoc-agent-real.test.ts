@@ -7,8 +7,8 @@ import type { ControlMessage, PermissionMap } from '../../protocol/index.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
 import { loadAdhocConfig } from '../../agent/adhoc/cli.ts';
 import { openDisplay, xcall, type XConnection } from '../../agent/platform/linux-x11/display.ts';
-import { spawnAgent, type AgentProcess } from '../agent/helpers/node-technician.ts';
-import { drawRect, expectColourAt, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
+import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
+import { drawRect, expectColourAt, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
 import { startHarness, technician, waitFor, type Harness, type Tech } from './helpers.ts';
 
 const RED = 0xdd2211;

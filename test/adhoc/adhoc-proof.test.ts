@@ -6,7 +6,7 @@ import { ADHOC_KDF, fromBase64Url, sdpFingerprint, sdpFingerprints, toBase64Url 
 import { controlMessageSchema, type ControlMessage } from '../../protocol/channels.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
 import { runAuthGate, shortAuthString as agentSas, type AuthOutcome } from '../../agent/adhoc/auth-gate.ts';
-import { systemClock } from '../../agent/adhoc/clock.ts';
+import { systemClock } from '../../protocol/clock.ts';
 import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
 import { PasswordVerifier, decodePhc } from '../../agent/adhoc/password-verifier.ts';
 import { deriveKey } from './derive-key.ts';
@@ -19,7 +19,7 @@ import {
   shortAuthString as consoleSas,
   technicianView,
 } from '../../web/console/adhoc/adhoc-client.ts';
-import { makePair, type Pair } from '../rtc/helpers.ts';
+import { makePair, type Pair } from '../../testkit/rtc-pair.ts';
 
 const PASSWORD = 'Lamp-Orbit-97-Quill!';
 type Proof = Extract<ControlMessage, { type: 'auth.proof' }>;

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { createHmac, webcrypto } from 'node:crypto';
 import { pino } from 'pino';
 import Database from 'better-sqlite3';
-import { ADHOC_STATES, checkPasswordStrength, generatePassword, securityCodeSchema } from '../../protocol/adhoc.ts';
+import { ADHOC_STATES, checkPasswordStrength, generatePassword, securityCodeSchema, type AdhocState } from '../../protocol/adhoc.ts';
 import { RescueError } from '../../protocol/errors.ts';
-import { ADHOC_TRANSITIONS, canTransition } from '../../signaling/adhoc/adhoc-state.ts';
+import { ADHOC_TRANSITIONS, assertTransition, canTransition } from '../../signaling/adhoc/adhoc-state.ts';
+import { IllegalTransitionError } from '../../protocol/state-table.ts';
 import { AdhocService, type Peer } from '../../signaling/adhoc/adhoc-service.ts';
 import { sendDeploymentEmail } from '../../signaling/adhoc/mailer.ts';
 import { AdhocStore } from '../../signaling/adhoc/store.ts';
@@ -15,7 +16,7 @@ import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
 import { LOCK_MS, MAX_FAILURES, PasswordVerifier } from '../../agent/adhoc/password-verifier.ts';
 import { deriveKey } from './derive-key.ts';
 import { proofTranscript } from '../../protocol/adhoc-proof.ts';
-import { fakeClock } from '../helpers/server.ts';
+import { fakeClock } from '../../testkit/server.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'rr-adhoc-unit-'));
 
@@ -48,11 +49,35 @@ describe('ad hoc password rules (protocol/adhoc.ts)', () => {
   });
 });
 
+/** docs/adhoc.md's lifecycle, written out independently of the table: forward one step at a time, and ended/expired from any live state. */
+const ADHOC_ALLOWED: [AdhocState, AdhocState][] = [
+  ['prepared', 'downloaded'],
+  ['prepared', 'ended'],
+  ['prepared', 'expired'],
+  ['downloaded', 'code_entered'],
+  ['downloaded', 'ended'],
+  ['downloaded', 'expired'],
+  ['code_entered', 'paired'],
+  ['code_entered', 'ended'],
+  ['code_entered', 'expired'],
+  ['paired', 'ended'],
+  ['paired', 'expired'],
+];
+
 describe('ad hoc state table (signaling/adhoc/adhoc-state.ts)', () => {
+  it('the table has exactly the documented edges', () => {
+    const edges = ADHOC_STATES.flatMap((from) => ADHOC_TRANSITIONS[from].map((to) => [from, to]));
+    expect(edges).to.have.deep.members(ADHOC_ALLOWED);
+    expect(edges).to.have.length(ADHOC_ALLOWED.length);
+  });
   for (const from of ADHOC_STATES) {
     for (const to of ADHOC_STATES) {
-      const allowed = ADHOC_TRANSITIONS[from].includes(to);
-      it(`${from} -> ${to}: ${allowed ? 'allowed' : 'refused'}`, () => expect(canTransition(from, to)).to.equal(allowed));
+      const allowed = ADHOC_ALLOWED.some(([a, b]) => a === from && b === to);
+      it(`${from} -> ${to}: ${allowed ? 'allowed' : 'refused'}`, () => {
+        expect(canTransition(from, to)).to.equal(allowed);
+        if (allowed) expect(() => assertTransition(from, to)).to.not.throw();
+        else expect(() => assertTransition(from, to)).to.throw(IllegalTransitionError, `ad hoc session: illegal transition ${from} -> ${to}`);
+      });
     }
   }
 });

@@ -11,7 +11,7 @@ import type { AdhocSummary } from '../../protocol/adhoc.ts';
 import type { PeerSession, RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import type { Clock as ServerClock } from '../../signaling/clock.ts';
-import { fakeClock } from '../helpers/server.ts';
+import { fakeClock } from '../../testkit/server.ts';
 import { startServer, type RunningServer } from '../../signaling/server.ts';
 import { createAdhocPlugin, type AdhocPlugin } from '../../signaling/adhoc/index.ts';
 import { AdhocAgent, type AdhocAgentOptions, type SupportSessionHandle } from '../../agent/adhoc/adhoc-agent.ts';

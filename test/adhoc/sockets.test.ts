@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES } from '../../protocol/errors.ts';
 import { MESSAGE_BURST, MAX_CONSECUTIVE_ERRORS } from '../../signaling/signaling-socket.ts';
-import { TestSocket } from '../helpers/server.ts';
+import { TestSocket } from '../../testkit/server.ts';
 import { startHarness, technician, type Harness } from './helpers.ts';
 
 /** The ad hoc socket paths run on the server's one signaling socket: budget, heartbeat on the server's clock, bad-message handling. */

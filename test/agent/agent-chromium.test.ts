@@ -5,10 +5,10 @@ import { expect } from 'chai';
 import { build } from 'esbuild';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { openDisplay, xcall, type XConnection } from '../../agent/platform/linux-x11/display.ts';
-import { createTechnician, startTestServer, type RunningServer } from '../helpers/server.ts';
-import { spawnAgent, type AgentProcess } from './helpers/node-technician.ts';
-import { drawRect, startXvfb, type TestXvfb } from './helpers/xvfb.ts';
-import { until as waitUntil } from '../helpers/wait.ts';
+import { createTechnician, startTestServer, type RunningServer } from '../../testkit/server.ts';
+import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
+import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
+import { until as waitUntil } from '../../testkit/wait.ts';
 
 const RED = [0xdd, 0x22, 0x11] as const;
 

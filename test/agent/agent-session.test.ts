@@ -8,11 +8,11 @@ import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
-import type { RunningServer } from '../helpers/server.ts';
+import type { RunningServer } from '../../testkit/server.ts';
 import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
-import { decodedFrames, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
-import { drawRect, expectColourAt } from './helpers/xvfb.ts';
-import { sleep, until } from '../helpers/wait.ts';
+import { decodedFrames, type AgentProcess, type NodeTechnician } from '../../testkit/node-technician.ts';
+import { drawRect, expectColourAt } from '../../testkit/xvfb.ts';
+import { sleep, until } from '../../testkit/wait.ts';
 
 const RED = 0xdd2211;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');

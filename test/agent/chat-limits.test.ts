@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { LIMITS } from '../../protocol/index.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
-import { startTestServer, type RunningServer } from '../helpers/server.ts';
-import { until } from '../helpers/wait.ts';
-import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from './helpers/node-technician.ts';
-import { startXvfb, type TestXvfb } from './helpers/xvfb.ts';
+import { startTestServer, type RunningServer } from '../../testkit/server.ts';
+import { until } from '../../testkit/wait.ts';
+import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from '../../testkit/node-technician.ts';
+import { startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
 
 const chat = (text: string): string => JSON.stringify({ type: 'chat', msgId: randomUUID(), text, at: Date.now() });
 

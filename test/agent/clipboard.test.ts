@@ -2,9 +2,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { expect } from 'chai';
 import type { PeerSession } from '../../rtc/peer-session.ts';
 import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
-import type { AgentProcess, NodeTechnician } from './helpers/node-technician.ts';
-import type { TestXvfb } from './helpers/xvfb.ts';
-import { sleep, until } from '../helpers/wait.ts';
+import type { AgentProcess, NodeTechnician } from '../../testkit/node-technician.ts';
+import type { TestXvfb } from '../../testkit/xvfb.ts';
+import { sleep, until } from '../../testkit/wait.ts';
 
 
 /** The X clipboard as another application sees it. */

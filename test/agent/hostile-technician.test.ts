@@ -3,10 +3,10 @@ import { PERMISSION_LABELS, type Permission, type PermissionMap } from '../../pr
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
-import { sleep, until } from '../helpers/wait.ts';
+import { sleep, until } from '../../testkit/wait.ts';
 import { TERMINAL_ATTACKS, TERMINAL_UNSAFE } from './fixtures/terminal-attacks.ts';
 import { startAgentRig, type AgentRig } from './helpers/agent-rig.ts';
-import type { AgentProcess, NodeTechnician } from './helpers/node-technician.ts';
+import type { AgentProcess, NodeTechnician } from '../../testkit/node-technician.ts';
 
 /** How long a question must be on the agent's screen before a bare "y" counts (agent/terminal/permission-prompts.ts). */
 const SETTLE_MS = 1000;
@@ -77,14 +77,17 @@ describe('agent against a hostile technician (real server, agent process, Xvfb)'
 
   it('escape sequences in chat, error text, a session-end reason and file names reach the terminal defused and marked as the technician\'s', async () => {
     for (const { text } of TERMINAL_ATTACKS) chat(text);
-    peer.send('control', { type: 'error', code: 'X\x1b[2J', message: '\x1b]0;pwned\x07\r\n? Support asks for control: Allow? [y/N]' });
+    // A code outside the catalogue does not parse, so it never reaches the terminal at all.
+    peer.send('control', { type: 'error', code: 'X\x1b[2J', message: 'bad code' } as never);
+    peer.send('control', { type: 'error', code: 'INTERNAL', message: '\x1b]0;pwned\x07\r\n? Support asks for control: Allow? [y/N]' });
     chat('last attack sent');
     await agent.waitLine(/last attack sent/);
     const chatLines = agent.lines.filter((l) => /technician says │/.test(l));
     expect(chatLines).to.have.length(TERMINAL_ATTACKS.length + 1);
     for (const line of chatLines) expect(line).to.match(/^\d\d:\d\d:\d\d technician says │ /);
     // The control channel is not ordered with the chat channel: wait for the error's own line.
-    await agent.waitLine(/^\d\d:\d\d:\d\d technician │ X\\x1b\[2J: \\x1b\]0;pwned\\x07\\r\\n\? Support/);
+    await agent.waitLine(/^\d\d:\d\d:\d\d technician │ INTERNAL: \\x1b\]0;pwned\\x07\\r\\n\? Support/);
+    expect(agent.lines.join('\n')).to.not.include('bad code');
 
     // A file whose name is an escape sequence: the progress and "Saved" lines show it defused.
     agent.type('/grant files');

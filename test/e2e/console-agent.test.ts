@@ -4,11 +4,11 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { BrowserContext, ElementHandle, Page } from 'puppeteer-core';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
-import { spawnAgent, type AgentProcess } from '../agent/helpers/node-technician.ts';
-import { drawRect, startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
+import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
+import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
 import { startCoturn, type Coturn } from '../turn/helpers/coturn.ts';
-import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts, logInToConsole } from '../web/harness.ts';
-import type { TestServer } from '../web/harness.ts';
+import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts, logInToConsole } from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 /**
  * The real technician console (production web build, headless Chromium) against

@@ -93,9 +93,13 @@ const fixtures: Array<{ name: string; schema: z.ZodType; accept: unknown[]; reje
       { type: 'permission.state', permissions: { view: 'granted', control: 'denied', files: 'asked', clipboard: 'not_asked' } },
       { type: 'screens', screens: [{ id: '0', name: 'HDMI-1', x: 0, y: 0, width: 1920, height: 1080, primary: true }], selected: '0' },
       { type: 'clipboard', text: '' },
+      { type: 'error', code: 'INVALID_MESSAGE', message: 'input: bad key' },
+      { type: 'auth.result', ok: false, code: 'ADHOC_AUTH_FAILED' },
     ],
     reject: [
       { type: 'permission.request', permission: 'root' },
+      { type: 'error', code: 'NOT_IN_THE_CATALOGUE', message: 'x' },
+      { type: 'auth.result', ok: false, code: 'WRONG' },
       { type: 'permission.state', permissions: { view: 'granted' } },
       { type: 'clipboard', text: 'x'.repeat(LIMITS.clipboardChars + 1) },
       { type: 'screens', screens: Array.from({ length: LIMITS.screens + 1 }, (_, i) => ({ id: String(i), name: '', x: 0, y: 0, width: 1, height: 1, primary: false })), selected: null },
@@ -132,6 +136,7 @@ const fixtures: Array<{ name: string; schema: z.ZodType; accept: unknown[]; reje
       { type: 'file.offer', transferId: UUID, name: 'report.pdf', size: 10, sha256: HASH, chunkSize: 65536 },
       { type: 'file.accept', transferId: UUID, fromChunk: 3 },
       { type: 'file.complete', transferId: UUID, ok: true, sha256: HASH },
+      { type: 'file.reject', transferId: UUID, code: 'CANCELLED', message: 'cancelled by the customer' },
     ],
     reject: [
       { type: 'file.offer', transferId: UUID, name: 'x', size: LIMITS.fileBytes + 1, sha256: HASH, chunkSize: 65536 },
@@ -139,6 +144,7 @@ const fixtures: Array<{ name: string; schema: z.ZodType; accept: unknown[]; reje
       { type: 'file.offer', transferId: UUID, name: 'x', size: 1, sha256: HASH, chunkSize: 10_000_000 },
       { type: 'file.accept', transferId: 'not-a-uuid', fromChunk: 0 },
       { type: 'file.accept', transferId: UUID, fromChunk: -1 },
+      { type: 'file.reject', transferId: UUID, code: 'X\x1b[2J', message: 'a code outside the catalogue' },
     ],
   },
 ];

@@ -17,8 +17,8 @@ import type { InputInjector } from '../../agent/platform/input-injector.ts';
 import type { I420Frame, ScreenCapturer } from '../../agent/platform/screen-capturer.ts';
 import { AgentSession } from '../../agent/session.ts';
 import { BrowserCustomer } from '../../web/customer/browser-customer.ts';
-import { createTechnician, loginCookie, startTestServer, type RunningServer } from '../helpers/server.ts';
-import { RTCPeerConnectionNode, nextEvent, waitFor } from './helpers.ts';
+import { createTechnician, loginCookie, startTestServer, type RunningServer } from '../../testkit/server.ts';
+import { RTCPeerConnectionNode, nextEvent, waitFor } from '../../testkit/rtc-pair.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 const FILE_BYTES = 4 * 1024 * 1024;

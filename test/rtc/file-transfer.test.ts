@@ -5,8 +5,8 @@ import type { FilePort } from '../../rtc/file-channel-port.ts';
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import type { FileOffer, TransferResult } from '../../rtc/file-transfer.ts';
 import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
-import { makePair, nextEvent, waitFor } from './helpers.ts';
-import type { Pair } from './helpers.ts';
+import { makePair, nextEvent, waitFor } from '../../testkit/rtc-pair.ts';
+import type { Pair } from '../../testkit/rtc-pair.ts';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const MiB = 1024 * 1024;

@@ -4,8 +4,8 @@ import { CHANNEL_NAMES } from '../../protocol/channels.ts';
 import type { ChatMessage, ControlMessage } from '../../protocol/channels.ts';
 import type { SignalData } from '../../protocol/ice.ts';
 import type { PeerWarning } from '../../rtc/peer-session.ts';
-import { makePair, nextEvent, waitFor } from './helpers.ts';
-import type { Pair } from './helpers.ts';
+import { makePair, nextEvent, waitFor } from '../../testkit/rtc-pair.ts';
+import type { Pair } from '../../testkit/rtc-pair.ts';
 
 const chat = (text: string): ChatMessage => ({ type: 'chat', msgId: crypto.randomUUID(), text, at: Date.now() });
 const offers = (list: SignalData[]): string[] =>

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { CHANNEL_NAMES } from '../../protocol/channels.ts';
 import type { ChatMessage } from '../../protocol/channels.ts';
-import { makePair, nextEvent } from './helpers.ts';
-import type { Pair } from './helpers.ts';
+import { makePair, nextEvent } from '../../testkit/rtc-pair.ts';
+import type { Pair } from '../../testkit/rtc-pair.ts';
 
 const chat = (text: string): ChatMessage => ({ type: 'chat', msgId: crypto.randomUUID(), text, at: Date.now() });
 

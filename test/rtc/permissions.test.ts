@@ -3,6 +3,7 @@ import { PERMISSIONS, PERMISSION_STATES } from '../../protocol/permissions.ts';
 import type { PermissionState } from '../../protocol/permissions.ts';
 import { PERMISSION_TRANSITIONS, PermissionAuthority, PermissionMirror, canTransition } from '../../rtc/permissions.ts';
 import type { PermissionChange } from '../../rtc/permissions.ts';
+import { IllegalTransitionError } from '../../protocol/state-table.ts';
 
 /** Drives a fresh authority's 'files' permission into `state` through legal edges. */
 function authorityAt(state: PermissionState): PermissionAuthority {
@@ -18,24 +19,43 @@ function authorityAt(state: PermissionState): PermissionAuthority {
   return a;
 }
 
+/** The documented lifecycle, written out independently of the table. */
+const ALLOWED: [PermissionState, PermissionState][] = [
+  ['not_asked', 'asked'],
+  ['asked', 'asked'],
+  ['asked', 'granted'],
+  ['asked', 'denied'],
+  ['granted', 'revoked'],
+  ['granted', 'asked'],
+  ['denied', 'asked'],
+  ['revoked', 'asked'],
+];
+
 describe('rtc/permissions', () => {
   describe('state table, edge by edge', () => {
+    it('the table has exactly the documented edges', () => {
+      const edges = PERMISSION_STATES.flatMap((from) => PERMISSION_TRANSITIONS[from].map((to) => [from, to]));
+      expect(edges).to.have.deep.members(ALLOWED);
+      expect(edges).to.have.length(ALLOWED.length);
+    });
     for (const from of PERMISSION_STATES) {
       for (const to of PERMISSION_STATES) {
-        const allowed = PERMISSION_TRANSITIONS[from].includes(to);
+        const allowed = ALLOWED.some(([a, b]) => a === from && b === to);
         it(`${from} -> ${to}: ${allowed ? 'allowed' : 'refused'}`, () => {
           const a = authorityAt(from);
           const changes: PermissionChange[] = [];
           a.on('change', (c) => changes.push(c));
           if (allowed) {
             a.transition('files', to, 'test');
+            expect(canTransition(from, to)).to.equal(true);
             expect(a.get('files')).to.equal(to);
             expect(changes).to.have.length(1);
             expect(changes[0]).to.include({ permission: 'files', from, to });
             expect(changes[0]!.permissions.files).to.equal(to);
             expect(a.isGranted('files')).to.equal(to === 'granted');
           } else {
-            expect(() => a.transition('files', to, 'test')).to.throw(/illegal transition/);
+            expect(() => a.transition('files', to, 'test')).to.throw(IllegalTransitionError, `permission files: illegal transition ${from} -> ${to} (test)`);
+            expect(canTransition(from, to)).to.equal(false);
             expect(a.get('files')).to.equal(from);
             expect(changes).to.have.length(0);
           }

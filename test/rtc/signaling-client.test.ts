@@ -4,7 +4,7 @@ import { RescueError } from '../../protocol/errors.ts';
 import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { WebSocketCtor } from '../../rtc/signaling-client.ts';
 import { FakeSignaling, SESSION_ID, TOKEN } from './fake-signaling.ts';
-import { nextEvent, waitFor } from './helpers.ts';
+import { nextEvent, waitFor } from '../../testkit/rtc-pair.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 

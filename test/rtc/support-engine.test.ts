@@ -10,7 +10,7 @@ import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { WebSocketCtor } from '../../rtc/signaling-client.ts';
 import { TechnicianEngine } from '../../rtc/technician-engine.ts';
 import { FakeSignaling, SESSION_ID } from './fake-signaling.ts';
-import { RTCPeerConnectionNode, nextEvent, waitFor } from './helpers.ts';
+import { RTCPeerConnectionNode, nextEvent, waitFor } from '../../testkit/rtc-pair.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 

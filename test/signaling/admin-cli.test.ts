@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { openDatabase } from '../../signaling/db.ts';
-import { enrolOverApi } from '../helpers/two-factor.ts';
-import { loginCookie, startTestServer } from '../helpers/server.ts';
+import { enrolOverApi } from '../../testkit/two-factor.ts';
+import { loginCookie, startTestServer } from '../../testkit/server.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { activeSession, loginCookie, startTestServer } from '../helpers/server.ts';
+import { activeSession, loginCookie, startTestServer } from '../../testkit/server.ts';
 
 interface AuditBody {
   session: { id: string; endedAt: number | null; endReason: string | null };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CLOSE_CODES } from '../../protocol/index.ts';
-import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 const login = (server: RunningServer, email: string, password: string, headers: Record<string, string> = {}) =>
   fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email, password }) });

@@ -9,8 +9,8 @@ import {
   startTestServer,
   type JsonAnswer,
   type RunningServer,
-} from '../helpers/server.ts';
-import { sleep } from '../helpers/wait.ts';
+} from '../../testkit/server.ts';
+import { sleep } from '../../testkit/wait.ts';
 
 /** A code no session holds: the generator is pinned so the test knows which codes are live. */
 const LIVE = '424242';

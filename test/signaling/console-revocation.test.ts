@@ -11,8 +11,8 @@ import {
   requestJson,
   startTestServer,
   type RunningServer,
-} from '../helpers/server.ts';
-import { sleep } from '../helpers/wait.ts';
+} from '../../testkit/server.ts';
+import { sleep } from '../../testkit/wait.ts';
 
 const EMAIL = 'ann@example.test';
 const PASSWORD = 'password-1234';

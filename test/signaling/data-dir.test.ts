@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError } from '../../signaling/config.ts';
-import { createTechnician, startTestServer } from '../helpers/server.ts';
+import { createTechnician, startTestServer } from '../../testkit/server.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const modeOf = (file: string): string => (fs.statSync(file).mode & 0o777).toString(8).padStart(3, '0');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { TRAILER_MAX_BYTES, decodeTrailer } from '../../protocol/applet-trailer.ts';
 import { createAdhocPlugin, type AdhocPlugin } from '../../signaling/adhoc/index.ts';
-import { activeSession, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { activeSession, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 /** The applet's download: the built file with the signed trailer (protocol/applet-trailer.ts). */
 describe('signaling: GET /download/linux carries the server and the token', () => {

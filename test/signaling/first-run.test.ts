@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { SETUP_LINK_MS } from '../../signaling/first-run.ts';
-import { fakeClock, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { fakeClock, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 /** Through a reverse proxy on the same machine: the request is from loopback, but says it is for someone else. */
 const PROXIED = { 'x-forwarded-for': '203.0.113.7' };

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { activeSession, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { activeSession, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 const offer = { kind: 'description', description: { type: 'offer', sdp: 'v=0\r\n' } } as const;
 

@@ -9,7 +9,7 @@ import {
   openTechnicianSocket,
   startTestServer,
   type RunningServer,
-} from '../helpers/server.ts';
+} from '../../testkit/server.ts';
 
 const offer = { kind: 'description', description: { type: 'offer', sdp: 'v=0\r\n' } } as const;
 const answer = { kind: 'description', description: { type: 'answer', sdp: 'v=0\r\n' } } as const;

@@ -1,7 +1,7 @@
 import { verify } from '@node-rs/argon2';
 import { expect } from 'chai';
-import { createTechnician, fakeClock, requestJson, startTestServer, type JsonAnswer, type RunningServer } from '../helpers/server.ts';
-import { until } from '../helpers/wait.ts';
+import { createTechnician, fakeClock, requestJson, startTestServer, type JsonAnswer, type RunningServer } from '../../testkit/server.ts';
+import { until } from '../../testkit/wait.ts';
 
 const PASSWORD = 'password-1234';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CLOSE_CODES, LIMITS } from '../../protocol/index.ts';
 import { MAX_CONSECUTIVE_ERRORS, MESSAGE_BURST, MESSAGES_PER_SECOND } from '../../signaling/signaling-socket.ts';
-import { activeSession, fakeClock, openCustomerSocket, openTechnicianSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { activeSession, fakeClock, openCustomerSocket, openTechnicianSocket, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 describe('signaling: malformed, oversized and unknown messages', () => {
   let server: RunningServer;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createTechnician, loginCookie, openCustomerSocket, openTechnicianSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { createTechnician, loginCookie, openCustomerSocket, openTechnicianSocket, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 /** A console (hostile, or a script with a stolen cookie) floods the code space with pending sessions. */
 describe('signaling: open codes per technician', () => {

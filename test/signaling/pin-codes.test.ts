@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { PinCodeBook, randomPinCode } from '../../signaling/pin-codes.ts';
 import { RescueError } from '../../protocol/index.ts';
-import { createTechnician, fakeClock, loginCookie, openCustomerSocket, openTechnicianSocket, startTestServer } from '../helpers/server.ts';
+import { createTechnician, fakeClock, loginCookie, openCustomerSocket, openTechnicianSocket, startTestServer } from '../../testkit/server.ts';
 
 describe('signaling/pin-codes', () => {
   it('generates 6 decimal digits, leading zeros kept, spread over the space', () => {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { AccountStore } from '../../signaling/accounts.ts';
 import { openDatabase } from '../../signaling/db.ts';
-import { openTestSocket } from '../helpers/server.ts';
+import { openTestSocket } from '../../testkit/server.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestServer } from '../../testkit/server.ts';
 
 describe('signaling: HTTP surface', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { createTechnician, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { createTechnician, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 /** A throwaway self-signed certificate for 127.0.0.1, made at test time (never committed). */
 function makeCertificate(dir: string): { certFile: string; keyFile: string; cert: Buffer } {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import type { Logger } from '../../signaling/logger.ts';
 import { addressKey, forwardedFor } from '../../signaling/client-address.ts';
-import { createTechnician, loginCookie, openTechnicianSocket, requestJson, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { createTechnician, loginCookie, openTechnicianSocket, requestJson, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 /** A logger whose lines the test can read. */
 function capturedLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {

@@ -10,8 +10,8 @@ import {
   startTestServer,
   type RunningServer,
   type TestSocket,
-} from '../helpers/server.ts';
-import { sleep } from '../helpers/wait.ts';
+} from '../../testkit/server.ts';
+import { sleep } from '../../testkit/wait.ts';
 
 /** Someone opens customer sockets and never enters a code, to exhaust the server. */
 describe('signaling: idle unauthenticated customer sockets', () => {

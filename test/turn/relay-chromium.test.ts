@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { mintTurnCredentials } from '../../signaling/turn-credentials.ts';
+import { mintTurnCredentials } from '../../turn/credentials.ts';
 import { selectedPath } from '../../turn/relay-probe.ts';
 import { wrtc } from '../../turn/wrtc.ts';
 import { launchChromium } from './helpers/chromium.ts';

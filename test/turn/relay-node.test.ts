@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mintTurnCredentials } from '../../signaling/turn-credentials.ts';
+import { mintTurnCredentials } from '../../turn/credentials.ts';
 import { connectPair, gatherCandidates, selectedPath, transfer, type Pair } from '../../turn/relay-probe.ts';
 import { wrtc } from '../../turn/wrtc.ts';
 import { startCoturn, type Coturn } from './helpers/coturn.ts';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { IceConfig } from '../../protocol/ice.ts';
 import { connectPair, selectedPath } from '../../turn/relay-probe.ts';
 import { wrtc } from '../../turn/wrtc.ts';
-import { activeSession, openCustomerSocket, startTestServer, type RunningServer } from '../helpers/server.ts';
+import { activeSession, openCustomerSocket, startTestServer, type RunningServer } from '../../testkit/server.ts';
 import { startCoturn, type Coturn } from './helpers/coturn.ts';
 
 /** The TURN entry of an ICE config, and the id its username carries. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
-import { mintTurnCredentials } from '../../signaling/turn-credentials.ts';
+import { mintTurnCredentials } from '../../turn/credentials.ts';
 import { connectPair, gatherCandidates } from '../../turn/relay-probe.ts';
 import { wrtc } from '../../turn/wrtc.ts';
 import { runTurnProcess, type Coturn } from './helpers/coturn.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'puppeteer-core';
 import { buildAgent } from '../../scripts/build-agent.ts';
-import { startXvfb, type TestXvfb } from '../agent/helpers/xvfb.ts';
+import { startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
 import {
   ROOT,
   byRole,
@@ -20,8 +20,8 @@ import {
   startWebServer,
   texts,
   waitForFn,
-} from './harness.ts';
-import type { TestServer } from './harness.ts';
+} from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 const TECH = { email: 'hoc@example.test', name: 'Hal Hoc', password: 'correct horse battery staple' };
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'puppeteer-core';
-import { parseCsv, unguarded } from '../helpers/csv.ts';
-import { runSession } from '../helpers/sessions.ts';
+import { parseCsv, unguarded } from '../../testkit/csv.ts';
+import { runSession } from '../../testkit/sessions.ts';
 import {
   byRole,
   byTestId,
@@ -19,7 +19,7 @@ import {
   unreachableByTab,
   waitForFn,
   type TestServer,
-} from './harness.ts';
+} from '../../testkit/web-harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const ADMIN = { email: 'boss@example.test', name: 'Bea Boss' };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'puppeteer-core';
 import { LIMITS } from '../../protocol/limits.ts';
-import { openCustomerSocket, type TestSocket } from '../helpers/server.ts';
+import { openCustomerSocket, type TestSocket } from '../../testkit/server.ts';
 import {
   byRole,
   byTestId,
@@ -16,8 +16,8 @@ import {
   startWebServer,
   texts,
   waitForFn,
-} from './harness.ts';
-import type { TestServer } from './harness.ts';
+} from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 const TECH = { email: 'day@example.test', name: 'Dana Day', password: 'correct horse battery staple' };
 

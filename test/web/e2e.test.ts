@@ -18,8 +18,8 @@ import {
   unreachableByTab,
   waitForFn,
   logInToConsole,
-} from './harness.ts';
-import type { TestServer } from './harness.ts';
+} from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 const TECH = { email: 'tech@example.test', name: 'Tessa Tech', password: 'correct horse battery staple' };
 const FILE_BYTES = 5 * 1024 * 1024 + 12345;
@@ -200,6 +200,26 @@ describe('web e2e: technician console and customer page in Chromium', function (
     await waitChat(cust, 'Hello from the technician');
     await sendChat(cust, 'Hi, my printer is broken');
     await waitChat(tech, 'Hi, my printer is broken');
+  });
+
+  it('a fake name in the console\'s hello ("Microsoft Support") never reaches the customer: the page keeps the verified name', async () => {
+    // What a tampered console could send: its own hello, claiming another name.
+    const sent = await tech.evaluate(() => {
+      type Tab = { engine: { peer: { send(channel: string, msg: unknown): boolean } | null } };
+      const app = document.querySelector('rr-console-app') as unknown as { model: { tabs: Tab[] } } | null;
+      return app?.model.tabs[0]?.engine.peer?.send('control', {
+        type: 'hello', role: 'technician', client: 'browser', name: 'Microsoft Support',
+        capabilities: { input: true, screens: true, clipboard: true, files: true },
+      }) ?? false;
+    });
+    expect(sent, 'the console tab has an open control channel').to.equal(true);
+    await sendChat(tech, 'After the fake hello');
+    await waitChat(cust, 'After the fake hello');
+    const name = await byTestId(cust, 'technician-name');
+    expect(await name.evaluate((el) => el.textContent)).to.equal(TECH.name);
+    // Every element's text, shadow roots included (the chat, the log, the header).
+    const pageText = (await texts(cust, '*')).join('\n');
+    expect(pageText).to.not.include('Microsoft Support');
   });
 
   it('a 5 MB file crosses each way with matching SHA-256', async () => {

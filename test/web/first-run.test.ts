@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'puppeteer-core';
-import { byRole, byTestId, clickRole, ensureBuilt, launchChromium, newPage, screenshotAt, startWebServer, waitForFn } from './harness.ts';
-import type { TestServer } from './harness.ts';
+import { byRole, byTestId, clickRole, ensureBuilt, launchChromium, newPage, screenshotAt, startWebServer, waitForFn } from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 /**
  * Issue 15, point 4: a fresh install prints a one-time link; the console it

@@ -12,8 +12,8 @@ import {
   screenshotAt,
   startWebServer,
   texts,
-} from './harness.ts';
-import type { TestServer } from './harness.ts';
+} from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 const ADA = { email: 'ada@example.test', name: 'Ada Lead', password: 'correct horse battery staple' };
 const BEN = { email: 'ben@example.test', name: 'Ben Next', password: 'correct horse battery staple 2' };

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { Page } from 'puppeteer-core';
 import { WebSocket } from 'ws';
-import { byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, logInToConsole, newPage, startWebServer, texts } from './harness.ts';
-import type { TestServer } from './harness.ts';
+import { byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, logInToConsole, newPage, startWebServer, texts } from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 const TECH = { email: 'race@example.test', name: 'Rae Tech', password: 'correct horse battery staple' };
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'puppeteer-core';
-import { fakeClock } from '../helpers/server.ts';
+import { fakeClock } from '../../testkit/server.ts';
 import {
   byRole,
   byTestId,
@@ -12,8 +12,8 @@ import {
   startWebServer,
   unnamedControls,
   unreachableByTab,
-} from './harness.ts';
-import type { TestServer } from './harness.ts';
+} from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
 
 const TTL_SECONDS = 60;
 

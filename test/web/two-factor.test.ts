@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'puppeteer-core';
 import { RECOVERY_CODE_COUNT, TOTP_PARAMS } from '../../protocol/index.ts';
-import { totpAt } from '../helpers/two-factor.ts';
+import { totpAt } from '../../testkit/two-factor.ts';
 import {
   byRole,
   byTestId,
@@ -18,7 +18,7 @@ import {
   unreachableByTab,
   waitForFn,
   type TestServer,
-} from './harness.ts';
+} from '../../testkit/web-harness.ts';
 
 const TECH = { email: 'tess@example.test', name: 'Tess Tech', password: 'correct horse battery staple' };
 const STEP_MS = TOTP_PARAMS.periodSeconds * 1000;

@@ -1,7 +1,9 @@
 import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
 import { Store } from '../shared/store.ts';
-import { readApiError } from '../shared/error-text.ts';
+import { CLOSE_CODES, RescueError } from '../../protocol/errors.ts';
+import { meHttpSchema, okHttpSchema } from '../../protocol/http.ts';
+import { ApiError, fetchJson, jsonBody } from '../shared/fetch-json.ts';
 import { FirstRunClient } from './first-run-client.ts';
 import { TechSession } from './tech-session.ts';
 import type { TwoFactorStatus } from '../../protocol/two-factor.ts';
@@ -56,16 +58,15 @@ export class ConsoleModel extends Store {
 
   async init(): Promise<void> {
     try {
-      const res = await fetch('/api/me', { credentials: 'same-origin' });
-      if (res.ok) {
-        this.loggedIn((await res.json()) as MeReply, '');
-      } else {
+      this.loggedIn(await fetchJson(meHttpSchema, '/api/me'), '');
+    } catch (err) {
+      if (err instanceof ApiError) {
         const setup = await this.setup.status();
         this.auth = setup?.needed ? 'setup' : 'out';
         this.setupAllowed = setup?.allowed ?? false;
+      } else {
+        this.auth = 'out';
       }
-    } catch {
-      this.auth = 'out';
     }
     this.changed();
   }
@@ -104,30 +105,23 @@ export class ConsoleModel extends Store {
     this.loginError = '';
     this.changed();
     try {
-      const res = await fetch('/api/login', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, password, ...factor }),
-      });
-      if (!res.ok) {
-        const err = await readApiError(res);
-        if (err.code === 'SECOND_FACTOR_REQUIRED') {
-          this.pendingLogin = { email, password };
-          this.auth = 'second-factor';
-          return;
-        }
-        this.loginError = err.message || 'Wrong email or password.';
-        // Locked out or the password changed meanwhile: back to the first step.
-        if (this.auth === 'second-factor' && err.code !== 'SECOND_FACTOR_INVALID') this.cancelSecondFactor();
+      const body = await fetchJson(meHttpSchema, '/api/login', jsonBody('POST', { email, password, ...factor }));
+      this.pendingLogin = null;
+      const used = factor && 'recoveryCode' in factor ? body.twoFactor?.recoveryCodesLeft : undefined;
+      this.loggedIn(body, used === undefined ? '' : `You logged in with a recovery code; ${used} left. Make new ones under "Two-factor login".`);
+    } catch (err) {
+      if (!(err instanceof ApiError)) {
+        this.loginError = 'The server cannot be reached.';
         return;
       }
-      this.pendingLogin = null;
-      const body = (await res.json().catch(() => ({}))) as MeReply;
-      const used = factor && 'recoveryCode' in factor ? body.twoFactor?.recoveryCodesLeft : undefined;
-      this.loggedIn({ name: email, email, ...body }, used === undefined ? '' : `You logged in with a recovery code; ${used} left. Make new ones under "Two-factor login".`);
-    } catch {
-      this.loginError = 'The server cannot be reached.';
+      if (err.code === 'SECOND_FACTOR_REQUIRED') {
+        this.pendingLogin = { email, password };
+        this.auth = 'second-factor';
+        return;
+      }
+      this.loginError = err.message || 'Wrong email or password.';
+      // Locked out or the password changed meanwhile: back to the first step.
+      if (this.auth === 'second-factor' && err.code !== 'SECOND_FACTOR_INVALID') this.cancelSecondFactor();
     } finally {
       this.busy = false;
       this.changed();
@@ -161,7 +155,7 @@ export class ConsoleModel extends Store {
     this.selected = null;
     this.disconnect();
     try {
-      await fetch('/api/logout', { method: 'POST', credentials: 'same-origin' });
+      await fetchJson(okHttpSchema, '/api/logout', { method: 'POST' });
     } catch {
       // Logged out locally either way.
     }
@@ -210,7 +204,7 @@ export class ConsoleModel extends Store {
     } catch (err) {
       const state = this.sessions.get(sessionId)?.state;
       // Already active or suspended (activated by an earlier Start): the tab is the right answer, not an error.
-      if ((err as { code?: unknown }).code === 'SESSION_BAD_STATE' && (state === 'active' || state === 'suspended')) return;
+      if (err instanceof RescueError && err.code === 'SESSION_BAD_STATE' && (state === 'active' || state === 'suspended')) return;
       this.notice = `Could not start the session: ${(err as Error).message}`;
       // Not started (e.g. PEER_NOT_CONNECTED): drop the tab, keep the session queued.
       const index = this.tabs.findIndex((t) => t.sessionId === sessionId && t.phase === 'waiting');
@@ -236,7 +230,7 @@ export class ConsoleModel extends Store {
         if (this.notice.startsWith('Waiting for the customer')) this.notice = '';
         return;
       } catch (err) {
-        if ((err as { code?: unknown }).code !== 'PEER_NOT_CONNECTED' || Date.now() >= deadline) throw err;
+        if (!(err instanceof RescueError && err.code === 'PEER_NOT_CONNECTED') || Date.now() >= deadline) throw err;
         this.notice = 'Waiting for the customer to connect…';
         this.changed();
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -326,7 +320,7 @@ export class ConsoleModel extends Store {
       }),
       sig.on('disconnected', (d) => {
         this.connection = d.final ? 'offline' : 'connecting';
-        if (d.final && d.code === 4001) {
+        if (d.final && d.code === CLOSE_CODES.UNAUTHENTICATED) {
           this.auth = 'out';
           this.me = null;
         }

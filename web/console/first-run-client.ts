@@ -1,5 +1,5 @@
-import { firstRunStatusSchema, type FirstRunHttp, type FirstRunStatus } from '../../protocol/first-run.ts';
-import { readApiError } from '../shared/error-text.ts';
+import { firstRunCreatedHttpSchema, firstRunStatusSchema, type FirstRunHttp, type FirstRunStatus } from '../../protocol/first-run.ts';
+import { ApiError, fetchJson, jsonBody } from '../shared/fetch-json.ts';
 
 const HASH = /^#setup=([A-Za-z0-9_-]{16,128})$/;
 const STORE_KEY = 'rr.setupToken';
@@ -30,10 +30,7 @@ export class FirstRunClient {
   /** Whether setup is needed and allowed here; null when the server cannot say. */
   async status(): Promise<FirstRunStatus | null> {
     try {
-      const res = await fetch('/api/setup', { headers: this.headers(), credentials: 'same-origin' });
-      if (!res.ok) return null;
-      const parsed = firstRunStatusSchema.safeParse(await res.json());
-      return parsed.success ? parsed.data : null;
+      return await fetchJson(firstRunStatusSchema, '/api/setup', { headers: this.headers() });
     } catch {
       return null;
     }
@@ -42,24 +39,16 @@ export class FirstRunClient {
   /** `ok`, `closed` (an account exists now), or `failed` with the error to show. */
   async create(input: FirstRunHttp): Promise<{ result: 'ok' | 'closed' } | { result: 'failed'; message: string }> {
     try {
-      const res = await fetch('/api/setup', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', ...this.headers() },
-        body: JSON.stringify(input),
-      });
-      if (res.ok) {
-        sessionStorage.removeItem(STORE_KEY);
-        return { result: 'ok' };
-      }
-      const err = await readApiError(res);
+      await fetchJson(firstRunCreatedHttpSchema, '/api/setup', jsonBody('POST', input, this.headers()));
+      sessionStorage.removeItem(STORE_KEY);
+      return { result: 'ok' };
+    } catch (err) {
+      if (!(err instanceof ApiError)) return { result: 'failed', message: 'The server cannot be reached.' };
       if (err.code === 'SETUP_CLOSED') {
         sessionStorage.removeItem(STORE_KEY);
         return { result: 'closed' };
       }
       return { result: 'failed', message: err.message };
-    } catch {
-      return { result: 'failed', message: 'The server cannot be reached.' };
     }
   }
 }

@@ -1,6 +1,6 @@
 import { LitElement, html, css, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { InputMessage, MouseButton, PointerMessage } from '../../protocol/channels.ts';
+import { KEY_CODE_PATTERN, type InputMessage, type MouseButton, type PointerMessage } from '../../protocol/channels.ts';
 import { baseStyles } from '../shared/styles.ts';
 import { containRect, toFractions, wheelNotches } from './video-geometry.ts';
 
@@ -165,7 +165,7 @@ export class RrRemoteScreen extends LitElement {
 
   private onKey(e: KeyboardEvent): void {
     if (!this.control || !this.sink) return;
-    if (!/^[A-Za-z0-9]+$/.test(e.code)) return;
+    if (!KEY_CODE_PATTERN.test(e.code)) return;
     if (e.type === 'keydown' && e.code === 'Escape' && e.ctrlKey && e.altKey) {
       // The way out for keyboard users: everything else, Tab included, goes to the remote computer.
       this.releaseAll();

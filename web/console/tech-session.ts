@@ -8,7 +8,7 @@ import type { TechnicianRef } from '../../protocol/handover.ts';
 import type { Capabilities, InputMessage, PointerMessage, Screen } from '../../protocol/channels.ts';
 import { initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
-import type { ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
+import type { ClientKind, ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
 import type { SessionReason } from '../../protocol/session-state.ts';
 import { Store } from '../shared/store.ts';
 import { TransferRows, blobSinkFactory, blobSource } from '../shared/transfer-rows.ts';
@@ -42,7 +42,7 @@ export class TechSession extends Store implements InputSink {
   peerName = 'Customer';
   permissions: PermissionMap = initialPermissions();
   capabilities: Capabilities | null = null;
-  customerClient: 'browser' | 'agent' | null = null;
+  customerClient: ClientKind | null = null;
   stream: MediaStream | null = null;
   facts: FactsView | null = null;
   forceRelay: boolean;

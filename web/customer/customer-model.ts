@@ -5,9 +5,11 @@ import type { EngineClosed } from '../../rtc/support-engine.ts';
 import { PERMISSIONS, initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
 import type { SessionReason } from '../../protocol/session-state.ts';
-import type { ServerMessage } from '../../protocol/signaling.ts';
+import { CLOSE_CODES } from '../../protocol/errors.ts';
+import { codeAcceptedHttpSchema, type ClientKind, type ServerMessage } from '../../protocol/signaling.ts';
 import { Store } from '../shared/store.ts';
-import { errorText, readApiError } from '../shared/error-text.ts';
+import { errorText } from '../shared/error-text.ts';
+import { ApiError, fetchJson, jsonBody } from '../shared/fetch-json.ts';
 import { TransferRows, blobSource } from '../shared/transfer-rows.ts';
 import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
 import { BROWSER_CAPABILITIES, BrowserCustomer } from './browser-customer.ts';
@@ -49,7 +51,7 @@ export class CustomerModel extends Store {
   log: LogEntry[] = [];
   transfers: TransferView[] = [];
   /** How the customer chose to be helped (null while choosing). */
-  mode: 'browser' | 'agent' | null = null;
+  mode: ClientKind | null = null;
   /** The support app took over this session's signaling (it resumed with the token). */
   agentConnected = false;
   /** Said when the session went to another technician (names from the server). */
@@ -99,26 +101,15 @@ export class CustomerModel extends Store {
     this.codeError = '';
     this.changed();
     try {
-      const res = await fetch('/api/code', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code, client: 'browser', ...(name ? { name } : {}) }),
-      });
-      if (!res.ok) {
-        const err = await readApiError(res);
-        this.codeError = errorText(err.code, err.message);
-        this.phase = 'code';
-        return;
-      }
-      const body = (await res.json()) as { sessionId: string; token: string; technicianName: string };
+      const body = await fetchJson(codeAcceptedHttpSchema, '/api/code', jsonBody('POST', { code, client: 'browser', ...(name ? { name } : {}) }));
       this.id = body.sessionId;
       this.token = body.token;
       this.technicianName = body.technicianName;
       this.phase = 'choose';
       if (window.location.pathname !== '/') window.history.replaceState(null, '', '/');
       void this.join();
-    } catch {
-      this.codeError = 'The support server cannot be reached. Check your connection and try again.';
+    } catch (err) {
+      this.codeError = err instanceof ApiError ? errorText(err.code, err.message) : 'The support server cannot be reached. Check your connection and try again.';
       this.phase = 'code';
     } finally {
       this.changed();
@@ -178,8 +169,8 @@ export class CustomerModel extends Store {
       }),
       sig.on('resume.failed', (f) => this.finish(errorText(f.code, f.message))),
       sig.on('closed', (c) => {
-        if (c.code === 4011 && this.mode !== 'browser') {
-          // REPLACED: the support app resumed with the token.
+        if (c.code === CLOSE_CODES.REPLACED && this.mode !== 'browser') {
+          // The support app resumed with the token.
           this.agentConnected = true;
           this.changed();
         }
@@ -214,10 +205,6 @@ export class CustomerModel extends Store {
     engine.on('permission', (c) => {
       this.permissions = c.permissions;
       this.pending = PERMISSIONS.filter((p) => c.permissions[p] === 'asked');
-      this.changed();
-    });
-    engine.on('hello', (m) => {
-      this.technicianName = m.name;
       this.changed();
     });
     engine.on('chat', (m) => {

@@ -1,16 +1,6 @@
-import { readApiError } from './error-text.ts';
+import { ApiError, readApiError } from './fetch-json.ts';
 
-/** A refused API call: the catalogue code and message from `{error:{code,message}}`. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 /**
  * One same-origin JSON call to the server's `/api`. The browser sends the
@@ -26,11 +16,10 @@ export async function apiCall<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', pa
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
-    throw new ApiError('NETWORK', 'The server cannot be reached.', 0);
+    throw new ApiError('HTTP_0', 'The server cannot be reached.', 0);
   }
   if (!res.ok) {
-    const error = await readApiError(res);
-    throw new ApiError(error.code, error.message, res.status);
+    throw await readApiError(res);
   }
   return (await res.json()) as T;
 }

@@ -17,15 +17,3 @@ export function errorText(code: string | undefined, fallback?: string): string {
   if (code && isErrorCode(code)) return ERRORS[code].message;
   return fallback ?? 'Something went wrong. Try again.';
 }
-
-/** Reads `{error:{code,message}}` from a failed API response. */
-export async function readApiError(res: Response): Promise<{ code: string; message: string }> {
-  try {
-    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
-    const code = typeof body.error?.code === 'string' ? body.error.code : `HTTP_${res.status}`;
-    const message = typeof body.error?.message === 'string' ? body.error.message : res.statusText;
-    return { code, message };
-  } catch {
-    return { code: `HTTP_${res.status}`, message: res.statusText };
-  }
-}

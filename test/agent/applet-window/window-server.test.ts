@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { WebSocket } from 'ws';
 import { SupportWindow, type WindowActions } from '../../../agent/window/support-window.ts';
 import { memoryAssets } from '../../../agent/window/window-assets.ts';
-import { until } from '../../helpers/wait.ts';
+import { until } from '../../../testkit/wait.ts';
 import { rawGet, tryWebSocket, type WindowClient } from './helpers.ts';
 
 const PAGE = '<!doctype html><title>Support</title><script type="module" src="window.js"></script>';

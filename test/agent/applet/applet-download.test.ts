@@ -5,11 +5,11 @@ import { expect } from 'chai';
 import type { PeerSession } from '../../../rtc/peer-session.ts';
 import { openDisplay, type XConnection } from '../../../agent/platform/linux-x11/display.ts';
 import { buildApplet, type BuiltApplet } from '../../../scripts/build-applet.ts';
-import { startTestServer, type RunningServer } from '../../helpers/server.ts';
-import { until } from '../../helpers/wait.ts';
+import { startTestServer, type RunningServer } from '../../../testkit/server.ts';
+import { until } from '../../../testkit/wait.ts';
 import { rawGet, tryWebSocket } from '../applet-window/helpers.ts';
-import { createNodeTechnician, decodedFrames, spawnAgent, type AgentProcess, type NodeTechnician } from '../helpers/node-technician.ts';
-import { drawRect, expectColourAt, startXvfb, type TestXvfb } from '../helpers/xvfb.ts';
+import { createNodeTechnician, decodedFrames, spawnAgent, type AgentProcess, type NodeTechnician } from '../../../testkit/node-technician.ts';
+import { drawRect, expectColourAt, startXvfb, type TestXvfb } from '../../../testkit/xvfb.ts';
 
 const GREEN = 0x22aa44;
 const NAME = 'relay-rescue-support-linux-x64';

@@ -10,7 +10,7 @@ import { diskSinkFactory, partPath } from '../../../agent/files/disk-sink.ts';
 import { diskSource } from '../../../agent/files/disk-source.ts';
 import { nodeHasher } from '../../../agent/files/node-hasher.ts';
 import { candidateName, sanitizeFileName } from '../../../agent/files/sanitize-name.ts';
-import { makePair, type Pair } from '../../rtc/helpers.ts';
+import { makePair, type Pair } from '../../../testkit/rtc-pair.ts';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

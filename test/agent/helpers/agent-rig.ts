@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerSession } from '../../../rtc/peer-session.ts';
-import { startTestServer, type RunningServer } from '../../helpers/server.ts';
-import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from './node-technician.ts';
-import { startXvfb, type TestXvfb } from './xvfb.ts';
+import { startTestServer, type RunningServer } from '../../../testkit/server.ts';
+import { createNodeTechnician, spawnAgent, type AgentProcess, type NodeTechnician } from '../../../testkit/node-technician.ts';
+import { startXvfb, type TestXvfb } from '../../../testkit/xvfb.ts';
 
 /** Xvfb, a real server, a Node technician and the agent process in one session, its peer connection up. */
 export interface AgentRig {

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CLOSE_CODES } from '../../../protocol/index.ts';
-import { call, enrolOverApi, login } from '../../helpers/two-factor.ts';
-import { runSession } from '../../helpers/sessions.ts';
-import { activeSession, createTechnician, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../../helpers/server.ts';
-import { parseCsv, unguarded } from '../../helpers/csv.ts';
+import { call, enrolOverApi, login } from '../../../testkit/two-factor.ts';
+import { runSession } from '../../../testkit/sessions.ts';
+import { activeSession, createTechnician, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../../../testkit/server.ts';
+import { parseCsv, unguarded } from '../../../testkit/csv.ts';
 
 const PASSWORD = 'password-1234';
 

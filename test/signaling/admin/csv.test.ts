@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { csvCell, csvRow } from '../../../signaling/admin/csv.ts';
-import { parseCsv } from '../../helpers/csv.ts';
+import { parseCsv } from '../../../testkit/csv.ts';
 
 describe('signaling/admin/csv', () => {
   it('quotes cells with commas, quotes, line breaks or edge spaces, doubling inner quotes', () => {

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CLOSE_CODES, RECOVERY_CODE_COUNT, TOTP_PARAMS } from '../../../protocol/index.ts';
-import { call, enrolOverApi, login, totpAt } from '../../helpers/two-factor.ts';
-import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../../helpers/server.ts';
+import { call, enrolOverApi, login, totpAt } from '../../../testkit/two-factor.ts';
+import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../../../testkit/server.ts';
 
 const STEP_MS = TOTP_PARAMS.periodSeconds * 1000;
 const EMAIL = 'ann@example.test';

@@ -3,7 +3,7 @@ import { FfmpegCapturer } from '../../../../agent/platform/linux-x11/capturer-ff
 import { X11Capturer } from '../../../../agent/platform/linux-x11/capturer-x11.ts';
 import type { I420Frame, ScreenCapturer } from '../../../../agent/platform/screen-capturer.ts';
 import { openDisplay, type XConnection } from '../../../../agent/platform/linux-x11/display.ts';
-import { drawRect, samplePixel, startXvfb, yuvOf, type TestXvfb } from '../../helpers/xvfb.ts';
+import { drawRect, samplePixel, startXvfb, yuvOf, type TestXvfb } from '../../../../testkit/xvfb.ts';
 
 const RED = 0xdd2211;
 const BLUE = 0x1144ee;

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { XTestInjector } from '../../../../agent/platform/linux-x11/injector-xtest.ts';
 import { keysymForCode, mappedCodes } from '../../../../agent/platform/linux-x11/key-map.ts';
 import { openDisplay, xcall, xrequest, type XConnection, type XEvent } from '../../../../agent/platform/linux-x11/display.ts';
-import { startXvfb, type TestXvfb } from '../../helpers/xvfb.ts';
-import { until } from '../../../helpers/wait.ts';
+import { startXvfb, type TestXvfb } from '../../../../testkit/xvfb.ts';
+import { until } from '../../../../testkit/wait.ts';
 
 const KEY_PRESS_MASK = 1;
 const KEY_RELEASE_MASK = 2;

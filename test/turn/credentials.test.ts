@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { mintTurnCredentials } from '../../signaling/turn-credentials.ts';
+import { mintTurnCredentials } from '../../turn/credentials.ts';
 
 /** HMAC-SHA1 from RFC 2104 written out by hand, so the test does not trust createHmac's use in the code under test. */
 function hmacSha1ByHand(key: string, message: string): Buffer {

@@ -20,12 +20,12 @@
 import http from 'node:http';
 import FakeTimers from '@sinonjs/fake-timers';
 import { WebSocket } from 'ws';
-import type { ServerMessage } from '../../protocol/index.ts';
-import type { Account } from '../../signaling/accounts.ts';
-import type { Clock } from '../../signaling/clock.ts';
-import { loadConfig } from '../../signaling/config.ts';
-import { createAdhocPlugin } from '../../signaling/adhoc/index.ts';
-import { startServer, type RunningServer, type StartOptions } from '../../signaling/server.ts';
+import type { ServerMessage } from '../protocol/index.ts';
+import type { Account } from '../signaling/accounts.ts';
+import type { Clock } from '../signaling/clock.ts';
+import { loadConfig } from '../signaling/config.ts';
+import { createAdhocPlugin } from '../signaling/adhoc/index.ts';
+import { startServer, type RunningServer, type StartOptions } from '../signaling/server.ts';
 
 export type { RunningServer };
 

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import type { Browser, BrowserContext, ElementHandle, Page } from 'puppeteer-core';
-import type { RunningServer, StartOptions } from '../../signaling/server.ts';
-import { createTechnician as createAccount, startTestServer } from '../helpers/server.ts';
+import type { RunningServer, StartOptions } from '../signaling/server.ts';
+import { CHROMIUM } from './chromium.ts';
+import { createTechnician as createAccount, startTestServer } from './server.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * The production build the tests serve. Built once per test process into a

@@ -1,5 +1,5 @@
 import type { RunningServer } from './server.ts';
-import { totpAt } from '../../signaling/two-factor/totp.ts';
+import { totpAt } from '../signaling/two-factor/totp.ts';
 
 export { totpAt };
 

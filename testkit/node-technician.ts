@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import wrtc from '@roamhq/wrtc';
-import type { ControlMessage, ServerMessage } from '../../../protocol/index.ts';
-import { PeerSession, type RTCPeerConnectionCtor } from '../../../rtc/peer-session.ts';
-import { createTechnician, loginCookie, openTechnicianSocket, type RunningServer, type TestSocket } from '../../helpers/server.ts';
-import { until } from '../../helpers/wait.ts';
+import type { ControlMessage, ServerMessage } from '../protocol/index.ts';
+import { PeerSession, type RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
+import { createTechnician, loginCookie, openTechnicianSocket, type RunningServer, type TestSocket } from './server.ts';
+import { until } from './wait.ts';
 
 const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
 
@@ -118,7 +118,7 @@ export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}, options:
   const adhoc = args.some((a) => a.startsWith('--adhoc'));
   const noOpen = adhoc || args.includes('--no-open') ? [] : ['--no-open'];
   const child = spawn(command, [...prefix, ...args, ...noOpen], {
-    cwd: options.cwd ?? new URL('../../../', import.meta.url).pathname,
+    cwd: options.cwd ?? new URL('../', import.meta.url).pathname,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

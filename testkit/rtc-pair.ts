@@ -1,7 +1,7 @@
 import wrtc from '@roamhq/wrtc';
-import type { IceConfig, SignalData } from '../../protocol/ice.ts';
-import { PeerSession } from '../../rtc/peer-session.ts';
-import type { PeerSessionOptions, RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
+import type { IceConfig, SignalData } from '../protocol/ice.ts';
+import { PeerSession } from '../rtc/peer-session.ts';
+import type { PeerSessionOptions, RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 
 export const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
 export const LOOPBACK_ICE: IceConfig = { iceServers: [], iceTransportPolicy: 'all', turnConfigured: false };

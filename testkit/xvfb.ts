@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
-import { openDisplay, type XConnection } from '../../../agent/platform/linux-x11/display.ts';
+import { openDisplay, type XConnection } from '../agent/platform/linux-x11/display.ts';
 
 /** A private Xvfb for one test file, on a free display number. */
 export interface TestXvfb {
