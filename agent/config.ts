@@ -1,5 +1,4 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AppletTrailerPayload } from '../protocol/applet-trailer.ts';
 import type { Permission } from '../protocol/index.ts';
@@ -24,6 +23,8 @@ export interface AgentConfig extends AgentMediaConfig {
   prompt: boolean;
   /** Open the support window in the default browser (`--no-open`: only print its URL). */
   openWindow: boolean;
+  /** `--terminal`: no support window; chat, questions and /send in the terminal only. */
+  terminalOnly: boolean;
   /** Started from a download that carries its settings: the file removes itself at the end. */
   fromDownload: boolean;
 }
@@ -38,7 +39,8 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
   --server URL          the Relay Rescue server (https://… or http://…)
   --code CODE           the 6-digit code the technician gave you
   --token T             the session token from the support page (instead of --code)
-  --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue)
+  --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue;
+                        Windows: %USERPROFILE%\\Downloads\\Relay Rescue)
   --fps N               frames per second, 1-60 (default 30)
 ${helpLines(platformOptionHelp(), 24)}
   --auto-grant LIST     grant these without asking: view,control,files,clipboard
@@ -46,6 +48,7 @@ ${helpLines(platformOptionHelp(), 24)}
   --no-prompt           never ask; deny whatever is not auto-granted
   --name NAME           your name as the technician sees it
   --no-open             do not open the support window in the browser (its URL is printed)
+  --terminal            no support window: chat, Allow? [y/N] and /send in this terminal
   --help                this text
 
 The downloaded support app (relay-rescue-support-linux-x64) carries --server
@@ -76,6 +79,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
         'no-prompt': { type: 'boolean' },
         name: { type: 'string' },
         'no-open': { type: 'boolean' },
+        terminal: { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }).values;
@@ -113,6 +117,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     autoGrant: Object.freeze(autoGrant),
     prompt: !parsed['no-prompt'],
     openWindow: !parsed['no-open'],
+    terminalOnly: parsed.terminal === true,
     fromDownload: carried !== null,
   });
 }
@@ -130,7 +135,7 @@ export function parseMediaOptions(
   const fps = raw.fps === undefined ? 30 : Number(raw.fps);
   if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
   const platform = choosePlatform({ display: raw.display, capture: raw.capture }, env);
-  const downloadDir = resolve(raw['download-dir'] ?? join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue'));
+  const downloadDir = resolve(raw['download-dir'] ?? platform.defaultDownloadDir(env));
   return { platform, downloadDir, fps, name };
 }
 

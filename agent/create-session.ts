@@ -2,6 +2,7 @@ import wrtc from '@roamhq/wrtc';
 import type { Permission } from '../protocol/index.ts';
 import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import type { SignalingClient } from '../rtc/signaling-client.ts';
+import { withVideoStartBitrate } from './capture/start-bitrate.ts';
 import type { Cleanup } from './cleanup.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
 import { nodeHasher } from './files/node-hasher.ts';
@@ -30,7 +31,8 @@ export interface AgentSessionDeps extends ScreenDevices {
   signaling?: SignalingClient;
 }
 
-export const RTCPeerConnectionNode = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
+/** @roamhq/wrtc's peer connection, with the agent's video start bitrate (capture/start-bitrate.ts). */
+export const RTCPeerConnectionNode = withVideoStartBitrate((wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection);
 
 /**
  * Builds the agent's support session (screen, input, clipboard, files to the

@@ -13,6 +13,7 @@ import { runningAsSea } from './sea/sea-assets.ts';
 import { removeSelfAtExit } from './sea/self-removal.ts';
 import { TerminalUi } from './terminal/terminal-ui.ts';
 import { feedWindow, openSupportWindow } from './window/attach-window.ts';
+import type { SupportWindow } from './window/support-window.ts';
 
 /**
  * The customer's agent: `npm run agent -- --server URL --code 123456`, or
@@ -49,6 +50,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const cleanup = new Cleanup();
   cleanup.install();
+  // The support window (null with --terminal); assigned below, once the session exists.
+  let window: SupportWindow | null = null;
   if (config.fromDownload) removeSelfAtExit(cleanup);
   const ui = new TerminalUi();
   const { capturer, injector } = await config.platform.openScreen();
@@ -67,7 +70,13 @@ async function main(argv: readonly string[]): Promise<number> {
     injector,
     out: ui,
     cleanup,
-    ask: (permission) => (config.prompt ? ui.ask(permission, technician) : Promise.resolve(false)),
+    // Asked in the support window and in the terminal at once: the first answer counts, the other is withdrawn.
+    ask: (permission) => {
+      if (!config.prompt) return Promise.resolve(false);
+      const asked = [ui.ask(permission, technician)];
+      if (window) asked.push(window.ask(permission));
+      return Promise.race(asked);
+    },
     preGranted: config.autoGrant,
   });
 
@@ -86,7 +95,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (p === 'all') engine.revokeAll();
     else engine.revoke(p);
   };
-  const window = await openSupportWindow({
+  window = config.terminalOnly ? null : await openSupportWindow({
     platform: config.platform,
     downloadDir: config.downloadDir,
     open: config.openWindow,
@@ -99,9 +108,13 @@ async function main(argv: readonly string[]): Promise<number> {
       end: () => void engine.end('ended by customer'),
     },
   });
-  feedWindow(window, engine);
-  // A question decided some other way (/grant, /revoke) leaves the screen.
-  engine.permissions.on('change', (c) => c.to !== 'asked' && ui.withdraw(c.permission));
+  if (window) feedWindow(window, engine);
+  // A question decided some other way (the other screen, /grant, /revoke) leaves the screen.
+  engine.permissions.on('change', (c) => {
+    if (c.to === 'asked') return;
+    ui.withdraw(c.permission);
+    window?.withdraw(c.permission);
+  });
   const ended = new Promise<string>((resolve) => engine.on('closed', ({ reason }) => resolve(reason)));
   signaling.on('resume.failed', (e) => engine.close(`could not rejoin: ${e.message}`));
   signaling.on('closed', () => engine.close('signaling closed'));
@@ -113,7 +126,7 @@ async function main(argv: readonly string[]): Promise<number> {
   ui.print(`Relay Rescue agent: ${config.platform.describe()}, capture ${capturer.method}, files go to ${config.downloadDir}`);
   for (const line of config.platform.setupProblems()) {
     ui.print(line);
-    window.addLog({ at: Date.now(), actor: 'system', kind: 'setup', text: line });
+    window?.addLog({ at: Date.now(), actor: 'system', kind: 'setup', text: line });
   }
   try {
     await signaling.connect();
@@ -126,14 +139,14 @@ async function main(argv: readonly string[]): Promise<number> {
     engine.sessionId = reply.sessionId;
     technician = `${reply.technicianName} (${reply.technicianEmail})`;
     engine.technician = technician;
-    window.setTechnician(reply.technicianName, reply.technicianEmail);
+    window?.setTechnician(reply.technicianName, reply.technicianEmail);
     ui.print(`Connected to session ${reply.sessionId}. Your technician is ${technician}, as the server's account names them. Waiting for the technician…`);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     ui.print(`Could not join: ${why}`);
     if (config.fromDownload && config.token) ui.print('This download belonged to a support session that has ended or was replaced: download the support app again from the support page.');
-    window.ended(`could not join: ${why}`);
-    await window.close();
+    window?.ended(`could not join: ${why}`);
+    await window?.close();
     signaling.close();
     cleanup.runNow();
     return 1;
@@ -157,7 +170,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const reason = await ended;
   ui.close();
   ui.print(`Session ended (${reason}). Removing temporary files.`);
-  await window.close();
+  await window?.close();
   await capturer.stop();
   injector.close();
   signaling.close();

@@ -108,7 +108,7 @@ export class AgentSession {
   /** The engine wants the screen: capture the selected monitor into the (one, session-long) track. */
   private async startVideo(): Promise<MediaStreamTrack | null> {
     if (!this.selected || this.engine.closed) return null;
-    this.video ??= new ScreenVideoTrack(this.agent.fps);
+    this.video ??= new ScreenVideoTrack(this.agent.fps, () => this.counters.framesPushed++);
     await this.startCapture();
     return this.video.track;
   }
@@ -122,7 +122,7 @@ export class AgentSession {
       await this.agent.capturer.start(screen, { fps: this.agent.fps }, (frame) => {
         // Re-checked per frame: a revocation or the end stops frames even before capture stops.
         if (!this.capturing || this.engine.closed || !this.engine.permissions.isGranted('view')) return;
-        if (video.push(frame)) this.counters.framesPushed++;
+        video.push(frame);
       });
       this.engine.log.add('system', 'screen', `Sharing ${screen.name} (${screen.width}x${screen.height})`);
     } catch (err) {

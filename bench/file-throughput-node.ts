@@ -63,8 +63,8 @@ function nodeHasher(): Hasher {
 
 /** Wraps a hasher factory so the time spent hashing is counted. */
 function timedHasher(factory: HasherFactory, acc: { ms: number }): HasherFactory {
-  return () => {
-    const h = factory();
+  return (size) => {
+    const h = factory(size);
     return {
       update(bytes) {
         const t = performance.now();

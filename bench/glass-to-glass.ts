@@ -1,104 +1,52 @@
 /**
  * Glass-to-glass latency: the bench changes the colour of a 64x64 window on
  * the Xvfb screen at known times (after an X round trip, so the server has
- * drawn it); the real agent captures and streams the screen; the real console
- * in headless Chromium samples that region of every presented frame
- * (requestVideoFrameCallback → canvas) and records when each colour first
- * shows. Both clocks are this machine's wall clock (Node's and Chromium's
- * performance.timeOrigin + now), good to about a millisecond.
- * Reference: the capture-only latency of the agent's capturer (ffmpeg
- * x11grab, in this process) for the same colour changes, so the ratio is what
- * encoding, transport, decoding and display add to capture.
+ * drawn it) while another process moves a 400x250 window every 16 ms (the
+ * screen changes every frame); the real agent captures and streams the
+ * screen; the real console in headless Chromium samples that region of every
+ * presented frame (requestVideoFrameCallback → canvas) and records when each
+ * colour first shows. Both clocks are this machine's wall clock (Node's and
+ * Chromium's performance.timeOrigin + now), good to about a millisecond.
+ *
+ * In the same run: the capture-only latency of the agent's capturer and of
+ * ffmpeg x11grab (each in a process of its own, same changes); the console's
+ * jitter-buffer delay (getStats) with its setting (jitterBufferTarget 0) and
+ * with the browser's default; frames shown, agent CPU while the screen changes
+ * every frame and while it is still.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { FfmpegCapturer } from '../agent/platform/linux-x11/capturer-ffmpeg.ts';
-import { openDisplay, xcall, type XConnection } from '../agent/platform/linux-x11/display.ts';
+import { openDisplay, type XConnection } from '../agent/platform/linux-x11/display.ts';
 import { spawnAgent } from '../testkit/node-technician.ts';
-import { drawRect, samplePixel, startXvfb, yuvOf } from '../testkit/xvfb.ts';
-import { treeCpuSeconds } from './lib/proc.ts';
+import { drawRect, startXvfb } from '../testkit/xvfb.ts';
+import { spawnReady, type ReadyChild } from './lib/child.ts';
+import { classifyRgb, drawMarks, MARK, match, PALETTE } from './lib/marker.ts';
+import { threadCpuSeconds, topThreads, treeCpuSeconds } from './lib/proc.ts';
 import { median, p99 } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';
 import { createCode, openConsole, readRecord, waitFirstFrame, type WebBench, startWebBench } from './lib/web-bench.ts';
 
 const GROUP = 'glass to glass';
-export const PALETTE = [0xff0000, 0x00ff00, 0x0000ff, 0xffff00, 0x00ffff, 0xff00ff, 0xffffff];
-export const MARK = { x: 40, y: 40, size: 64 };
+const MOVER_MS = 16;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const wallNow = (): number => performance.timeOrigin + performance.now();
 
-/** Nearest palette index of an RGB colour, or -1 if nothing is close (a blend between two). */
-function classifyRgb(r: number, g: number, b: number): number {
-  let best = -1;
-  let bestD = 90 * 90 * 3;
-  PALETTE.forEach((c, i) => {
-    const d = (r - ((c >> 16) & 255)) ** 2 + (g - ((c >> 8) & 255)) ** 2 + (b - (c & 255)) ** 2;
-    if (d < bestD) [best, bestD] = [i, d];
-  });
-  return best;
+/** The moving window, from a process of its own (bench/lib/screen-mover.ts). */
+export function startMover(display: string, width: number, height: number, everyMs = MOVER_MS): Promise<ReadyChild<boolean>> {
+  return spawnReady<boolean>(process.execPath, ['--import', 'tsx', 'bench/lib/screen-mover.ts', display, String(width), String(height), String(everyMs)]);
 }
 
-export function classifyYuv(y: number, u: number, v: number): number {
-  let best = -1;
-  let bestD = 40 * 40 * 3;
-  PALETTE.forEach((c, i) => {
-    const [py, pu, pv] = yuvOf(c);
-    const d = (y - py) ** 2 + (u - pu) ** 2 + (v - pv) ** 2;
-    if (d < bestD) [best, bestD] = [i, d];
-  });
-  return best;
-}
-
-/** Changes the marker's colour `count` times, 100–133 ms apart; returns [wall ms when drawn, palette index]. */
-export async function drawMarks(x: XConnection, win: number, count: number): Promise<Array<[number, number]>> {
-  const drawn: Array<[number, number]> = [];
-  for (let i = 0; i < count; i++) {
-    const colour = i % PALETTE.length;
-    const before = wallNow();
-    x.client.ChangeWindowAttributes(win, { backgroundPixel: PALETTE[colour] });
-    x.client.ClearArea(win, 0, 0, 0, 0, 0);
-    await xcall((cb) => x.client.GetInputFocus(cb));
-    drawn.push([(before + wallNow()) / 2, colour]);
-    await sleep(100 + Math.random() * 33);
-  }
-  return drawn;
-}
-
-/**
- * Matches observed colour changes [wall ms, palette index] to draws in order; returns latencies.
- * Any 7 consecutive draws have distinct colours, so a change matches at most one of the next 7 draws;
- * a draw that was never shown (overwritten before a frame carried it) is skipped.
- */
-export function match(drawn: Array<[number, number]>, seen: Array<[number, number]>): number[] {
-  const out: number[] = [];
-  let j = 0;
-  for (const [at, colour] of seen) {
-    for (let k = j; k < Math.min(drawn.length, j + PALETTE.length); k++) {
-      const d = drawn[k]!;
-      if (d[1] === colour && d[0] < at) {
-        out.push(at - d[0]);
-        j = k + 1;
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-/** Capture-only latency: the agent's capturer in this process, colour changes to the frame callback. */
-async function captureOnly(display: string, width: number, height: number, x: XConnection, win: number, count: number): Promise<number[]> {
-  const capturer = new FfmpegCapturer(display);
+/** Capture-only latency of one capture method, in a process of its own: colour changes to the capturer's frame callback. */
+export async function captureOnly(method: 'native' | 'ffmpeg', display: string, width: number, height: number, x: XConnection, win: number, count: number): Promise<number[]> {
+  const probe = await spawnReady<string>(process.execPath, ['--import', 'tsx', 'bench/lib/capture-probe.ts', JSON.stringify({ display, width, height, fps: 30, method })]);
   const seen: Array<[number, number]> = [];
-  let last = -2;
-  const screen = { id: 'bench', name: 'bench', x: 0, y: 0, width, height, primary: true };
-  await capturer.start(screen, { fps: 30 }, (frame) => {
-    const at = wallNow();
-    const [y, u, v] = samplePixel(frame.data, frame.width, frame.height, MARK.x + MARK.size / 2, MARK.y + MARK.size / 2);
-    const c = classifyYuv(y, u, v);
-    if (c >= 0 && c !== last) seen.push([at, c]);
-    last = c;
+  probe.child.stdout!.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n')) {
+      if (!line.startsWith('{"at"')) continue;
+      const m = JSON.parse(line) as { at: number; c: number };
+      seen.push([m.at, m.c]);
+    }
   });
   try {
     await sleep(500);
@@ -106,81 +54,142 @@ async function captureOnly(display: string, width: number, height: number, x: XC
     await sleep(300);
     return match(drawn, seen);
   } finally {
-    await capturer.stop();
+    probe.child.stdin?.write('stop\n');
+    await probe.stop();
   }
 }
 
-async function inboundVideo(page: Page): Promise<{ bytes: number; decoded: number; at: number }> {
-  return page.evaluate(async () => {
-    // The console keeps its peer connection inside the model (runtime fields, not an API): good enough for a bench.
-    const app = document.querySelector('rr-console-app') as unknown as { model: { tabs: Array<{ peer?: { pc: RTCPeerConnection } }> } };
-    const pc = app.model.tabs.find((t) => t.peer)?.peer?.pc;
-    if (!pc) return { bytes: Number.NaN, decoded: Number.NaN, at: performance.now() };
-    const stats = await pc.getStats();
-    for (const s of stats.values()) {
-      const r = s as { type: string; kind?: string; bytesReceived?: number; framesDecoded?: number };
-      if (r.type === 'inbound-rtp' && r.kind === 'video') return { bytes: r.bytesReceived ?? 0, decoded: r.framesDecoded ?? 0, at: performance.now() };
+interface InboundVideo {
+  at: number;
+  bytes: number;
+  decoded: number;
+  /** getStats jitterBufferDelay (s) and jitterBufferEmittedCount: their ratio is the mean delay per frame. */
+  jitterDelay: number;
+  jitterEmitted: number;
+  received: number;
+  /** getStats totalDecodeTime (s). */
+  decodeTime: number;
+  width: number;
+  height: number;
+  target: number | null;
+}
+
+/** The console's inbound video figures, from its peer connection (recorded by web-bench at page start). */
+export async function inboundVideo(page: Page): Promise<InboundVideo> {
+  return (await page.evaluate(`(async () => {
+    const out = { at: performance.now(), bytes: NaN, decoded: NaN, jitterDelay: NaN, jitterEmitted: NaN, received: NaN, decodeTime: NaN, width: 0, height: 0, target: null };
+    for (const pc of window.__rrPeerConnections ?? []) {
+      const receiver = pc.getReceivers().find((r) => r.track && r.track.kind === 'video' && r.track.readyState === 'live');
+      if (!receiver) continue;
+      out.target = receiver.jitterBufferTarget ?? null;
+      for (const s of (await receiver.getStats()).values()) {
+        if (s.type !== 'inbound-rtp') continue;
+        Object.assign(out, { bytes: s.bytesReceived ?? 0, decoded: s.framesDecoded ?? 0, jitterDelay: s.jitterBufferDelay ?? 0, jitterEmitted: s.jitterBufferEmittedCount ?? 0, received: s.framesReceived ?? 0, decodeTime: s.totalDecodeTime ?? 0, width: s.frameWidth ?? 0, height: s.frameHeight ?? 0 });
+      }
     }
-    return { bytes: Number.NaN, decoded: Number.NaN, at: performance.now() };
-  });
+    return out;
+  })()`)) as InboundVideo;
+}
+
+/** Sets the console's video receiver's jitterBufferTarget (null: the browser's default). */
+export async function setJitterTarget(page: Page, target: number | null): Promise<void> {
+  await page.evaluate(`(() => { for (const pc of window.__rrPeerConnections ?? []) for (const r of pc.getReceivers()) if (r.track && r.track.kind === 'video') r.jitterBufferTarget = ${JSON.stringify(target)}; })()`);
+}
+
+export const jitterMs = (a: InboundVideo, b: InboundVideo): number => ((b.jitterDelay - a.jitterDelay) / Math.max(1, b.jitterEmitted - a.jitterEmitted)) * 1000;
+
+/** One measured window: marker changes while the screen moves; latencies (presented and received), frames shown, CPU, stats. */
+export async function measureWindow(page: Page, x: XConnection, win: number, agentPid: number, count: number) {
+  const before = await readRecord(page);
+  const stats0 = await inboundVideo(page);
+  const cpu0 = treeCpuSeconds(agentPid);
+  const threads0 = threadCpuSeconds(agentPid);
+  const t0 = performance.now();
+  const drawn = await drawMarks(x, win, count);
+  await sleep(500);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = ((treeCpuSeconds(agentPid) - cpu0) / wall) * 100;
+  const threads = topThreads(threads0, threadCpuSeconds(agentPid), wall);
+  const stats1 = await inboundVideo(page);
+  const after = await readRecord(page);
+  const changes = after.changes.filter((c) => c[0] > (drawn[0]?.[0] ?? 0) - 1);
+  const seen = changes.map((c): [number, number] => [c[0], classifyRgb(c[1], c[2], c[3])]).filter((c) => c[1] >= 0);
+  // The same matching on the frames' receive times: draw → last packet received (capture, encode, send).
+  const received = match(drawn, changes.filter((c) => c[4] > 0).map((c): [number, number] => [c[4], classifyRgb(c[1], c[2], c[3])]).filter((c) => c[1] >= 0));
+  const dt = (stats1.at - stats0.at) / 1000;
+  return {
+    latencies: match(drawn, seen),
+    received,
+    fps: (after.frames - before.frames) / wall,
+    decodedFps: (stats1.decoded - stats0.decoded) / dt,
+    receivedFps: (stats1.received - stats0.received) / dt,
+    decodeMs: ((stats1.decodeTime - stats0.decodeTime) / Math.max(1, stats1.decoded - stats0.decoded)) * 1000,
+    mbps: ((stats1.bytes - stats0.bytes) * 8) / dt / 1e6,
+    cpu,
+    threads,
+    jitter: jitterMs(stats0, stats1),
+    size: `${stats1.width}x${stats1.height}`,
+    target: stats1.target,
+  };
+}
+
+/** CPU of the agent (and its children) over `ms` of a still screen, and its busiest threads. */
+async function stillCpu(agentPid: number, ms: number): Promise<{ percent: number; threads: string }> {
+  const cpu0 = treeCpuSeconds(agentPid);
+  const threads0 = threadCpuSeconds(agentPid);
+  const t0 = performance.now();
+  await sleep(ms);
+  const seconds = (performance.now() - t0) / 1000;
+  return { percent: ((treeCpuSeconds(agentPid) - cpu0) / seconds) * 100, threads: topThreads(threads0, threadCpuSeconds(agentPid), seconds) };
 }
 
 async function oneResolution(bench: WebBench, width: number, height: number, count: number): Promise<BenchRow[]> {
   const label = `${width}x${height}`;
   const xvfb = await startXvfb(width, height);
   const x = await openDisplay(xvfb.display);
-  // Something moving elsewhere on the screen, so the encoder works as with a real desktop.
-  const mover = drawRect(x, 0, height - 300, 400, 250, 0x2288cc);
   const win = drawRect(x, MARK.x, MARK.y, MARK.size, MARK.size, PALETTE[0]!);
-  let n = 0;
-  const animation = setInterval(() => {
-    n++;
-    x.client.MoveWindow(mover, 200 + ((n * 37) % (width - 700)), height - 300 - ((n * 23) % 200));
-    x.client.ChangeWindowAttributes(mover, { backgroundPixel: (n * 0x10203) & 0xffffff });
-    x.client.ClearArea(mover, 0, 0, 0, 0, 0);
-  }, 33);
+  let mover: ReadyChild<boolean> | null = await startMover(xvfb.display, width, height);
   const downloads = mkdtempSync(join(tmpdir(), 'rr-bench-g2g-'));
   const ctx = await bench.browser.createBrowserContext();
   let agent: ReturnType<typeof spawnAgent> | null = null;
   try {
-    const capture = await captureOnly(xvfb.display, width, height, x, win, Math.ceil(count / 2));
+    const captureNative = await captureOnly('native', xvfb.display, width, height, x, win, count);
+    const captureFfmpeg = await captureOnly('ffmpeg', xvfb.display, width, height, x, win, count);
     const page = await openConsole(bench, ctx, { width: 1600, height: 1000 });
     const code = await createCode(page);
     agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
+    const method = (await agent.waitLine(/capture \S+/, 30_000)).match(/capture (\S+),/)?.[1] ?? '?';
     await waitFirstFrame(page, 30_000);
     const inner = MARK.size / 4;
     await page.evaluate((s) => void ((window as unknown as { __bench: { sample: unknown } }).__bench.sample = s), { x: MARK.x + inner, y: MARK.y + inner, w: MARK.size / 2, h: MARK.size / 2 });
-    await sleep(1000);
+    await sleep(3000); // Past the first key frame and the first bandwidth probes.
     const pid = agent.child.pid!;
-    const before = await readRecord(page);
-    const stats0 = await inboundVideo(page);
-    const cpu0 = treeCpuSeconds(pid);
-    const t0 = performance.now();
-    const drawn = await drawMarks(x, win, count);
-    await sleep(500);
-    const wall = (performance.now() - t0) / 1000;
-    const cpu = ((treeCpuSeconds(pid) - cpu0) / wall) * 100;
-    const stats1 = await inboundVideo(page);
-    const after = await readRecord(page);
-    const changes = after.changes.filter((c) => c[0] > (drawn[0]?.[0] ?? 0) - 1);
-    const seen = changes.map((c): [number, number] => [c[0], classifyRgb(c[1], c[2], c[3])]).filter((c) => c[1] >= 0);
-    const latencies = match(drawn, seen);
-    // The same matching on the frames' receive times: draw → last packet received (capture, encode, send).
-    const received = match(drawn, changes.filter((c) => c[4] > 0).map((c): [number, number] => [c[4], classifyRgb(c[1], c[2], c[3])]).filter((c) => c[1] >= 0));
-    if (latencies.length < count / 2) throw new Error(`${label}: only ${latencies.length} of ${count} colour changes seen in the console`);
-    const dt = (stats1.at - stats0.at) / 1000;
-    const fps = (after.frames - before.frames) / wall;
-    const mbps = ((stats1.bytes - stats0.bytes) * 8) / dt / 1e6;
-    const cap = { name: 'capture only (ffmpeg x11grab)', value: 0 };
+    const product = await measureWindow(page, x, win, pid, count);
+    // The same with the browser's default jitter buffer, for the before/after of the console's setting.
+    await setJitterTarget(page, null);
+    await sleep(1000);
+    const browserDefault = await measureWindow(page, x, win, pid, Math.ceil(count / 2));
+    await setJitterTarget(page, 0);
+    await mover.stop();
+    mover = null;
+    await sleep(1500);
+    const still = await stillCpu(pid, 3000);
+    // Fewer than half the changes seen (the console fell behind) still gives rows, with the count in the note.
+    const cap = { name: `capture only (${method})`, value: 0 };
+    const receivedToShown = median(product.latencies) - median(product.received);
     return [
-      { group: GROUP, name: `${label} latency, median`, value: median(latencies), unit: 'ms', reference: { ...cap, value: median(capture) }, note: `${latencies.length}/${count} changes; draw→frame received ${median(received).toFixed(0)} ms` },
-      { group: GROUP, name: `${label} latency, p99`, value: p99(latencies), unit: 'ms', reference: { ...cap, value: p99(capture) } },
-      { group: GROUP, name: `${label} frames shown`, value: fps, unit: 'fps', reference: { name: 'agent --fps', value: 30 }, note: `decoded ${((stats1.decoded - stats0.decoded) / dt).toFixed(1)} fps` },
-      { group: GROUP, name: `${label} bitrate received`, value: mbps, unit: 'Mbit/s', note: 'moving 400x250 window + marker' },
-      { group: GROUP, name: `${label} agent CPU (agent + ffmpeg)`, value: cpu, unit: '% core' },
+      { group: GROUP, name: `${label} capture only, median (${method}, own process)`, value: median(captureNative), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: median(captureFfmpeg) }, note: `${captureNative.length}/${count} changes` },
+      { group: GROUP, name: `${label} capture only, p99`, value: p99(captureNative), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: p99(captureFfmpeg) } },
+      { group: GROUP, name: `${label} latency, median`, value: median(product.latencies), unit: 'ms', reference: { ...cap, value: median(captureNative) }, note: `${product.latencies.length}/${count} changes; draw→frame received ${median(product.received).toFixed(0)} ms, received→shown ${receivedToShown.toFixed(0)} ms` },
+      { group: GROUP, name: `${label} latency, p99`, value: p99(product.latencies), unit: 'ms', reference: { ...cap, value: p99(captureNative) } },
+      { group: GROUP, name: `${label} jitter-buffer delay per frame (getStats), jitterBufferTarget ${String(product.target)}`, value: product.jitter, unit: 'ms', reference: { name: `browser default (${String(browserDefault.target)})`, value: browserDefault.jitter }, note: `latency median with the default: ${median(browserDefault.latencies).toFixed(0)} ms` },
+      { group: GROUP, name: `${label} frames shown, screen changing every frame`, value: product.fps, unit: 'fps', reference: { name: 'agent --fps', value: 30 }, note: `received ${product.receivedFps.toFixed(1)}, decoded ${product.decodedFps.toFixed(1)} fps (${product.decodeMs.toFixed(1)} ms each), ${product.size}` },
+      { group: GROUP, name: `${label} bitrate received`, value: product.mbps, unit: 'Mbit/s', note: `400x250 window moving every ${MOVER_MS} ms + marker` },
+      { group: GROUP, name: `${label} agent CPU, screen changing every frame (agent + capture)`, value: product.cpu, unit: '% core', reference: { name: 'target', value: 100 }, note: product.threads },
+      { group: GROUP, name: `${label} agent CPU, still screen`, value: still.percent, unit: '% core', reference: { name: 'target', value: 3 }, note: still.threads },
     ];
   } finally {
-    clearInterval(animation);
+    await mover?.stop();
     await agent?.kill();
     await ctx.close();
     x.close();

@@ -3,7 +3,7 @@
  * product beside its references in one run and prints a table.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { renderTable, type BenchRow } from './lib/table.ts';
 import { runSignalingLoad } from './signaling-load.ts';
@@ -28,6 +28,7 @@ function lazy(load: () => Promise<Record<string, unknown>>, exported: string): R
 
 const STAGES: Stage[] = [
   { name: 'signaling', run: runSignalingLoad },
+  { name: 'cluster', run: lazy(() => import('./signaling-cluster.ts'), 'runSignalingCluster') },
   { name: 'first-frame', run: lazy(() => import('./first-frame.ts'), 'runFirstFrame') },
   { name: 'glass-to-glass', run: lazy(() => import('./glass-to-glass.ts'), 'runGlassToGlass') },
   { name: 'input', run: lazy(() => import('./input-latency.ts'), 'runInputLatency') },
@@ -35,6 +36,7 @@ const STAGES: Stage[] = [
   { name: 'agent', run: lazy(() => import('./agent-bench.ts'), 'runAgentBench') },
   { name: 'admin-audit', run: lazy(() => import('./admin-audit.ts'), 'runAdminAudit') },
   { name: 'colleague-cost', run: lazy(() => import('./colleague/colleague-cost.ts'), 'runColleagueCost') },
+  { name: 'adaptation', run: lazy(() => import('./adaptation.ts'), 'runAdaptation') },
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; json: string | null; only: string[] | null } {
@@ -56,6 +58,7 @@ function parseArgs(argv: string[]): { quick: boolean; json: string | null; only:
 
 const args = parseArgs(process.argv.slice(2));
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
+const loadAtStart = loadavg()[0] ?? 0;
 const rows: BenchRow[] = [];
 const failures: string[] = [];
 const started = Date.now();
@@ -71,12 +74,13 @@ for (const stage of STAGES) {
     console.error(`bench: ${stage.name} failed: ${(error as Error).stack ?? String(error)}`);
   }
 }
-console.log(`\nRelay Rescue benchmark, ${new Date().toISOString()}, ${machine}, ${((Date.now() - started) / 1000).toFixed(0)} s${args.quick ? ', --quick' : ''}\n`);
+const load = `load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end`;
+console.log(`\nRelay Rescue benchmark, ${new Date().toISOString()}, ${machine}, ${load}, ${((Date.now() - started) / 1000).toFixed(0)} s${args.quick ? ', --quick' : ''}\n`);
 console.log(renderTable(rows));
 if (failures.length > 0) console.log(`\nFailed stages:\n${failures.map((f) => `- ${f}`).join('\n')}`);
 if (args.json) {
   mkdirSync(dirname(args.json), { recursive: true });
-  writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, quick: args.quick, rows, failures }, null, 2));
+  writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), machine, load, quick: args.quick, rows, failures }, null, 2));
   console.log(`\nwrote ${args.json}`);
 }
 process.exit(failures.length > 0 ? 1 : 0);

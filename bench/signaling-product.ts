@@ -2,6 +2,8 @@ import { BenchSocket, CANDIDATES_PER_SIDE, FAKE_SDP, fakeCandidate } from './lib
 
 export interface ProductTarget {
   port: number;
+  /** Where customers connect, when not `port` (a customer on another node than its technician). */
+  customerPort?: number;
   /** One console socket per technician; each runs many sessions at once, as the console does. */
   technicians: BenchSocket[];
 }
@@ -47,7 +49,7 @@ export async function productPair(target: ProductTarget, index: number, hold: Be
   const session = created.session as { sessionId: string; code: string };
   const sessionId = session.sessionId;
   const mine = (m: Record<string, unknown>): boolean => m.sessionId === sessionId;
-  const cust = await BenchSocket.open(`ws://127.0.0.1:${target.port}/ws/customer`);
+  const cust = await BenchSocket.open(`ws://127.0.0.1:${target.customerPort ?? target.port}/ws/customer`);
   hold.push(cust);
   cust.send({ type: 'code.submit', id: 's', code: session.code, client: 'agent' });
   await cust.next(isType('code.accepted'));

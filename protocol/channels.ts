@@ -240,10 +240,13 @@ const fileComplete = z.strictObject({
   sha256: sha256HexSchema,
   savedAs: z.string().max(LIMITS.fileNameChars).optional(),
 });
+/** Why a side gave up, when the other should show it as such (the receiver's disk filled up). */
+export const FILE_CANCEL_CODES = ['DISK_FULL', 'FILE_IO'] as const;
 const fileCancel = z.strictObject({
   type: z.literal('file.cancel'),
   transferId: uuidSchema,
   reason: z.string().max(LIMITS.reasonChars),
+  code: z.enum(FILE_CANCEL_CODES).optional(),
 });
 export const FILE_MESSAGES = [fileOffer, fileAccept, fileReject, fileAck, fileComplete, fileCancel] as const;
 export const fileMessageSchema = z.discriminatedUnion('type', FILE_MESSAGES);

@@ -82,6 +82,7 @@ export const ERRORS = {
   FILE_NAME_INVALID: { status: 400, close: null, message: 'The file name is not allowed.' },
   FILE_HASH_MISMATCH: { status: 422, close: null, message: 'The file arrived damaged (SHA-256 mismatch).' },
   FILE_IO: { status: 500, close: null, message: 'The file could not be read or written.' },
+  DISK_FULL: { status: 507, close: null, message: 'The disk is full: the file was not saved.' },
   CANCELLED: { status: 409, close: null, message: 'The transfer was cancelled.' },
   CAPTURE_FAILED: { status: 500, close: null, message: 'Screen capture failed.' },
 } as const satisfies Record<string, { status: number; close: CloseCode | null; message: string }>;

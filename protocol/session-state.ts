@@ -25,6 +25,7 @@ export const SESSION_REASONS = [
   'customer_lost',
   'reconnected',
   'server_shutdown',
+  'server_restart',
   'adhoc_expired',
   /** To the technician who handed the session over (the session goes on with the new one). */
   'transferred',

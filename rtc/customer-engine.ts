@@ -6,6 +6,7 @@ import { PERMISSION_LABELS } from '../protocol/permissions.ts';
 import type { Permission } from '../protocol/permissions.ts';
 import type { SessionReason, SessionState } from '../protocol/session-state.ts';
 import type { ServerMessage } from '../protocol/signaling.ts';
+import { keepResolution } from './keep-resolution.ts';
 import type { PeerSession } from './peer-session.ts';
 import { PermissionAuthority } from './permissions.ts';
 import type { PermissionChange } from './permissions.ts';
@@ -385,6 +386,7 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
       return;
     }
     this.videoSender = peer.addTrack(this.videoTrack);
+    void keepResolution(this.videoSender);
   }
 
   private removeVideo(): void {

@@ -5,6 +5,8 @@ import { encodeChannelMessage } from './channel-codec.ts';
 export interface FilePort {
   readonly isOpen: boolean;
   readonly bufferedAmount: number;
+  /** Milliseconds since input (pointer, keys) last crossed the connection; absent: no input on it. */
+  readonly msSinceInput?: number;
   sendMessage(msg: FileMessage): boolean;
   sendFrame(frame: Uint8Array): boolean;
   onMessage(handler: (msg: FileMessage) => void): () => void;
@@ -18,6 +20,7 @@ type Source = {
   on(type: 'files.frame', h: (f: Uint8Array) => void): () => void;
   on(type: 'channel.close', h: (name: string) => void): () => void;
   on(type: 'closed', h: () => void): () => void;
+  readonly msSinceInput?: number;
 };
 
 /** How stale the native `bufferedAmount` reading may get (see FileChannelPort). */
@@ -68,6 +71,10 @@ export class FileChannelPort implements FilePort {
       this.sentSince = 0;
     }
     return this.buffered + this.sentSince;
+  }
+
+  get msSinceInput(): number {
+    return this.source.msSinceInput ?? Infinity;
   }
 
   sendMessage(msg: FileMessage): boolean {

@@ -25,7 +25,7 @@ export class IncomingTransfer {
     readonly offer: FileOffer,
   ) {
     this.totalChunks = Math.ceil(offer.size / offer.chunkSize);
-    this.hasher = ctx.opts.hasher();
+    this.hasher = ctx.opts.hasher(offer.size);
   }
 
   get transferId(): string {
@@ -107,8 +107,8 @@ export class IncomingTransfer {
     this.writeChain = this.writeChain.then(() => this.write(frame.chunk, payload));
   }
 
-  onCancel(reason: string): void {
-    void this.fail('CANCELLED', `cancelled by the sender: ${reason}`, false);
+  onCancel(reason: string, code?: TransferFailureCode): void {
+    void this.fail(code ?? 'CANCELLED', code ? reason : `cancelled by the sender: ${reason}`, false);
   }
 
   cancel(reason: string, code: TransferFailureCode = 'CANCELLED'): void {
@@ -142,7 +142,7 @@ export class IncomingTransfer {
     try {
       await this.sink.write(chunk * this.offer.chunkSize, payload);
     } catch (err) {
-      await this.fail('FILE_IO', `could not write ${this.offer.name}: ${String(err)}`, true);
+      await this.failIo(err, 'write');
       return;
     }
     if (this.isFinal) return;
@@ -163,7 +163,8 @@ export class IncomingTransfer {
   private async verify(): Promise<void> {
     if (this.isFinal || this.state === 'verifying' || !this.sink) return;
     this.state = 'verifying';
-    const sha256 = this.hasher.digestHex();
+    const sha256 = await this.hasher.digestHex();
+    if (this.isFinal) return;
     if (sha256 !== this.offer.sha256) {
       this.ctx.port()?.sendMessage({ type: 'file.complete', transferId: this.transferId, ok: false, sha256 });
       await this.fail('FILE_HASH_MISMATCH', `SHA-256 ${sha256} does not match the offer's ${this.offer.sha256}`, false);
@@ -173,7 +174,7 @@ export class IncomingTransfer {
     try {
       savedAs = (await this.sink.finish()).savedAs;
     } catch (err) {
-      await this.fail('FILE_IO', `could not save ${this.offer.name}: ${String(err)}`, true);
+      await this.failIo(err, 'save');
       return;
     }
     const complete = { type: 'file.complete', transferId: this.transferId, ok: true, sha256, ...(savedAs !== undefined ? { savedAs: savedAs.slice(0, 255) } : {}) } as const;
@@ -187,10 +188,21 @@ export class IncomingTransfer {
   /** The file.complete sent, kept so a late re-offer can be answered again. */
   lastComplete: { type: 'file.complete'; transferId: string; ok: true; sha256: string; savedAs?: string } | null = null;
 
+  /** A write or save failed: a full disk (ENOSPC, EDQUOT) is DISK_FULL on both sides, anything else FILE_IO; the partial file goes. */
+  private async failIo(err: unknown, what: 'write' | 'save'): Promise<void> {
+    const errno = (err as NodeJS.ErrnoException | null)?.code;
+    if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+      await this.fail('DISK_FULL', `The disk of the download folder is full: ${this.offer.name} was not saved.`, true);
+      return;
+    }
+    await this.fail('FILE_IO', `could not ${what} ${this.offer.name}: ${String(err)}`, true);
+  }
+
   private async fail(code: TransferFailureCode, message: string, tellPeer: boolean): Promise<void> {
     if (this.isFinal) return;
     this.state = 'failed';
-    if (tellPeer) this.ctx.port()?.sendMessage({ type: 'file.cancel', transferId: this.transferId, reason: message.slice(0, 200) });
+    const cancelCode = code === 'DISK_FULL' || code === 'FILE_IO' ? { code } : {};
+    if (tellPeer) this.ctx.port()?.sendMessage({ type: 'file.cancel', transferId: this.transferId, reason: message.slice(0, 200), ...cancelCode });
     this.ctx.finished({ ...this.info, ok: false, code, message });
     try {
       await this.sink?.abort(message);

@@ -65,7 +65,7 @@ export class OutgoingTransfer {
   async start(): Promise<void> {
     if (this.sha256 === null) {
       try {
-        const hasher = this.ctx.opts.hasher();
+        const hasher = this.ctx.opts.hasher(this.source.size);
         const step = 1024 * 1024;
         for (let offset = 0; offset < this.source.size; offset += step) {
           if (this.isFinal) return;
@@ -74,7 +74,7 @@ export class OutgoingTransfer {
           if (bytes.byteLength !== len) throw new Error(`short read at ${offset}`);
           hasher.update(bytes);
         }
-        this.sha256 = hasher.digestHex();
+        this.sha256 = await hasher.digestHex();
       } catch (err) {
         this.fail('FILE_IO', `could not read ${this.source.name}: ${String(err)}`, false);
         return;
@@ -151,8 +151,9 @@ export class OutgoingTransfer {
   }
 
   /** The peer cancelled. */
-  onCancel(reason: string): void {
-    this.fail('CANCELLED', `cancelled by the receiver: ${reason}`, false);
+  /** The receiver gave up; with a code (DISK_FULL) the failure is shown as that. */
+  onCancel(reason: string, code?: TransferFailureCode): void {
+    this.fail(code ?? 'CANCELLED', code ? reason : `cancelled by the receiver: ${reason}`, false);
   }
 
   /** Cancels here and tells the peer. */
@@ -173,14 +174,25 @@ export class OutgoingTransfer {
   private firstResumeChunk = 0;
 
   private async pump(epoch: number, port: FilePort): Promise<void> {
-    const { highWaterMark, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
+    const { highWaterMark, inputActiveMs, inputRecentMs, inputTrickleMs, inputWindowBytes, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
     if (this.startChunk > 0) this.firstResumeChunk = this.startChunk;
     let lastMoveAt = Date.now();
     let lastAcked = this.ackedChunk;
+    let lastSentAt = -Infinity;
     while (this.epoch === epoch && this.state === 'sending' && this.nextChunk < this.totalChunks) {
       if (!port.isOpen) return;
       const inFlight = (this.nextChunk - this.ackedChunk) * this.chunkSize;
-      if (port.bufferedAmount >= highWaterMark || inFlight >= maxInFlightBytes) {
+      // Input first: while the technician's hand is on the remote screen, the file only trickles,
+      // one chunk at a time; for a while after, little is queued ahead of the next input message.
+      const sinceInput = port.msSinceInput ?? Infinity;
+      const active = sinceInput < inputActiveMs;
+      if (active && performance.now() - lastSentAt < inputTrickleMs) {
+        await sleep(pollMs);
+        lastMoveAt = Date.now();
+        continue;
+      }
+      const window = active ? this.chunkSize : sinceInput < inputRecentMs ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
+      if (port.bufferedAmount >= window || inFlight >= maxInFlightBytes) {
         if (this.ackedChunk !== lastAcked) {
           lastAcked = this.ackedChunk;
           lastMoveAt = Date.now();
@@ -205,6 +217,7 @@ export class OutgoingTransfer {
       if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(encodeFileFrame(this.transferId, chunk, bytes))) return;
       this.nextChunk = chunk + 1;
       lastMoveAt = Date.now();
+      lastSentAt = performance.now();
     }
     if (this.epoch === epoch && this.state === 'sending') {
       this.state = 'verifying';

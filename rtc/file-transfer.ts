@@ -51,6 +51,10 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
       hasher: options.hasher ?? sha256Factory,
       chunkSize: Math.max(1024, Math.min(options.chunkSize ?? LIMITS.fileChunkBytes, LIMITS.fileChunkBytes)),
       highWaterMark: options.highWaterMark ?? 1024 * 1024,
+      inputActiveMs: options.inputActiveMs ?? 500,
+      inputTrickleMs: options.inputTrickleMs ?? 50,
+      inputRecentMs: options.inputRecentMs ?? 30_000,
+      inputWindowBytes: options.inputWindowBytes ?? 128 * 1024,
       maxInFlightBytes: options.maxInFlightBytes ?? 16 * 1024 * 1024,
       ackEveryChunks: options.ackEveryChunks ?? 16,
       pollMs: options.pollMs ?? 2,
@@ -163,7 +167,7 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
         this.outgoing.get(msg.transferId)?.onComplete(msg.ok, msg.sha256, msg.savedAs);
         return;
       case 'file.cancel':
-        (this.outgoing.get(msg.transferId) ?? this.incoming.get(msg.transferId))?.onCancel(msg.reason);
+        (this.outgoing.get(msg.transferId) ?? this.incoming.get(msg.transferId))?.onCancel(msg.reason, msg.code);
         return;
       default:
         assertNever(msg, 'file message');

@@ -78,6 +78,19 @@ export type FileTransferOptions = {
   chunkSize?: number;
   /** Send while `bufferedAmount` is below this. Default 1 MiB. */
   highWaterMark?: number;
+  /**
+   * Input first: while input (pointer, keys) crossed the connection in the
+   * last `inputActiveMs`, the sender pauses, sending one chunk per
+   * `inputTrickleMs` (and only once the channel holds less than a chunk) so a
+   * transfer still moves; for `inputRecentMs` after input, it keeps at most
+   * `inputWindowBytes` buffered instead of `highWaterMark`, so the next input
+   * message waits behind little. Default 500 ms, 50 ms, 30 s and 128 KiB
+   * (what was measured: docs/performance.md, Input).
+   */
+  inputActiveMs?: number;
+  inputTrickleMs?: number;
+  inputRecentMs?: number;
+  inputWindowBytes?: number;
   /** At most this many bytes beyond the last ack. Default 16 MiB. */
   maxInFlightBytes?: number;
   /** The receiver acks every N chunks (and at the end). Default 16. */

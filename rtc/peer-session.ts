@@ -75,6 +75,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private errorWindow = { start: 0, count: 0 };
   private filesPortInstance: FileChannelPort | null = null;
   private isClosed = false;
+  /** When a pointer or input message last crossed this connection, either way (performance.now()). */
+  private lastInputAt = -Infinity;
 
   constructor(options: PeerSessionOptions) {
     super();
@@ -143,8 +145,14 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     const text = encodeChannelMessage(channel, msg);
     const ch = this.channels.get(channel);
     if (!ch || ch.readyState !== 'open') return false;
+    if (channel === 'pointer' || channel === 'input') this.lastInputAt = performance.now();
     ch.send(text);
     return true;
+  }
+
+  /** Milliseconds since a pointer or input message was sent or received here (Infinity: never); file sending yields to input. */
+  get msSinceInput(): number {
+    return performance.now() - this.lastInputAt;
   }
 
   /** The files channel as a port for FileTransfer (JSON + binary frames + bufferedAmount). */
@@ -283,6 +291,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       this.reportInvalid(name, parsed.code, parsed.message);
       return;
     }
+    if (name === 'pointer' || name === 'input') this.lastInputAt = performance.now();
     // An error from the peer is a warning here, never answered (no error loops).
     if (name === 'control' && parsed.value.type === 'error') this.warn('control', parsed.value.code, `peer: ${parsed.value.message}`);
     (this.emit as (t: ChannelName, m: unknown) => void)(name, parsed.value);

@@ -4,12 +4,17 @@
  * `crypto.createHash('sha256')` through the `Hasher` interface instead.
  */
 
-/** What file transfer needs from a hash: feed bytes, then a lowercase hex digest. */
+/**
+ * What file transfer needs from a hash: feed bytes, then a lowercase hex
+ * digest (a promise where the digest runs elsewhere, e.g. WebCrypto). `update`
+ * may keep a reference to `bytes`: pass bytes that are not reused.
+ */
 export interface Hasher {
   update(bytes: Uint8Array): void;
-  digestHex(): string;
+  digestHex(): string | Promise<string>;
 }
-export type HasherFactory = () => Hasher;
+/** Makes a hasher for a file of `size` bytes (known in advance: the offer's size). */
+export type HasherFactory = (size?: number) => Hasher;
 
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,

@@ -8,6 +8,7 @@ import type { SessionReason, SessionState } from '../protocol/session-state.ts';
 import type { ConnectionFacts } from './connection-facts.ts';
 import type { PeerSession } from './peer-session.ts';
 import { PermissionMirror } from './permissions.ts';
+import { renderAtOnce } from './render-at-once.ts';
 import type { PermissionMirrorEvents } from './permissions.ts';
 import { SupportEngine } from './support-engine.ts';
 import type { Activated, HelloMessage, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
@@ -67,6 +68,11 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
       this.capabilities = m.capabilities;
     });
     this.on('peer', () => this.watchFacts());
+    // Remote control wants the picture attached to the hand: every frame shown as soon as it is decoded.
+    this.on('track', ({ track }) => {
+      const receiver = this.peer?.pc.getReceivers().find((r) => r.track === track);
+      if (receiver && track.kind === 'video') renderAtOnce(receiver);
+    });
   }
 
   /** Asks the server to start the session; the peer connection follows on `session.activated`. */

@@ -2,17 +2,21 @@
  * Builds the downloadable agent into dist/agent/ (or `--out DIR`):
  *   agent.tar.gz  relay-rescue-agent/{main.mjs, package.json}: one esbuild
  *                 bundle of agent/main.ts; the native or optional packages
- *                 (@roamhq/wrtc, x11, ws) stay npm dependencies.
+ *                 (@roamhq/wrtc, x11, ws) stay npm dependencies. The
+ *                 agent's own capture addon (rr_x11_capture.node, built by
+ *                 `npm run build:native`) goes beside the bundle when built.
  *   agent.sh      downloads the tarball from the server given with --server,
  *                 npm-installs it into a temporary directory, runs it with the
  *                 same arguments and removes the directory when it exits.
  * The server serves both under /download/.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { NATIVE_CAPTURE_FILE } from '../agent/platform/linux-x11/native-capture.ts';
+import { AGENT_SH_SERVER_PLACEHOLDER } from './agent-sh-placeholder.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const EXTERNAL = ['@roamhq/wrtc', 'x11', 'ws'];
@@ -34,6 +38,8 @@ export async function buildAgent(outDir = join(root, 'dist', 'agent')): Promise<
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
       logLevel: 'warning',
     });
+    const addon = join(root, 'agent', 'platform', 'linux-x11', 'native', 'build', 'Release', NATIVE_CAPTURE_FILE);
+    if (existsSync(addon)) copyFileSync(addon, join(dir, NATIVE_CAPTURE_FILE));
     const dependencies = Object.fromEntries(EXTERNAL.map((name) => [name, pkg.dependencies[name] ?? '*']));
     writeFileSync(
       join(dir, 'package.json'),
@@ -53,18 +59,37 @@ export async function buildAgent(outDir = join(root, 'dist', 'agent')): Promise<
 
 const AGENT_SH = `#!/bin/sh
 # Relay Rescue agent launcher:
-#   curl -fsSL https://support.example.com/download/agent.sh | bash -s -- --server https://support.example.com --code 123456
+#   curl -fsSL https://support.example.com/download/agent.sh | bash
+# asks for the 6-digit code and runs the support app of the server it came from
+# (or give --server URL and --code 123456 / --token T / --adhoc T yourself).
 # Needs Node 20+ and npm; downloads the agent into a temporary directory and removes it at exit.
 set -eu
 # Everything is in main(), so a shell reading this from a pipe has all of it before anything runs.
 main() {
-server=""
+server="${AGENT_SH_SERVER_PLACEHOLDER}"
+case "$server" in @*) server="" ;; esac
+given_server=""
+has_session=""
 prev=""
 for arg in "$@"; do
-  if [ "$prev" = "--server" ]; then server="$arg"; fi
-  case "$arg" in --server=*) server="\${arg#--server=}" ;; esac
+  if [ "$prev" = "--server" ]; then given_server="$arg"; fi
+  case "$arg" in
+    --server=*) given_server="\${arg#--server=}" ;;
+    --code|--code=*|--token|--token=*|--adhoc|--adhoc=*|--adhoc-resume|--help) has_session=yes ;;
+  esac
   prev="$arg"
 done
+if [ -n "$given_server" ]; then server="$given_server"; elif [ -n "$server" ]; then set -- --server "$server" "$@"; fi
+if [ -z "$has_session" ] && [ -n "$server" ]; then
+  # Run with no arguments (curl … | bash): ask for the code on the terminal, not the pipe.
+  if ! (exec </dev/tty) 2>/dev/null; then
+    echo "agent.sh: run it in a terminal, or add your code: … | bash -s -- --code 123456" >&2
+    exit 2
+  fi
+  printf 'Type the 6-digit code your technician gave you: ' >/dev/tty
+  read -r code </dev/tty
+  set -- "$@" --code "$code"
+fi
 if [ -z "$server" ]; then
   echo "agent.sh: --server is missing. Run it with the server and your code, for example:" >&2
   echo "  curl -fsSL https://support.example.com/download/agent.sh | bash -s -- --server https://support.example.com --code 123456" >&2

@@ -1,7 +1,9 @@
 /**
  * Builds the support applet, one file with no Node needed on the customer's
- * machine: `dist/agent/relay-rescue-support-linux-x64` (docs/agent.md,
- * "The single-file applet").
+ * machine: `dist/agent/relay-rescue-support-linux-x64` and
+ * `dist/agent/relay-rescue-support.exe` (docs/agent.md, "The single-file
+ * applet"; docs/windows.md). The Windows one is injected into the `node.exe`
+ * that scripts/stage-windows.ts stages.
  *   1. esbuild bundles agent/main.ts into one CommonJS file (what Node 20's
  *      single executable applications run); each native addon's binary lookup
  *      is replaced by `loadAddon(name)` (agent/sea/addon-loader.ts);
@@ -15,7 +17,7 @@
  * A build whose inputs (bundle, page, addons, runtime) match the last one's
  * stamp keeps the existing file: `npm run build` then costs seconds, not the
  * ~10-25 s of the injection.
- *   tsx scripts/build-applet.ts [--target linux-x64] [--out DIR]
+ *   tsx scripts/build-applet.ts [--target linux-x64] [--target win-x64] [--out DIR]
  */
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,13 +28,15 @@ import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import postject from 'postject';
 import { WINDOW_MANIFEST_KEY, addonAssetKey, windowAssetKey } from '../agent/sea/asset-names.ts';
-import { APPLET_TARGETS, targetSpec, type AddonSpec, type AppletTarget, type TargetSpec } from './applet-targets.ts';
+import { stageWindows } from './stage-windows.ts';
+import { APPLET_TARGETS, KOFFI_PACKAGES, targetSpec, type AddonSpec, type AppletTarget, type TargetSpec } from './applet-targets.ts';
 
 const root = resolve(import.meta.dirname, '..');
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const ADDON_LOADER = join(root, 'agent', 'sea', 'addon-loader.ts');
 const PAGE_DIR = join(root, 'agent', 'window', 'page');
-const PAGE_FILES = ['index.html', 'window.css'];
+/** The page's static files: its HTML, and the customer pages' global stylesheet. */
+const PAGE_FILES: Record<string, string> = { 'index.html': join(PAGE_DIR, 'index.html'), 'window.css': join(root, 'web', 'shared', 'global.css') };
 
 export interface BuildAppletOptions {
   target?: AppletTarget;
@@ -56,15 +60,21 @@ export interface BuiltApplet {
 
 /** Replaces an addon package's own `.node` lookup with the SEA asset loader. */
 function addonPlugin(addons: AddonSpec[]): Plugin {
+  const loader = (name: string): string => `module.exports = require(${JSON.stringify(ADDON_LOADER)}).loadAddon(${JSON.stringify(name)});\n`;
   return {
     name: 'sea-addons',
     setup(b) {
+      // koffi's ESM entry loads its binary through createRequire, which esbuild cannot follow: use its CommonJS entry.
+      b.onResolve({ filter: /^koffi$/ }, () => ({ path: join(root, 'node_modules', 'koffi', 'index.cjs') }));
+      // koffi's per-platform packages: the target's one is an addon, the others are absent.
+      b.onResolve({ filter: KOFFI_PACKAGES }, (args) => {
+        const addon = addons.find((a) => a.replaces?.test(args.path));
+        return addon ? { path: addon.name, namespace: 'sea-addon' } : { path: args.path, namespace: 'sea-absent' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'sea-addon' }, (args) => ({ contents: loader(args.path), loader: 'js', resolveDir: root }));
       for (const addon of addons) {
-        b.onLoad({ filter: addon.replaces }, () => ({
-          contents: `module.exports = require(${JSON.stringify(ADDON_LOADER)}).loadAddon(${JSON.stringify(addon.name)});\n`,
-          loader: 'js',
-          resolveDir: root,
-        }));
+        if (!addon.replaces) continue;
+        b.onLoad({ filter: addon.replaces }, () => ({ contents: loader(addon.name), loader: 'js', resolveDir: root }));
       }
       // ws tries these optional native speed-ups in a try/catch; in the executable they are absent
       // (a failed require of a file would print Node's SEA warning to the customer).
@@ -89,7 +99,8 @@ export async function bundleApplet(target: AppletTarget, outfile: string): Promi
     define: { 'import.meta.dirname': '"/nonexistent"' },
     // The bundle is not under node_modules, so Node would print its dependencies' deprecation
     // warnings (x11's `process.binding` for fd passing) to the customer.
-    banner: { js: 'process.noDeprecation = true;' },
+    // koffi's loader calls createRequire(__filename): make sure the executable's main script has one.
+    banner: { js: "process.noDeprecation = true;\nvar __filename = typeof __filename === 'string' ? __filename : process.execPath;" },
     logLevel: 'warning',
   });
   return createHash('sha256').update(readFileSync(outfile)).digest('hex');
@@ -108,14 +119,15 @@ export async function buildWindowPage(dir: string): Promise<string[]> {
     minify: true,
     logLevel: 'warning',
   });
-  for (const name of PAGE_FILES) copyFileSync(join(PAGE_DIR, name), join(dir, name));
-  return [...PAGE_FILES, 'window.js'];
+  for (const [name, from] of Object.entries(PAGE_FILES)) copyFileSync(from, join(dir, name));
+  return [...Object.keys(PAGE_FILES), 'window.js'];
 }
 
 /** Builds the single executable for `target` (linux-x64 by default). */
 export async function buildApplet(options: BuildAppletOptions = {}): Promise<BuiltApplet> {
   const started = performance.now();
   const target = options.target ?? 'linux-x64';
+  if (target === 'win-x64') stageWindows(undefined, options.log);
   const spec = targetSpec(target);
   const log = options.log ?? (() => undefined);
   const outDir = resolve(options.outDir ?? join(root, 'dist', 'agent'));
@@ -208,10 +220,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(name);
     return i > 0 ? process.argv[i + 1] : undefined;
   };
-  const target = (arg('--target') ?? 'linux-x64') as AppletTarget;
-  if (!APPLET_TARGETS.includes(target)) throw new Error(`--target must be one of ${APPLET_TARGETS.join(', ')}`);
+  const targets = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--target' ? [a as AppletTarget] : []));
+  if (targets.length === 0) targets.push('linux-x64');
+  for (const target of targets) if (!APPLET_TARGETS.includes(target)) throw new Error(`--target must be one of ${APPLET_TARGETS.join(', ')}`);
   const out = arg('--out');
-  const built = await buildApplet({ target, ...(out ? { outDir: resolve(out) } : {}), log: (l) => console.log(l) });
-  const how = built.reused ? 'up to date' : `built in ${(built.timings.total / 1000).toFixed(1)} s ${JSON.stringify(built.timings)}`;
-  console.log(`applet: ${built.file} (${(built.bytes / 1024 / 1024).toFixed(1)} MiB), ${how}`);
+  for (const target of targets) {
+    const built = await buildApplet({ target, ...(out ? { outDir: resolve(out) } : {}), log: (l) => console.log(l) });
+    const how = built.reused ? 'up to date' : `built in ${(built.timings.total / 1000).toFixed(1)} s ${JSON.stringify(built.timings)}`;
+    console.log(`applet: ${built.file} (${(built.bytes / 1024 / 1024).toFixed(1)} MiB), ${how}`);
+  }
 }

@@ -15,8 +15,8 @@ export function apiRoutes(ctx: ServerContext): Router {
     const parsed = codeSubmitHttpSchema.safeParse(req.body);
     if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {code: "123456", client: "browser" | "agent", name?: "Your Name"}.');
     const address = ctx.clientAddress(req);
-    const { session, token } = await ctx.registry.submitCode(parsed.data.code, parsed.data.client, address, null, parsed.data.name, () => !req.socket.destroyed);
-    res.json({ sessionId: session.id, token, technicianName: session.technician.name, technicianEmail: session.technician.email, state: session.lifecycle.state });
+    const joined = await ctx.sessions.submitCode(parsed.data.code, parsed.data.client, address, null, parsed.data.name, () => !req.socket.destroyed);
+    res.json({ sessionId: joined.id, token: joined.token, technicianName: joined.technician.name, technicianEmail: joined.technician.email, state: joined.state });
   });
 
   router.get('/sessions', requireTechnician(ctx), (_req, res) => {

@@ -164,12 +164,13 @@ export class AuditLog {
   /**
    * Ends the PIN sessions a crash or `kill -9` left open (called at start-up,
    * reason `server_restart`): each gets its `session.ended` event, as a session
-   * ended any other way does. PIN sessions live in memory, so none survives a
-   * restart; ad hoc sessions live on in their own table and are left alone.
+   * ended any other way does. Sessions in `keep` were restored
+   * (signaling/restore-sessions.ts); ad hoc sessions live on in their own
+   * table and are left alone.
    * Returns how many were ended.
    */
-  closeDangling(reason: string): number {
-    const open = this.db.prepare("SELECT id FROM sessions WHERE ended_at IS NULL AND kind = 'pin'").all() as { id: string }[];
+  closeDangling(reason: string, keep: ReadonlySet<string> = new Set()): number {
+    const open = (this.db.prepare("SELECT id FROM sessions WHERE ended_at IS NULL AND kind = 'pin'").all() as { id: string }[]).filter(({ id }) => !keep.has(id));
     this.db.transaction(() => {
       for (const { id } of open) {
         this.record(id, 'session.ended', { kind: 'server' }, reason);

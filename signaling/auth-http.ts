@@ -4,7 +4,7 @@ import type { ServerContext } from './context.ts';
 import { addressKey } from './client-address.ts';
 import { SESSION_COOKIE, parseCookies } from './http-util.ts';
 import { LoginAddresses } from './login-addresses.ts';
-import { LoginGuard } from './login-guard.ts';
+import { LoginGuard, type LoginTry } from './login-guard.ts';
 import type { TechnicianIdentity } from './session.ts';
 import { consoleIdentity, requireLogin } from './two-factor/console-gate.ts';
 
@@ -39,6 +39,24 @@ export function checkOrigin(ctx: ServerContext) {
   };
 }
 
+/** A login try counted on this node and across the cluster, settled together. */
+function bothTries(local: LoginTry, across: LoginTry): LoginTry {
+  return {
+    failed: () => {
+      local.failed();
+      across.failed();
+    },
+    succeeded: () => {
+      local.succeeded();
+      across.succeeded();
+    },
+    released: () => {
+      local.released();
+      across.released();
+    },
+  };
+}
+
 /**
  * POST /api/login, POST /api/logout, GET /api/me. Login tries are limited per
  * (account, address), per address, and slowed per account for addresses the
@@ -68,7 +86,15 @@ export function authRoutes(ctx: ServerContext): Router {
     const email = parsed.data.email.trim().toLowerCase();
     const address = ctx.clientAddress(req);
     // Reserved before the (slow) password check, so parallel guesses cannot overtake the limits.
-    const attempt = guard.begin(email, address, usual.isKnown(email, addressKey(address)));
+    const local = guard.begin(email, address, usual.isKnown(email, addressKey(address)));
+    let across;
+    try {
+      across = ctx.clusterLimits ? await ctx.clusterLimits.beginLogin(email, address) : null;
+    } catch (error) {
+      local.released();
+      throw error;
+    }
+    const attempt = across ? bothTries(local, across) : local;
     let account;
     try {
       account = await ctx.accounts.verifyPassword(email, parsed.data.password);

@@ -120,6 +120,12 @@ export interface Config {
   codeTtlSeconds: number;
   reconnectGraceSeconds: number;
   heartbeatMs: number;
+  /**
+   * A socket whose unsent data passes this many bytes (its reader stopped
+   * reading) is cut: the server's memory stays bounded and the client resumes
+   * on a new socket within the grace period.
+   */
+  wsSendBufferBytes: number;
   stunUrls: readonly string[];
   turnUrls: readonly string[];
   turnSecret: string | undefined;
@@ -157,11 +163,48 @@ export interface Config {
   unauthSocketsPerAddress: number;
   unauthSocketsTotal: number;
   smtp: SmtpConfig;
-  // Everyday use (issue 15): log output and the first-run setup link.
+  // Scale-out (issue 17, docs/scale.md).
+  /** REDIS_URL: the shared live state of several nodes; null = this process alone, in memory. */
+  redisUrl: string | null;
+  /** DATABASE_URL: PostgreSQL for accounts, logins, seats, ad hoc pairings and the audit trail; null = SQLite. */
+  databaseUrl: string | null;
+  /** Everyday use (issue 15): log output and the first-run setup link. */
   /** `auto`: readable lines on a terminal, JSON otherwise; `pretty` or `json` force one. */
   logFormat: LogFormat;
   /** NO_COLOR set: readable lines without ANSI colours. */
   noColour: boolean;
+}
+
+/**
+ * A server URL with one of `protocols` and a host, kept whole (it may carry a
+ * password); the error never repeats the value, so a password is not logged.
+ */
+function envServiceUrl(env: Env, name: string, protocols: readonly string[], example: string): string | null {
+  const raw = envString(env, name);
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a URL (expected something like ${example})`);
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')} (like ${example}), not ${url.protocol}//`);
+  if (url.hostname === '') throw new ConfigError(name, `names no host (expected something like ${example})`);
+  return raw;
+}
+
+/**
+ * DATABASE_URL is checked like REDIS_URL, then refused: the PostgreSQL store
+ * is not built yet (issue 17, point 1), and a server that ignored it would
+ * keep accounts and the audit trail somewhere the operator did not ask for.
+ */
+function postgresUrl(env: Env): string | null {
+  const url = envServiceUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/relay');
+  if (url === null) return null;
+  throw new ConfigError(
+    'DATABASE_URL',
+    'PostgreSQL storage is not available in this version; unset it (nodes on one machine share the SQLite file DATABASE_PATH, see docs/scale.md)',
+  );
 }
 
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
@@ -246,6 +289,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     codeTtlSeconds: envInt(env, 'CODE_TTL_SECONDS', 600, 10, 86_400),
     reconnectGraceSeconds: envInt(env, 'RECONNECT_GRACE_SECONDS', 30, 1, 3600),
     heartbeatMs: envInt(env, 'HEARTBEAT_MS', 15_000, 100, 600_000),
+    wsSendBufferBytes: envInt(env, 'WS_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     stunUrls: Object.freeze(stunUrls),
     turnUrls: Object.freeze(turnUrls),
     turnSecret,
@@ -269,6 +313,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     unauthSocketsPerAddress: envInt(env, 'UNAUTH_SOCKETS_PER_ADDRESS', 20, 1, 100_000),
     unauthSocketsTotal: envInt(env, 'UNAUTH_SOCKETS_TOTAL', 1000, 1, 1_000_000),
     smtp,
+    redisUrl: envServiceUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+    databaseUrl: postgresUrl(env),
     ...loadLogOutput(env),
   };
   if (config.codeSlowdownAfter > config.codeLockoutAfter) {

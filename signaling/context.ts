@@ -15,6 +15,8 @@ import type { RuntimeSettings } from './runtime-settings.ts';
 import type { SessionHandover } from './session-handover.ts';
 import type { SessionRegistry } from './session-registry.ts';
 import type { TwoFactorService } from './two-factor/two-factor-service.ts';
+import type { SessionService } from './session-service.ts';
+import type { ClusterLimits } from './cluster/cluster-limits.ts';
 
 /** Everything a request or socket handler needs; built once per server. */
 export interface ServerContext {
@@ -25,9 +27,14 @@ export interface ServerContext {
   accounts: AccountStore;
   logins: LoginSessions;
   audit: AuditLog;
+  /** This node's sessions (tests and tools look sessions up in it). */
   registry: SessionRegistry;
   /** Transfer and collaboration on the registry's sessions. */
   handover: SessionHandover;
+  /** The sessions as sockets and routes use them: this node's, or the cluster's (REDIS_URL). */
+  sessions: SessionService;
+  /** Login and code lockouts counted over all nodes (REDIS_URL); null on one node alone. */
+  clusterLimits: ClusterLimits | null;
   /** Open console sockets by login; closed (4001) when their login ends. */
   consoles: ConsoleSockets;
   /** The client's address of a request: the socket's, or the one the trusted proxy appended (TRUST_PROXY). */

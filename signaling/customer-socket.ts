@@ -1,7 +1,8 @@
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, CUSTOMER_MESSAGE_TYPES, ERRORS, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
-import type { Session } from './session.ts';
+import { registryParty, type JoinedSession } from './session-service.ts';
+import type { Party } from './session.ts';
 import { SignalingSocket } from './signaling-socket.ts';
 import { ref } from './technician-socket.ts';
 import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
@@ -13,7 +14,7 @@ import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
  * closed (4013) if it has not bound within CUSTOMER_AUTH_TIMEOUT_SECONDS.
  */
 export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address: string, slot: UnauthenticatedSlot): void {
-  let session: Session | null = null;
+  let session: JoinedSession | null = null;
   let submitting = false;
   let closed = false;
   let logger = ctx.logger.child({ role: 'customer' });
@@ -22,13 +23,14 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     schema: customerMessageSchema,
     knownTypes: CUSTOMER_MESSAGE_TYPES,
     heartbeatMs: ctx.config.heartbeatMs,
+    sendBufferBytes: ctx.config.wsSendBufferBytes,
     clock: ctx.clock,
     logger,
     onMessage: (message) => handle(message),
     onClose: () => {
       closed = true;
       authenticated();
-      if (session) ctx.registry.detachCustomer(session, socket);
+      if (session) ctx.sessions.detachCustomer(session.token, socket);
     },
   });
   const authTimer = ctx.clock.setTimeout(() => {
@@ -45,46 +47,52 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     slot.release();
   }
 
-  function bind(joined: Session, what: string): void {
+  function bind(joined: JoinedSession, what: string): void {
     session = joined;
     authenticated();
     logger = logger.child({ sessionId: joined.id });
     logger.info(what);
   }
 
-  function bound(): Session {
+  function bound(): JoinedSession {
     if (!session) throw new RescueError('UNAUTHENTICATED', 'Enter the code first (code.submit) or resume with your token (customer.resume).');
     return session;
   }
 
+  /** This customer as the registry's party, for transfer and collaboration (this node's sessions: docs/scale.md). */
+  function customerParty(): Extract<Party, { role: 'customer' }> {
+    return registryParty(ctx.registry, { role: 'customer', token: bound().token }) as Extract<Party, { role: 'customer' }>;
+  }
+
   /** The same reply for a code and for a resumed token: the session this socket now belongs to. */
-  function sendAccepted(joined: Session, token: string, id: string | undefined): void {
+  function sendAccepted(joined: JoinedSession, id: string | undefined): void {
     socket.send({
       type: 'code.accepted',
       ...ref(id),
       sessionId: joined.id,
-      token,
+      token: joined.token,
       technicianName: joined.technician.name,
       technicianEmail: joined.technician.email,
-      state: joined.lifecycle.state,
+      state: joined.state,
     });
   }
 
-  function handle(message: CustomerMessage): void {
+  async function handle(message: CustomerMessage): Promise<void> {
     switch (message.type) {
       case 'code.submit': {
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
         if (submitting) throw new RescueError('SESSION_BAD_STATE', 'A code from this connection is being checked; wait for the answer.');
         submitting = true;
-        ctx.registry.submitCode(message.code, message.client, address, socket, message.name, () => !closed).then(
-          (result) => {
+        // Not awaited: a global-cap wait must not hold the socket's other messages back.
+        ctx.sessions.submitCode(message.code, message.client, address, socket, message.name, () => !closed).then(
+          (joined) => {
             submitting = false;
             if (closed) {
-              ctx.registry.detachCustomer(result.session, socket);
+              ctx.sessions.detachCustomer(joined.token, socket);
               return;
             }
-            bind(result.session, 'code accepted');
-            sendAccepted(result.session, result.token, message.id);
+            bind(joined, 'code accepted');
+            sendAccepted(joined, message.id);
           },
           (error: unknown) => {
             submitting = false;
@@ -100,10 +108,14 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       case 'customer.resume': {
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
         if (submitting) throw new RescueError('SESSION_BAD_STATE', 'A code from this connection is being checked; wait for the answer.');
-        const resumed = ctx.registry.resumeCustomer(message.token, socket, message.client, message.name);
+        const resumed = await ctx.sessions.resumeCustomer(message.token, socket, message.client, message.name);
+        if (closed) {
+          ctx.sessions.detachCustomer(resumed.token, socket);
+          return;
+        }
         bind(resumed, 'customer resumed');
-        sendAccepted(resumed, message.token, message.id);
-        if (resumed.lifecycle.state === 'active') {
+        sendAccepted(resumed, message.id);
+        if (resumed.state === 'active') {
           // A reloaded page needs the activation again; a client with a live peer connection may ignore it.
           socket.send({
             type: 'session.activated',
@@ -111,31 +123,31 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
             role: 'customer',
             polite: true,
             peerName: resumed.technician.name,
-            ice: ctx.registry.iceFor({ role: 'customer', session: resumed }, resumed.id),
+            ice: await ctx.sessions.iceFor({ role: 'customer', token: resumed.token }, resumed.id),
           });
         }
         return;
       }
       case 'session.end':
-        ctx.registry.end({ role: 'customer', session: bound() }, message.sessionId);
+        await ctx.sessions.end({ role: 'customer', token: bound().token }, message.sessionId);
         return;
       case 'signal':
-        ctx.registry.relay({ role: 'customer', session: bound() }, message.sessionId, message.data, message.lane);
+        await ctx.sessions.relay({ role: 'customer', token: bound().token }, message.sessionId, message.data, message.lane);
         return;
       case 'colleague.answer':
-        ctx.handover.answer({ role: 'customer', session: bound() }, message.sessionId, message.accept);
+        ctx.handover.answer(customerParty(), message.sessionId, message.accept);
         if (message.id !== undefined) socket.send({ type: 'ack', ref: message.id });
         return;
       case 'colleague.remove':
-        ctx.handover.remove({ role: 'customer', session: bound() }, message.sessionId);
+        ctx.handover.remove(customerParty(), message.sessionId);
         if (message.id !== undefined) socket.send({ type: 'ack', ref: message.id });
         return;
       case 'session.event':
-        ctx.registry.report({ role: 'customer', session: bound() }, message.sessionId, message.event, message.detail);
+        await ctx.sessions.report({ role: 'customer', token: bound().token }, message.sessionId, message.event, message.detail);
         if (message.id !== undefined) socket.send({ type: 'ack', ref: message.id });
         return;
       case 'ice.refresh': {
-        const ice = ctx.registry.iceFor({ role: 'customer', session: bound() }, message.sessionId);
+        const ice = await ctx.sessions.iceFor({ role: 'customer', token: bound().token }, message.sessionId);
         socket.send({ type: 'ice.config', ...ref(message.id), sessionId: message.sessionId, ice });
         return;
       }

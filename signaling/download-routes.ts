@@ -17,7 +17,7 @@ import type { ServerContext } from './context.ts';
 /** The applet files `npm run build` writes to dist/agent/, by the OS name in the route. */
 export const APPLET_FILES = {
   linux: 'relay-rescue-support-linux-x64',
-  /** Issue 13 builds it; until then the route answers 503. */
+  /** The Windows x64 applet (docs/windows.md); the same trailer, after the PE image (Windows ignores an overlay). */
   windows: 'relay-rescue-support.exe',
 } as const;
 export type AppletOs = keyof typeof APPLET_FILES;
@@ -31,7 +31,7 @@ type Param = keyof typeof PARAMS;
 const INVALID: Record<Param, ErrorCode> = { token: 'TOKEN_INVALID', adhoc: 'ADHOC_NOT_FOUND' };
 
 /**
- * `GET /download/linux` (and `/download/windows` once issue 13 builds it):
+ * `GET /download/linux` and `GET /download/windows`:
  * the single-file applet with a signed trailer appended
  * (protocol/applet-trailer.ts) carrying the server's public URL and, with
  * `?token=<customer session token>` or `?adhoc=<deployment token>`, that

@@ -21,11 +21,15 @@ import { prepareDataDir } from './data-dir.ts';
 import { openDatabase, type Db } from './db.ts';
 import { AppletDownloads } from './download-routes.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
+import { LiveSessions } from './live-sessions.ts';
 import { LoginSessions } from './login-sessions.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
+import { restoreLiveSessions } from './restore-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SessionHandover } from './session-handover.ts';
 import { SessionRegistry } from './session-registry.ts';
+import { LocalSessions } from './session-service.ts';
+import { joinCluster } from './cluster/cluster-sessions.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
 import { refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
@@ -111,9 +115,20 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const db = openDatabase(config.databasePath);
   const accounts = new AccountStore(db, now, opts.verifyPassword);
   const audit = new AuditLog(db, now);
-  const dangling = audit.closeDangling('server_restart');
-  if (dangling > 0) logger.warn({ sessions: dangling }, 'ended the sessions an earlier run left open (server_restart)');
-  const registry = new SessionRegistry({ config, clock, audit, logger, seats: () => accounts.getSeats(), generateCode: opts.generateCode });
+  const seats = (): number | null => accounts.getSeats();
+  const cluster =
+    config.redisUrl === null
+      ? null
+      : await joinCluster({ config, clock, logger, audit, seats, url: config.redisUrl }).catch((error: unknown) => {
+          db.close();
+          throw error;
+        });
+  // One node restores the sessions its last run left live; on several nodes the others' sessions are open too,
+  // and the cluster ends a dead node's sessions instead (docs/scale.md).
+  const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(db);
+  const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live });
+  if (!cluster) restoreLiveSessions({ registry, live, audit, accounts, logger });
+  const sessions = cluster ? cluster.serve(registry, opts.generateCode) : new LocalSessions(registry);
   const settings = new RuntimeSettings(db, accounts, config);
   const adminActions = new AdminActionLog(db, now);
   const twoFactor = new TwoFactorService({ db, box: secretBoxFor(config), settings, actions: adminActions, now });
@@ -131,6 +146,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     audit,
     registry,
     handover: new SessionHandover(registry, audit),
+    sessions,
+    clusterLimits: cluster?.limits ?? null,
     consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
     clientAddress: (req) => addresses.of(req),
     settings,
@@ -146,7 +163,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(ctx));
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+    const problem = cluster?.problem() ?? null;
+    if (problem) res.status(503).json({ ok: false, cause: problem });
+    else res.json({ ok: true });
   });
   const api = express.Router();
   api.use(express.json({ limit: '32kb' }));
@@ -189,7 +208,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   }
   app.use(adminPage(ctx, webRoot));
   app.use(downloads.router());
-  app.use(staticRoutes(webRoot, agentRoot));
+  app.use(staticRoutes(webRoot, agentRoot, () => ctx.publicUrl));
   app.use(errorHandler(logger));
 
   const server = config.tls
@@ -235,7 +254,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const close = (): Promise<void> => {
     closing ??= (async () => {
       ctx.consoles.close();
-      registry.shutdown();
+      await sessions.shutdown();
       for (const plugin of plugins) await plugin.close?.();
       for (const client of wss.clients) client.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
       await new Promise<void>((resolve) => {

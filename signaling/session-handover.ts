@@ -57,6 +57,7 @@ export class SessionHandover {
       ...(text ? { note: text } : {}),
     });
     session.technician = to;
+    this.registry.persist(session);
     this.registry.connectionOf(lead.id)?.send({ type: 'session.state', sessionId, state: 'closed', reason: 'transferred' });
     this.registry.pushList(lead.id);
     this.registry.pushList(to.id);

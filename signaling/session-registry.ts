@@ -15,6 +15,7 @@ import { delay, type Clock } from './clock.ts';
 import { CodeGuard } from './code-guard.ts';
 import type { Config } from './config.ts';
 import { buildIceConfig } from './ice-config.ts';
+import { tokenDigest, type LiveSessionRecord, type LiveSessions } from './live-sessions.ts';
 import { sessionLogger, type Logger } from './logger.ts';
 import { PinCodeBook } from './pin-codes.ts';
 import { summarize, type Connection, type Party, type Role, type Session, type TechnicianIdentity } from './session.ts';
@@ -29,6 +30,19 @@ export interface RegistryDeps {
   seats: () => number | null;
   /** Overrides the code generator (tests). */
   generateCode?: () => string;
+  /** Where live sessions are kept across a restart (none for a `:memory:` database). */
+  live?: LiveSessions | null;
+  /** Told of changes other nodes must know of (signaling/cluster/); default none. */
+  hooks?: RegistryHooks;
+}
+
+/** What a node's registry announces so that shared state (Redis) can follow it. */
+export interface RegistryHooks {
+  codeRetired(code: string, why: 'used' | 'expired'): void;
+  tokenIssued(token: string, session: Session): void;
+  closed(session: Session): void;
+  /** Replaces the push of a technician's queue (the queue spans nodes). */
+  pushList?(technicianId: string): void;
 }
 
 const newId = (bytes: number): string => randomBytes(bytes).toString('base64url');
@@ -74,9 +88,9 @@ export class SessionRegistry {
   // Technician sockets.
 
   /** Binds the technician's socket (replacing an older one) and resumes sessions suspended by their drop. */
-  attachTechnician(technician: TechnicianIdentity, conn: Connection): void {
+  attachTechnician(technician: TechnicianIdentity, conn: Connection, seatChecked = false): void {
     const previous = this.technicians.get(technician.id);
-    const seats = this.deps.seats();
+    const seats = seatChecked ? null : this.deps.seats();
     if (!previous && seats !== null && this.technicians.size >= seats) throw new RescueError('NO_SEAT_FREE');
     this.technicians.set(technician.id, conn);
     this.online.set(technician.id, technician);
@@ -131,7 +145,7 @@ export class SessionRegistry {
       code: null,
       codeExpiresAt: null,
       expiryTimer: null,
-      token: null,
+      tokenDigest: null,
       customer: null,
       customerConn: null,
       colleague: null,
@@ -174,22 +188,37 @@ export class SessionRegistry {
         throw new RescueError('SESSION_CLOSED', 'The connection closed before the code was checked.');
       }
     }
+    try {
+      const entered = this.enterCode(code, client, address, conn, name);
+      attempt.released();
+      return entered;
+    } catch (error) {
+      attempt.failed();
+      throw error;
+    }
+  }
+
+  /**
+   * The code check itself, once its try was reserved (submitCode, or the node
+   * that took the customer's socket: signaling/cluster/). Throws CODE_INVALID,
+   * CODE_USED or CODE_EXPIRED.
+   */
+  enterCode(code: string, client: ClientKind, address: string, conn: Connection | null, name?: string): { session: Session; token: string } {
     const found = this.codes.lookup(code);
     const session = 'sessionId' in found ? this.sessions.get(found.sessionId) : undefined;
-    if (!session || session.lifecycle.state !== 'pending') {
-      attempt.failed();
-      throw new RescueError('error' in found ? found.error : 'CODE_INVALID');
-    }
-    attempt.released();
+    if (!session || session.lifecycle.state !== 'pending') throw new RescueError('error' in found ? found.error : 'CODE_INVALID');
     this.codes.retire(code, 'used');
+    this.deps.hooks?.codeRetired(code, 'used');
     this.deps.clock.clearTimeout(session.expiryTimer);
     const token = newId(32);
     session.code = null;
     session.codeExpiresAt = null;
-    session.token = token;
+    session.tokenDigest = tokenDigest(token);
     session.customer = { kind: client, address, joinedAt: this.deps.clock.now(), name: cleanDisplayName(name), code };
-    this.byToken.set(token, session);
+    this.byToken.set(session.tokenDigest, session);
+    this.deps.hooks?.tokenIssued(token, session);
     session.lifecycle.transition('queued', 'code_entered');
+    this.deps.live?.save(session);
     this.deps.audit.customerJoined(session.id, client, address);
     if (conn) session.customerConn = conn;
     else this.lostSide(session, 'customer');
@@ -200,7 +229,7 @@ export class SessionRegistry {
 
   /** A customer comes back with its token (new socket, or first socket after an HTTP code entry). */
   resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Session {
-    const session = this.byToken.get(token);
+    const session = this.byToken.get(tokenDigest(token));
     if (!session) throw new RescueError('TOKEN_INVALID');
     const previous = session.customerConn;
     session.customerConn = conn;
@@ -223,7 +252,12 @@ export class SessionRegistry {
 
   /** Whether a customer token belongs to a live session (a download may carry it: signaling/download-routes.ts). */
   hasCustomerToken(token: string): boolean {
-    return this.byToken.has(token);
+    return this.byToken.has(tokenDigest(token));
+  }
+
+  /** The live session a customer token belongs to, or null. */
+  sessionOfToken(token: string): Session | null {
+    return this.byToken.get(tokenDigest(token)) ?? null;
   }
 
   detachCustomer(session: Session, conn: Connection): void {
@@ -237,9 +271,15 @@ export class SessionRegistry {
     if (session.lifecycle.state !== 'queued') throw new RescueError('SESSION_BAD_STATE', `The session is ${session.lifecycle.state}, not queued.`);
     if (!session.customerConn) throw new RescueError('PEER_NOT_CONNECTED', 'The customer is not connected right now.');
     session.lifecycle.transition('active', 'activated');
+    this.deps.live?.save(session);
     this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
     this.sendActivated(session);
     this.tellCustomer(session, 'activated');
+  }
+
+  /** Keeps a session's changed parties across a restart (a transfer). */
+  persist(session: Session): void {
+    this.deps.live?.save(session);
   }
 
   /** Tells the lead and the customer to open their peer connection (activation, transfer). */
@@ -314,11 +354,70 @@ export class SessionRegistry {
     return this.ice(session, party.role);
   }
 
-  /** Closes every session (server shutdown); both sides are told. */
+  /**
+   * Server shutdown. Sessions a customer has joined stay in the live-session
+   * store when there is one (the next run restores them, signaling/live-sessions.ts):
+   * their timers stop, their sockets are closed with 4012 and the clients
+   * reconnect. Every other session is closed and both sides are told.
+   */
   shutdown(): void {
-    for (const session of [...this.sessions.values()]) this.close(session, 'server_shutdown');
+    for (const session of [...this.sessions.values()]) {
+      if (this.deps.live && session.tokenDigest !== null) {
+        for (const timer of session.lost.values()) this.deps.clock.clearTimeout(timer);
+        session.lost.clear();
+        const customer = session.customerConn;
+        session.customerConn = null;
+        customer?.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
+        this.sessions.delete(session.id);
+        continue;
+      }
+      this.close(session, 'server_shutdown');
+    }
+    this.byToken.clear();
     for (const conn of this.technicians.values()) conn.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
     this.technicians.clear();
+  }
+
+  /**
+   * Brings back a session the last run left live (start-up): suspended with
+   * both sides missing, each with its grace period, as after a drop; the
+   * technician's cookie and the customer's token re-attach them. A session
+   * that was only queued waits for its customer again.
+   */
+  restore(record: LiveSessionRecord): void {
+    const log = sessionLogger(this.deps.logger, record.id, 'server');
+    const session: Session = {
+      id: record.id,
+      technician: record.technician,
+      lifecycle: new SessionLifecycle((from, to, reason) => log.info({ from, to, reason }, 'session state')),
+      createdAt: record.createdAt,
+      forceRelay: record.forceRelay,
+      log,
+      code: null,
+      codeExpiresAt: null,
+      expiryTimer: null,
+      tokenDigest: record.tokenDigest,
+      customer: record.customer,
+      // A colleague is not restored: the lead invites them again (docs/reliability.md).
+      colleague: null,
+      customerConn: null,
+      lost: new Map(),
+    };
+    session.lifecycle.transition('queued', 'code_entered');
+    this.sessions.set(session.id, session);
+    this.byToken.set(record.tokenDigest, session);
+    if (record.activated) {
+      session.lifecycle.transition('active', 'activated');
+      session.lifecycle.transition('suspended', 'server_restart');
+      this.deps.audit.record(session.id, 'session.suspended', { kind: 'server' }, 'server restarted');
+      for (const side of ['technician', 'customer'] as const) {
+        const reason: SessionReason = side === 'technician' ? 'technician_lost' : 'customer_lost';
+        session.lost.set(side, this.deps.clock.setTimeout(() => this.close(session, reason), this.deps.config.reconnectGraceSeconds * 1000));
+      }
+    } else {
+      this.lostSide(session, 'customer');
+    }
+    log.info({ activated: record.activated }, 'session restored after a restart');
   }
 
   /** Moves a session to closed (idempotent), tells both sides, and forgets it. */
@@ -327,11 +426,16 @@ export class SessionRegistry {
     this.deps.clock.clearTimeout(session.expiryTimer);
     for (const timer of session.lost.values()) this.deps.clock.clearTimeout(timer);
     session.lost.clear();
-    if (session.code !== null) this.codes.retire(session.code, 'expired');
+    if (session.code !== null) {
+      this.codes.retire(session.code, 'expired');
+      this.deps.hooks?.codeRetired(session.code, 'expired');
+    }
     this.sessions.delete(session.id);
-    if (session.token !== null) this.byToken.delete(session.token);
+    if (session.tokenDigest !== null) this.byToken.delete(session.tokenDigest);
+    this.deps.live?.forget(session.id);
     this.deps.audit.record(session.id, 'session.ended', by ? this.actorOf(by) : { kind: 'server' }, reason);
     this.deps.audit.closeSession(session.id, reason);
+    this.deps.hooks?.closed(session);
     this.tellTechnician(session, reason);
     const colleague = session.colleague;
     session.colleague = null;
@@ -345,6 +449,22 @@ export class SessionRegistry {
   }
 
   // Internals.
+
+  /** Whether this node holds any session of the technician. */
+  hasSessionsOf(technicianId: string): boolean {
+    for (const session of this.sessions.values()) if (session.technician.id === technicianId) return true;
+    return false;
+  }
+
+  /** The connection this node sends a technician's messages to, if any. */
+  technicianConnection(technicianId: string): Connection | null {
+    return this.technicians.get(technicianId) ?? null;
+  }
+
+  /** Every live session (node death handling walks them). */
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
 
   private ownedBy(technicianId: string): Session[] {
     return [...this.sessions.values()].filter((session) => session.technician.id === technicianId);
@@ -403,6 +523,10 @@ export class SessionRegistry {
 
   /** Sends the technician their whole queue (unsolicited, no ref) after it changed shape. */
   pushList(technicianId: string): void {
+    if (this.deps.hooks?.pushList) {
+      this.deps.hooks.pushList(technicianId);
+      return;
+    }
     this.technicians.get(technicianId)?.send({ type: 'session.list', sessions: this.list(technicianId) });
   }
 

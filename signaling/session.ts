@@ -35,8 +35,8 @@ export interface Session {
   code: string | null;
   codeExpiresAt: number | null;
   expiryTimer: unknown;
-  /** Issued when the code is entered; lets the customer resume. */
-  token: string | null;
+  /** SHA-256 of the token issued when the code is entered (signaling/live-sessions.ts); the token lets the customer resume. */
+  tokenDigest: string | null;
   customer: { kind: ClientKind; address: string; joinedAt: number; name: string | null; code: string } | null;
   customerConn: Connection | null;
   /** Sides whose socket dropped, with their grace timers. */

@@ -25,11 +25,17 @@ export interface SignalingSocketOptions<S extends z.ZodType> {
   schema: S;
   knownTypes: ReadonlySet<string>;
   heartbeatMs: number;
+  /** Unsent bytes past which the reader counts as stalled and the socket is cut (WS_SEND_BUFFER_BYTES). */
+  sendBufferBytes: number;
   /** The server's clock: heartbeats and the message budget run on it. */
   clock: Clock;
   logger: Logger;
-  /** Handles one valid message; a thrown RescueError becomes an error reply with the request's ref. */
-  onMessage: (message: z.infer<S>) => void;
+  /**
+   * Handles one valid message; a thrown (or rejected) RescueError becomes an
+   * error reply with the request's ref. While a returned promise is pending,
+   * later messages wait for it, so they are handled in the order they came.
+   */
+  onMessage: (message: z.infer<S>) => void | Promise<void>;
   onClose: () => void;
   /** Errors a handler throws that count as bad messages too (e.g. a wrong security code). */
   countAsBad?: ReadonlySet<ErrorCode>;
@@ -52,6 +58,8 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   private lastLimitReplyAt = -Infinity;
   private readonly heartbeat: unknown;
   private closed = false;
+  /** The last message handler still running (a promise), or null. */
+  private tail: Promise<void> | null = null;
 
   constructor(private readonly options: SignalingSocketOptions<S>) {
     const { ws, clock } = options;
@@ -66,7 +74,17 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   }
 
   send(message: Out | ErrorReply): void {
-    if (this.options.ws.readyState === WebSocket.OPEN) this.options.ws.send(JSON.stringify(message));
+    const { ws } = this.options;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(message));
+    // A reader that stopped reading (TCP window full) would make this buffer grow without
+    // bound: past the limit it is cut now (a close frame would queue behind the backlog),
+    // its side's grace period starts, and it resumes on a new socket.
+    if (ws.bufferedAmount > this.options.sendBufferBytes) {
+      this.options.logger.warn({ bufferedBytes: ws.bufferedAmount, limit: this.options.sendBufferBytes }, 'slow consumer: socket cut');
+      ws.terminate();
+      this.closedNow();
+    }
   }
 
   sendError(code: ErrorCode, message: string, ref?: string): void {
@@ -97,21 +115,44 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
     }
     const value = parsed.value as { id?: unknown };
     const ref = typeof value.id === 'string' ? value.id : undefined;
+    const tail = this.tail;
+    const step = tail ? tail.then(() => this.dispatch(parsed.value, ref)) : this.dispatch(parsed.value, ref);
+    if (!step) return;
+    const link: Promise<void> = step.then(() => {
+      if (this.tail === link) this.tail = null;
+    });
+    this.tail = link;
+  }
+
+  /** Runs the handler; its errors become replies. Returns a promise (that never rejects) when the handler is async. */
+  private dispatch(message: z.infer<S>, ref: string | undefined): void | Promise<void> {
     try {
-      this.options.onMessage(parsed.value);
+      const result = this.options.onMessage(message);
+      if (result instanceof Promise) {
+        return result.then(
+          () => {
+            this.consecutiveErrors = 0;
+          },
+          (error: unknown) => this.failed(error, ref),
+        );
+      }
       this.consecutiveErrors = 0;
     } catch (error) {
-      if (error instanceof RescueError && this.options.countAsBad?.has(error.code)) {
-        this.bad(error.code, error.message, ref);
-        return;
-      }
-      this.consecutiveErrors = 0;
-      if (error instanceof RescueError) {
-        this.sendError(error.code, error.message, ref);
-      } else {
-        this.options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'message handler failed');
-        this.sendError('INTERNAL', 'Something went wrong on the server.', ref);
-      }
+      this.failed(error, ref);
+    }
+  }
+
+  private failed(error: unknown, ref: string | undefined): void {
+    if (error instanceof RescueError && this.options.countAsBad?.has(error.code)) {
+      this.bad(error.code, error.message, ref);
+      return;
+    }
+    this.consecutiveErrors = 0;
+    if (error instanceof RescueError) {
+      this.sendError(error.code, error.message, ref);
+    } else {
+      this.options.logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'message handler failed');
+      this.sendError('INTERNAL', 'Something went wrong on the server.', ref);
     }
   }
 

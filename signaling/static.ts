@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { AGENT_SH_SERVER_PLACEHOLDER } from '../scripts/agent-sh-placeholder.ts';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ServerContext } from './context.ts';
 
@@ -41,8 +42,22 @@ export function securityHeaders(ctx: ServerContext) {
  * `/` and `/c/:code`, console.html the technician console at `/console`) and
  * the agent bundle from `agentRoot` under `/download/`.
  */
-export function staticRoutes(webRoot: string, agentRoot: string): Router {
+export function staticRoutes(webRoot: string, agentRoot: string, publicUrl: () => string = () => ''): Router {
   const router = express.Router();
+  // agent.sh names the server it came from, so `curl -fsSL …/download/agent.sh | bash` needs no arguments.
+  router.get('/download/agent.sh', (_req, res, next) => {
+    let script: string;
+    try {
+      script = fs.readFileSync(path.join(agentRoot, 'agent.sh'), 'utf8');
+    } catch {
+      return next();
+    }
+    const server = publicUrl();
+    // Only a plain URL goes into the shell script (it sits inside double quotes there).
+    if (/^https?:\/\/[A-Za-z0-9.:[\]_-]+(\/[A-Za-z0-9._~/-]*)?$/.test(server)) script = script.replace(AGENT_SH_SERVER_PLACEHOLDER, server.replace(/\/$/, ''));
+    res.type('text/x-shellscript').setHeader('Cache-Control', 'no-cache');
+    res.send(script);
+  });
   router.use('/download', express.static(agentRoot, { index: false, dotfiles: 'ignore', fallthrough: true }));
   // Not built: a clear line for curl and people, never an HTML error page (agent.sh is piped to a shell).
   router.get(['/download/agent.sh', '/download/agent.tar.gz'], (_req, res) => {

@@ -22,42 +22,43 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
     schema: technicianMessageSchema,
     knownTypes: TECHNICIAN_MESSAGE_TYPES,
     heartbeatMs: ctx.config.heartbeatMs,
+    sendBufferBytes: ctx.config.wsSendBufferBytes,
     clock: ctx.clock,
     logger,
     onMessage: (message) => handle(message),
     onClose: () => {
-      ctx.registry.detachTechnician(technician.id, socket);
+      ctx.sessions.detachTechnician(technician.id, socket);
       logger.info('technician disconnected');
     },
   });
 
-  function handle(message: TechnicianMessage): void {
+  async function handle(message: TechnicianMessage): Promise<void> {
     switch (message.type) {
       case 'session.create': {
-        const session = ctx.registry.create(technician, message.forceRelay);
+        const session = await ctx.sessions.create(technician, message.forceRelay);
         socket.send({ type: 'session.created', ...ref(message.id), session });
         return;
       }
       case 'session.list':
-        socket.send({ type: 'session.list', ...ref(message.id), sessions: ctx.registry.list(technician.id) });
+        socket.send({ type: 'session.list', ...ref(message.id), sessions: await ctx.sessions.list(technician.id) });
         return;
       case 'session.activate':
-        ctx.registry.activate(technician, message.sessionId);
+        await ctx.sessions.activate(technician, message.sessionId);
         ack(message.id);
         return;
       case 'session.end':
-        ctx.registry.end(party, message.sessionId);
+        await ctx.sessions.end(party, message.sessionId);
         ack(message.id);
         return;
       case 'signal':
-        ctx.registry.relay(party, message.sessionId, message.data, message.lane);
+        await ctx.sessions.relay(party, message.sessionId, message.data, message.lane);
         return;
       case 'session.event':
-        ctx.registry.report(party, message.sessionId, message.event, message.detail);
+        await ctx.sessions.report(party, message.sessionId, message.event, message.detail);
         ack(message.id);
         return;
       case 'ice.refresh':
-        socket.send({ type: 'ice.config', ...ref(message.id), sessionId: message.sessionId, ice: ctx.registry.iceFor(party, message.sessionId) });
+        socket.send({ type: 'ice.config', ...ref(message.id), sessionId: message.sessionId, ice: await ctx.sessions.iceFor(party, message.sessionId) });
         return;
       case 'technician.online':
         socket.send({ type: 'technician.online', ...ref(message.id), technicians: ctx.handover.online(technician) });
@@ -87,22 +88,25 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
     if (id !== undefined) socket.send({ type: 'ack', ref: id });
   }
 
-  try {
-    ctx.registry.attachTechnician(technician, socket);
-  } catch (error) {
-    if (error instanceof RescueError) socket.sendError(error.code, error.message);
-    socket.close(CLOSE_CODES.ORIGIN_NOT_ALLOWED, 'no seat free');
-    return;
-  }
-  logger.info('technician connected');
-  socket.send({
-    type: 'welcome',
-    role: 'technician',
-    technician: { id: technician.id, name: technician.name, email: technician.email },
-    heartbeatMs: ctx.config.heartbeatMs,
-    serverVersion: ctx.version,
-  });
-  socket.send({ type: 'session.list', sessions: ctx.registry.list(technician.id) });
+  void (async () => {
+    try {
+      await ctx.sessions.attachTechnician(technician, socket);
+    } catch (error) {
+      if (error instanceof RescueError) socket.sendError(error.code, error.message);
+      else logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'technician attach failed');
+      socket.close(CLOSE_CODES.ORIGIN_NOT_ALLOWED, 'no seat free');
+      return;
+    }
+    logger.info('technician connected');
+    socket.send({
+      type: 'welcome',
+      role: 'technician',
+      technician: { id: technician.id, name: technician.name, email: technician.email },
+      heartbeatMs: ctx.config.heartbeatMs,
+      serverVersion: ctx.version,
+    });
+    socket.send({ type: 'session.list', sessions: await ctx.sessions.list(technician.id) });
+  })().catch((error: unknown) => logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'technician welcome failed'));
 }
 
 /** `{ref}` when the request carried an id. */

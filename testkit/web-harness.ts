@@ -50,6 +50,19 @@ export async function createTechnician(server: RunningServer, email: string, nam
   await createAccount(server, { email, name, password });
 }
 
+/**
+ * A script for `page.evaluateOnNewDocument`: keeps every RTCPeerConnection the
+ * page makes in `window.__rrPeerConnections`, so a test or the bench can read
+ * the console's receivers and getStats without reaching into its internals.
+ */
+export const RECORD_PEER_CONNECTIONS = `(() => {
+  const Native = window.RTCPeerConnection;
+  window.__rrPeerConnections = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) { super(...args); window.__rrPeerConnections.push(this); }
+  };
+})()`;
+
 /** One headless Chromium with fake media devices and the getDisplayMedia picker auto-accepted. */
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-chromium-'));

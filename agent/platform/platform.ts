@@ -11,7 +11,7 @@ export interface ScreenDevices {
 /**
  * What the agent needs from the operating system, behind one object chosen
  * once at start (`choosePlatform`). One folder per platform implements it:
- * `agent/platform/linux-x11/` today. Nothing outside `agent/platform/` knows
+ * `agent/platform/linux-x11/` and `agent/platform/windows/`. Nothing outside `agent/platform/` knows
  * which one it got.
  */
 export interface Platform {
@@ -29,6 +29,8 @@ export interface Platform {
   openFolder(path: string): Promise<boolean>;
   /** The desktop's own file picker: a path, null when the customer cancelled; rejects when there is none. */
   pickFile(title: string): Promise<string | null>;
+  /** Where received files go unless `--download-dir` says otherwise. */
+  defaultDownloadDir(env: NodeJS.ProcessEnv): string;
   /** One plain-words line per system program the agent needs but this machine lacks (what does not work, how to install it). */
   setupProblems(): string[];
 }

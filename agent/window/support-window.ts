@@ -101,6 +101,20 @@ export class SupportWindow extends Emitter<SupportWindowEvents> {
     });
   }
 
+  /**
+   * Withdraws the question for `permission` (it answers no): it was decided
+   * elsewhere (the terminal, /grant, /revoke) or it lapsed. The next one shows.
+   */
+  withdraw(permission: Permission): void {
+    const at = this.queue.findIndex((q) => q.prompt.permission === permission);
+    if (at < 0) return;
+    const [item] = this.queue.splice(at, 1);
+    item!.resolve(false);
+    this.send({ type: 'prompt.closed', promptId: item!.prompt.promptId, outcome: 'withdrawn' });
+    const next = this.queue[0];
+    if (at === 0 && next) this.send({ type: 'prompt.open', prompt: next.prompt });
+  }
+
   /** Withdraws every open question (they answer no): the session ended or the technician left. */
   withdrawPrompts(): void {
     for (const { prompt, resolve } of this.queue.splice(0)) {

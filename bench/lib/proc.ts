@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
 export function rssBytes(pid: number): number {
@@ -47,4 +47,37 @@ export function treeCpuSeconds(pid: number, depth = 0): number {
   }
   for (const child of children) total += treeCpuSeconds(child, depth + 1);
   return total;
+}
+
+/** CPU seconds per thread name of a process (Linux, /proc/PID/task/TID/{comm,stat}); threads of one name are summed. */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** The `count` threads that used the most CPU between two readings, as "name NN%" (percent of one core over `seconds`). */
+export function topThreads(before: Map<string, number>, after: Map<string, number>, seconds: number, count = 3): string {
+  return [...after.entries()]
+    .map(([name, s]) => [name, ((s - (before.get(name) ?? 0)) / seconds) * 100] as const)
+    .filter(([, pct]) => pct >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, pct]) => `${name} ${pct.toFixed(1)}%`)
+    .join(', ');
 }

@@ -8,7 +8,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'puppeteer-core';
 import { loginCookie } from '../../testkit/server.ts';
-import { createTechnician, ensureBuilt, launchChromium, startWebServer, type TestServer } from '../../testkit/web-harness.ts';
+import { createTechnician, ensureBuilt, launchChromium, RECORD_PEER_CONNECTIONS, startWebServer, type TestServer } from '../../testkit/web-harness.ts';
 
 export const TECH = { name: 'Bench Tech', password: 'correct horse battery staple' };
 
@@ -77,6 +77,49 @@ function consoleDriver(): void {
   canvas.height = 4;
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   let last = '';
+  let chain: Promise<void> = Promise.resolve();
+  const note = (at: number, r: number, g: number, b: number, receivedAt: number): void => {
+    const key = `${r >> 6},${g >> 6},${b >> 6}`;
+    if (key !== last && rec.changes.length < 5000) {
+      last = key;
+      rec.changes.push([at, r, g, b, receivedAt]);
+    }
+  };
+  /** The sampled region's mean colour from the decoded I420 planes (no RGB conversion of the whole frame), or null. */
+  const sampleYuv = async (video: HTMLVideoElement, s: { x: number; y: number; w: number; h: number }): Promise<[number, number, number] | null> => {
+    if (typeof VideoFrame === 'undefined') return null;
+    const frame = new VideoFrame(video);
+    try {
+      if (frame.format !== 'I420' && frame.format !== 'I420A') return null;
+      const rect = { x: s.x & ~1, y: s.y & ~1, width: s.w & ~1, height: s.h & ~1 };
+      const buf = new Uint8Array(frame.allocationSize({ rect }));
+      const layout = await frame.copyTo(buf, { rect });
+      const mean = (plane: number, w: number, h: number): number => {
+        const { offset, stride } = layout[plane]!;
+        let sum = 0;
+        for (let yy = 0; yy < h; yy++) for (let xx = 0; xx < w; xx++) sum += buf[offset + yy * stride + xx]!;
+        return sum / (w * h);
+      };
+      const Y = mean(0, rect.width, rect.height) - 16;
+      const U = mean(1, rect.width / 2, rect.height / 2) - 128;
+      const V = mean(2, rect.width / 2, rect.height / 2) - 128;
+      const clamp = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
+      return [clamp(1.164 * Y + 1.596 * V), clamp(1.164 * Y - 0.813 * V - 0.391 * U), clamp(1.164 * Y + 2.018 * U)];
+    } catch {
+      return null;
+    } finally {
+      frame.close();
+    }
+  };
+  const sampleCanvas = (video: HTMLVideoElement, s: { x: number; y: number; w: number; h: number }): [number, number, number] => {
+    ctx.drawImage(video, s.x, s.y, s.w, s.h, 0, 0, 4, 4);
+    const d = ctx.getImageData(1, 1, 2, 2).data;
+    return [
+      ((d[0] ?? 0) + (d[4] ?? 0) + (d[8] ?? 0) + (d[12] ?? 0)) >> 2,
+      ((d[1] ?? 0) + (d[5] ?? 0) + (d[9] ?? 0) + (d[13] ?? 0)) >> 2,
+      ((d[2] ?? 0) + (d[6] ?? 0) + (d[10] ?? 0) + (d[14] ?? 0)) >> 2,
+    ];
+  };
   const hook = (video: HTMLVideoElement): void => {
     const onFrame = (now: number, meta: VideoFrameCallbackMetadata): void => {
       const at = wall(now);
@@ -84,23 +127,24 @@ function consoleDriver(): void {
       rec.firstFrameAt ??= at;
       const s = rec.sample;
       if (s) {
-        ctx.drawImage(video, s.x, s.y, s.w, s.h, 0, 0, 4, 4);
-        const d = ctx.getImageData(1, 1, 2, 2).data;
-        const r = ((d[0] ?? 0) + (d[4] ?? 0) + (d[8] ?? 0) + (d[12] ?? 0)) >> 2;
-        const g = ((d[1] ?? 0) + (d[5] ?? 0) + (d[9] ?? 0) + (d[13] ?? 0)) >> 2;
-        const b = ((d[2] ?? 0) + (d[6] ?? 0) + (d[10] ?? 0) + (d[14] ?? 0)) >> 2;
-        const key = `${r >> 6},${g >> 6},${b >> 6}`;
-        if (key !== last && rec.changes.length < 5000) {
-          last = key;
-          rec.changes.push([at, r, g, b, meta.receiveTime ? wall(meta.receiveTime) : 0]);
-        }
+        const receivedAt = meta.receiveTime ? wall(meta.receiveTime) : 0;
+        // In order, one at a time; the region is read from the frame's planes where possible (cheap), else through a canvas.
+        chain = chain.then(async () => {
+          const rgb = (await sampleYuv(video, s)) ?? sampleCanvas(video, s);
+          note(at, rgb[0], rgb[1], rgb[2], receivedAt);
+        });
       }
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
   };
+  let lastTick = 0;
   const tick = (): void => {
-    for (const b of deepAll(document, 'button[aria-label^="Start session with customer"]') as HTMLButtonElement[]) {
+    // Fast until the first frame (the first-frame figures), then seldom: scanning the DOM costs the page's thread.
+    const now0 = performance.now();
+    if (rec.firstFrameAt !== null && now0 - lastTick < 500) return;
+    lastTick = now0;
+    for (const b of deepAll(document, 'button[aria-label^="Start session with "]') as HTMLButtonElement[]) {
       // A queued row can appear before the customer's socket is up; the server then refuses
       // (PEER_NOT_CONNECTED, shown as a notice) and the row stays: clear the notice and click again.
       const model = (document.querySelector('rr-console-app') as unknown as { model?: { notice: string } } | null)?.model;
@@ -166,6 +210,7 @@ export async function openConsole(bench: WebBench, ctx: BrowserContext, viewport
   const cookie = await bench.newTechnician();
   const [name, value] = cookie.split('=') as [string, string];
   await page.setCookie({ name, value, url: bench.srv.url });
+  await page.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS);
   await page.goto(`${bench.srv.url}/console`);
   await page.waitForFunction(() => document.querySelector('rr-console-app')?.shadowRoot?.textContent?.includes('Online'), { timeout: 15_000, polling: 50 });
   await page.evaluate(NAME_SHIM);

@@ -7,8 +7,12 @@
 import { PeerSession, type RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
 import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
+import type { FileSource } from '../../rtc/file-types.ts';
 import type { HasherFactory } from '../../rtc/sha256.ts';
 import type { SignalData } from '../../protocol/ice.ts';
+
+/** How an end turns bytes into what its product code offers: a source and, if the end computes it up front, the SHA-256. */
+export type PrepareFile = (name: string, bytes: Uint8Array) => Promise<{ source: FileSource; sha256?: string }>;
 
 const RAW_ID = 100;
 const MESSAGE = 64 * 1024;
@@ -21,7 +25,13 @@ export class FilePeer {
   private rawReceived = 0;
   private rawWaiter: { bytes: number; resolve: (at: number) => void } | null = null;
 
-  constructor(ctor: RTCPeerConnectionCtor, polite: boolean, sendSignal: (d: SignalData) => void, hasher?: HasherFactory) {
+  constructor(
+    ctor: RTCPeerConnectionCtor,
+    polite: boolean,
+    sendSignal: (d: SignalData) => void,
+    hasher?: HasherFactory,
+    private readonly prepare: PrepareFile = async (name, bytes) => ({ source: memorySource(name, bytes) }),
+  ) {
     this.peer = new PeerSession({ RTCPeerConnection: ctor, ice: { iceServers: [], iceTransportPolicy: 'all', turnConfigured: false }, polite, sendSignal });
     this.raw = this.peer.pc.createDataChannel('bench-raw', { negotiated: true, id: RAW_ID, ordered: true });
     this.raw.binaryType = 'arraybuffer';
@@ -72,7 +82,8 @@ export class FilePeer {
     const data = new Uint8Array(bytes);
     for (let i = 0; i < bytes; i += 4096) data[i] = (i >>> 12) & 0xff;
     const started = Date.now();
-    const result = await this.files.send(memorySource('bench.bin', data)).done;
+    const { source, sha256 } = await this.prepare('bench.bin', data);
+    const result = await this.files.send(source, sha256 ? { sha256 } : {}).done;
     return [started, Date.now(), result.ok];
   }
 

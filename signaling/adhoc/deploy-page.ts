@@ -9,25 +9,29 @@ export function deploymentPage(publicUrl: string, token: string | null): string 
   if (!token) {
     return `<!doctype html><meta charset="utf-8"><title>Relay Rescue</title><p>This link is not valid. Ask your technician for a new one.</p>`;
   }
+  const file = 'relay-rescue-support-linux-x64';
+  const download = `${publicUrl}/download/linux?adhoc=${encodeURIComponent(token)}`;
+  const oneFile = `curl -fsSLo ${file} '${download}' && chmod +x ${file} && ./${file}`;
   const command = `curl -fsSL ${publicUrl}/download/agent.sh | bash -s -- --server ${publicUrl} --adhoc ${token}`;
-  const manual = `tar -xzf agent.tar.gz && cd relay-rescue-agent && npm install --omit=dev && node main.mjs --server ${publicUrl} --adhoc ${token}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Relay Rescue: connect your computer</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
 pre{background:#f3f3f3;padding:.8rem;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere}
-li{margin-bottom:.8rem}</style>
+li{margin-bottom:.8rem}a.download{display:inline-block;background:#0b5cad;color:#fff;padding:.55rem 1rem;border-radius:.4rem;font-weight:600;text-decoration:none}</style>
 </head><body>
 <h1>Connect your computer for remote support</h1>
 <p>Your technician can then reach this computer for 24 hours, also while you are away, with a password only the technician knows.
 After 24 hours, or when the technician ends it, the support program deletes its files and stops.</p>
 <ol>
-<li>Open a terminal on this computer (Node.js 20 or newer is needed) and paste this one command; it downloads the support program and starts it:
-<pre data-testid="adhoc-command">${esc(command)}</pre></li>
+<li><a class="download" data-testid="adhoc-download" href="${esc(download)}" download="${file}">Download the support program for Linux</a> (${file}; it carries this link's key, so keep it to yourself).</li>
+<li>In your Downloads folder, right-click the file, choose Properties, and tick &ldquo;Allow executing file as program&rdquo; (or &ldquo;Executable&rdquo;). Then double-click it.</li>
 <li>Type the security code your technician tells you.</li>
 </ol>
-<p>Or <a href="${esc(publicUrl)}/download/agent.tar.gz">download the support program</a> and, in the folder you saved it to, run:</p>
-<pre>${esc(manual)}</pre>
+<p>If you prefer a terminal, this one command downloads it and starts it:</p>
+<pre data-testid="adhoc-download-command">${esc(oneFile)}</pre>
+<p>On a computer with Node.js 20 or newer, this command works too:</p>
+<pre data-testid="adhoc-command">${esc(command)}</pre>
 <p>To keep support working after you log out, run it as a service (see the technician's instructions, docs/adhoc.md).</p>
 </body></html>`;
 }

@@ -60,6 +60,7 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
         service,
         logger,
         heartbeatMs: ctx.config.heartbeatMs,
+        sendBufferBytes: ctx.config.wsSendBufferBytes,
         clock: ctx.clock,
         authenticate,
         originAllowed: (req) => ctx.origins.allows(req.headers.origin),

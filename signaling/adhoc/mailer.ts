@@ -20,7 +20,6 @@ export type Delivery = 'smtp' | 'outbox';
 /** The email the user receives: what will happen, the link, and the command. */
 export function composeDeploymentEmail(mail: DeploymentEmail): { subject: string; text: string; html: string } {
   const subject = `${mail.technicianName} has prepared remote support for your computer`;
-  const command = `npm run agent -- --server ${mail.serverUrl} --adhoc ${mail.deploymentToken}`;
   const text = [
     `Hello,`,
     ``,
@@ -29,10 +28,9 @@ export function composeDeploymentEmail(mail: DeploymentEmail): { subject: string
     `using a password that only the technician knows. After 24 hours (or earlier, if the technician ends it)`,
     `the support program removes itself.`,
     ``,
-    `1. Open this link and download the support program:`,
+    `1. Open this link on the computer that needs support:`,
     `   ${mail.deploymentUrl}`,
-    `2. Run it as shown on that page, or with this command from the program's folder:`,
-    `   ${command}`,
+    `2. On that page, download the support program and open it (the page shows each step).`,
     `3. When it asks for a security code, type the code ${mail.technicianName} gives you (by phone or chat).`,
     ``,
     `If you did not expect this email, ignore it: nothing happens until you run the program and enter the code.`,

@@ -23,6 +23,8 @@ export interface SocketDeps {
   service: AdhocService;
   logger: Logger;
   heartbeatMs: number;
+  /** WS_SEND_BUFFER_BYTES: see SignalingSocketOptions. */
+  sendBufferBytes: number;
   /** The server's clock (heartbeats, the message budget). */
   clock: Clock;
   /** The technician behind the request's session cookie, or null. */
@@ -75,6 +77,7 @@ export class AdhocSockets {
       schema: adhocTechnicianMessageSchema,
       knownTypes: ADHOC_TECHNICIAN_MESSAGE_TYPES,
       heartbeatMs: this.#d.heartbeatMs,
+      sendBufferBytes: this.#d.sendBufferBytes,
       clock: this.#d.clock,
       logger: logger.child({ role: 'technician', technicianId: tech.id }),
       onMessage: (msg) => handle(msg),
@@ -123,6 +126,7 @@ export class AdhocSockets {
       schema: adhocAgentMessageSchema,
       knownTypes: ADHOC_AGENT_MESSAGE_TYPES,
       heartbeatMs: this.#d.heartbeatMs,
+      sendBufferBytes: this.#d.sendBufferBytes,
       clock: this.#d.clock,
       logger: logger.child({ role: 'agent' }),
       countAsBad: GUESSES_ARE_BAD,

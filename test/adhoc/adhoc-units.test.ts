@@ -10,7 +10,8 @@ import { RescueError } from '../../protocol/errors.ts';
 import { ADHOC_TRANSITIONS, assertTransition, canTransition } from '../../signaling/adhoc/adhoc-state.ts';
 import { IllegalTransitionError } from '../../protocol/state-table.ts';
 import { AdhocService, type Peer } from '../../signaling/adhoc/adhoc-service.ts';
-import { sendDeploymentEmail } from '../../signaling/adhoc/mailer.ts';
+import { composeDeploymentEmail, sendDeploymentEmail } from '../../signaling/adhoc/mailer.ts';
+import { deploymentPage } from '../../signaling/adhoc/deploy-page.ts';
 import { AdhocStore } from '../../signaling/adhoc/store.ts';
 import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
 import { LOCK_MS, MAX_FAILURES, PasswordVerifier } from '../../agent/adhoc/password-verifier.ts';
@@ -180,6 +181,21 @@ describe('ad hoc email without SMTP: the outbox', () => {
     expect(statSync(join(outbox, files[0]!)).mode & 0o777).to.equal(0o600);
     expect(readFileSync(join(outbox, files[0]!), 'utf8')).to.include('/adhoc/TOKEN_abcdefghijklmnop');
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says what to do in plain words, with no npm or command line in it', () => {
+    const mail = composeDeploymentEmail({ to: 'u@example.test', technicianName: 'Ann', deploymentUrl: 'http://127.0.0.1:1/adhoc/TOKEN_abcdefghijklmnop', serverUrl: 'http://127.0.0.1:1', deploymentToken: 'TOKEN_abcdefghijklmnop', adhocId: 'ah_x' });
+    expect(mail.text).to.contain('download the support program and open it').and.contain('type the code Ann gives you');
+    expect(mail.text).to.not.match(/\bnpm\b|--server|--adhoc|curl/);
+  });
+});
+
+describe('ad hoc deployment page', () => {
+  it('offers the one file carrying the ad hoc token, the steps in plain words, and the one-file command', () => {
+    const page = deploymentPage('http://127.0.0.1:1', 'TOKEN_abcdefghijklmnop');
+    expect(page).to.contain('<a class="download" data-testid="adhoc-download" href="http://127.0.0.1:1/download/linux?adhoc=TOKEN_abcdefghijklmnop" download="relay-rescue-support-linux-x64">');
+    expect(page).to.contain('Allow executing file as program');
+    expect(page).to.contain("curl -fsSLo relay-rescue-support-linux-x64 &#39;http://127.0.0.1:1/download/linux?adhoc=TOKEN_abcdefghijklmnop&#39; &#38;&#38; chmod +x relay-rescue-support-linux-x64 &#38;&#38; ./relay-rescue-support-linux-x64");
   });
 });
 

@@ -1,14 +1,15 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import crypto from 'node:crypto';
 import type { BrowserContext, ElementHandle, Page } from 'puppeteer-core';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
 import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
 import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
 import { startCoturn, type Coturn } from '../turn/helpers/coturn.ts';
-import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, startWebServer, texts, logInToConsole } from '../../testkit/web-harness.ts';
+import { byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, newPage, pollFor, RECORD_PEER_CONNECTIONS, startWebServer, texts } from '../../testkit/web-harness.ts';
 import type { TestServer } from '../../testkit/web-harness.ts';
+import { createCode, isRed, permissionState, sampleVideo, sendChat, sha256, sha256OfDownload, sleep, start, until, videoPoint, waitPermission, watchRed } from './console-driver.ts';
 
 /**
  * The real technician console (production web build, headless Chromium) against
@@ -25,133 +26,6 @@ const TARGET = { x: 800, y: 400, w: 300, h: 200, rgb: 0x22aa44 };
 /** Where the technician clicks, in X pixels (inside TARGET, away from the screen centre where the pointer starts). */
 const CLICK = { x: 950, y: 500 };
 const KEYSYM = { o: 0x6f, k: 0x6b, Return: 0xff0d };
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const sha256 = (b: Uint8Array): string => crypto.createHash('sha256').update(b).digest('hex');
-
-async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-// Page code goes in as strings: tsx's keepNames would inject a `__name` helper the page lacks.
-/** A page expression: the first element matching a selector, searching every shadow root. */
-const DEEP_FIND = `((sel) => {
-  const visit = (root) => {
-    const hit = root.querySelector(sel);
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) {
-        const found = visit(el.shadowRoot);
-        if (found) return found;
-      }
-    }
-    return null;
-  };
-  return visit(document);
-})`;
-
-type VideoSample = { frames: number; width: number; height: number; rgb: [number, number, number] };
-
-/** Decoded frame count, size and the colour at (fx, fy) of the picture, read by drawing the console's <video> into a canvas. */
-async function sampleVideo(page: Page, fx: number, fy: number): Promise<VideoSample | null> {
-  return (await page.evaluate(`(() => {
-    const v = ${DEEP_FIND}('[data-testid="remote-video"]');
-    if (!v || !v.videoWidth || !v.videoHeight) return null;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const g = c.getContext('2d', { willReadFrequently: true });
-    g.drawImage(v, 0, 0);
-    const d = g.getImageData(Math.round(${fx} * (c.width - 1)), Math.round(${fy} * (c.height - 1)), 1, 1).data;
-    return { frames: v.getVideoPlaybackQuality().totalVideoFrames, width: v.videoWidth, height: v.videoHeight, rgb: [d[0], d[1], d[2]] };
-  })()`)) as VideoSample | null;
-}
-
-const isRed = ([r, g, b]: [number, number, number]): boolean => r > 170 && g < 90 && b < 90;
-
-/** Page coordinates of the X pixel (x, y) inside the letterboxed <video> (object-fit: contain). */
-async function videoPoint(page: Page, x: number, y: number): Promise<{ x: number; y: number }> {
-  const box = (await page.evaluate(`(() => {
-    const v = ${DEEP_FIND}('[data-testid="remote-video"]');
-    const r = v.getBoundingClientRect();
-    return { left: r.left, top: r.top, width: r.width, height: r.height, vw: v.videoWidth, vh: v.videoHeight };
-  })()`)) as { left: number; top: number; width: number; height: number; vw: number; vh: number };
-  const scale = Math.min(box.width / box.vw, box.height / box.vh);
-  const w = box.vw * scale;
-  const h = box.vh * scale;
-  const left = box.left + (box.width - w) / 2;
-  const top = box.top + (box.height - h) / 2;
-  return { x: left + (x / (SCREEN.width - 1)) * w, y: top + (y / (SCREEN.height - 1)) * h };
-}
-
-async function permissionState(page: Page, permission: string): Promise<string> {
-  const row = await page.$(`pierce/li[data-permission="${permission}"]`);
-  return row ? row.evaluate((el) => el.getAttribute('data-state') ?? '') : 'missing';
-}
-
-async function waitPermission(page: Page, permission: string, state: string): Promise<void> {
-  await until(async () => (await permissionState(page, permission)) === state, `console permission ${permission} = ${state}`).catch(async (err: unknown) => {
-    throw new Error(`${String(err)} (is ${await permissionState(page, permission)})`);
-  });
-}
-
-/** Clicks the received file's Save link (a real download into the context's folder) and hashes the saved file. */
-async function sha256OfDownload(page: Page, dir: string, name: string, size: number): Promise<string> {
-  const link = await until(async () => {
-    const row = await page.$(`pierce/[data-testid="transfer"][data-direction="receive"][data-phase="done"]`);
-    return row ? row.$('[data-testid="download-link"]') : null;
-  }, `a finished download of ${name}`, 30_000);
-  expect(await link.evaluate((a) => a.textContent)).to.equal(`Save ${name}`);
-  await link.click();
-  const file = path.join(dir, name);
-  await until(() => fs.existsSync(file) && fs.statSync(file).size === size, `${name} saved by the browser`);
-  return sha256(fs.readFileSync(file));
-}
-
-async function sendChat(page: Page, text: string): Promise<void> {
-  const input = await byRole(page, 'textbox', 'Chat message');
-  await input.type(text);
-  await input.press('Enter');
-}
-
-/** Logs the technician in (once per context) and creates a code; returns the code and its session id. */
-async function createCode(page: Page, url: string, forceRelay: boolean): Promise<{ code: string; sessionId: string }> {
-  await logInToConsole(page, url, TECH.email, TECH.password);
-  if (forceRelay) {
-    const box = await byRole(page, 'checkbox', 'Force relay (TURN) for this session');
-    await box.click();
-    expect(await box.evaluate((el) => (el as HTMLInputElement).checked)).to.equal(true);
-  }
-  await clickRole(page, 'button', 'Create session code');
-  const codeEl = await byTestId(page, 'session-code');
-  const code = await codeEl.evaluate((el) => el.textContent ?? '');
-  expect(code).to.match(/^\d{6}$/);
-  const row = await pollFor(page, 'pierce/[data-testid="code-row"]');
-  const sessionId = await row.evaluate((el) => el.getAttribute('data-session') ?? '');
-  if (forceRelay) expect((await texts(page, '[data-testid="code-row"]'))[0]).to.contain('relay only');
-  return { code, sessionId };
-}
-
-/** Presses Start on the queued customer; the session opens in a tab. */
-async function start(page: Page, sessionId: string): Promise<void> {
-  const row = await pollFor(page, `pierce/[data-testid="queue-row"][data-session="${sessionId}"]`);
-  await (await row.$('button'))!.click();
-  await byTestId(page, 'peer-name');
-}
-
-/** Waits until the console's video has decoded frames showing the red region. */
-async function watchRed(page: Page): Promise<VideoSample> {
-  return until(async () => {
-    const s = await sampleVideo(page, (RED.x + RED.w / 2) / (SCREEN.width - 1), (RED.y + RED.h / 2) / (SCREEN.height - 1));
-    return s && s.frames > 0 && isRed(s.rgb) ? s : null;
-  }, 'decoded frames with the red region in the console video', 30_000);
-}
 
 describe('e2e: the real technician console with the real agent', function () {
   this.timeout(120_000);
@@ -225,6 +99,7 @@ describe('e2e: the real technician console with the real agent', function () {
       outbox = fs.mkdtempSync(path.join(srv.dir, 'outbox-'));
       ctx = await chromium.browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: browserDownloads } });
       tech = await newPage(ctx);
+      await tech.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS);
     });
 
     after(async () => {
@@ -234,7 +109,7 @@ describe('e2e: the real technician console with the real agent', function () {
     });
 
     it('the console creates a code, the agent joins with it, Start, the agent allows view: the X screen with the red region shows', async () => {
-      const { code, sessionId } = await createCode(tech, srv.url, false);
+      const { code, sessionId } = await createCode(tech, srv.url, TECH, false);
       agent = startAgent(srv, code, downloads, 'files');
       await agent.waitLine(/Connected to session/);
       await start(tech, sessionId);
@@ -244,7 +119,7 @@ describe('e2e: the real technician console with the real agent', function () {
       await agent.waitLine(new RegExp(`^\\? ${TECH.name} \\(${TECH.email}\\) asks for view: .*Allow\\? \\[y/N\\]`));
       // Naming the permission answers at once (a bare "y" counts once the question has stood alone for 1 s).
       agent.type('yes view');
-      const sample = await watchRed(tech);
+      const sample = await watchRed(tech, RED, SCREEN);
       expect([sample.width, sample.height]).to.deep.equal([SCREEN.width, SCREEN.height]);
       // Away from the red region the picture is not red (the check can fail).
       const elsewhere = await sampleVideo(tech, 0.75, 0.1);
@@ -258,11 +133,17 @@ describe('e2e: the real technician console with the real agent', function () {
       expect(options.some((o) => o.includes(`${SCREEN.width}x${SCREEN.height}`)), options.join(' | ')).to.equal(true);
     });
 
+    it("the console's video receiver asks the browser to render each frame at once (jitterBufferTarget 0)", async () => {
+      const targets = await tech.evaluate(`(window.__rrPeerConnections ?? []).flatMap((pc) =>
+        pc.getReceivers().filter((r) => r.track && r.track.kind === 'video').map((r) => r.jitterBufferTarget))`);
+      expect(targets).to.deep.equal([0]);
+    });
+
     it('without the control grant, clicks and typing on the remote screen reach nothing in X', async () => {
       const before = await pointer();
       const keysBefore = keys.length;
       const buttonsBefore = buttons.length;
-      const at = await videoPoint(tech, CLICK.x, CLICK.y);
+      const at = await videoPoint(tech, CLICK.x, CLICK.y, SCREEN);
       await tech.mouse.move(at.x, at.y);
       await tech.mouse.click(at.x, at.y);
       await tech.keyboard.type('no');
@@ -279,7 +160,7 @@ describe('e2e: the real technician console with the real agent', function () {
       const label = await (await byTestId(tech, 'remote-video')).evaluate((el) => el.getAttribute('aria-label') ?? '');
       expect(label).to.contain('Remote control is on');
 
-      const at = await videoPoint(tech, CLICK.x, CLICK.y);
+      const at = await videoPoint(tech, CLICK.x, CLICK.y, SCREEN);
       await tech.mouse.move(at.x, at.y);
       await tech.mouse.click(at.x, at.y);
       await until(() => buttons.some((b) => b.name === 'ButtonRelease'), 'a button press and release on the target window');
@@ -358,12 +239,12 @@ describe('e2e: the real technician console with the real agent', function () {
     });
 
     it('with "Force relay" ticked, the video arrives and the console shows a relayed path with relay candidates', async () => {
-      const created = await createCode(tech, srv.url, true);
+      const created = await createCode(tech, srv.url, TECH, true);
       sessionId = created.sessionId;
       agent = startAgent(srv, created.code, downloads, 'view,files');
       await agent.waitLine(/Connected to session/);
       await start(tech, sessionId);
-      const sample = await watchRed(tech);
+      const sample = await watchRed(tech, RED, SCREEN);
       expect(sample.frames).to.be.greaterThan(0);
       const facts = await until(async () => {
         const [p] = await texts(tech, '[data-testid="fact-path"]');

@@ -107,3 +107,28 @@ describe('signaling/config: log output (issue 15)', () => {
     fails({ LOG_FORMAT: 'yaml' }, 'LOG_FORMAT');
   });
 });
+
+describe('signaling/config: scale-out (issue 17)', () => {
+  it('leaves REDIS_URL and DATABASE_URL unset by default: one process, in memory, on SQLite', () => {
+    expect(loadConfig({})).to.include({ redisUrl: null, databaseUrl: null });
+  });
+
+  it('takes a redis:// or rediss:// REDIS_URL whole, and names the variable of a bad one without repeating a password', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://:s3cret@127.0.0.1:6379/2' }).redisUrl).to.equal('redis://:s3cret@127.0.0.1:6379/2');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).redisUrl).to.equal('rediss://cache.example:6380');
+    fails({ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL');
+    fails({ REDIS_URL: 'not a url' }, 'REDIS_URL');
+    expect(() => loadConfig({ REDIS_URL: 'http://u:s3cret@127.0.0.1' })).to.throw(ConfigError).with.property('message').that.does.not.contain('s3cret');
+  });
+
+  it('refuses DATABASE_URL with a clear reason (the PostgreSQL store is not built yet), and a malformed one first as malformed', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/relay' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.contains('DATABASE_URL: PostgreSQL storage is not available');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://127.0.0.1/relay' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.contains('must start with postgres:// or postgresql://');
+  });
+});

@@ -60,7 +60,7 @@ describe('signaling: the audit log after a crash', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('sessions open when the server was killed with SIGKILL end with a session.ended (server_restart) event on restart', async function () {
+  it('after SIGKILL, a session the customer joined is restored (suspended, once); a code nobody entered ends once with server_restart', async function () {
     this.timeout(60_000);
     const first = await startServerProcess(dir);
     children.push(first.process);
@@ -84,16 +84,21 @@ describe('signaling: the audit log after a crash', () => {
     const second = await startServerProcess(dir);
     children.push(second.process);
     const reader = await login(second.url);
-    for (const { sessionId } of [active, pending]) {
+    const trail = async (sessionId: string) => {
       const res = await fetch(`${second.url}/api/sessions/${sessionId}/audit`, { headers: { cookie: reader } });
-      const { session, events } = (await res.json()) as { session: { endReason: string; endedAt: number | null }; events: { event: string; actor: { kind: string }; detail: string }[] };
-      expect(session.endReason).to.equal('server_restart');
-      expect(session.endedAt).to.be.a('number');
-      const last = events.at(-1);
-      expect(last, events.map((e) => e.event).join(', ')).to.deep.include({ event: 'session.ended', detail: 'server_restart' });
-      expect(last?.actor.kind).to.equal('server');
-      expect(events.filter((e) => e.event === 'session.ended')).to.have.length(1);
-    }
+      return (await res.json()) as { session: { endReason: string | null; endedAt: number | null }; events: { event: string; actor: { kind: string }; detail: string }[] };
+    };
+    const ended = await trail(pending.sessionId);
+    expect(ended.session.endReason).to.equal('server_restart');
+    expect(ended.session.endedAt).to.be.a('number');
+    const last = ended.events.at(-1);
+    expect(last, ended.events.map((e) => e.event).join(', ')).to.deep.include({ event: 'session.ended', detail: 'server_restart' });
+    expect(last?.actor.kind).to.equal('server');
+    expect(ended.events.filter((e) => e.event === 'session.ended')).to.have.length(1);
+    const restored = await trail(active.sessionId);
+    expect(restored.session.endedAt).to.equal(null);
+    expect(restored.events.map((e) => e.event)).to.deep.equal(['session.created', 'code.entered', 'session.activated', 'session.suspended']);
+    expect(restored.events.at(-1)).to.deep.include({ event: 'session.suspended', detail: 'server restarted' });
     second.process.kill('SIGTERM');
     expect(await second.exited).to.equal(0);
   });

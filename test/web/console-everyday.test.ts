@@ -239,7 +239,7 @@ describe('web: the console in everyday use (issue 15)', function () {
     await clickRole(page, 'button', 'Start');
     await clickRole(page, 'button', 'Run the support app');
     const command = await byTestId(page, 'agent-command');
-    expect(await command.evaluate((el) => el.textContent ?? '')).to.match(/\| bash -s -- --server '.+' --token '.+'$/);
+    expect(await command.evaluate((el) => el.textContent ?? '')).to.match(/^curl -fsSLo relay-rescue-support-linux-x64 '.+\/download\/linux\?token=.+' && chmod \+x relay-rescue-support-linux-x64 && \.\/relay-rescue-support-linux-x64$/);
     await screenshotAt(page, 'customer-agent', 1280, 800);
     await screenshotAt(page, 'customer-agent', 390, 844);
     await clickRole(page, 'button', 'Back');

@@ -279,6 +279,16 @@ describe('web e2e: technician console and customer page in Chromium', function (
     expect(await input.evaluate((i) => i.disabled)).to.equal(true);
   });
 
+  it('issue 15.11: a reload mid-session resumes the same session with its chat and log, not the code form', async () => {
+    await cust.reload();
+    await byRole(cust, 'button', 'Stop all access now');
+    await waitChat(cust, 'Hello from the technician');
+    expect((await texts(cust, '[data-testid="chat-messages"] li[data-from="me"]')).some((t) => t.includes('Hi, my printer is broken'))).to.equal(true);
+    const log = await texts(cust, '[data-testid="session-log"] li');
+    expect(log.some((l) => l.includes('View your screen: granted')), log.join(' | ')).to.equal(true);
+    expect(await cust.$('pierce/[data-testid="reshare"]'), 'nothing was shared at the reload').to.equal(null);
+  });
+
   it('the customer ends the session and the technician sees it ended', async () => {
     await clickRole(cust, 'button', 'End session');
     await byTestId(cust, 'ended');

@@ -10,6 +10,7 @@ import {
   newPage,
   screenshotAt,
   startWebServer,
+  texts,
   unnamedControls,
   unreachableByTab,
 } from '../../testkit/web-harness.ts';
@@ -122,12 +123,18 @@ describe('web: customer support page and console login in Chromium', function ()
     await screenshotAt(page, 'customer-choice', 390, 844);
   });
 
-  it('the support app choice shows the one command carrying the session token and a download link', async () => {
+  it('the support app choice offers the one file for this OS (Linux) carrying the session token, with plain steps and a command', async () => {
     await clickRole(page, 'button', 'Run the support app');
+    const link = await byRole(page, 'link', 'Download the support app for Linux');
+    const href = await link.evaluate((a) => (a as HTMLAnchorElement).href);
+    expect(href).to.match(new RegExp(`^${srv.url}/download/linux\\?token=[A-Za-z0-9_-]{16,128}$`));
+    expect(await link.evaluate((a) => a.getAttribute('download'))).to.equal('relay-rescue-support-linux-x64');
+    const steps = await texts(page, '[data-testid="download"] li');
+    expect(steps.join('\n')).to.contain('Allow executing file as program').and.contain('Double-click the file');
     const cmd = await byTestId(page, 'agent-command');
     const text = (await cmd.evaluate((el) => el.textContent ?? '')).trim();
-    expect(text).to.match(new RegExp(`^curl -fsSL '${srv.url}/download/agent\\.sh' \\| bash -s -- --server '${srv.url}' --token '[A-Za-z0-9_-]{16,128}'$`));
-    await byRole(page, 'link', 'download the support app');
+    const file = 'relay-rescue-support-linux-x64';
+    expect(text).to.equal(`curl -fsSLo ${file} '${href}' && chmod +x ${file} && ./${file}`);
     await screenshotAt(page, 'customer-agent', 1280, 800);
   });
 

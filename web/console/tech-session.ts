@@ -10,6 +10,7 @@ import { initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
 import type { ClientKind, ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
 import type { SessionReason } from '../../protocol/session-state.ts';
+import { consoleHasher } from '../shared/file-digest.ts';
 import { Store } from '../shared/store.ts';
 import { TransferRows, blobSinkFactory, blobSource } from '../shared/transfer-rows.ts';
 import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
@@ -88,7 +89,7 @@ export class TechSession extends Store implements InputSink {
       name: myName,
       client: 'browser',
       log: this.sessionLog,
-      files: { sinkFactory: blobSinkFactory(this.blobs) },
+      files: { sinkFactory: blobSinkFactory(this.blobs), hasher: consoleHasher },
     });
     this.engine = engine;
     this.rows = new TransferRows(engine.files, this.blobs, (rows) => {

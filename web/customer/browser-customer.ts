@@ -63,6 +63,16 @@ export class BrowserCustomer extends Emitter<BrowserCustomerEvents> {
     });
   }
 
+  /**
+   * Shares the screen again without a new question (after a reload, the
+   * customer had allowed it): the browser's picker opens; a cancelled picker
+   * shares nothing.
+   */
+  async reshare(): Promise<void> {
+    if (this.engine.permissions.isGranted('view') || !(await this.pick())) return;
+    this.engine.grant('view');
+  }
+
   /** Opens the share picker; false (and `shareError`) when the customer cancelled it or it failed. */
   private async pick(): Promise<boolean> {
     this.shareError = '';

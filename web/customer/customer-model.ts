@@ -15,6 +15,8 @@ import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts
 import { BROWSER_CAPABILITIES, BrowserCustomer } from './browser-customer.ts';
 import { offersPermission } from '../../protocol/channels.ts';
 import type { Colleague } from '../../rtc/customer-engine.ts';
+import type { ConnectionPath, CustomerPort } from './customer-port.ts';
+import { forgetSession, loadSession, saveSession } from './saved-session.ts';
 
 export type CustomerPhase = 'code' | 'checking' | 'choose' | 'agent' | 'connecting' | 'session' | 'ended';
 
@@ -32,13 +34,18 @@ const REASON_TEXT: Partial<Record<SessionReason, string>> = {
  * app and a browser share, and (browser share) a view over the customer
  * engine, which is the authority on every permission.
  */
-export class CustomerModel extends Store {
+export class CustomerModel extends Store implements CustomerPort {
   phase: CustomerPhase = 'code';
   prefill = '';
   /** The name the customer typed (optional); the technician's queue and hello show it. */
   customerName = '';
   codeError = '';
   technicianName = 'your technician';
+  /** The technician's account as the server verified it (the browser page learns only the name). */
+  readonly technicianAccount: string | null = null;
+  connectionPath: ConnectionPath | null = null;
+  readonly fileSource = 'browser' as const;
+  readonly downloadDir = null;
   statusText = '';
   endedText = '';
   token = '';
@@ -58,6 +65,11 @@ export class CustomerModel extends Store {
   transferNotice = '';
   /** The second technician the lead invited, waiting for an answer or joined. */
   colleague: Colleague | null = null;
+  private disposing = false;
+  /** This page was reloaded mid-session and resumed it. */
+  resumed = false;
+  /** The screen was shared before the reload: offer to share it again (the browser asks again). */
+  wasSharing = false;
   private id: string | null = null;
   private sig: SignalingClient | null = null;
   private customer: BrowserCustomer | null = null;
@@ -81,11 +93,6 @@ export class CustomerModel extends Store {
 
   get connected(): boolean {
     return this.customer?.engine.connected ?? false;
-  }
-
-  /** The command that runs the support app with this session's token. */
-  get agentCommand(): string {
-    return `curl -fsSL '${this.origin}/download/agent.sh' | bash -s -- --server '${this.origin}' --token '${this.token}'`;
   }
 
   /** Which permissions this page can honour at all (a browser share is view only). */
@@ -113,6 +120,54 @@ export class CustomerModel extends Store {
       this.phase = 'code';
     } finally {
       this.changed();
+    }
+  }
+
+  /**
+   * After a reload: resumes the session this tab had (sessionStorage), with
+   * its chat and log; false when there was none. A screen that was shared is
+   * not shared again by itself: the browser must ask again (`reshare`).
+   */
+  resumeSaved(): boolean {
+    const saved = loadSession();
+    if (!saved) return false;
+    this.id = saved.sessionId;
+    this.token = saved.token;
+    this.technicianName = saved.technicianName;
+    this.customerName = saved.customerName;
+    this.chat = saved.chat;
+    this.log = saved.log;
+    this.wasSharing = saved.shared;
+    this.resumed = true;
+    this.phase = 'choose';
+    void this.join();
+    if (saved.mode === 'agent') this.chooseAgent();
+    else if (saved.mode === 'browser') this.chooseBrowser();
+    else this.changed();
+    return true;
+  }
+
+  /** After a reload, the screen was shared: the customer chooses it again in the browser's picker. */
+  async reshare(): Promise<void> {
+    if (!this.customer) return;
+    this.wasSharing = false;
+    this.changed();
+    await this.customer.reshare();
+  }
+
+  protected override changed(): void {
+    super.changed();
+    if (this.id && !this.disposing && this.phase !== 'ended' && this.phase !== 'code' && this.phase !== 'checking') {
+      saveSession({
+        sessionId: this.id,
+        token: this.token,
+        technicianName: this.technicianName,
+        customerName: this.customerName,
+        mode: this.mode,
+        shared: this.sharing || this.wasSharing,
+        chat: this.chat,
+        log: this.log,
+      });
     }
   }
 
@@ -221,6 +276,10 @@ export class CustomerModel extends Store {
       this.changed();
     });
     engine.on('connectionstatechange', () => this.changed());
+    engine.on('facts', (f) => {
+      this.connectionPath = f.path;
+      this.changed();
+    });
     engine.on('ready', () => this.changed());
     engine.on('closed', (c) => this.finish(this.closedText(c)));
     customer.on('share', (s) => {
@@ -275,6 +334,13 @@ export class CustomerModel extends Store {
     }
   }
 
+  /** The page's own file input picks files here: nothing for the agent to pick, drop or show. */
+  pickFile(): void {}
+
+  sendPaths(): void {}
+
+  showInFolder(): void {}
+
   async end(): Promise<void> {
     if (this.phase === 'ended') return;
     const engine = this.customer?.engine;
@@ -294,6 +360,8 @@ export class CustomerModel extends Store {
   }
 
   dispose(): void {
+    // The page is going away (a reload resumes from sessionStorage): keep what is saved.
+    this.disposing = true;
     this.customer?.engine.close('page closed');
     this.rows?.dispose();
     this.sig?.close();
@@ -307,6 +375,7 @@ export class CustomerModel extends Store {
 
   private finish(text: string): void {
     if (this.phase === 'ended') return;
+    if (!this.disposing) forgetSession();
     this.phase = 'ended';
     this.endedText = text;
     this.pending = [];

@@ -1,10 +1,12 @@
-import { LitElement, html, css } from 'lit';
+import { LitElement, html, css, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { baseStyles } from '../shared/styles.ts';
 import { StoreController } from '../shared/store.ts';
 import { CustomerModel } from './customer-model.ts';
-import { applyFontSize, loadFontSize, stepFontSize, FONT_SIZES } from './font-size.ts';
+import { SUPPORT_APP_DOWNLOADS, detectDownload, downloadUrl, type SupportAppDownload } from './support-app-downloads.ts';
+import { forgetSession } from './saved-session.ts';
 import './rr-code-entry.ts';
+import './rr-customer-header.ts';
 import './rr-customer-session.ts';
 
 /** The customer support page (`/` and `/c/:code`). */
@@ -14,9 +16,6 @@ export class RrSupportPage extends LitElement {
     baseStyles,
     css`
       :host { display: block; min-height: 100vh; background: #eef2f6; }
-      header { background: #0b3d6e; color: #fff; padding: 0.6rem 1rem; display: flex; align-items: center; justify-content: space-between; gap: 0.5rem; flex-wrap: wrap; }
-      header h1 { font-size: 1.25rem; margin: 0; }
-      header button { background: transparent; color: #fff; border-color: #9fc2e6; min-width: 2.75rem; }
       main { max-width: 70rem; margin: 0 auto; padding: 1rem; }
       .narrow { max-width: 34rem; margin: 2rem auto; }
       .choices { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); margin-top: 1rem; }
@@ -24,17 +23,24 @@ export class RrSupportPage extends LitElement {
       .choice h3 { margin-bottom: 0.3rem; }
       pre { white-space: pre-wrap; word-break: break-all; background: #1b1f24; color: #e6edf3; padding: 0.6rem; border-radius: 0.4rem; font-size: 0.85rem; }
       .tech { font-size: 1.15rem; }
-      .font { display: flex; gap: 0.3rem; align-items: center; }
+      a.button { display: inline-block; padding: 0.55rem 1rem; border-radius: 0.4rem; text-decoration: none; font-weight: 600; }
+      a.primary { background: #0b5cad; color: #fff; }
+      .running { background: #e7f4ea; border: 1px solid #8cc79a; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
+      details { margin: 0.8rem 0; }
+      li { margin-bottom: 0.4rem; }
     `,
   ];
 
   private readonly model = new CustomerModel(window.location.origin);
   private readonly store = new StoreController(this, () => this.model);
-  @state() private fontSize = loadFontSize();
 
   override connectedCallback(): void {
     super.connectedCallback();
-    applyFontSize(this.fontSize);
+    // A reload mid-session resumes it (the token is in this tab's sessionStorage).
+    // Only a reload resumes: opening the page anew (a new code, a link) starts over.
+    const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    if (navigation?.type !== 'reload') forgetSession();
+    else if (this.model.resumeSaved()) return void window.addEventListener('beforeunload', this.onUnload);
     const match = /^\/c\/(\d{6})\/?$/.exec(window.location.pathname);
     if (match?.[1]) {
       // A code link fills the field and submits at once.
@@ -54,14 +60,7 @@ export class RrSupportPage extends LitElement {
   override render() {
     void this.store;
     return html`
-      <header>
-        <h1>Relay Rescue support</h1>
-        <div class="font" role="group" aria-label="Text size">
-          <button @click=${() => this.setFont(-1)} aria-label="Smaller text" ?disabled=${this.fontSize === FONT_SIZES[0]}>A−</button>
-          <span aria-live="polite" data-testid="font-size">${this.fontSize}%</span>
-          <button @click=${() => this.setFont(1)} aria-label="Larger text" ?disabled=${this.fontSize === FONT_SIZES[FONT_SIZES.length - 1]}>A+</button>
-        </div>
-      </header>
+      <rr-customer-header></rr-customer-header>
       <main>${this.renderPhase()}</main>
     `;
   }
@@ -91,7 +90,12 @@ export class RrSupportPage extends LitElement {
           <button @click=${() => m.end()}>Cancel</button>
         </section>`;
       case 'session':
-        return html`<p class="tech">You are connected to <strong data-testid="technician-name">${m.technicianName}</strong>.</p>
+        return html`${m.wasSharing
+            ? html`<p class="card reshare" role="status" data-testid="reshare">
+                The page was reloaded, so your screen is no longer shared. Your browser asks again which screen to share.
+                <button class="primary" @click=${() => void m.reshare()}>Share my screen again</button>
+              </p>`
+            : nothing}
           <rr-customer-session .model=${m}></rr-customer-session>`;
       case 'ended':
         return html`<section class="card narrow" role="status" data-testid="ended">
@@ -124,26 +128,45 @@ export class RrSupportPage extends LitElement {
 
   private renderAgent() {
     const m = this.model;
+    const detected = detectDownload(`${navigator.userAgent} ${navigator.platform}`);
+    const others = SUPPORT_APP_DOWNLOADS.filter((row) => row !== detected);
     return html`<section class="card" aria-labelledby="agent-title">
       <h2 id="agent-title">Run the support app</h2>
-      <p>Your technician is <strong data-testid="technician-name">${m.technicianName}</strong>.</p>
-      <ol>
-        <li>Open a terminal on this computer.</li>
-        <li>
-          Paste and run this one command (it carries your session key, so keep it private):
-          <pre data-testid="agent-command" aria-label="Command to run">${m.agentCommand}</pre>
-          <button @click=${() => void this.copy(m.agentCommand)}>Copy the command</button>
-          <span role="status" class="muted">${this.copied ? 'Copied.' : ''}</span>
-        </li>
-        <li>Or <a href="/download/agent.tar.gz" download>download the support app</a> and run it with the same key.</li>
-      </ol>
-      <p class="muted">The app asks you before ${m.technicianName} can see or do anything.</p>
-      ${m.agentConnected ? html`<p role="status" data-testid="agent-connected"><strong>The support app is connected.</strong> You can close this page.</p>` : ''}
+      <p>Your technician is <strong data-testid="technician-name">${m.technicianName}</strong>. The app asks you before ${m.technicianName} can see or do anything, and removes itself at the end.</p>
+      ${m.agentConnected
+        ? html`<p role="status" class="running" data-testid="agent-connected"><strong>The support app is running: continue in its window.</strong></p>`
+        : nothing}
+      ${detected ? this.renderDownload(detected, true) : html`<p data-testid="no-app">There is no support app for this computer yet. Go back and share your screen from this browser instead, or download it for another system below.</p>`}
+      <details>
+        <summary>Download for another system</summary>
+        ${others.map((row) => this.renderDownload(row, false))}
+      </details>
       <div class="row">
         <button @click=${() => m.backToChoice()}>Back</button>
         <button class="danger" @click=${() => m.end()}>End session</button>
       </div>
     </section>`;
+  }
+
+  private renderDownload(row: SupportAppDownload, main: boolean) {
+    const m = this.model;
+    const url = downloadUrl(window.location.origin, row, m.token);
+    const command = row.command?.(url, row.file) ?? null;
+    return html`<div class="download" data-testid=${main ? 'download' : `download-${row.os}`} data-os=${row.os}>
+      <ol>
+        <li>
+          <a class=${main ? 'button primary' : ''} href=${url} download=${row.file} data-testid=${main ? 'download-link' : nothing}>Download the support app for ${row.label}</a>
+          <span class="muted">(${row.file}; it carries your session key, so keep it to yourself)</span>
+        </li>
+        ${row.steps.map((step) => html`<li>${step}</li>`)}
+      </ol>
+      ${command
+        ? html`<p>If you prefer a terminal, paste this one command instead:</p>
+            <pre data-testid=${main ? 'agent-command' : nothing} aria-label=${`Command to run on ${row.label}`}>${command}</pre>
+            <button @click=${() => void this.copy(command)}>Copy the command</button>
+            <span role="status" class="muted">${this.copied ? 'Copied.' : ''}</span>`
+        : nothing}
+    </div>`;
   }
 
   @state() private copied = false;
@@ -157,10 +180,6 @@ export class RrSupportPage extends LitElement {
     }
   }
 
-  private setFont(direction: 1 | -1): void {
-    this.fontSize = stepFontSize(this.fontSize, direction);
-    applyFontSize(this.fontSize);
-  }
 }
 
 declare global {

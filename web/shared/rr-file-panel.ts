@@ -1,12 +1,17 @@
 import { LitElement, html, css, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import { baseStyles, formatBytes } from './styles.ts';
 import type { TransferView } from './view-models.ts';
 
 /**
- * File transfers: a labelled file picker to send, and one row per transfer with
- * a progress bar, the SHA-256 and, for received files, a download link.
- * Fires `file-send` with `{ files: File[] }`.
+ * File transfers: a labelled file picker to send (or drop files on the panel),
+ * and one row per transfer with a progress bar, the SHA-256 and, for received
+ * files, a download link.
+ *   source `browser`: the page's file input; fires `file-send` with `{ files: File[] }`.
+ *   source `agent` (the support app's window): the agent picks and reads the
+ *   file from disk; "Choose a file…" fires `file-pick`, files dropped from the
+ *   file manager fire `file-paths` with `{ paths: string[] }`, and "Show in
+ *   folder" on a received file fires `file-show` with `{ id }`.
  */
 @customElement('rr-file-panel')
 export class RrFilePanel extends LitElement {
@@ -20,6 +25,8 @@ export class RrFilePanel extends LitElement {
       code { font-size: 0.75rem; word-break: break-all; }
       .ok { color: #1b6e2a; font-weight: 600; }
       .bad { color: #b3261e; font-weight: 600; }
+      .drop { border: 2px dashed transparent; border-radius: 0.5rem; padding: 0.2rem; }
+      .drop.over { border-color: #1a5fb4; background: #eef4fc; }
     `,
   ];
 
@@ -28,10 +35,40 @@ export class RrFilePanel extends LitElement {
   @property() disabledReason = '';
   @property() peerName = 'the other side';
   @property({ attribute: false }) transfers: readonly TransferView[] = [];
+  @property() source: 'browser' | 'agent' = 'browser';
+  /** Where received files go (source `agent`). */
+  @property() downloadDir = '';
+  @state() private over = false;
 
   override render() {
     return html`
+      <div
+        class=${this.over ? 'drop over' : 'drop'}
+        @dragover=${(e: DragEvent) => this.onDragOver(e)}
+        @dragleave=${() => (this.over = false)}
+        @drop=${(e: DragEvent) => this.onDrop(e)}
+      >
       <h3 id="files-title">Files</h3>
+      ${this.source === 'agent' ? this.renderAgentPicker() : this.renderInput()}
+      ${this.disabled && this.disabledReason ? html`<p id="files-why" class="muted">${this.disabledReason}</p>` : nothing}
+      <ul aria-labelledby="files-title" aria-live="polite" data-testid="transfers">
+        ${this.transfers.map((t) => this.renderTransfer(t))}
+      </ul>
+      </div>
+    `;
+  }
+
+  private renderAgentPicker() {
+    return html`<div class="row">
+        <button type="button" data-testid="file-pick" ?disabled=${this.disabled} aria-describedby="files-why" @click=${() => this.fire('file-pick', {})}>
+          Choose a file to send to ${this.peerName}…
+        </button>
+      </div>
+      <p class="muted">Or drag files here from your file manager.${this.downloadDir ? html` Files you receive go to <code>${this.downloadDir}</code>.` : nothing}</p>`;
+  }
+
+  private renderInput() {
+    return html`
       <div class="row">
         <label for="file-input">Send files to ${this.peerName}</label>
         <input
@@ -43,12 +80,7 @@ export class RrFilePanel extends LitElement {
           aria-describedby="files-why"
           @change=${(e: Event) => this.onPick(e)}
         />
-      </div>
-      ${this.disabled && this.disabledReason ? html`<p id="files-why" class="muted">${this.disabledReason}</p>` : nothing}
-      <ul aria-labelledby="files-title" aria-live="polite" data-testid="transfers">
-        ${this.transfers.map((t) => this.renderTransfer(t))}
-      </ul>
-    `;
+      </div>`;
   }
 
   private renderTransfer(t: TransferView) {
@@ -71,7 +103,37 @@ export class RrFilePanel extends LitElement {
       ${t.url && t.phase === 'done'
         ? html`<a href=${t.url} download=${t.name} data-testid="download-link">Save ${t.name}</a>`
         : nothing}
+      ${t.savedAs && t.phase === 'done' && this.source === 'agent'
+        ? html`<button type="button" data-testid="show-in-folder" aria-label=${`Show ${t.name} in folder`} @click=${() => this.fire('file-show', { id: t.id })}>
+            Show in folder
+          </button>`
+        : nothing}
     </li>`;
+  }
+
+  private onDragOver(e: DragEvent): void {
+    if (this.disabled || !e.dataTransfer) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    this.over = true;
+  }
+
+  private onDrop(e: DragEvent): void {
+    this.over = false;
+    if (this.disabled || !e.dataTransfer) return;
+    e.preventDefault();
+    if (this.source === 'browser') {
+      const files = Array.from(e.dataTransfer.files);
+      if (files.length > 0) this.fire('file-send', { files });
+      return;
+    }
+    // A file manager's drag carries file:// URIs: the agent reads the files from disk by path.
+    const paths = fileUriPaths(e.dataTransfer.getData('text/uri-list'));
+    this.fire(paths.length > 0 ? 'file-paths' : 'file-pick', paths.length > 0 ? { paths } : {});
+  }
+
+  private fire(type: string, detail: object): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
   private onPick(e: Event): void {
@@ -79,8 +141,24 @@ export class RrFilePanel extends LitElement {
     const files = Array.from(input.files ?? []);
     input.value = '';
     if (files.length === 0) return;
-    this.dispatchEvent(new CustomEvent('file-send', { detail: { files }, bubbles: true, composed: true }));
+    this.fire('file-send', { files });
   }
+}
+
+/** The local paths in a `text/uri-list` (file:// URIs only; comments and other schemes are skipped). */
+export function fileUriPaths(list: string): string[] {
+  const paths: string[] = [];
+  for (const line of list.split(/\r?\n/)) {
+    const uri = line.trim();
+    if (!uri.startsWith('file://') || uri.startsWith('#')) continue;
+    try {
+      const url = new URL(uri);
+      if (url.host === '' || url.host === 'localhost') paths.push(decodeURIComponent(url.pathname));
+    } catch {
+      // Not a URI: skipped.
+    }
+  }
+  return paths;
 }
 
 declare global {

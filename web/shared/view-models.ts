@@ -31,4 +31,6 @@ export interface TransferView {
   /** For received files: an object URL to download. */
   url?: string | undefined;
   error?: string | undefined;
+  /** For files the support app received: the name in its download folder ("Show in folder"). */
+  savedAs?: string | undefined;
 }

@@ -1,22 +1,22 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { UsageError } from '../../usage-error.ts';
 import type { Clipboard } from '../clipboard.ts';
 import type { Platform, PlatformOptions, ScreenDevices } from '../platform.ts';
 import { xclipClipboard } from './clipboard-xclip.ts';
-import { createScreenCapturer, type CaptureMethod } from './create-capturer.ts';
+import { CAPTURE_METHODS, createScreenCapturer, type CaptureMethod } from './create-capturer.ts';
 import { XTestInjector } from './injector-xtest.ts';
 import { openFolderWithXdg, openUrlWithXdg } from './open-url.ts';
 import { pickFile } from './pick-file.ts';
 import { missingToolMessages } from './system-tools.ts';
 
-const CAPTURE_METHODS: readonly CaptureMethod[] = ['auto', 'ffmpeg', 'x11'];
-
 /** The options this platform reads, with their help text. */
 export const LINUX_X11_OPTIONS: readonly (readonly [string, string])[] = [
   ['--display :N', 'the X display to share (default $DISPLAY)'],
-  ['--capture M', 'auto | ffmpeg | x11 (default auto: ffmpeg when installed)'],
+  ['--capture M', 'auto | native | ffmpeg | x11 (default auto: the native damage-driven addon when built, else ffmpeg, else x11)'],
 ];
 
-/** Linux with an X server: ffmpeg x11grab (or the pure-JS X client) capture, XTEST input, xclip/xsel clipboard, xdg-open, zenity/kdialog. */
+/** Linux with an X server: damage-driven native capture (else ffmpeg x11grab, else the pure-JS X client), XTEST input, xclip/xsel clipboard, xdg-open, zenity/kdialog. */
 export class LinuxX11Platform implements Platform {
   readonly id = 'linux-x11';
 
@@ -54,6 +54,10 @@ export class LinuxX11Platform implements Platform {
     return pickFile(title, this.display);
   }
 
+  defaultDownloadDir(env: NodeJS.ProcessEnv): string {
+    return join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue');
+  }
+
   setupProblems(): string[] {
     return missingToolMessages();
   }
@@ -62,7 +66,7 @@ export class LinuxX11Platform implements Platform {
 /** Validates `--display` (or $DISPLAY) and `--capture`; throws UsageError naming the bad one. */
 export function linuxX11Platform(options: PlatformOptions, env: NodeJS.ProcessEnv): LinuxX11Platform {
   const capture = (options.capture ?? 'auto') as CaptureMethod;
-  if (!CAPTURE_METHODS.includes(capture)) throw new UsageError('--capture must be auto, ffmpeg or x11');
+  if (!CAPTURE_METHODS.includes(capture)) throw new UsageError('--capture must be auto, native, ffmpeg or x11');
   const display = options.display ?? env.DISPLAY;
   if (!display || !/^[A-Za-z0-9._/-]*:\d+(\.\d+)?$/.test(display)) {
     throw new UsageError('no X display: pass --display :0 or set DISPLAY (Linux/X11 only for now)');

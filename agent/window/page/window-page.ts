@@ -1,131 +1,71 @@
 /**
- * The support window's placeholder page (plain DOM): enough to use every
- * message of protocol/window.ts by hand until the Lit customer components
- * take its place. Text is always set with textContent, never as HTML.
+ * The support app's window: the browser support page's own Lit customer
+ * components (web/customer/), fed by the agent over the local WebSocket of
+ * protocol/window.ts instead of an in-page engine (web/customer/window-model.ts).
+ * Built by scripts/build-applet.ts into dist/agent-window/ and carried inside
+ * the single executable; nothing is fetched from the network.
  */
-import type { PermissionMap } from '../../../protocol/permissions.ts';
-import type { WindowClientMessage, WindowServerMessage, WindowSnapshot } from '../../../protocol/window.ts';
+import { LitElement, html, css, nothing } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { baseStyles } from '../../../web/shared/styles.ts';
+import { StoreController } from '../../../web/shared/store.ts';
+import { WindowModel } from '../../../web/customer/window-model.ts';
+import '../../../web/customer/rr-customer-header.ts';
+import '../../../web/customer/rr-customer-session.ts';
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const socket = new WebSocket(new URL('ws', location.href).href.replace(/^http/, 'ws'));
-const send = (message: WindowClientMessage): void => socket.send(JSON.stringify(message));
-let state: WindowSnapshot | null = null;
+@customElement('rr-support-window')
+export class RrSupportWindow extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: block; min-height: 100vh; background: #eef2f6; }
+      main { max-width: 70rem; margin: 0 auto; padding: 1rem; }
+      @media (max-width: 760px) { main { padding: 0.6rem; } }
+      .narrow { max-width: 34rem; margin: 2rem auto; }
+      .notice { margin: 0 0 1rem; }
+    `,
+  ];
 
-function item(list: HTMLElement, text: string, max = 300): HTMLLIElement {
-  const li = document.createElement('li');
-  li.textContent = text;
-  list.append(li);
-  while (list.children.length > max) list.firstElementChild?.remove();
-  return li;
-}
+  private readonly model = new WindowModel(new WebSocket(new URL('ws', location.href).href.replace(/^http/, 'ws')));
+  private readonly store = new StoreController(this, () => this.model);
 
-function renderPermissions(map: PermissionMap): void {
-  const list = $('permissions');
-  list.replaceChildren();
-  for (const [permission, value] of Object.entries(map) as [keyof PermissionMap, string][]) {
-    const li = item(list, `${permission}: ${value} `);
-    if (value === 'granted') {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = `Revoke ${permission}`;
-      button.onclick = () => send({ type: 'permission.revoke', permission });
-      li.append(button);
+  override render() {
+    void this.store;
+    const m = this.model;
+    return html`<rr-customer-header heading="Relay Rescue support app"></rr-customer-header>
+      <main>${this.renderBody(m)}</main>`;
+  }
+
+  private renderBody(m: WindowModel) {
+    if (m.ended !== null) {
+      return html`<section class="card narrow" role="status" data-testid="ended">
+        <h2>The session has ended</h2>
+        <p>${endedText(m.ended)}</p>
+        <p>The support app has closed and removed its files. You can close this window.</p>
+      </section>`;
     }
+    if (m.lost) {
+      return html`<section class="card narrow" role="alert" data-testid="lost">
+        <h2>The support app is not running</h2>
+        <p>This window lost its connection to the support app. If the session should go on, start the support app again.</p>
+      </section>`;
+    }
+    if (!m.ready) return html`<p class="card narrow" role="status">Connecting to the support app…</p>`;
+    return html`${m.notice ? html`<p class="error notice" role="alert" data-testid="notice">${m.notice}</p>` : nothing}
+      ${m.technicianAccount === null && m.technicianName === 'your technician'
+        ? html`<p class="card" role="status">Joining the support session…</p>`
+        : html`<rr-customer-session .model=${m}></rr-customer-session>`}`;
   }
 }
 
-function renderPrompt(prompt: WindowSnapshot['prompt']): void {
-  $('prompt').hidden = prompt === null;
-  if (!prompt) return;
-  $('prompt-text').textContent = `${state?.technician?.name ?? 'The technician'} asks: ${prompt.label}. Allow?`;
-  $('prompt-yes').onclick = () => send({ type: 'prompt.answer', promptId: prompt.promptId, permission: prompt.permission, allow: true });
-  $('prompt-no').onclick = () => send({ type: 'prompt.answer', promptId: prompt.promptId, permission: prompt.permission, allow: false });
+function endedText(reason: string): string {
+  if (/customer/i.test(reason)) return 'You ended the session.';
+  if (/technician/i.test(reason)) return 'Your technician ended the session.';
+  return `The session has ended (${reason}).`;
 }
 
-function renderFile(file: WindowSnapshot['files'][number]): void {
-  const id = `file-${file.transferId}`;
-  const li = document.getElementById(id) ?? item($('files'), '');
-  li.id = id;
-  li.textContent = `${file.direction === 'send' ? 'Sending' : 'Received'} ${file.name}: ${file.state} (${file.bytes} of ${file.total} bytes)${file.problem ? `: ${file.problem}` : ''} `;
-  if (file.savedAs) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.textContent = `Show ${file.name} in folder`;
-    button.onclick = () => send({ type: 'file.show', transferId: file.transferId });
-    li.append(button);
+declare global {
+  interface HTMLElementTagNameMap {
+    'rr-support-window': RrSupportWindow;
   }
 }
-
-function technicianLine(t: WindowSnapshot['technician']): string {
-  return t ? `Your technician: ${t.name}${t.account ? ` (${t.account})` : ''}, verified by the support server.` : '';
-}
-
-function apply(message: WindowServerMessage): void {
-  switch (message.type) {
-    case 'window.snapshot':
-      state = message;
-      $('status').textContent = message.ended ? `The session has ended (${message.ended.reason}).` : 'Connected to the support app.';
-      $('technician').textContent = technicianLine(message.technician);
-      $('connection').textContent = message.connection ? `Connection: ${message.connection.path}` : '';
-      renderPermissions(message.permissions);
-      renderPrompt(message.prompt);
-      $('chat').replaceChildren();
-      for (const line of message.chat) item($('chat'), `${line.from === 'technician' ? 'Technician' : 'You'}: ${line.text}`);
-      $('log').replaceChildren();
-      for (const entry of message.log) item($('log'), `${new Date(entry.at).toLocaleTimeString()} ${entry.text}`);
-      $('files').replaceChildren();
-      for (const file of message.files) renderFile(file);
-      return;
-    case 'technician':
-      if (state) state.technician = message.technician;
-      $('technician').textContent = technicianLine(message.technician);
-      return;
-    case 'prompt.open':
-      return renderPrompt(message.prompt);
-    case 'prompt.closed':
-      return renderPrompt(null);
-    case 'permission.state':
-      return renderPermissions(message.permissions);
-    case 'chat':
-      item($('chat'), `${message.line.from === 'technician' ? 'Technician' : 'You'}: ${message.line.text}`);
-      return;
-    case 'log.entry':
-      item($('log'), `${new Date(message.entry.at).toLocaleTimeString()} ${message.entry.text}`);
-      return;
-    case 'file':
-      return renderFile(message.file);
-    case 'connection':
-      $('connection').textContent = `Connection: ${message.connection.path}`;
-      return;
-    case 'session.ended':
-      $('status').textContent = `The session has ended (${message.reason}). You can close this window.`;
-      renderPrompt(null);
-      return;
-    case 'error':
-      $('status').textContent = message.message;
-      return;
-  }
-}
-
-socket.onmessage = (event) => apply(JSON.parse(String(event.data)) as WindowServerMessage);
-socket.onclose = () => {
-  if (!$('status').textContent?.startsWith('The session has ended')) $('status').textContent = 'The support app is not reachable: it may have stopped.';
-};
-$('chat-form').onsubmit = (event) => {
-  event.preventDefault();
-  const input = $<HTMLInputElement>('chat-text');
-  if (input.value.trim()) send({ type: 'chat.send', text: input.value });
-  input.value = '';
-};
-$('file-pick').onclick = () => send({ type: 'file.pick' });
-$('stop-all').onclick = () => send({ type: 'access.stop' });
-$('end').onclick = () => send({ type: 'session.end' });
-// The font size is this page's own setting: it never crosses the socket.
-const setFont = (percent: number): void => {
-  const clamped = Math.min(200, Math.max(75, percent));
-  document.documentElement.style.fontSize = `${clamped}%`;
-  localStorage.setItem('rr-font-size', String(clamped));
-};
-setFont(Number(localStorage.getItem('rr-font-size') ?? 100) || 100);
-$('font-up').onclick = () => setFont(parseFloat(document.documentElement.style.fontSize) + 12.5);
-$('font-down').onclick = () => setFont(parseFloat(document.documentElement.style.fontSize) - 12.5);

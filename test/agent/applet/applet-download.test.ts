@@ -73,7 +73,8 @@ describe('the single-file Linux applet, downloaded and run as a customer would (
     expect(tech.control.find((m) => m.type === 'hello')).to.deep.include({ role: 'customer', client: 'agent', name: 'customer' });
   });
 
-  it('loaded its native addon from a private folder that is already gone', () => {
+  it('loaded its native addons (WebRTC, damage-driven capture) from a private folder that is already gone', async () => {
+    expect(await applet.waitLine(/capture /)).to.match(/capture x11-damage-shm,/);
     expect(readdirSync(temp)).to.deep.equal([]);
   });
 

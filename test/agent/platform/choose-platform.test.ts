@@ -16,13 +16,17 @@ describe('agent/platform: chosen once at start', () => {
   it('refuses a bad display or capture method, and an operating system without a platform folder', () => {
     expect(() => choosePlatform({}, {}, 'linux')).to.throw(UsageError, /no X display/);
     expect(() => choosePlatform({ display: 'nope' }, {}, 'linux')).to.throw(UsageError, /no X display/);
-    expect(() => choosePlatform({ display: ':1', capture: 'vnc' }, {}, 'linux')).to.throw(UsageError, /--capture must be auto, ffmpeg or x11/);
-    expect(() => choosePlatform({}, {}, 'win32')).to.throw(UsageError, /does not run on win32 yet/);
+    expect(() => choosePlatform({ display: ':1', capture: 'vnc' }, {}, 'linux')).to.throw(UsageError, /--capture must be auto, native, ffmpeg or x11/);
+    expect(() => choosePlatform({}, {}, 'darwin')).to.throw(UsageError, /does not run on darwin yet/);
+    expect(choosePlatform({}, {}, 'win32').id).to.equal('windows');
+    expect(() => choosePlatform({ display: ':1' }, {}, 'win32')).to.throw(UsageError, /--display is for Linux/);
+    expect(() => choosePlatform({ capture: 'ffmpeg' }, {}, 'win32')).to.throw(UsageError, /--capture must be auto or gdi/);
   });
 
   it('lists the platform options for the usage text', () => {
     expect(platformOptionHelp('linux').map(([flag]) => flag)).to.deep.equal(['--display :N', '--capture M']);
-    expect(platformOptionHelp('win32')).to.deep.equal([]);
+    expect(platformOptionHelp('win32').map(([flag]) => flag)).to.deep.equal(['--capture M']);
+    expect(platformOptionHelp('darwin')).to.deep.equal([]);
   });
 });
 

@@ -1,0 +1,170 @@
+/**
+ * Adaptation under a bandwidth cap (issue 14 point 6): the glass-to-glass
+ * measurement of bench/glass-to-glass.ts at 1280x720, run uncapped, then under
+ * a 2 Mbit/s and a 500 kbit/s cap, in one session.
+ *
+ * Everything (server, Chromium, agent, Xvfb's clients) runs in a network
+ * namespace this bench creates and deletes: its only traffic is on the
+ * namespace's own loopback, where a `tbf` qdisc is the cap (netem is not on
+ * every kernel; tbf is). The namespace also gets a veth pair, both ends
+ * inside it, with a benchmarking address (198.18.0.1, RFC 2544) so that
+ * WebRTC gathers a host candidate: both stacks leave out loopback interfaces. Traffic to it is
+ * delivered through the namespace's loopback, so the cap applies to it too,
+ * to both directions together (like a half-duplex link of that rate).
+ *
+ * What "stays live" means here: the median glass-to-glass latency at most 2x
+ * the uncapped one; "text stays readable": the frames arrive at 1280x720
+ * (resolution kept), the frame rate is what gives.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { openDisplay } from '../agent/platform/linux-x11/display.ts';
+import { spawnAgent } from '../testkit/node-technician.ts';
+import { drawRect, startXvfb } from '../testkit/xvfb.ts';
+import { measureWindow, startMover } from './glass-to-glass.ts';
+import { MARK, PALETTE } from './lib/marker.ts';
+import { median, p99 } from './lib/stats.ts';
+import type { BenchRow } from './lib/table.ts';
+import { createCode, openConsole, readRecord, startWebBench, waitFirstFrame } from './lib/web-bench.ts';
+
+const GROUP = 'adaptation';
+const WIDTH = 1280;
+const HEIGHT = 720;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A cap: the tbf rate, and a bucket of a few full-size packets (so a burst is not a free second link). */
+interface Cap {
+  label: string;
+  rate: string | null;
+  burst?: string;
+}
+
+const CAPS: Cap[] = [
+  { label: 'uncapped', rate: null },
+  { label: '2 Mbit/s', rate: '2mbit', burst: '8kb' },
+  { label: '500 kbit/s', rate: '500kbit', burst: '4kb' },
+];
+
+function tc(args: string[]): void {
+  execFileSync('tc', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Sets (or, with no rate, removes) the cap on this namespace's loopback. */
+function setCap(cap: Cap): void {
+  if (cap.rate === null) {
+    try {
+      tc(['qdisc', 'del', 'dev', 'lo', 'root']);
+    } catch {
+      // No qdisc yet.
+    }
+    return;
+  }
+  // latency 100ms: a bottleneck buffer of 100 ms, past which packets are dropped (a router's queue).
+  tc(['qdisc', 'replace', 'dev', 'lo', 'root', 'tbf', 'rate', cap.rate, 'burst', cap.burst ?? '8kb', 'latency', '100ms']);
+}
+
+/** Inside the namespace: one session, measured under each cap in turn. */
+async function inNamespace(count: number, settleMs: number): Promise<BenchRow[]> {
+  const bench = await startWebBench();
+  const xvfb = await startXvfb(WIDTH, HEIGHT);
+  const x = await openDisplay(xvfb.display);
+  const win = drawRect(x, MARK.x, MARK.y, MARK.size, MARK.size, PALETTE[0]!);
+  const mover = await startMover(xvfb.display, WIDTH, HEIGHT);
+  const downloads = mkdtempSync(join(tmpdir(), 'rr-bench-cap-'));
+  const ctx = await bench.browser.createBrowserContext();
+  let agent: ReturnType<typeof spawnAgent> | null = null;
+  try {
+    const page = await openConsole(bench, ctx, { width: 1600, height: 1000 });
+    const code = await createCode(page);
+    agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
+    try {
+      await waitFirstFrame(page, 120_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the agent printed: ${agent.lines.join(' | ')}`);
+    }
+    const inner = MARK.size / 4;
+    await page.evaluate((s) => void ((window as unknown as { __bench: { sample: unknown } }).__bench.sample = s), { x: MARK.x + inner, y: MARK.y + inner, w: MARK.size / 2, h: MARK.size / 2 });
+    await sleep(3000);
+    const pid = agent.child.pid!;
+    const rows: BenchRow[] = [];
+    let uncapped = Number.NaN;
+    for (const cap of CAPS) {
+      setCap(cap);
+      // The bandwidth estimate has to find the new ceiling (delay-based: a few seconds).
+      await sleep(cap.rate === null ? 1000 : settleMs);
+      const m = await measureWindow(page, x, win, pid, count);
+      if (m.latencies.length === 0) {
+        const rec = await readRecord(page);
+        console.error(`adaptation: no change seen under ${cap.label}: ${rec.changes.length} changes recorded, last ${JSON.stringify(rec.changes.slice(-5))}, sample ${JSON.stringify((rec as unknown as { sample: unknown }).sample)}`);
+      }
+      const med = median(m.latencies);
+      if (cap.rate === null) uncapped = med;
+      const note = `${m.latencies.length}/${count} changes, p99 ${p99(m.latencies).toFixed(0)} ms, ${m.fps.toFixed(1)} fps shown, ${m.mbps.toFixed(2)} Mbit/s, frames ${m.size}`;
+      rows.push(
+        cap.rate === null
+          ? { group: GROUP, name: `${WIDTH}x${HEIGHT} latency median, ${cap.label} (in the namespace)`, value: med, unit: 'ms', note }
+          : { group: GROUP, name: `${WIDTH}x${HEIGHT} latency median, capped at ${cap.label} (tbf)`, value: med, unit: 'ms', reference: { name: '2x uncapped', value: 2 * uncapped }, note },
+        { group: GROUP, name: `${WIDTH}x${HEIGHT} frame width received, ${cap.label}`, value: Number(m.size.split('x')[0]), unit: 'px', reference: { name: 'screen', value: WIDTH }, note: `frame rate shown ${m.fps.toFixed(1)} fps` },
+      );
+    }
+    return rows;
+  } finally {
+    setCap(CAPS[0]!);
+    await mover.stop();
+    await agent?.kill();
+    await ctx.close();
+    x.close();
+    await xvfb.stop();
+    await bench.close();
+    rmSync(downloads, { recursive: true, force: true });
+  }
+}
+
+function ip(args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Makes the namespace, runs this file inside it, and deletes the namespace whatever happens. */
+export async function runAdaptation({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+  if (process.getuid?.() !== 0) throw new Error('needs root (it creates a network namespace and a tc qdisc)');
+  const ns = `rr-bench-cap-${process.pid}`;
+  ip(['netns', 'add', ns]);
+  try {
+    ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+    // Ethernet-size packets on the loopback: tbf must never meet a 64 KiB segment bigger than its bucket.
+    ip(['-n', ns, 'link', 'set', 'lo', 'mtu', '1500']);
+    // A veth pair with both ends in the namespace (the dummy driver is not on every kernel): WebRTC only
+    // gathers on an interface that is up and running.
+    ip(['-n', ns, 'link', 'add', 'rrbench0', 'type', 'veth', 'peer', 'name', 'rrbench1']);
+    ip(['-n', ns, 'addr', 'add', '198.18.0.1/32', 'dev', 'rrbench0']);
+    ip(['-n', ns, 'link', 'set', 'rrbench0', 'up']);
+    ip(['-n', ns, 'link', 'set', 'rrbench1', 'up']);
+    const args = ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'bench/adaptation.ts', '--in-namespace', String(quick ? 20 : 60), String(quick ? 6000 : 10_000)];
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let rows: BenchRow[] | null = null;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{"rows"')) rows = (JSON.parse(line) as { rows: BenchRow[] }).rows;
+      else process.stderr.write(`${line}\n`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (!rows) throw new Error(`the run in the namespace exited with ${String(code)} and no figures`);
+    return rows;
+  } finally {
+    ip(['netns', 'del', ns]);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const at = process.argv.indexOf('--in-namespace');
+  if (at >= 0) {
+    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000));
+    console.log(JSON.stringify({ rows }));
+  } else {
+    const { renderTable } = await import('./lib/table.ts');
+    console.log(renderTable(await runAdaptation({ quick: process.argv.includes('--quick') })));
+  }
+  process.exit(0);
+}

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
+import { expect } from 'chai';
+import { DamageCapturer } from '../../../../agent/platform/linux-x11/capturer-x11-damage.ts';
+import { createScreenCapturer } from '../../../../agent/platform/linux-x11/create-capturer.ts';
+import type { I420Frame } from '../../../../agent/platform/screen-capturer.ts';
+import { openDisplay, xcall, type XConnection } from '../../../../agent/platform/linux-x11/display.ts';
+import { requireNativeCapture } from '../../helpers/native-capture.ts';
+import { drawRect, expectColourAt, samplePixel, startXvfb, type TestXvfb } from '../../../../testkit/xvfb.ts';
+import { sleep, until } from '../../../../testkit/wait.ts';
+
+const SCREEN = { id: 'root', name: 'Whole screen', x: 0, y: 0, width: 640, height: 480, primary: true };
+const GREY = 0x808080;
+
+describe('agent/platform/linux-x11/capturer-x11-damage (XDamage + MIT-SHM addon)', function () {
+  this.timeout(30_000);
+  let xvfb: TestXvfb;
+  let conn: XConnection;
+  let capturer: DamageCapturer;
+  let frames: I420Frame[];
+
+  before(async () => {
+    xvfb = await startXvfb(640, 480);
+    conn = await openDisplay(xvfb.display);
+    drawRect(conn, 0, 0, 640, 480, GREY);
+    await xcall((cb) => conn.client.GetInputFocus(cb));
+  });
+  beforeEach(async () => {
+    frames = [];
+    capturer = new DamageCapturer(requireNativeCapture(), xvfb.display);
+    await capturer.start(SCREEN, { fps: 30 }, (f) => frames.push(f));
+  });
+  afterEach(async () => capturer.stop());
+  after(async () => {
+    conn?.close();
+    await xvfb?.stop();
+  });
+
+  it('is what --capture auto picks when the addon is built', () => {
+    expect(createScreenCapturer(xvfb.display, 'auto').method).to.equal('x11-damage-shm');
+    expect(createScreenCapturer(xvfb.display, 'native').method).to.equal('x11-damage-shm');
+  });
+
+  it('takes a frame when the screen changes, showing the change', async () => {
+    await until(() => frames.length > 0, 'the first frame');
+    const win = drawRect(conn, 300, 200, 40, 40, 0xdd2211);
+    await until(() => frames.some((f) => samplePixel(f.data, f.width, f.height, 320, 220)[0] !== samplePixel(frames[0]!.data, 640, 480, 320, 220)[0]), 'a frame with the square');
+    const last = frames[frames.length - 1]!;
+    expectColourAt(last, 320, 220, 0xdd2211, 6);
+    expectColourAt(last, 100, 100, GREY, 6);
+    conn.client.DestroyWindow(win);
+  });
+
+  it('takes no frames from a still screen beyond one keep-alive a second', async () => {
+    await until(() => frames.length > 0, 'the first frame');
+    await sleep(300);
+    const before = frames.length;
+    await sleep(1500);
+    expect(frames.length - before).to.be.within(1, 2);
+    expect(capturer.nativeStats()!.grabs, 'no screen reads for the keep-alives').to.be.at.most(2);
+  });
+
+  it('draws the pointer into the frames', async () => {
+    execFileSync('xdotool', ['mousemove', '200', '150'], { env: { ...process.env, DISPLAY: xvfb.display } });
+    await until(() => {
+      const f = frames[frames.length - 1];
+      if (!f) return false;
+      // The X cursor's hotspot is inside its 16x16 image: some pixel there is not the grey background.
+      for (let dy = -6; dy <= 6; dy++) for (let dx = -6; dx <= 6; dx++) if (Math.abs(samplePixel(f.data, 640, 480, 200 + dx, 150 + dy)[0] - samplePixel(f.data, 640, 480, 400, 400)[0]) > 40) return true;
+      return false;
+    }, 'the pointer in a frame');
+  });
+
+  it('hands JavaScript only the newest frame when it is busy: stale frames are replaced, never queued', async () => {
+    let cycler: ChildProcess | null = null;
+    try {
+      cycler = spawn(process.execPath, ['--import', 'tsx', 'test/agent/helpers/colour-cycler.ts', xvfb.display, '500', '400', '32', '10'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await once(cycler.stdout!, 'data');
+      await until(() => frames.length > 2, 'frames while the screen changes');
+      const replacedBefore = capturer.nativeStats()!.replaced;
+      const busyUntil = performance.now() + 400;
+      while (performance.now() < busyUntil) {
+        // Busy: the capture thread keeps taking frames, JavaScript takes none.
+      }
+      const atUnblock = frames.length;
+      await sleep(0);
+      expect(frames.length - atUnblock, 'frames handed over at once after the busy spell').to.be.at.most(1);
+      expect(capturer.nativeStats()!.replaced - replacedBefore, 'frames replaced in the mailbox').to.be.at.least(5);
+    } finally {
+      cycler?.kill();
+    }
+  });
+
+  it('fails to start with a clear error on a display that is not there', async () => {
+    const other = new DamageCapturer(requireNativeCapture(), ':999');
+    let error: unknown = null;
+    await other.start(SCREEN, { fps: 30 }, () => undefined).catch((e: unknown) => (error = e));
+    expect(String(error)).to.match(/cannot open X display :999/);
+  });
+});

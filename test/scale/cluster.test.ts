@@ -1,0 +1,318 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import type { SignalData } from '../../protocol/index.ts';
+import { wrtc } from '../../turn/wrtc.ts';
+import {
+  createTechnician,
+  loginCookie,
+  openCustomerSocket,
+  openTechnicianSocket,
+  openTestSocket,
+  requestJson,
+  startTestServer,
+  type RunningServer,
+  type TestSocket,
+} from '../../testkit/server.ts';
+import { startRedis, stopChild, type RedisServer } from '../../testkit/services.ts';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const PASSWORD = 'correct-horse-battery';
+const GRACE_SECONDS = 3;
+
+/** A node in another process (so that it can be killed with SIGKILL); resolves once it listens. */
+function startNodeProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'signaling', 'main.ts')], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the node did not start within 60 s')), 60_000);
+    child.once('exit', (code) => reject(new Error(`the node exited (${String(code)}) before listening`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'listening' && entry.url) {
+          clearTimeout(timer);
+          resolve({ child, url: entry.url });
+        }
+      } catch {
+        // not a log line
+      }
+    });
+  });
+}
+
+/** A Node WebRTC peer whose signaling goes over one of the server's sockets. */
+/** The technician offers; the customer answers whatever offer arrives. */
+function peerOver(socket: TestSocket, sessionId: string) {
+  const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+  const signal = (data: SignalData): void => socket.send({ type: 'signal', sessionId, data });
+  pc.onicecandidate = ({ candidate }) => signal({ kind: 'candidate', candidate: candidate ? (candidate.toJSON() as never) : null });
+  socket.ws.on('message', (raw) => {
+    const message = JSON.parse(Buffer.from(raw as Buffer).toString("utf8")) as { type: string; data?: SignalData };
+    if (message.type !== 'signal' || !message.data) return;
+    const data = message.data;
+    void (async () => {
+      if (data.kind === 'description') {
+        await pc.setRemoteDescription(data.description);
+        if (data.description.type === 'offer') {
+          await pc.setLocalDescription(await pc.createAnswer());
+          signal({ kind: 'description', description: pc.localDescription!.toJSON() });
+        }
+      } else if (data.candidate) {
+        await pc.addIceCandidate(data.candidate);
+      }
+    })();
+  });
+  return pc;
+}
+
+function nextMessage(channel: RTCDataChannel): Promise<string> {
+  return new Promise((resolve) => channel.addEventListener('message', (event) => resolve(String((event).data)), { once: true }));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('scale: three nodes on one Redis (REDIS_URL)', function () {
+  this.timeout(120_000);
+  let redis: RedisServer;
+  let dir: string;
+  let nodes: RunningServer[] = [];
+  const children: ChildProcess[] = [];
+  const sockets: TestSocket[] = [];
+  let counter = 0;
+
+  /** A code space of 1,500 so that 1,000 claims collide often. */
+  const smallCodes = (): string => String(randomInt(0, 1500)).padStart(6, '0');
+
+  before(async () => {
+    redis = await startRedis();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-scale-'));
+    const env = {
+      REDIS_URL: redis.url,
+      DATA_DIR: dir,
+      DATABASE_PATH: path.join(dir, 'relay-rescue.db'),
+      RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+      CODES_PER_TECHNICIAN: '1000',
+      CODE_SLOWDOWN_AFTER: '10',
+      CODE_LOCKOUT_AFTER: '10',
+    };
+    nodes = [];
+    for (let i = 0; i < 3; i++) nodes.push(await startTestServer(env, { generateCode: smallCodes }));
+  });
+  after(async () => {
+    for (const socket of sockets) socket.drop();
+    for (const child of children) await stopChild(child);
+    for (const node of nodes) await node.close();
+    await redis?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function technician(node: RunningServer): Promise<{ cookie: string; email: string }> {
+    const email = `tech${++counter}@example.test`;
+    await createTechnician(node, { email, password: PASSWORD, name: `Tech ${counter}` });
+    return { cookie: await loginCookie(node, email, PASSWORD), email };
+  }
+
+  async function console(node: RunningServer, cookie: string): Promise<TestSocket> {
+    const socket = await openTechnicianSocket(node, cookie);
+    sockets.push(socket);
+    await socket.next('welcome');
+    await socket.next('session.list');
+    return socket;
+  }
+
+  it('1,000 codes claimed at once across the three nodes are all different', async () => {
+    const consoles: TestSocket[] = [];
+    for (let i = 0; i < 6; i++) {
+      const node = nodes[i % 3]!;
+      consoles.push(await console(node, (await technician(node)).cookie));
+    }
+    const perConsole = Math.ceil(1000 / consoles.length);
+    const created = await Promise.all(
+      consoles.map(async (socket, c) => {
+        const want = Math.min(perConsole, 1000 - c * perConsole);
+        for (let i = 0; i < want; i++) socket.send({ type: 'session.create', id: `c${i}` });
+        const codes: string[] = [];
+        for (let i = 0; i < want; i++) codes.push((await socket.next('session.created', 30_000)).session.code!);
+        return codes;
+      }),
+    );
+    const codes = created.flat();
+    expect(codes).to.have.length(1000);
+    expect(new Set(codes).size).to.equal(1000);
+    for (const socket of consoles) socket.close();
+  });
+
+  it('a login on A works on B and C; a code made on A is entered on B; a WebRTC connection whose signaling crosses nodes carries a message both ways; a customer that moves to C resumes', async () => {
+    const [a, b, c] = nodes as [RunningServer, RunningServer, RunningServer];
+    const { cookie } = await technician(a);
+    for (const node of [b, c]) expect((await requestJson(node, 'GET', '/api/me', undefined, { headers: { cookie } })).status).to.equal(200);
+    const tech = await console(a, cookie);
+    tech.send({ type: 'session.create', id: 'create' });
+    const { session } = await tech.next('session.created');
+    const customer = await openCustomerSocket(b);
+    sockets.push(customer);
+    await customer.next('welcome');
+    customer.send({ type: 'code.submit', id: 'submit', code: session.code, client: 'agent', name: 'Cora' });
+    const accepted = await customer.next('code.accepted');
+    expect(accepted.sessionId).to.equal(session.sessionId);
+    expect((await tech.next('session.state')).state).to.equal('queued');
+    tech.send({ type: 'session.activate', id: 'activate', sessionId: session.sessionId });
+    expect((await tech.next('session.activated')).peerName).to.equal('Cora');
+    expect((await customer.next('session.activated')).role).to.equal('customer');
+
+    const techPeer = peerOver(tech, session.sessionId);
+    const customerPeer = peerOver(customer, session.sessionId);
+    try {
+      const channel = techPeer.createDataChannel('chat');
+      const incoming = new Promise<RTCDataChannel>((resolve) => {
+        customerPeer.ondatachannel = (event) => resolve(event.channel);
+      });
+      await techPeer.setLocalDescription(await techPeer.createOffer());
+      tech.send({ type: 'signal', sessionId: session.sessionId, data: { kind: 'description', description: techPeer.localDescription!.toJSON() } });
+      await new Promise<void>((resolve) => channel.addEventListener('open', () => resolve(), { once: true }));
+      const remote = await incoming;
+      const atCustomer = nextMessage(remote);
+      channel.send('hello from the technician');
+      expect(await atCustomer).to.equal('hello from the technician');
+      const atTech = nextMessage(channel);
+      remote.send('hello from the customer');
+      expect(await atTech).to.equal('hello from the customer');
+    } finally {
+      techPeer.close();
+      customerPeer.close();
+    }
+
+    // The customer's network drops; it comes back on node C with its token.
+    customer.drop();
+    expect((await tech.next('session.state')).reason).to.equal('customer_lost');
+    const moved = await openCustomerSocket(c);
+    sockets.push(moved);
+    await moved.next('welcome');
+    moved.send({ type: 'customer.resume', id: 'resume', token: accepted.token, client: 'agent' });
+    const back = await moved.next('code.accepted').catch((error: unknown) => {
+      throw new Error(`${String(error)} ${JSON.stringify(moved.received)}`);
+    });
+    expect(back.sessionId).to.equal(session.sessionId);
+    expect((await moved.next('session.activated')).sessionId).to.equal(session.sessionId);
+    const resumed = await tech.next('session.state');
+    expect([resumed.state, resumed.reason]).to.deep.equal(['active', 'reconnected']);
+    moved.send({ type: 'session.end', sessionId: session.sessionId });
+    expect((await tech.next('session.state')).reason).to.equal('customer_ended');
+    tech.close();
+  });
+
+  it('a node that is stopped (SIGTERM) tells the sessions it held sockets for: the technician on A sees customer_lost', async () => {
+    const a = nodes[0]!;
+    const leaving = await startTestServer({ REDIS_URL: redis.url, DATA_DIR: dir, DATABASE_PATH: path.join(dir, 'relay-rescue.db'), RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS) });
+    const tech = await console(a, (await technician(a)).cookie);
+    tech.send({ type: 'session.create', id: 'create' });
+    const { session } = await tech.next('session.created');
+    const customer = await openCustomerSocket(leaving);
+    customer.send({ type: 'code.submit', id: 'submit', code: session.code, client: 'agent' });
+    await customer.next('code.accepted');
+    expect((await tech.next('session.state')).state).to.equal('queued');
+    tech.send({ type: 'session.activate', id: 'activate', sessionId: session.sessionId });
+    await customer.next('session.activated');
+    await tech.next('ack');
+    await leaving.close();
+    expect((await customer.closed).code).to.equal(4012);
+    const lost = await tech.next('session.state', 10_000);
+    expect([lost.state, lost.reason]).to.deep.equal(['suspended', 'customer_lost']);
+    tech.send({ type: 'session.end', id: 'end', sessionId: session.sessionId });
+    await tech.next('ack');
+    tech.close();
+  });
+
+  it('customers behind one address entering right codes at the same moment on all nodes are all let in', async () => {
+    const tech = await console(nodes[0]!, (await technician(nodes[0]!)).cookie);
+    for (let i = 0; i < 15; i++) tech.send({ type: 'session.create', id: `c${i}` });
+    const codes: string[] = [];
+    for (let i = 0; i < 15; i++) codes.push((await tech.next('session.created')).session.code!);
+    const answers = await Promise.all(
+      codes.map((code, i) => requestJson(nodes[i % 3]!, 'POST', '/api/code', { code, client: 'browser' }, { localAddress: '127.0.0.9' })),
+    );
+    expect(answers.map((answer) => answer.code ?? answer.status)).to.deep.equal(codes.map(() => 200));
+    tech.close();
+  });
+
+  it('login and code lockouts hold across nodes: guesses spread over A, B and C get no more than on one node', async () => {
+    const { email } = await technician(nodes[0]!);
+    const loginAnswers: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      const answer = await requestJson(nodes[i % 3]!, 'POST', '/api/login', { email, password: 'wrong-password-1' }, { localAddress: '127.0.0.7' });
+      loginAnswers.push(answer.code ?? String(answer.status));
+    }
+    // LOGIN_LOCKOUT_AFTER is 5 for one account from one address: on one node, or on three.
+    expect(loginAnswers.filter((code) => code === 'INVALID_CREDENTIALS')).to.have.length(5);
+    expect(loginAnswers.slice(5).every((code) => code === 'LOGIN_LOCKED')).to.equal(true);
+
+    const codeAnswers: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const answer = await requestJson(nodes[i % 3]!, 'POST', '/api/code', { code: '999999', client: 'browser' }, { localAddress: '127.0.0.8' });
+      codeAnswers.push(answer.code ?? String(answer.status));
+    }
+    // CODE_LOCKOUT_AFTER is 10 wrong codes per address.
+    expect(codeAnswers.filter((code) => code === 'CODE_INVALID')).to.have.length(10);
+    expect(codeAnswers.slice(10).every((code) => code === 'CODE_LOCKED_OUT')).to.equal(true);
+  });
+
+  it('node A killed with SIGKILL: the customer on B is told technician_lost after the grace period, and the audit has the end once', async () => {
+    const b = nodes[1]!;
+    const killed = await startNodeProcess({
+      REDIS_URL: redis.url,
+      DATA_DIR: dir,
+      DATABASE_PATH: path.join(dir, 'relay-rescue.db'),
+      RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
+    });
+    children.push(killed.child);
+    const { email } = await technician(b);
+    const cookie = (
+      await fetch(`${killed.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) })
+    ).headers
+      .getSetCookie()[0]!
+      .split(';')[0]!;
+    const tech = await openTestSocket(`${killed.url.replace(/^http/, 'ws')}/ws/technician`, { cookie, origin: killed.url });
+    sockets.push(tech);
+    await tech.next('welcome');
+    tech.send({ type: 'session.create', id: 'create' });
+    const { session } = await tech.next('session.created');
+    const customer = await openCustomerSocket(b);
+    sockets.push(customer);
+    customer.send({ type: 'code.submit', id: 'submit', code: session.code, client: 'agent' });
+    await customer.next('code.accepted');
+    tech.send({ type: 'session.activate', id: 'activate', sessionId: session.sessionId });
+    await customer.next('session.activated');
+    expect((await customer.next('session.state')).state).to.equal('active');
+
+    const killedAt = Date.now();
+    killed.child.kill('SIGKILL');
+    const suspended = await customer.next('session.state', 15_000);
+    expect([suspended.state, suspended.reason]).to.deep.equal(['suspended', 'technician_lost']);
+    const ended = await customer.next('session.state', 15_000);
+    expect([ended.state, ended.reason]).to.deep.equal(['closed', 'technician_lost']);
+    expect(Date.now() - killedAt).to.be.at.least(GRACE_SECONDS * 1000);
+    expect((await customer.closed).code).to.equal(4000);
+    // The reaping node ends the same session after the grace period too: still one end in the audit.
+    await sleep(2000);
+    const events = b.audit.events(session.sessionId).filter((event) => event.event === 'session.ended');
+    expect(events).to.have.length(1);
+    expect(events[0]!.detail).to.equal('technician_lost');
+    expect(b.audit.getSession(session.sessionId)?.endReason).to.equal('technician_lost');
+    // The dead node's seat is free again and its session's keys are gone.
+    const check = new Redis(redis.url);
+    try {
+      expect(await check.hlen('rr:seats')).to.equal(0);
+      expect(await check.exists(`rr:session:${session.sessionId}`)).to.equal(0);
+    } finally {
+      check.disconnect();
+    }
+  });
+});
