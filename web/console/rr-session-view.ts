@@ -53,7 +53,6 @@ export class RrSessionView extends LitElement {
       .state-granted { color: #1b6e2a; font-weight: 600; }
       .state-denied, .state-revoked { color: #b3261e; font-weight: 600; }
       .state-asked { color: #8a5300; }
-      .handover { border-top: 1px solid #e2e6ea; margin-top: 0.5rem; padding-top: 0.4rem; }
       .top { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; flex-wrap: wrap; margin-bottom: 0.5rem; }
       .top h2 { margin: 0; }
       .ended { background: #fdecea; border: 1px solid #e6a39d; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
@@ -111,6 +110,7 @@ export class RrSessionView extends LitElement {
               ></rr-file-panel>
             </section>
             <section class="card"><rr-connection-facts .facts=${s.facts} .turnConfigured=${s.turnConfigured}></rr-connection-facts></section>
+            ${ended ? nothing : html`<section class="card"><rr-session-handover .session=${s}></rr-session-handover></section>`}
             ${s.screens.length > 0 ? this.renderScreens(s) : nothing}
             ${s.capabilities?.clipboard ? this.renderClipboard(s, ended) : nothing}
           </div>
@@ -121,7 +121,6 @@ export class RrSessionView extends LitElement {
             <ul class="perms" data-testid="permissions" aria-live="polite">
               ${PERMISSIONS.map((p) => this.renderPermission(s, p))}
             </ul>
-            ${ended ? nothing : html`<rr-session-handover class="handover" .session=${s}></rr-session-handover>`}
           </section>
           <section class="card"><rr-chat .messages=${s.chat} ?disabled=${!s.connected || ended} @chat-send=${(e: CustomEvent<{ text: string }>) => s.sendChat(e.detail.text)}></rr-chat></section>
           <section class="card"><rr-session-log .entries=${s.log}></rr-session-log></section>
