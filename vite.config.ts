@@ -7,7 +7,8 @@ const webRoot = fileURLToPath(new URL('./web/', import.meta.url));
 
 /**
  * Multi-page build of the web UI: the customer support page (index.html, served
- * for `/` and `/c/:code`) and the technician console (console.html, `/console`).
+ * for `/` and `/c/:code`), the technician console (console.html, `/console`) and
+ * the administration page (admin.html, `/admin`, served to administrators only).
  * The signaling server serves `dist/web`.
  */
 export default defineConfig({
@@ -23,6 +24,7 @@ export default defineConfig({
       input: {
         index: fileURLToPath(new URL('./web/index.html', import.meta.url)),
         console: fileURLToPath(new URL('./web/console.html', import.meta.url)),
+        admin: fileURLToPath(new URL('./web/admin.html', import.meta.url)),
       },
     },
   },
@@ -48,6 +50,7 @@ export default defineConfig({
           const path = url.split('?')[0] ?? '/';
           if (/^\/c\/\d{6}\/?$/.test(path)) req.url = '/index.html';
           else if (path === '/console' || path === '/console/') req.url = '/console.html';
+          else if (path === '/admin' || path === '/admin/') req.url = '/admin.html';
           next();
         });
       },

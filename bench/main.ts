@@ -34,6 +34,8 @@ const STAGES: Stage[] = [
   { name: 'input', run: lazy(() => import('./input-latency.ts'), 'runInputLatency') },
   { name: 'files', run: lazy(() => import('./files.ts'), 'runFiles') },
   { name: 'agent', run: lazy(() => import('./agent-bench.ts'), 'runAgentBench') },
+  { name: 'admin-audit', run: lazy(() => import('./admin-audit.ts'), 'runAdminAudit') },
+  { name: 'colleague-cost', run: lazy(() => import('./colleague/colleague-cost.ts'), 'runColleagueCost') },
   { name: 'adaptation', run: lazy(() => import('./adaptation.ts'), 'runAdaptation') },
 ];
 

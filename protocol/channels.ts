@@ -152,6 +152,12 @@ const chat = z.strictObject({
   msgId: uuidSchema,
   text: z.string().min(1).max(LIMITS.chatChars),
   at: timestampSchema,
+  /**
+   * Who wrote a line the lead's console relays (the colleague, or the customer
+   * towards the colleague). The customer's end shows it only when it is the
+   * colleague it approved, by the server's name.
+   */
+  author: z.string().min(1).max(LIMITS.nameChars).optional(),
 });
 export const CHAT_MESSAGES = [chat] as const;
 export const chatMessageSchema = z.discriminatedUnion('type', CHAT_MESSAGES);

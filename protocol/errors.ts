@@ -42,6 +42,11 @@ export const ERRORS = {
   LOGIN_SLOW_DOWN: { status: 429, close: null, message: 'Too many failed logins for this account; wait a few seconds before trying again.' },
   ACCOUNT_EXISTS: { status: 409, close: null, message: 'An account with this email already exists.' },
   ACCOUNT_NOT_FOUND: { status: 404, close: null, message: 'No such account.' },
+  SECOND_FACTOR_REQUIRED: { status: 401, close: null, message: 'Enter the code from your authenticator app.' },
+  SECOND_FACTOR_INVALID: { status: 401, close: null, message: 'That code is not valid, or it was already used.' },
+  SECOND_FACTOR_ENROLMENT_REQUIRED: { status: 403, close: CLOSE_CODES.UNAUTHENTICATED, message: 'Set up two-factor login before using the console.' },
+  SECOND_FACTOR_ALREADY_ENROLLED: { status: 409, close: null, message: 'Two-factor login is already set up for this account.' },
+  LAST_ADMIN: { status: 409, close: null, message: 'At least one enabled administrator must remain.' },
   SETUP_CLOSED: { status: 410, close: null, message: 'The first-run setup is closed: an account exists already. Log in instead.' },
   SETUP_LINK_INVALID: { status: 403, close: null, message: 'This setup link is not valid or has expired. Use the link the server printed at start (restart it for a new one), or open the console on the server itself.' },
 
@@ -60,6 +65,7 @@ export const ERRORS = {
   SESSION_CLOSED: { status: 410, close: CLOSE_CODES.SESSION_ENDED, message: 'The session has ended.' },
   TOKEN_INVALID: { status: 401, close: null, message: 'The session token is not valid.' },
   PEER_NOT_CONNECTED: { status: 409, close: null, message: 'The other side is not connected.' },
+  TECHNICIAN_NOT_ONLINE: { status: 409, close: null, message: 'That technician is not online.' },
 
   NO_SEAT_FREE: { status: 409, close: CLOSE_CODES.ORIGIN_NOT_ALLOWED, message: 'No technician seat is free; ask an administrator to add seats.' },
   ADHOC_ALREADY_ACTIVE: { status: 409, close: null, message: 'You already have an active ad hoc session; end it first.' },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from './limits.ts';
 import { errorCodeSchema, nameSchema } from './common.ts';
 import { adhocSummarySchema } from './adhoc.ts';
+import { twoFactorStatusSchema } from './two-factor.ts';
 
 /**
  * The replies of the HTTP API, as the web UI reads them (web/shared/fetch-json.ts
@@ -22,6 +23,8 @@ export const meHttpSchema = z.object({
   email: z.string().max(LIMITS.emailChars),
   name: nameSchema,
   isAdmin: z.boolean(),
+  /** Whether the account uses two-factor login, must set it up, and how many recovery codes are left. */
+  twoFactor: twoFactorStatusSchema.optional(),
 });
 export type MeHttp = z.infer<typeof meHttpSchema>;
 

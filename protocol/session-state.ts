@@ -27,6 +27,10 @@ export const SESSION_REASONS = [
   'server_shutdown',
   'server_restart',
   'adhoc_expired',
+  /** To the technician who handed the session over (the session goes on with the new one). */
+  'transferred',
+  /** To a colleague who was removed or left (the session goes on with the lead). */
+  'colleague_removed',
 ] as const;
 export const sessionReasonSchema = z.enum(SESSION_REASONS);
 export type SessionReason = z.infer<typeof sessionReasonSchema>;

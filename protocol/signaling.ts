@@ -14,6 +14,18 @@ import {
 import { iceConfigSchema, signalDataSchema } from './ice.ts';
 import { sessionReasonSchema, sessionStateSchema } from './session-state.ts';
 import { typesOf } from './parse.ts';
+import { secondFactorFields } from './two-factor.ts';
+import {
+  colleagueAnswer,
+  colleagueControl,
+  colleagueInvite,
+  colleagueRemove,
+  colleagueStateMsg,
+  sessionTransfer,
+  sessionTransferred,
+  technicianOnline,
+  technicianOnlineReply,
+} from './handover.ts';
 
 /**
  * Signaling WebSocket messages. Technicians connect to /ws/technician (session
@@ -45,6 +57,12 @@ export const AUDIT_EVENTS = [
   'adhoc.connected',
   'adhoc.auth_failed',
   'adhoc.ended',
+  'session.transferred',
+  'colleague.invited',
+  'colleague.joined',
+  'colleague.declined',
+  'colleague.removed',
+  'colleague.control',
 ] as const;
 export const auditEventSchema = z.enum(AUDIT_EVENTS);
 export type AuditEvent = z.infer<typeof auditEventSchema>;
@@ -101,7 +119,12 @@ const sessionEnd = z.strictObject({
   sessionId: sessionIdSchema,
   reason: reasonSchema.optional(),
 });
-const signal = z.strictObject({ type: z.literal('signal'), sessionId: sessionIdSchema, data: signalDataSchema });
+/**
+ * `lane: 'colleague'` carries the signals between the lead's console and an
+ * approved colleague's (the colleague sees the screen through the lead's
+ * console: docs/decisions.md); without it, between the customer and the lead.
+ */
+const signal = z.strictObject({ type: z.literal('signal'), sessionId: sessionIdSchema, lane: z.literal('colleague').optional(), data: signalDataSchema });
 const sessionEvent = z.strictObject({
   type: z.literal('session.event'),
   id: requestId,
@@ -129,12 +152,25 @@ const customerResume = z.strictObject({
   name: customerNameSchema.optional(),
 });
 
-export const TECHNICIAN_MESSAGES = [sessionCreate, sessionList, sessionActivate, sessionEnd, signal, sessionEvent, iceRefresh] as const;
+export const TECHNICIAN_MESSAGES = [
+  sessionCreate,
+  sessionList,
+  sessionActivate,
+  sessionEnd,
+  signal,
+  sessionEvent,
+  iceRefresh,
+  technicianOnline,
+  sessionTransfer,
+  colleagueInvite,
+  colleagueControl,
+  colleagueRemove,
+] as const;
 export const technicianMessageSchema = z.discriminatedUnion('type', TECHNICIAN_MESSAGES);
 export type TechnicianMessage = z.infer<typeof technicianMessageSchema>;
 export const TECHNICIAN_MESSAGE_TYPES = typesOf(TECHNICIAN_MESSAGES);
 
-export const CUSTOMER_MESSAGES = [codeSubmit, customerResume, sessionEnd, signal, sessionEvent, iceRefresh] as const;
+export const CUSTOMER_MESSAGES = [codeSubmit, customerResume, sessionEnd, signal, sessionEvent, iceRefresh, colleagueAnswer, colleagueRemove] as const;
 export const customerMessageSchema = z.discriminatedUnion('type', CUSTOMER_MESSAGES);
 export type CustomerMessage = z.infer<typeof customerMessageSchema>;
 export const CUSTOMER_MESSAGE_TYPES = typesOf(CUSTOMER_MESSAGES);
@@ -184,6 +220,8 @@ const sessionActivated = z.strictObject({
   polite: z.boolean(),
   peerName: nameSchema,
   ice: iceConfigSchema,
+  /** To an approved colleague: whose session this is (they see it through the lead's console). */
+  leadName: nameSchema.optional(),
 });
 const iceConfigMsg = z.strictObject({
   type: z.literal('ice.config'),
@@ -204,6 +242,9 @@ export const SERVER_MESSAGES = [
   signal,
   ack,
   errorMessageSchema,
+  technicianOnlineReply,
+  sessionTransferred,
+  colleagueStateMsg,
 ] as const;
 export const serverMessageSchema = z.discriminatedUnion('type', SERVER_MESSAGES);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
@@ -211,9 +252,11 @@ export const SERVER_MESSAGE_TYPES = typesOf(SERVER_MESSAGES);
 
 /** HTTP: POST /api/code {code, client} answers with codeAcceptedHttpSchema (the WebSocket's code.accepted, minus type). */
 export const codeSubmitHttpSchema = z.strictObject({ code: pinCodeSchema, client: clientKindSchema.default('browser'), name: customerNameSchema.optional() });
+/** HTTP: POST /api/login; `totp` or `recoveryCode` once the account uses two-factor login (protocol/two-factor.ts). */
 export const loginHttpSchema = z.strictObject({
   email: z.string().min(1).max(LIMITS.emailChars),
   password: z.string().min(1).max(LIMITS.passwordChars),
+  ...secondFactorFields,
 });
 /** HTTP: the reply to POST /api/code. */
 export const codeAcceptedHttpSchema = codeAccepted.omit({ type: true, ref: true });

@@ -5,6 +5,7 @@ import { LIMITS } from '../protocol/limits.ts';
 import { PERMISSION_LABELS } from '../protocol/permissions.ts';
 import type { Permission } from '../protocol/permissions.ts';
 import type { SessionReason, SessionState } from '../protocol/session-state.ts';
+import type { ServerMessage } from '../protocol/signaling.ts';
 import { keepResolution } from './keep-resolution.ts';
 import type { PeerSession } from './peer-session.ts';
 import { PermissionAuthority } from './permissions.ts';
@@ -29,7 +30,17 @@ export type CustomerHooks = {
   clipboard?: { read(): Promise<string | null>; write(text: string): Promise<void> } | null;
   /** How often the clipboard is read while granted. Default 1000 ms. */
   clipboardPollMs?: number;
+  /**
+   * The prompt when the technician invites a colleague; resolve true to let
+   * them in. Without it the invitation waits for `answerColleague()` (a page's buttons).
+   */
+  askColleague?: (colleague: Colleague) => Promise<boolean>;
 };
+
+/** A second technician in the session, as the server names them. */
+export type Colleague = { name: string; email: string; leadName: string; state: 'asked' | 'joined'; control: boolean };
+type Transferred = Extract<ServerMessage, { type: 'session.transferred' }>;
+type ColleagueStateMsg = Extract<ServerMessage, { type: 'colleague.state' }>;
 
 export type CustomerEngineOptions = SupportEngineOptions & CustomerHooks & { capabilities: Capabilities };
 
@@ -38,6 +49,10 @@ export type CustomerEngineEvents = SupportEngineEvents & {
   dropped: { what: string; permission: Permission };
   /** A permission changed (the whole map is in `permissions`). */
   permission: PermissionChange;
+  /** The session was handed to another technician (named by the server); every grant was withdrawn. */
+  transferred: Transferred;
+  /** The colleague was invited, joined, got or lost control, or left (null). */
+  colleague: Colleague | null;
 };
 
 /**
@@ -55,12 +70,16 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
    * their `hello` claims.
    */
   technician: string | null = null;
+  /** The second technician the lead invited, once the server named them. */
+  colleague: Colleague | null = null;
   protected readonly role = 'customer';
   private readonly opts: CustomerEngineOptions;
   /** Requests waiting for the `ask` hook, and answers waiting for `prepareGrant`. */
   private readonly prompting = new Set<Permission>();
   private readonly answering = new Set<Permission>();
   private readyPeer: PeerSession | null = null;
+  /** A transfer happened; the next activation is the new technician's. */
+  private handedOver = false;
   private videoSender: RTCRtpSender | null = null;
   private videoTrack: MediaStreamTrack | null = null;
   private clipboardTimer: ReturnType<typeof setInterval> | null = null;
@@ -70,6 +89,33 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
     super(options);
     this.opts = options;
     this.permissions.on('change', (c) => this.onPermission(c));
+    const sig = options.signaling;
+    if (sig) {
+      this.listen(sig.on('session.transferred', (m) => m.sessionId === this.sessionId && this.onTransferred(m)));
+      this.listen(sig.on('colleague.state', (m) => m.sessionId === this.sessionId && this.onColleague(m)));
+    }
+  }
+
+  /** The customer lets the invited colleague in, or not. */
+  async answerColleague(accept: boolean): Promise<void> {
+    const sig = this.options.signaling;
+    if (this.colleague?.state !== 'asked' || !sig || !this.sessionId) return;
+    try {
+      await sig.request({ type: 'colleague.answer', sessionId: this.sessionId, accept });
+    } catch (err) {
+      this.log.add('system', 'session', `Your answer did not reach the server: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The customer sends the colleague away (the lead stays). */
+  async removeColleague(): Promise<void> {
+    const sig = this.options.signaling;
+    if (!this.colleague || !sig || !this.sessionId) return;
+    try {
+      await sig.request({ type: 'colleague.remove', sessionId: this.sessionId });
+    } catch {
+      // Gone already.
+    }
   }
 
   /** Whether this end can do `permission` at all (a browser share cannot take input). */
@@ -106,9 +152,10 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
     if (this.permissions.isGranted(permission)) this.permissions.revoke(permission);
   }
 
-  /** The customer's "stop everything". */
+  /** The customer's "stop everything": every grant, and the colleague too. */
   revokeAll(): void {
     this.permissions.revokeAll();
+    if (this.colleague) void this.removeColleague();
   }
 
   /** Sends the screen list (the agent). */
@@ -125,9 +172,77 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
   }
 
   protected onActivated(m: Activated): void {
-    this.technician ??= m.peerName;
-    this.log.add('system', 'session', `${this.technician} started the session.`);
+    const handedOver = this.handedOver;
+    this.handedOver = false;
+    this.technician = handedOver ? m.peerName : (this.technician ?? m.peerName);
+    this.log.add('system', 'session', handedOver ? `${this.technician} is connecting.` : `${this.technician} started the session.`);
     this.openPeer(m);
+  }
+
+  /** A relayed chat line names the colleague only when it is the one the customer let in. */
+  protected override chatAuthor(author: string): string | undefined {
+    return this.colleague?.state === 'joined' && author === this.colleague.name ? author : undefined;
+  }
+
+  /**
+   * The session goes to another technician. Said first, by the server's name;
+   * then every grant is withdrawn (the new technician asks again:
+   * docs/decisions.md) and the old technician's connection is dropped at once.
+   */
+  private onTransferred(m: Transferred): void {
+    const note = m.note ? ` Their note: "${m.note}".` : '';
+    this.log.add('system', 'session', `${m.previousName} handed this session to ${m.technicianName} (${m.technicianEmail}, verified by the server).${note} ${m.technicianName} has to ask again before seeing or doing anything.`);
+    this.technician = m.technicianName;
+    this.handedOver = true;
+    this.fire('transferred', m);
+    for (const p of this.pendingRequests()) this.permissions.answer(p, false);
+    this.permissions.revokeAll();
+    this.removeVideo();
+    this.opts.input?.releaseAll();
+    this.readyPeer = null;
+    this.dropPeerNow();
+  }
+
+  private pendingRequests(): Permission[] {
+    const map = this.permissions.snapshot();
+    return (Object.keys(map) as Permission[]).filter((p) => map[p] === 'asked');
+  }
+
+  private onColleague(m: ColleagueStateMsg): void {
+    const { name, email } = m.colleague;
+    const lead = m.leadName;
+    switch (m.state) {
+      case 'invited':
+        this.colleague = { name, email, leadName: lead, state: 'asked', control: false };
+        this.log.add('system', 'session', `${lead} asks to bring in ${name} (${email}, verified by the server): they would see your screen and chat. Control stays with ${lead}.`);
+        if (this.opts.askColleague) {
+          const asked = this.colleague;
+          this.opts.askColleague(asked).then(
+            (yes) => this.colleague === asked && void this.answerColleague(yes),
+            () => this.colleague === asked && void this.answerColleague(false),
+          );
+        }
+        break;
+      case 'joined':
+        this.colleague = { name, email, leadName: lead, state: 'joined', control: false };
+        this.log.add('customer', 'session', `${name} joined: they see what ${lead} sees of your screen, and can chat.`);
+        break;
+      case 'declined':
+        this.colleague = null;
+        this.log.add('customer', 'session', `${name} was not let in.`);
+        break;
+      case 'removed':
+        this.colleague = null;
+        this.log.add('system', 'session', `${name} left the session.`);
+        break;
+      case 'control':
+      case 'control_returned':
+        if (!this.colleague) return;
+        this.colleague = { ...this.colleague, control: m.state === 'control' };
+        this.log.add('system', 'session', m.state === 'control' ? `${lead} handed remote control to ${name}.` : `${lead} took remote control back from ${name}.`);
+        break;
+    }
+    this.fire('colleague', this.colleague);
   }
 
   protected joinedText(): string {

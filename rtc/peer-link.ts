@@ -43,13 +43,18 @@ export function openPeer(options: LinkOptions, path: SignalPath): PeerSession {
   return peer;
 }
 
-/** The signal path of a PIN session: `signal` and `ice.refresh` on the session's signaling socket. */
-export function pinSignalPath(signaling: SignalingClient, sessionId: string): SignalPath {
+/**
+ * The signal path of a PIN session: `signal` and `ice.refresh` on the
+ * session's signaling socket. `lane: 'colleague'` is the lead's link to a
+ * joined colleague's console (rtc/colleague-relay.ts); the default lane is the
+ * customer's link.
+ */
+export function pinSignalPath(signaling: SignalingClient, sessionId: string, lane?: 'colleague'): SignalPath {
   return {
-    send: (data) => signaling.send({ type: 'signal', sessionId, data }),
+    send: (data) => signaling.send({ type: 'signal', sessionId, ...(lane ? { lane } : {}), data }),
     subscribe: (handler) =>
       signaling.on('signal', (m) => {
-        if (m.sessionId === sessionId) handler(m.data);
+        if (m.sessionId === sessionId && m.lane === lane) handler(m.data);
       }),
     refreshIce: async () => {
       const reply = await signaling.request({ type: 'ice.refresh', sessionId });

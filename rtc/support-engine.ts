@@ -98,7 +98,7 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
     this.offs.push(
       sig.on('session.activated', (m) => this.handleActivated(m)),
       sig.on('signal', (m) => {
-        if (m.sessionId === this.sessionId && !this.peer) this.onSignalWithoutPeer(m.data);
+        if (m.sessionId === this.sessionId && !this.peer && m.lane === undefined) this.onSignalWithoutPeer(m.data);
       }),
       sig.on('session.state', (m) => {
         if (m.sessionId === this.sessionId) this.onSessionState(m.state, m.reason);
@@ -134,11 +134,15 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
     this.onActivated(m);
   }
 
-  /** Sends a chat line (cut to the chat limit); false when the channel is not open or the text is empty. */
-  sendChat(text: string): boolean {
+  /**
+   * Sends a chat line (cut to the chat limit); false when the channel is not
+   * open or the text is empty. `author` names the colleague whose line the
+   * lead's console relays.
+   */
+  sendChat(text: string, author?: string): boolean {
     const line = text.slice(0, LIMITS.chatChars);
     if (line.length === 0) return false;
-    const msg: ChatMessage = { type: 'chat', msgId: crypto.randomUUID(), text: line, at: Date.now() };
+    const msg: ChatMessage = { type: 'chat', msgId: crypto.randomUUID(), text: line, at: Date.now(), ...(author ? { author: author.slice(0, LIMITS.nameChars) } : {}) };
     const sent = this.peer?.send('chat', msg) ?? false;
     if (sent) {
       this.log.add(this.role, 'chat', line, msg.at);
@@ -202,7 +206,10 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
         this.fire('warning', w);
       }),
       peer.on('track', (t) => this.fire('track', t)),
-      peer.on('chat', (msg) => {
+      peer.on('chat', (received) => {
+        const { author, ...rest } = received;
+        const shown = author === undefined ? undefined : this.chatAuthor(author);
+        const msg: ChatMessage = shown === undefined ? rest : { ...rest, author: shown };
         this.log.add(this.peerRole, 'chat', msg.text, msg.at);
         this.fire('chat', { ...msg, from: 'peer' });
       }),
@@ -230,6 +237,26 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
       () => undefined,
     );
     this.fire('peer', peer);
+  }
+
+  /** Keeps a signaling subscription until the engine closes. */
+  protected listen(off: () => void): void {
+    this.offs.push(off);
+  }
+
+  /**
+   * Drops the current peer connection at once (a transfer: the old
+   * technician's connection must not outlive it); the next activation opens a
+   * new one.
+   */
+  protected dropPeerNow(): void {
+    this.dropPeer();
+    this.lastActivation = null;
+  }
+
+  /** The name a relayed chat line may show (the customer's end accepts only the colleague it approved). */
+  protected chatAuthor(author: string): string | undefined {
+    return author;
   }
 
   /** Emits by name; the subclasses' event maps extend SupportEngineEvents. */

@@ -144,6 +144,12 @@ export class AccountStore {
     return { ...account, disabled };
   }
 
+  setAdmin(idOrEmail: string, isAdmin: boolean): Account {
+    const account = this.resolve(idOrEmail);
+    this.db.prepare('UPDATE accounts SET is_admin = ? WHERE id = ?').run(isAdmin ? 1 : 0, account.id);
+    return { ...account, isAdmin };
+  }
+
   async setPassword(idOrEmail: string, password: string): Promise<Account> {
     const account = this.resolve(idOrEmail);
     checkPasswordStrength(password);

@@ -1,10 +1,17 @@
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { RescueError } from '../protocol/index.ts';
-import { AccountStore, checkPasswordStrength, type Account } from './accounts.ts';
+import { ADMIN_PAGE_MAX, RescueError, type SettingsPatch } from '../protocol/index.ts';
+import { AccountStore, checkPasswordStrength } from './accounts.ts';
+import { AdminActionLog, type AdminActor } from './admin/action-log.ts';
+import { AdminService } from './admin/admin-service.ts';
+import { AuditLog } from './audit-log.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { openDatabase } from './db.ts';
+import { RuntimeSettings } from './runtime-settings.ts';
+import { secretBoxFor } from './two-factor/secret-box.ts';
+import { TwoFactorService } from './two-factor/two-factor-service.ts';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -14,13 +21,24 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   disable <email|id>                     disable an account (logs it out)
   enable <email|id>                      enable an account
   delete <email|id>                      delete an account (its audit trail stays)
-  set-seats <N|unlimited>                how many technicians may have a console open at once
+  make-admin <email|id>                  make an account an administrator
+  revoke-admin <email|id>                make an administrator a technician again
   reset-password <email|id>              set a new password (from stdin)
+  reset-2fa <email|id>                   remove an account's two-factor login (it may enrol again)
+  require-2fa <on|off>                   require two-factor login for every account
+  set-seats <N|unlimited>                how many technicians may have a console open at once
+  settings                               show the settings that can change while the server runs
+  set-setting <name> <value>             change one: seats, require2fa, loginSessionHours
+  audit [--technician E] [--from D] [--to D] [--text T] [--limit N] [--csv]
+                                         sessions newest first (dates YYYY-MM-DD, UTC, --to inclusive);
+                                         --csv writes every match as CSV to stdout
+  actions [--limit N]                    the administration log, newest first
   limits                                 what the configured login and code limits let an attacker do
 
 The password is read from stdin, never from the command line: typed without
 echo on a terminal, or the first line of piped input. The database is the one
-the server uses (DATA_DIR or DATABASE_PATH).`;
+the server uses (DATA_DIR or DATABASE_PATH). Every change is written to the
+administration log as done by "cli".`;
 
 /** Reads a password: hidden prompt (twice) on a TTY, else the first stdin line. */
 async function readPassword(prompt: string): Promise<string> {
@@ -55,18 +73,76 @@ async function readPassword(prompt: string): Promise<string> {
   return first;
 }
 
-function show(account: Account): string {
-  const flags = [account.isAdmin ? 'admin' : 'technician', account.disabled ? 'DISABLED' : 'enabled'].join(', ');
+function show(account: { email: string; name: string; isAdmin: boolean; disabled: boolean; id: string }, twoFactor?: boolean): string {
+  const flags = [account.isAdmin ? 'admin' : 'technician', account.disabled ? 'DISABLED' : 'enabled', ...(twoFactor ? ['2fa'] : [])].join(', ');
   return `${account.email}\t${account.name}\t${flags}\t${account.id}`;
 }
+
+/** A YYYY-MM-DD day as UTC milliseconds (`endOfDay`: the next midnight, for an inclusive --to). */
+function parseDay(text: string | undefined, option: string, endOfDay = false): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`))) throw new Error(`${option} needs a date as YYYY-MM-DD.`);
+  return Date.parse(`${text}T00:00:00Z`) + (endOfDay ? 86_400_000 : 0);
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return 50;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > ADMIN_PAGE_MAX) throw new Error(`--limit needs a number from 1 to ${ADMIN_PAGE_MAX}.`);
+  return Number(text);
+}
+
+/** `set-setting NAME VALUE` as a settings patch. */
+function settingPatch(name: string, value: string | undefined): SettingsPatch {
+  if (value === undefined) throw new Error(`${name || 'set-setting'} needs a value.`);
+  switch (name) {
+    case 'seats':
+      if (!/^(\d+|unlimited)$/.test(value)) throw new Error('seats needs a whole number or "unlimited".');
+      return { seats: value === 'unlimited' ? null : Number(value) };
+    case 'require2fa':
+      return { require2fa: onOff(value, 'require2fa') };
+    case 'loginSessionHours':
+      if (!/^\d+$/.test(value)) throw new Error('loginSessionHours needs a whole number of hours.');
+      return { loginSessionHours: Number(value) };
+    default:
+      throw new Error(`Unknown setting ${JSON.stringify(name)}: seats, require2fa or loginSessionHours.`);
+  }
+}
+
+function onOff(value: string | undefined, what: string): boolean {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`${what} needs "on" or "off".`);
+}
+
+function cliActor(): AdminActor {
+  let user = '';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): "cli" alone.
+  }
+  return { kind: 'cli', label: user ? `cli (${user})` : 'cli' };
+}
+
+const day = (at: number | null): string => (at === null ? '-' : new Date(at).toISOString().replace('T', ' ').slice(0, 19));
 
 export async function runAdminCli(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { email: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      technician: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      text: { type: 'string' },
+      limit: { type: 'string' },
+      csv: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
-  const [command, target] = positionals;
+  const [command, target, value] = positionals;
   if (!command || values.help) {
     console.log(USAGE);
     return command ? 0 : 1;
@@ -80,7 +156,17 @@ export async function runAdminCli(argv: string[]): Promise<number> {
   }
   for (const warning of prepareDataDir(config)) console.error(`Warning: ${warning}`);
   const db = openDatabase(config.databasePath);
+  const now = Date.now;
   const accounts = new AccountStore(db);
+  const settings = new RuntimeSettings(db, accounts, config);
+  const actions = new AdminActionLog(db, now);
+  const twoFactor = new TwoFactorService({ db, box: secretBoxFor(config), settings, actions, now });
+  const admin = new AdminService({ db, accounts, audit: new AuditLog(db, now), settings, twoFactor, actions, now });
+  const actor = cliActor();
+  const need = (what: string): string => {
+    if (!target) throw new Error(`${command} needs ${what}.`);
+    return target;
+  };
   try {
     switch (command) {
       case 'create-admin':
@@ -91,41 +177,88 @@ export async function runAdminCli(argv: string[]): Promise<number> {
         if (!name) throw new Error('--name is required.');
         const password = await readPassword(`Password for ${email}: `);
         checkPasswordStrength(password);
-        const account = await accounts.create({ email, name, password, isAdmin: command === 'create-admin' });
+        const account = await admin.createTechnician(actor, { email, name, password, isAdmin: command === 'create-admin' });
         console.log(`Created ${show(account)}`);
         return 0;
       }
       case 'list': {
-        const seats = accounts.getSeats();
+        const seats = settings.seats;
         console.log(`Seats: ${seats === null ? 'unlimited' : seats}`);
-        for (const account of accounts.list()) console.log(show(account));
+        console.log(`Two-factor login: ${settings.require2fa ? 'required' : 'optional'}`);
+        for (const account of admin.technicians()) console.log(show(account, account.twoFactor));
         return 0;
       }
       case 'disable':
       case 'enable': {
-        if (!target) throw new Error(`${command} needs an email or id.`);
-        const account = accounts.setDisabled(target, command === 'disable');
+        const account = admin.setDisabled(actor, need('an email or id'), command === 'disable');
         console.log(`${command === 'disable' ? 'Disabled' : 'Enabled'} ${account.email}`);
         return 0;
       }
       case 'delete': {
-        if (!target) throw new Error('delete needs an email or id.');
-        console.log(`Deleted ${accounts.delete(target).email}`);
+        console.log(`Deleted ${admin.deleteTechnician(actor, need('an email or id')).email}`);
         return 0;
       }
-      case 'set-seats': {
-        if (!target || !/^(\d+|unlimited)$/.test(target)) throw new Error('set-seats needs a whole number or "unlimited".');
-        accounts.setSeats(target === 'unlimited' ? null : Number(target));
-        console.log(`Seats: ${target}`);
+      case 'make-admin':
+      case 'revoke-admin': {
+        const account = admin.setAdmin(actor, need('an email or id'), command === 'make-admin');
+        console.log(`${account.email} is ${account.isAdmin ? 'an administrator' : 'a technician'}`);
         return 0;
       }
       case 'reset-password': {
-        const who = target ?? values.email;
-        if (!who) throw new Error('reset-password needs an email or id.');
-        const account = accounts.resolve(who);
+        const account = accounts.resolve(target ?? values.email ?? need('an email or id'));
         const password = await readPassword(`New password for ${account.email}: `);
-        await accounts.setPassword(account.id, password);
+        await admin.resetPassword(actor, account.id, password);
         console.log(`Password changed for ${account.email}; their logins were ended.`);
+        return 0;
+      }
+      case 'reset-2fa': {
+        const account = admin.resetTwoFactor(actor, need('an email or id'));
+        console.log(`Two-factor login removed for ${account.email}; their logins were ended. They can enrol again at their next login.`);
+        return 0;
+      }
+      case 'require-2fa': {
+        const on = onOff(target, 'require-2fa');
+        admin.updateSettings(actor, { require2fa: on });
+        console.log(on ? 'Two-factor login is now required: accounts without it must enrol at their next login.' : 'Two-factor login is now optional.');
+        return 0;
+      }
+      case 'set-seats': {
+        admin.updateSettings(actor, settingPatch('seats', target));
+        console.log(`Seats: ${target}`);
+        return 0;
+      }
+      case 'settings':
+      case 'set-setting': {
+        const current = command === 'settings' ? admin.settings() : admin.updateSettings(actor, settingPatch(target ?? '', value));
+        console.log(`seats\t${current.seats === null ? 'unlimited' : current.seats}`);
+        console.log(`require2fa\t${current.require2fa ? 'on' : 'off'}`);
+        console.log(`loginSessionHours\t${current.loginSessionHours}`);
+        return 0;
+      }
+      case 'audit': {
+        const query = {
+          technician: values.technician,
+          from: parseDay(values.from, '--from'),
+          to: parseDay(values.to, '--to', true),
+          q: values.text,
+        };
+        if (values.csv) {
+          for (const chunk of admin.exportCsv(actor, query)) process.stdout.write(chunk);
+          return 0;
+        }
+        const page = admin.sessions({ ...query, limit: parseLimit(values.limit) });
+        console.log('started\tended\tduration_s\ttechnician\tcustomer\treason\tevents\tsession');
+        for (const s of page.sessions) {
+          const duration = s.durationMs === null ? '-' : String(Math.round(s.durationMs / 1000));
+          console.log([day(s.startedAt ?? s.createdAt), day(s.endedAt), duration, s.technicianEmail, s.customerAddress ?? '-', s.endReason ?? '-', s.eventCount, s.id].join('\t'));
+        }
+        if (page.searchedBackTo !== null) console.log(`(searched back to ${day(page.searchedBackTo)}; narrow the dates to search further)`);
+        return 0;
+      }
+      case 'actions': {
+        for (const a of admin.actions(undefined, parseLimit(values.limit)).actions) {
+          console.log([day(a.at), a.actorLabel, a.action, a.target, a.detail].join('\t'));
+        }
         return 0;
       }
       default:
@@ -136,7 +269,6 @@ export async function runAdminCli(argv: string[]): Promise<number> {
     db.close();
   }
 }
-
 runAdminCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -22,9 +22,11 @@ export interface SessionRecord {
   technicianId: string | null;
   technicianEmail: string;
   createdAt: number;
+  startedAt: number | null;
   endedAt: number | null;
   endReason: string | null;
   forceRelay: boolean;
+  customerAddress: string | null;
 }
 
 interface EventRow {
@@ -38,26 +40,39 @@ interface EventRow {
   detail: string;
 }
 
-interface SessionRow {
+export interface SessionRow {
   id: string;
   kind: string;
   technician_id: string | null;
   technician_email: string;
   created_at: number;
+  started_at: number | null;
   ended_at: number | null;
   end_reason: string | null;
   force_relay: number;
+  customer_address: string | null;
 }
 
-const toSession = (row: SessionRow): SessionRecord => ({
+export const toSession = (row: SessionRow): SessionRecord => ({
   id: row.id,
   kind: row.kind,
   technicianId: row.technician_id,
   technicianEmail: row.technician_email,
   createdAt: row.created_at,
+  startedAt: row.started_at,
   endedAt: row.ended_at,
   endReason: row.end_reason,
   forceRelay: row.force_relay === 1,
+  customerAddress: row.customer_address,
+});
+
+const toRecord = (row: EventRow): AuditRecord => ({
+  id: row.id,
+  sessionId: row.session_id,
+  at: row.at,
+  event: row.event,
+  actor: { kind: row.actor_kind, id: row.actor_id, label: row.actor_label },
+  detail: row.detail,
 });
 
 /**
@@ -71,6 +86,8 @@ export class AuditLog {
   private readonly insertSession;
   private readonly endSession;
   private readonly insertEvent;
+  private readonly markStarted;
+  private readonly setCustomer;
 
   constructor(
     private readonly db: Db,
@@ -83,6 +100,8 @@ export class AuditLog {
     this.insertEvent = db.prepare(
       'INSERT INTO audit_events (session_id, at, event, actor_kind, actor_id, actor_label, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    this.markStarted = db.prepare('UPDATE sessions SET started_at = ? WHERE id = ? AND started_at IS NULL');
+    this.setCustomer = db.prepare('UPDATE sessions SET customer_address = ? WHERE id = ?');
   }
 
   openSession(input: { id: string; kind?: string; technicianId: string; technicianEmail: string; forceRelay: boolean }): void {
@@ -96,7 +115,16 @@ export class AuditLog {
   record(sessionId: string, event: AuditEvent, actor: AuditActor, detail = ''): void {
     const actorId = actor.kind === 'technician' ? actor.id : null;
     const label = actor.kind === 'technician' ? actor.label : actor.kind === 'customer' ? (actor.label ?? 'customer') : 'server';
-    this.insertEvent.run(sessionId, this.now(), event, actor.kind, actorId, label, detail.slice(0, 1000));
+    const at = this.now();
+    this.insertEvent.run(sessionId, at, event, actor.kind, actorId, label, detail.slice(0, 1000));
+    // The start of the support itself (not of the code) is what the audit trail's duration counts from.
+    if (event === 'session.activated' || event === 'adhoc.connected') this.markStarted.run(at, sessionId);
+  }
+
+  /** The customer entered the session's code: the event, and the address kept on the session for the audit search. */
+  customerJoined(sessionId: string, client: string, address: string): void {
+    this.record(sessionId, 'code.entered', { kind: 'customer' }, `client=${client} address=${address}`);
+    this.setCustomer.run(address.slice(0, 64), sessionId);
   }
 
   getSession(id: string): SessionRecord | undefined {
@@ -111,14 +139,18 @@ export class AuditLog {
 
   events(sessionId: string, limit = 5000): AuditRecord[] {
     const rows = this.db.prepare('SELECT * FROM audit_events WHERE session_id = ? ORDER BY id LIMIT ?').all(sessionId, limit) as EventRow[];
-    return rows.map((row) => ({
-      id: row.id,
-      sessionId: row.session_id,
-      at: row.at,
-      event: row.event,
-      actor: { kind: row.actor_kind, id: row.actor_id, label: row.actor_label },
-      detail: row.detail,
-    }));
+    return rows.map(toRecord);
+  }
+
+  /** The events of several sessions in one indexed query (the CSV export reads them a batch at a time). */
+  eventsOf(sessionIds: readonly string[]): Map<string, AuditRecord[]> {
+    const bySession = new Map<string, AuditRecord[]>(sessionIds.map((id) => [id, []]));
+    if (sessionIds.length === 0) return bySession;
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_events WHERE session_id IN (${sessionIds.map(() => '?').join(',')}) ORDER BY session_id, id`)
+      .all(...sessionIds) as EventRow[];
+    for (const row of rows) bySession.get(row.session_id)?.push(toRecord(row));
+    return bySession;
   }
 
   /** Sessions the reader may see, newest first: their own, or all for an admin. */

@@ -6,7 +6,7 @@ import { SESSION_COOKIE, parseCookies } from './http-util.ts';
 import { LoginAddresses } from './login-addresses.ts';
 import { LoginGuard, type LoginTry } from './login-guard.ts';
 import type { TechnicianIdentity } from './session.ts';
-import { technicianFromRequest } from './technician-socket.ts';
+import { consoleIdentity, requireLogin } from './two-factor/console-gate.ts';
 
 /** The logged-in technician of a request, set by `requireTechnician`. */
 export function technicianOf(res: Response): TechnicianIdentity {
@@ -15,12 +15,12 @@ export function technicianOf(res: Response): TechnicianIdentity {
   return technician;
 }
 
-/** Middleware: 401 UNAUTHENTICATED unless the `rr_session` cookie belongs to an enabled account. */
+/** Middleware: 401 UNAUTHENTICATED unless the `rr_session` cookie belongs to an enabled account (403 SECOND_FACTOR_ENROLMENT_REQUIRED while it must enrol). */
 export function requireTechnician(ctx: ServerContext) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const technician = technicianFromRequest(ctx, req);
+    const { technician, mustEnrol } = consoleIdentity(ctx, req);
     if (!technician) {
-      next(new RescueError('UNAUTHENTICATED'));
+      next(new RescueError(mustEnrol ? 'SECOND_FACTOR_ENROLMENT_REQUIRED' : 'UNAUTHENTICATED'));
       return;
     }
     res.locals.technician = technician;
@@ -111,6 +111,24 @@ export function authRoutes(ctx: ServerContext): Router {
       attempt.released();
       throw new RescueError('ACCOUNT_DISABLED');
     }
+    let factor;
+    try {
+      factor = ctx.twoFactor.verifyLogin(account, parsed.data);
+    } catch (error) {
+      attempt.released();
+      throw error;
+    }
+    // The right password without the code the account needs counts nothing: neither a failure nor a success.
+    if (factor === 'missing') {
+      attempt.released();
+      throw new RescueError('SECOND_FACTOR_REQUIRED');
+    }
+    // A wrong or replayed code is a failure in the same limits as a wrong password.
+    if (factor === 'invalid') {
+      attempt.failed();
+      ctx.logger.info({ address, technicianId: account.id }, 'second factor failed');
+      throw new RescueError('SECOND_FACTOR_INVALID');
+    }
     attempt.succeeded();
     usual.remember(account.id, addressKey(address));
     const login = ctx.logins.create(account.id);
@@ -122,7 +140,7 @@ export function authRoutes(ctx: ServerContext): Router {
       maxAge: login.expiresAt - ctx.clock.now(),
     });
     ctx.logger.info({ technicianId: account.id, address }, 'login');
-    res.json({ id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin });
+    res.json({ id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin, twoFactor: ctx.twoFactor.status(account.id) });
   });
 
   router.post('/logout', (req, res) => {
@@ -135,9 +153,9 @@ export function authRoutes(ctx: ServerContext): Router {
     res.json({ ok: true });
   });
 
-  router.get('/me', requireTechnician(ctx), (_req, res) => {
+  router.get('/me', requireLogin(ctx), (_req, res) => {
     const technician = technicianOf(res);
-    res.json({ id: technician.id, email: technician.email, name: technician.name, isAdmin: technician.isAdmin });
+    res.json({ id: technician.id, email: technician.email, name: technician.name, isAdmin: technician.isAdmin, twoFactor: ctx.twoFactor.status(technician.id) });
   });
 
   return router;

@@ -146,6 +146,11 @@ export interface Config {
   /** Failed logins for one account (any address) after which new addresses are slowed. */
   loginSlowdownAfter: number;
   loginSlowdownMaxSeconds: number;
+  /**
+   * The key that seals TOTP secrets at rest (signaling/two-factor/secret-box.ts),
+   * created on first use; null = a key in memory only (a `:memory:` database).
+   */
+  twoFactorKeyFile: string | null;
   codeSlowdownAfter: number;
   codeLockoutAfter: number;
   codeLockoutSeconds: number;
@@ -236,6 +241,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const dbRaw = envString(env, 'DATABASE_PATH');
   const databasePath = dbRaw === ':memory:' ? ':memory:' : path.resolve(dbRaw ?? path.join(dataDir, 'relay-rescue.db'));
 
+  const keyRaw = envString(env, 'TWO_FACTOR_KEY_FILE');
+  const twoFactorKeyFile = keyRaw !== undefined ? path.resolve(keyRaw) : databasePath === ':memory:' ? null : path.join(dataDir, 'two-factor.key');
+
   const turnUrls = envList(env, 'TURN_URLS');
   for (const url of turnUrls) {
     if (!/^turns?:[^\s]+$/.test(url)) throw new ConfigError('TURN_URLS', `not a turn:/turns: URL: ${JSON.stringify(url)}`);
@@ -293,6 +301,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     loginLockoutAfter: envInt(env, 'LOGIN_LOCKOUT_AFTER', 5, 1, 1000),
     loginIpLockoutAfter: envInt(env, 'LOGIN_IP_LOCKOUT_AFTER', 20, 1, 10_000),
     loginLockoutSeconds: envInt(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
+    twoFactorKeyFile,
     codeSlowdownAfter: envInt(env, 'CODE_SLOWDOWN_AFTER', 3, 1, 1000),
     codeLockoutAfter: envInt(env, 'CODE_LOCKOUT_AFTER', 10, 1, 10_000),
     codeLockoutSeconds: envInt(env, 'CODE_LOCKOUT_SECONDS', 900, 1, 86_400),

@@ -11,7 +11,10 @@ import type { CarriedTokenLookup } from './download-routes.ts';
 import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
+import type { RuntimeSettings } from './runtime-settings.ts';
+import type { SessionHandover } from './session-handover.ts';
 import type { SessionRegistry } from './session-registry.ts';
+import type { TwoFactorService } from './two-factor/two-factor-service.ts';
 import type { SessionService } from './session-service.ts';
 import type { ClusterLimits } from './cluster/cluster-limits.ts';
 
@@ -26,6 +29,8 @@ export interface ServerContext {
   audit: AuditLog;
   /** This node's sessions (tests and tools look sessions up in it). */
   registry: SessionRegistry;
+  /** Transfer and collaboration on the registry's sessions. */
+  handover: SessionHandover;
   /** The sessions as sockets and routes use them: this node's, or the cluster's (REDIS_URL). */
   sessions: SessionService;
   /** Login and code lockouts counted over all nodes (REDIS_URL); null on one node alone. */
@@ -34,6 +39,9 @@ export interface ServerContext {
   consoles: ConsoleSockets;
   /** The client's address of a request: the socket's, or the one the trusted proxy appended (TRUST_PROXY). */
   clientAddress(req: IncomingMessage): string;
+  /** Settings an administrator changes at run time (seats, two-factor policy, login lifetime). */
+  settings: RuntimeSettings;
+  twoFactor: TwoFactorService;
   /** Filled in once the server listens (the port may be 0 until then). */
   origins: OriginPolicy;
   publicUrl: string;

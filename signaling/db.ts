@@ -62,6 +62,41 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, address)
   );
   `,
+  // 3: two-factor login, the administration page's audit search, the admin action log.
+  `
+  ALTER TABLE sessions ADD COLUMN customer_address TEXT;
+  ALTER TABLE sessions ADD COLUMN started_at INTEGER;
+  UPDATE sessions SET customer_address = (
+    SELECT substr(e.detail, instr(e.detail, 'address=') + 8) FROM audit_events e
+    WHERE e.session_id = sessions.id AND e.event = 'code.entered' AND instr(e.detail, 'address=') > 0 ORDER BY e.id LIMIT 1);
+  UPDATE sessions SET started_at = (
+    SELECT min(e.at) FROM audit_events e WHERE e.session_id = sessions.id AND e.event IN ('session.activated', 'adhoc.connected'));
+  CREATE INDEX sessions_created ON sessions(created_at, id);
+  CREATE INDEX sessions_technician_email ON sessions(technician_email COLLATE NOCASE, created_at, id);
+  CREATE TABLE two_factor (
+    account_id TEXT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    secret_sealed TEXT NOT NULL,
+    confirmed_at INTEGER,
+    last_step INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE recovery_codes (
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (account_id, code_hash)
+  );
+  CREATE TABLE admin_actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id TEXT,
+    actor_label TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
+  );
+  `,
 ];
 
 /** The files SQLite keeps for a database in WAL mode. */

@@ -11,14 +11,15 @@ const digest = (token: string): string => createHash('sha256').update(token).dig
 export class LoginSessions {
   constructor(
     private readonly db: Db,
-    private readonly ttlMs: number,
+    /** Read per login: an administrator may change it at run time. */
+    private readonly ttlMs: () => number,
     private readonly now: () => number,
   ) {}
 
   create(accountId: string): { token: string; expiresAt: number } {
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
-    const expiresAt = now + this.ttlMs;
+    const expiresAt = now + this.ttlMs();
     this.db.prepare('DELETE FROM login_sessions WHERE expires_at <= ?').run(now);
     this.db.prepare('INSERT INTO login_sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(digest(token), accountId, now, expiresAt);
     return { token, expiresAt };

@@ -26,13 +26,23 @@ import { LoginSessions } from './login-sessions.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { restoreLiveSessions } from './restore-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { SessionHandover } from './session-handover.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { LocalSessions } from './session-service.ts';
 import { joinCluster } from './cluster/cluster-sessions.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
 import { refuseSocket } from './signaling-socket.ts';
-import { acceptTechnicianSocket, technicianFromRequest } from './technician-socket.ts';
+import { acceptTechnicianSocket } from './technician-socket.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
+import { AdminActionLog } from './admin/action-log.ts';
+import { adminPage } from './admin/admin-page.ts';
+import { adminRoutes } from './admin/admin-routes.ts';
+import { AdminService } from './admin/admin-service.ts';
+import { RuntimeSettings } from './runtime-settings.ts';
+import { consoleIdentity } from './two-factor/console-gate.ts';
+import { twoFactorRoutes } from './two-factor/routes.ts';
+import { secretBoxFor } from './two-factor/secret-box.ts';
+import { TwoFactorService } from './two-factor/two-factor-service.ts';
 
 /** This module's folder: signaling/ from source, dist/server/ in the built server (scripts/build-server.ts). */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -76,6 +86,8 @@ export interface RunningServer {
   registry: SessionRegistry;
   accounts: AccountStore;
   audit: AuditLog;
+  /** Accounts, settings and the audit trail as administrators see them (the API's and the CLI's service). */
+  admin: AdminService;
   clock: Clock;
   /** The one-time first-run link (signaling/first-run.ts) while no account exists; null otherwise. */
   setupLink(): string | null;
@@ -117,7 +129,10 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live });
   if (!cluster) restoreLiveSessions({ registry, live, audit, accounts, logger });
   const sessions = cluster ? cluster.serve(registry, opts.generateCode) : new LocalSessions(registry);
-  const logins = new LoginSessions(db, config.loginSessionHours * 3_600_000, now);
+  const settings = new RuntimeSettings(db, accounts, config);
+  const adminActions = new AdminActionLog(db, now);
+  const twoFactor = new TwoFactorService({ db, box: secretBoxFor(config), settings, actions: adminActions, now });
+  const logins = new LoginSessions(db, () => settings.loginSessionHours * 3_600_000, now);
   const addresses = new ClientAddresses(config.trustProxy, (header) =>
     logger.warn({ header }, 'ignored an X-Forwarded-For header that is not a list of IP addresses (logged once)'),
   );
@@ -130,10 +145,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logins,
     audit,
     registry,
+    handover: new SessionHandover(registry, audit),
     sessions,
     clusterLimits: cluster?.limits ?? null,
     consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
     clientAddress: (req) => addresses.of(req),
+    settings,
+    twoFactor,
     origins: new OriginPolicy([]),
     publicUrl: config.publicUrl ?? '',
     version: readVersion(),
@@ -156,6 +174,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const setup = new FirstRunSetup(accounts, clock);
   api.use(firstRunRoutes(ctx, setup));
   api.use(apiRoutes(ctx));
+  api.use('/2fa', twoFactorRoutes(ctx));
+  const admin = new AdminService({ db, accounts, audit, settings, twoFactor, actions: adminActions, now });
+  api.use('/admin', adminRoutes(ctx, admin));
   app.use('/api', api);
 
   const agentRoot = opts.agentRoot ?? path.join(ROOT, 'dist', 'agent');
@@ -185,6 +206,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     const files = missing.map((file) => path.relative(ROOT, file) || file);
     logger.warn({ missing: files }, `Not built, so not served: ${files.join(', ')}. Run \`npm run build\` (npm start builds them too).`);
   }
+  app.use(adminPage(ctx, webRoot));
   app.use(downloads.router());
   app.use(staticRoutes(webRoot, agentRoot, () => ctx.publicUrl));
   app.use(errorHandler(logger));
@@ -263,6 +285,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     registry,
     accounts,
     audit,
+    admin,
     clock,
     setupLink: () => setup.link(derived.publicUrl),
     downloads,
@@ -305,9 +328,9 @@ function routeSocket(
       refuseSocket(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
       return;
     }
-    const technician = technicianFromRequest(ctx, req);
+    const { technician, mustEnrol } = consoleIdentity(ctx, req);
     if (!technician) {
-      refuseSocket(ws, 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
+      refuseSocket(ws, mustEnrol ? 'SECOND_FACTOR_ENROLMENT_REQUIRED' : 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
       return;
     }
     acceptTechnicianSocket(ctx, ws, technician);

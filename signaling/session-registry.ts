@@ -58,6 +58,7 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
   private readonly technicians = new Map<string, Connection>();
+  private readonly online = new Map<string, TechnicianIdentity>();
   readonly codes: PinCodeBook;
   readonly guard: CodeGuard;
 
@@ -92,6 +93,7 @@ export class SessionRegistry {
     const seats = seatChecked ? null : this.deps.seats();
     if (!previous && seats !== null && this.technicians.size >= seats) throw new RescueError('NO_SEAT_FREE');
     this.technicians.set(technician.id, conn);
+    this.online.set(technician.id, technician);
     previous?.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection');
     for (const session of this.ownedBy(technician.id)) this.regained(session, 'technician');
   }
@@ -99,6 +101,7 @@ export class SessionRegistry {
   detachTechnician(technicianId: string, conn: Connection): void {
     if (this.technicians.get(technicianId) !== conn) return;
     this.technicians.delete(technicianId);
+    this.online.delete(technicianId);
     for (const session of this.ownedBy(technicianId)) {
       const state = session.lifecycle.state;
       if (state === 'active' || state === 'suspended') this.lostSide(session, 'technician');
@@ -107,6 +110,16 @@ export class SessionRegistry {
 
   isTechnicianConnected(technicianId: string): boolean {
     return this.technicians.has(technicianId);
+  }
+
+  /** The technicians whose console is online, as their accounts name them. */
+  onlineTechnicians(): TechnicianIdentity[] {
+    return [...this.online.values()];
+  }
+
+  /** A technician's console socket, if online. */
+  connectionOf(technicianId: string): Connection | null {
+    return this.technicians.get(technicianId) ?? null;
   }
 
   // Session operations.
@@ -135,6 +148,7 @@ export class SessionRegistry {
       tokenDigest: null,
       customer: null,
       customerConn: null,
+      colleague: null,
       lost: new Map(),
     };
     session.code = this.codes.issue(id);
@@ -205,7 +219,7 @@ export class SessionRegistry {
     this.deps.hooks?.tokenIssued(token, session);
     session.lifecycle.transition('queued', 'code_entered');
     this.deps.live?.save(session);
-    this.deps.audit.record(session.id, 'code.entered', { kind: 'customer' }, `client=${client} address=${address}`);
+    this.deps.audit.customerJoined(session.id, client, address);
     if (conn) session.customerConn = conn;
     else this.lostSide(session, 'customer');
     this.tellTechnician(session, 'code_entered');
@@ -259,41 +273,82 @@ export class SessionRegistry {
     session.lifecycle.transition('active', 'activated');
     this.deps.live?.save(session);
     this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
-    const techConn = this.technicians.get(technician.id);
-    techConn?.send({ type: 'session.activated', sessionId, role: 'technician', polite: false, peerName: session.customer?.name ?? 'Customer', ice: this.ice(session, 'technician') });
-    session.customerConn.send({
+    this.sendActivated(session);
+    this.tellCustomer(session, 'activated');
+  }
+
+  /** Keeps a session's changed parties across a restart (a transfer). */
+  persist(session: Session): void {
+    this.deps.live?.save(session);
+  }
+
+  /** Tells the lead and the customer to open their peer connection (activation, transfer). */
+  sendActivated(session: Session): void {
+    const sessionId = session.id;
+    this.technicians.get(session.technician.id)?.send({
+      type: 'session.activated',
+      sessionId,
+      role: 'technician',
+      polite: false,
+      peerName: session.customer?.name ?? 'Customer',
+      ice: this.ice(session, 'technician'),
+    });
+    session.customerConn?.send({
       type: 'session.activated',
       sessionId,
       role: 'customer',
       polite: true,
-      peerName: technician.name,
+      peerName: session.technician.name,
       ice: this.ice(session, 'customer'),
     });
-    this.tellCustomer(session, 'activated');
   }
 
+  /** Ends the session (the lead or the customer); a joined colleague ending it only leaves. */
   end(party: Party, sessionId: string): void {
-    const session = this.own(party, sessionId);
+    const { session, colleague } = this.partOf(party, sessionId);
+    if (colleague) {
+      this.onColleagueLeft?.(session, party);
+      return;
+    }
     this.close(session, party.role === 'technician' ? 'technician_ended' : 'customer_ended', party);
   }
 
-  /** Relays an offer, answer or candidate to the other party of an active (or suspended) session. */
-  relay(party: Party, sessionId: string, data: SignalData): void {
-    const session = this.own(party, sessionId);
+  /** Set by SessionHandover: a joined colleague's session.end is their leaving. */
+  onColleagueLeft: ((session: Session, party: Party) => void) | null = null;
+
+  /**
+   * Relays an offer, answer or candidate of an active (or suspended) session:
+   * between the customer and the lead, or (`lane: 'colleague'`) between the
+   * lead and the joined colleague, whose console never reaches the customer.
+   */
+  relay(party: Party, sessionId: string, data: SignalData, lane?: 'colleague'): void {
+    const { session, colleague } = this.partOf(party, sessionId);
     const state = session.lifecycle.state;
     if (state !== 'active' && state !== 'suspended') throw new RescueError('SESSION_BAD_STATE', `Signaling starts once the session is active; it is ${state}.`);
+    if (colleague) {
+      this.technicians.get(session.technician.id)?.send({ type: 'signal', sessionId, lane: 'colleague', data });
+      return;
+    }
+    if (lane === 'colleague') {
+      const joined = party.role === 'technician' && session.colleague?.state === 'joined' ? session.colleague : null;
+      if (!joined) throw new RescueError('PEER_NOT_CONNECTED', 'No colleague has joined this session.');
+      const target = this.technicians.get(joined.technician.id);
+      if (!target) throw new RescueError('PEER_NOT_CONNECTED');
+      target.send({ type: 'signal', sessionId, data });
+      return;
+    }
     const target = party.role === 'technician' ? session.customerConn : this.technicians.get(session.technician.id);
     if (!target) throw new RescueError('PEER_NOT_CONNECTED');
     target.send({ type: 'signal', sessionId, data });
   }
 
   report(party: Party, sessionId: string, event: ReportableAuditEvent, detail: string): void {
-    const session = this.own(party, sessionId);
+    const { session } = this.partOf(party, sessionId);
     this.deps.audit.record(session.id, event, this.actorOf(party), detail);
   }
 
   iceFor(party: Party, sessionId: string): IceConfig {
-    const session = this.own(party, sessionId);
+    const { session } = this.partOf(party, sessionId);
     const state = session.lifecycle.state;
     if (state !== 'active' && state !== 'suspended') throw new RescueError('SESSION_BAD_STATE');
     return this.ice(session, party.role);
@@ -343,6 +398,8 @@ export class SessionRegistry {
       expiryTimer: null,
       tokenDigest: record.tokenDigest,
       customer: record.customer,
+      // A colleague is not restored: the lead invites them again (docs/reliability.md).
+      colleague: null,
       customerConn: null,
       lost: new Map(),
     };
@@ -380,6 +437,9 @@ export class SessionRegistry {
     this.deps.audit.closeSession(session.id, reason);
     this.deps.hooks?.closed(session);
     this.tellTechnician(session, reason);
+    const colleague = session.colleague;
+    session.colleague = null;
+    if (colleague) this.technicians.get(colleague.technician.id)?.send({ type: 'session.state', sessionId: session.id, state: 'closed', reason });
     const customer = session.customerConn;
     session.customerConn = null;
     if (customer) {
@@ -410,18 +470,28 @@ export class SessionRegistry {
     return [...this.sessions.values()].filter((session) => session.technician.id === technicianId);
   }
 
-  private own(party: Party, sessionId: string): Session {
+  /** The session of its lead or its customer; SESSION_NOT_FOUND for anyone else. */
+  own(party: Party, sessionId: string): Session {
     const session = this.sessions.get(sessionId);
     const mine = party.role === 'technician' ? session?.technician.id === party.technician.id : party.session === session;
     if (!session || !mine) throw new RescueError('SESSION_NOT_FOUND');
     return session;
   }
 
-  private actorOf(party: Party): AuditActor {
+  /** Like `own`, and also for the joined colleague (`colleague: true`). */
+  private partOf(party: Party, sessionId: string): { session: Session; colleague: boolean } {
+    const session = this.sessions.get(sessionId);
+    if (party.role === 'technician' && session?.colleague?.state === 'joined' && session.colleague.technician.id === party.technician.id) {
+      return { session, colleague: true };
+    }
+    return { session: this.own(party, sessionId), colleague: false };
+  }
+
+  actorOf(party: Party): AuditActor {
     return party.role === 'technician' ? { kind: 'technician', id: party.technician.id, label: party.technician.email } : { kind: 'customer' };
   }
 
-  private ice(session: Session, role: Role): IceConfig {
+  ice(session: Session, role: Role): IceConfig {
     return buildIceConfig(this.deps.config, { sessionId: session.id, role, forceRelay: session.forceRelay }, this.deps.clock.now());
   }
 
@@ -452,7 +522,7 @@ export class SessionRegistry {
   }
 
   /** Sends the technician their whole queue (unsolicited, no ref) after it changed shape. */
-  private pushList(technicianId: string): void {
+  pushList(technicianId: string): void {
     if (this.deps.hooks?.pushList) {
       this.deps.hooks.pushList(technicianId);
       return;

@@ -27,7 +27,8 @@ export interface SessionService {
   list(technicianId: string): Promise<SessionSummary[]>;
   activate(technician: TechnicianIdentity, sessionId: string): Promise<void>;
   end(party: ServiceParty, sessionId: string): Promise<void>;
-  relay(party: ServiceParty, sessionId: string, data: SignalData): Promise<void>;
+  /** `lane: 'colleague'`: between the lead's console and an invited colleague's (protocol/signaling.ts). */
+  relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): Promise<void>;
   report(party: ServiceParty, sessionId: string, event: ReportableAuditEvent, detail: string): Promise<void>;
   iceFor(party: ServiceParty, sessionId: string): Promise<IceConfig>;
   /** See SessionRegistry.submitCode; `stillWanted` is asked after a global-cap wait. */
@@ -82,8 +83,8 @@ export class LocalSessions implements SessionService {
     this.registry.end(registryParty(this.registry, party), sessionId);
   }
 
-  async relay(party: ServiceParty, sessionId: string, data: SignalData): Promise<void> {
-    this.registry.relay(registryParty(this.registry, party), sessionId, data);
+  async relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): Promise<void> {
+    this.registry.relay(registryParty(this.registry, party), sessionId, data, lane);
   }
 
   async report(party: ServiceParty, sessionId: string, event: ReportableAuditEvent, detail: string): Promise<void> {

@@ -24,7 +24,10 @@ export type Party = { role: 'technician'; technician: TechnicianIdentity } | { r
 /** A live PIN session (closed sessions leave the registry; their trail stays in the audit log). */
 export interface Session {
   readonly id: string;
-  readonly technician: TechnicianIdentity;
+  /** The lead: the technician who runs the session (a transfer changes it). */
+  technician: TechnicianIdentity;
+  /** A second technician the lead invited: waiting for the customer's answer, or joined (sees the screen through the lead's console). */
+  colleague: { technician: TechnicianIdentity; state: 'invited' | 'joined'; control: boolean } | null;
   readonly lifecycle: SessionLifecycle;
   readonly createdAt: number;
   readonly forceRelay: boolean;

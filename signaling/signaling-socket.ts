@@ -204,7 +204,11 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
 }
 
 /** Refuses an upgraded socket with an error message and the catalogue's close code for it (browsers cannot read an HTTP status). */
-export function refuseSocket(ws: WebSocket, code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED', closeCode: number = ERRORS[code].close): void {
+export function refuseSocket(
+  ws: WebSocket,
+  code: 'ORIGIN_NOT_ALLOWED' | 'UNAUTHENTICATED' | 'SECOND_FACTOR_ENROLMENT_REQUIRED',
+  closeCode: number = ERRORS[code].close,
+): void {
   ws.send(JSON.stringify({ type: 'error', code, message: ERRORS[code].message }));
   ws.close(closeCode, code);
 }

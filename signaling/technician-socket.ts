@@ -9,9 +9,9 @@ import {
   type TechnicianMessage,
 } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
-import { SESSION_COOKIE, parseCookies } from './http-util.ts';
 import type { TechnicianIdentity } from './session.ts';
 import { SignalingSocket } from './signaling-socket.ts';
+import { consoleIdentity } from './two-factor/console-gate.ts';
 
 /** Handles one /ws/technician connection: cookie and Origin were checked by the caller. */
 export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, technician: TechnicianIdentity): void {
@@ -51,7 +51,7 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
         ack(message.id);
         return;
       case 'signal':
-        await ctx.sessions.relay(party, message.sessionId, message.data);
+        await ctx.sessions.relay(party, message.sessionId, message.data, message.lane);
         return;
       case 'session.event':
         await ctx.sessions.report(party, message.sessionId, message.event, message.detail);
@@ -59,6 +59,25 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
         return;
       case 'ice.refresh':
         socket.send({ type: 'ice.config', ...ref(message.id), sessionId: message.sessionId, ice: await ctx.sessions.iceFor(party, message.sessionId) });
+        return;
+      case 'technician.online':
+        socket.send({ type: 'technician.online', ...ref(message.id), technicians: ctx.handover.online(technician) });
+        return;
+      case 'session.transfer':
+        ctx.handover.transfer(technician, message.sessionId, message.technicianId, message.note);
+        ack(message.id);
+        return;
+      case 'colleague.invite':
+        ctx.handover.invite(technician, message.sessionId, message.technicianId);
+        ack(message.id);
+        return;
+      case 'colleague.control':
+        ctx.handover.control(technician, message.sessionId, message.granted);
+        ack(message.id);
+        return;
+      case 'colleague.remove':
+        ctx.handover.remove(party, message.sessionId);
+        ack(message.id);
         return;
       default:
         assertNever(message, 'technician message');
@@ -95,8 +114,7 @@ export function ref(id: string | undefined): { ref?: string } {
   return id === undefined ? {} : { ref: id };
 }
 
-/** The logged-in technician behind a request's cookie, or null. */
+/** The logged-in technician behind a request's cookie, or null (also while the account must still enrol in two-factor login). */
 export function technicianFromRequest(ctx: ServerContext, req: IncomingMessage): TechnicianIdentity | null {
-  const account = ctx.logins.lookup(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
-  return account ? { id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin } : null;
+  return consoleIdentity(ctx, req).technician;
 }

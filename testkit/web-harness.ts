@@ -198,6 +198,8 @@ export async function unreachableByTab(page: Page): Promise<{ total: number; mis
       return out.filter((el) => {
         if (el.disabled || el.getAttribute('tabindex') === '-1' || el.type === 'hidden') return false;
         if (el.getClientRects().length === 0) return false;
+        // Inside a closed <details> (content-visibility), or otherwise not rendered: not a control a person can reach.
+        if (typeof el.checkVisibility === 'function' && !el.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true })) return false;
         return getComputedStyle(el).visibility !== 'hidden';
       });
     };

@@ -151,8 +151,8 @@ export class ClusterSessions implements SessionService {
     await this.onHome(party, sessionId, 'end', () => this.registry.end(registryParty(this.registry, party), sessionId), {});
   }
 
-  async relay(party: ServiceParty, sessionId: string, data: SignalData): Promise<void> {
-    await this.onHome(party, sessionId, 'relay', () => this.registry.relay(registryParty(this.registry, party), sessionId, data), { data });
+  async relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): Promise<void> {
+    await this.onHome(party, sessionId, 'relay', () => this.registry.relay(registryParty(this.registry, party), sessionId, data, lane), { data, lane });
   }
 
   async report(party: ServiceParty, sessionId: string, event: ReportableAuditEvent, detail: string): Promise<void> {
@@ -251,7 +251,7 @@ export class ClusterSessions implements SessionService {
       case 'end':
         return this.registry.end(registryParty(this.registry, party()), sessionId);
       case 'relay':
-        return this.registry.relay(registryParty(this.registry, party()), sessionId, a.data as SignalData);
+        return this.registry.relay(registryParty(this.registry, party()), sessionId, a.data as SignalData, a.lane === 'colleague' ? 'colleague' : undefined);
       case 'report':
         return this.registry.report(registryParty(this.registry, party()), sessionId, a.event as ReportableAuditEvent, a.detail as string);
       case 'iceFor':

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { openDatabase } from '../../signaling/db.ts';
+import { enrolOverApi } from '../../testkit/two-factor.ts';
+import { loginCookie, startTestServer } from '../../testkit/server.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -18,14 +21,16 @@ describe('signaling/admin-cli', () => {
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
-  before(() => {
+  beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-cli-'));
   });
-  after(() => {
+  afterEach(() => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates an admin and a technician with the password from stdin, lists, disables, sets seats, deletes', () => {
+  // Each command is a fresh tsx process (seconds each on a loaded 2-core machine).
+  it('creates an admin and a technician with the password from stdin, lists, disables, sets seats, deletes', function () {
+    this.timeout(180_000);
     expect(run(['create-admin', '--email', 'root@example.test'], 'admin-password-1\n')).to.include({ status: 0 });
     expect(run(['create-technician', '--email', 'tech@example.test', '--name', 'Tess'], 'tech-password-1\n').status).to.equal(0);
     const weak = run(['create-technician', '--email', 'weak@example.test', '--name', 'W'], 'short\n');
@@ -43,5 +48,55 @@ describe('signaling/admin-cli', () => {
     const missing = run(['enable', 'nobody@example.test']);
     expect(missing.status).to.equal(1);
     expect(missing.stderr).to.include('ACCOUNT_NOT_FOUND');
+  });
+
+  it('reset-2fa, require-2fa, make-admin, settings, audit --csv and actions do what the page does, logged as "cli"', async function () {
+    this.timeout(240_000);
+    expect(run(['create-admin', '--email', 'boss@example.test'], 'admin-password-1\n').status).to.equal(0);
+    expect(run(['create-technician', '--email', 'tf@example.test', '--name', 'Tia'], 'tech-password-1\n').status).to.equal(0);
+    // Tia enrols through a server on the same database.
+    const server = await startTestServer({ DATABASE_PATH: path.join(dir, 'rr.db'), DATA_DIR: dir }, { plugins: [] });
+    try {
+      await enrolOverApi(server, await loginCookie(server, 'tf@example.test', 'tech-password-1'));
+    } finally {
+      await server.close();
+    }
+    expect(run(['list']).stdout).to.match(/tf@example\.test\tTia\ttechnician, enabled, 2fa/);
+    const reset = run(['reset-2fa', 'tf@example.test']);
+    expect(reset).to.include({ status: 0 });
+    expect(reset.stdout).to.include('Two-factor login removed for tf@example.test');
+    expect(run(['list']).stdout).to.match(/tf@example\.test\tTia\ttechnician, enabled\t/);
+
+    expect(run(['require-2fa', 'on']).stdout).to.include('Two-factor login is now required');
+    expect(run(['require-2fa', 'maybe'])).to.include({ status: 1 });
+    expect(run(['settings']).stdout).to.include('require2fa\ton');
+    expect(run(['set-setting', 'loginSessionHours', '3']).stdout).to.include('loginSessionHours\t3');
+    expect(run(['set-setting', 'loginSessionHours', '100000']).stderr).to.include('INVALID_MESSAGE');
+    expect(run(['require-2fa', 'off']).stdout).to.include('now optional');
+
+    expect(run(['delete', 'boss@example.test']).stderr).to.include('LAST_ADMIN');
+    expect(run(['make-admin', 'tf@example.test']).stdout).to.include('tf@example.test is an administrator');
+    expect(run(['revoke-admin', 'boss@example.test']).stdout).to.include('boss@example.test is a technician');
+
+    const db = openDatabase(path.join(dir, 'rr.db'));
+    try {
+      db.prepare("INSERT INTO sessions (id, kind, technician_id, technician_email, created_at, started_at, ended_at, end_reason, customer_address) VALUES ('cli-session-1', 'pin', 'x', 'tf@example.test', ?, ?, ?, 'technician_ended', '=1+2')").run(
+        Date.UTC(2026, 2, 3, 10),
+        Date.UTC(2026, 2, 3, 10, 1),
+        Date.UTC(2026, 2, 3, 10, 11),
+      );
+    } finally {
+      db.close();
+    }
+    const audit = run(['audit', '--from', '2026-03-03', '--to', '2026-03-03']);
+    expect(audit.stdout).to.match(/2026-03-03 10:01:00\t2026-03-03 10:11:00\t600\ttf@example\.test\t=1\+2\ttechnician_ended\t0\tcli-session-1/);
+    expect(run(['audit', '--from', '2026-03-04']).stdout).not.to.include('cli-session-1');
+    expect(run(['audit', '--from', 'yesterday']).stderr).to.include('YYYY-MM-DD');
+    const csv = run(['audit', '--csv', '--text', 'cli-session']).stdout;
+    expect(csv.split('\r\n')[1]).to.equal("cli-session-1,pin,tf@example.test,'=1+2,2026-03-03T10:00:00.000Z,2026-03-03T10:01:00.000Z,2026-03-03T10:11:00.000Z,600,technician_ended,");
+
+    const actions = run(['actions']).stdout.split('\n').filter(Boolean);
+    expect(actions.map((line) => line.split('\t')[2])).to.include.members(['technician.two_factor_reset', 'settings.changed', 'technician.admin_granted', 'technician.admin_revoked', 'audit.exported', 'two_factor.enrolled']);
+    expect(actions.find((line) => line.includes('technician.two_factor_reset'))).to.match(/\tcli( \(.+\))?\ttechnician\.two_factor_reset\ttf@example\.test\t/);
   });
 });

@@ -6,8 +6,15 @@ import { meHttpSchema, okHttpSchema } from '../../protocol/http.ts';
 import { ApiError, fetchJson, jsonBody } from '../shared/fetch-json.ts';
 import { FirstRunClient } from './first-run-client.ts';
 import { TechSession } from './tech-session.ts';
+import type { TwoFactorStatus } from '../../protocol/two-factor.ts';
 
 export type Me = { id?: string; name: string; email: string; isAdmin?: boolean };
+
+/** What /api/login and /api/me answer. */
+type MeReply = Partial<Me> & { technician?: Me; user?: Me; twoFactor?: TwoFactorStatus };
+
+/** A second factor for the login (protocol/two-factor.ts). */
+export type LoginFactor = { totp: string } | { recoveryCode: string };
 
 /** How long Start keeps trying while the customer's page is still connecting. */
 const START_RETRY_MS = 8000;
@@ -23,8 +30,15 @@ function wsUrl(path: string): string {
  */
 export class ConsoleModel extends Store {
   me: Me | null = null;
-  /** 'unknown' until /api/me answered; 'setup' on a fresh install with no account yet (signaling/first-run.ts). */
-  auth: 'unknown' | 'out' | 'in' | 'setup' = 'unknown';
+  /**
+   * 'unknown' until /api/me answered; 'setup' on a fresh install with no
+   * account yet (signaling/first-run.ts); 'second-factor' after a right
+   * password on an account with two-factor login; 'enrol' when an
+   * administrator requires two-factor login and this account must set it up first.
+   */
+  auth: 'unknown' | 'out' | 'in' | 'setup' | 'second-factor' | 'enrol' = 'unknown';
+  /** The email and password between the two login steps (never stored). */
+  private pendingLogin: { email: string; password: string } | null = null;
   /** On 'setup': whether this browser may create the first administrator (the printed link, or on the server itself). */
   setupAllowed = false;
   setupError = '';
@@ -44,8 +58,7 @@ export class ConsoleModel extends Store {
 
   async init(): Promise<void> {
     try {
-      this.setMe(await fetchJson(meHttpSchema, '/api/me'));
-      this.connect();
+      this.loggedIn(await fetchJson(meHttpSchema, '/api/me'), '');
     } catch (err) {
       if (err instanceof ApiError) {
         const setup = await this.setup.status();
@@ -82,19 +95,58 @@ export class ConsoleModel extends Store {
     this.changed();
   }
 
-  async login(email: string, password: string): Promise<void> {
+  get loginEmail(): string {
+    return this.pendingLogin?.email ?? '';
+  }
+
+  /** The password step (`factor` absent) or the second step, which sends the password again with the code. */
+  async login(email: string, password: string, factor?: LoginFactor): Promise<void> {
     this.busy = true;
     this.loginError = '';
     this.changed();
     try {
-      this.setMe(await fetchJson(meHttpSchema, '/api/login', jsonBody('POST', { email, password })));
-      this.connect();
+      const body = await fetchJson(meHttpSchema, '/api/login', jsonBody('POST', { email, password, ...factor }));
+      this.pendingLogin = null;
+      const used = factor && 'recoveryCode' in factor ? body.twoFactor?.recoveryCodesLeft : undefined;
+      this.loggedIn(body, used === undefined ? '' : `You logged in with a recovery code; ${used} left. Make new ones under "Two-factor login".`);
     } catch (err) {
-      this.loginError = err instanceof ApiError ? err.message || 'Wrong email or password.' : 'The server cannot be reached.';
+      if (!(err instanceof ApiError)) {
+        this.loginError = 'The server cannot be reached.';
+        return;
+      }
+      if (err.code === 'SECOND_FACTOR_REQUIRED') {
+        this.pendingLogin = { email, password };
+        this.auth = 'second-factor';
+        return;
+      }
+      this.loginError = err.message || 'Wrong email or password.';
+      // Locked out or the password changed meanwhile: back to the first step.
+      if (this.auth === 'second-factor' && err.code !== 'SECOND_FACTOR_INVALID') this.cancelSecondFactor();
     } finally {
       this.busy = false;
       this.changed();
     }
+  }
+
+  /** The second login step with the code the technician typed. */
+  async secondFactor(factor: LoginFactor): Promise<void> {
+    const pending = this.pendingLogin;
+    if (!pending) return;
+    await this.login(pending.email, pending.password, factor);
+  }
+
+  cancelSecondFactor(): void {
+    this.pendingLogin = null;
+    this.auth = 'out';
+    this.changed();
+  }
+
+  /** Enrolment finished (the console was waiting for it): open the console. */
+  enrolled(): void {
+    if (this.auth !== 'enrol' || !this.me) return;
+    this.auth = 'in';
+    this.connect();
+    this.changed();
   }
 
   async logout(): Promise<void> {
@@ -109,6 +161,7 @@ export class ConsoleModel extends Store {
     }
     this.me = null;
     this.auth = 'out';
+    this.notice = '';
     this.sessions.clear();
     this.changed();
   }
@@ -222,8 +275,25 @@ export class ConsoleModel extends Store {
     this.auth = 'in';
   }
 
+  /** After /api/me or a login: the console, or first the enrolment an administrator requires. */
+  private loggedIn(body: MeReply, notice: string): void {
+    this.setMe(body.technician ?? body.user ?? (body as Me));
+    if (body.twoFactor?.required && !body.twoFactor.enrolled) {
+      this.auth = 'enrol';
+      return;
+    }
+    this.notice = notice;
+    this.connect();
+  }
+
   private ensureTab(sessionId: string): TechSession {
     let tab = this.tabs.find((t) => t.sessionId === sessionId);
+    if (tab?.phase === 'ended') {
+      // Back in a session this tab had left (a colleague invited again): a fresh tab in its place.
+      this.tabs.splice(this.tabs.indexOf(tab), 1);
+      tab.dispose();
+      tab = undefined;
+    }
     if (!tab) {
       const sig = this.signaling;
       if (!sig) throw new Error('not connected');
@@ -257,11 +327,19 @@ export class ConsoleModel extends Store {
         this.changed();
       }),
       sig.on('session.state', (m) => this.onSessionState(m)),
+      sig.on('colleague.state', (m) => {
+        const tab = this.tabs.find((t) => t.sessionId === m.sessionId && t.phase !== 'ended');
+        if (tab && tab.leadName === null) tab.onColleague(m);
+        else if (m.colleague.id === this.me?.id && m.state === 'invited') this.notice = `${m.leadName} invited you to help in a session; it opens here once the customer lets you in.`;
+        else if (m.colleague.id === this.me?.id && m.state === 'declined') this.notice = `The customer did not let you into ${m.leadName}'s session.`;
+        this.changed();
+      }),
       sig.on('session.created', (m) => {
         this.sessions.set(m.session.sessionId, m.session);
         this.changed();
       }),
       sig.on('session.activated', (m) => {
+        if (m.leadName && this.notice.includes('invited you to help')) this.notice = '';
         const known = this.sessions.get(m.sessionId);
         if (known) this.sessions.set(m.sessionId, { ...known, state: 'active' });
         const tab = this.ensureTab(m.sessionId);

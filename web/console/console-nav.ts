@@ -3,21 +3,20 @@ export const CONSOLE_VIEWS = ['sessions', 'adhoc', 'computers'] as const;
 export type ConsoleView = (typeof CONSOLE_VIEWS)[number];
 
 export interface NavEntry {
-  view: ConsoleView;
+  /** The console page it shows, or null for a link out of the console. */
+  view: ConsoleView | null;
+  href: string;
   label: string;
   /** Shown to administrators only. */
   adminOnly?: boolean;
 }
 
-/**
- * The navigation. An "Administration" entry (adminOnly) joins this list when
- * the console has an administration page; today administrators use the admin
- * CLI (README: "The first administrator").
- */
+/** The navigation; "Administration" (administrators only) opens the administration page at `/admin`. */
 export const NAV: readonly NavEntry[] = [
-  { view: 'sessions', label: 'Sessions' },
-  { view: 'adhoc', label: 'Ad hoc support' },
-  { view: 'computers', label: 'Computers' },
+  { view: 'sessions', href: '#sessions', label: 'Sessions' },
+  { view: 'adhoc', href: '#adhoc', label: 'Ad hoc support' },
+  { view: 'computers', href: '#computers', label: 'Computers' },
+  { view: null, href: '/admin', label: 'Administration', adminOnly: true },
 ];
 
 /** The view named by a location hash (`#adhoc`); Sessions for anything else. */

@@ -9,6 +9,7 @@ import './rr-first-run.ts';
 import './rr-session-queue.ts';
 import './rr-session-tabs.ts';
 import './adhoc/rr-adhoc-page.ts';
+import { twoFactorGate } from './two-factor/two-factor-gate.ts';
 
 /**
  * The technician console (`/console`): first-run setup or login, then a
@@ -43,6 +44,7 @@ export class RrConsoleApp extends LitElement {
       .page { padding: 0.75rem; }
       .page > .card { max-width: 64rem; }
       .notice { margin: 0.5rem 1rem 0; }
+      .security { margin: 0.75rem 0.75rem 0; }
     `,
   ];
 
@@ -52,6 +54,8 @@ export class RrConsoleApp extends LitElement {
   private readonly onHash = (): void => {
     this.view = viewFromHash(window.location.hash);
   };
+  /** The technician opened their two-factor settings. */
+  @state() private security = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -75,11 +79,13 @@ export class RrConsoleApp extends LitElement {
           ? html`<div class="who">
               <span class="status" role="status" data-testid="connection">${m.connection === 'online' ? 'Online' : m.connection === 'connecting' ? 'Connecting…' : 'Offline'}</span>
               <span data-testid="me">${m.me.name}</span>
+              <button aria-expanded=${this.security ? 'true' : 'false'} @click=${() => (this.security = !this.security)}>Two-factor login</button>
               <button @click=${() => void m.logout()}>Log out</button>
             </div>`
           : nothing}
       </header>
       ${m.notice ? html`<p class="notice error" role="alert">${m.notice}</p>` : nothing}
+      ${this.security && m.auth === 'in' ? html`<section class="card security" aria-label="Two-factor login"><rr-two-factor-setup></rr-two-factor-setup></section>` : nothing}
       ${this.renderBody()}
     `;
   }
@@ -90,7 +96,7 @@ export class RrConsoleApp extends LitElement {
       <ul>
         ${navFor(this.model.me?.isAdmin ?? false).map(
           (entry) => html`<li>
-            <a href=${`#${entry.view}`} aria-current=${entry.view === this.view ? 'page' : 'false'} data-testid=${`nav-${entry.view}`}
+            <a href=${entry.href} aria-current=${entry.view === this.view ? 'page' : 'false'} data-testid=${`nav-${entry.view ?? entry.href.slice(1)}`}
               >${entry.label}${entry.view === 'sessions' && waiting > 0
                 ? html`<span class="badge" aria-label=${`${waiting} waiting`}>${waiting}</span>`
                 : nothing}</a
@@ -109,6 +115,9 @@ export class RrConsoleApp extends LitElement {
       case 'setup':
         return html`<rr-first-run ?allowed=${m.setupAllowed} ?busy=${m.busy} .error=${m.setupError}
           @first-run=${(e: CustomEvent<{ email: string; name: string; password: string }>) => void m.createFirstAdmin(e.detail)}></rr-first-run>`;
+      case 'second-factor':
+      case 'enrol':
+        return twoFactorGate(m);
       case 'out':
         return html`<rr-login .error=${m.loginError} ?busy=${m.busy}
           @login=${(e: CustomEvent<{ email: string; password: string }>) => void m.login(e.detail.email, e.detail.password)}></rr-login>`;

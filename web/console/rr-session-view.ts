@@ -7,6 +7,7 @@ import { StoreController } from '../shared/store.ts';
 import type { TechSession } from './tech-session.ts';
 import './rr-remote-screen.ts';
 import './rr-connection-facts.ts';
+import './rr-session-handover.ts';
 import '../shared/rr-chat.ts';
 import '../shared/rr-session-log.ts';
 import '../shared/rr-file-panel.ts';
@@ -85,14 +86,16 @@ export class RrSessionView extends LitElement {
           <span class="muted">· ${s.customerClient === 'agent' ? 'support app' : s.customerClient === 'browser' ? 'browser share (view only)' : ''}</span></h2>
         ${ended
           ? nothing
-          : html`<button class="danger" @click=${() => void this.confirmEnd(s)} data-testid="end-session">End session</button>`}
+          : s.leadName !== null
+            ? html`<button class="danger" @click=${() => void s.end()} data-testid="end-session">Leave session</button>`
+            : html`<button class="danger" @click=${() => void this.confirmEnd(s)} data-testid="end-session">End session</button>`}
       </div>
       ${ended ? html`<p class="ended" role="status" data-testid="ended">Session ended. ${s.endedText}</p>` : nothing}
       <div class="layout">
         <div class="main">
           <rr-remote-screen
             .stream=${s.stream}
-            .control=${s.controlGranted && !ended}
+            .control=${s.controlGranted && !ended && !s.controlHandedOver}
             .sink=${s}
             .emptyText=${ended ? 'The session has ended.' : s.phase === 'live' ? "Ask to view the customer's screen." : 'Connecting…'}
           ></rr-remote-screen>
@@ -102,11 +105,12 @@ export class RrSessionView extends LitElement {
                 .transfers=${s.transfers}
                 peerName="the customer"
                 ?disabled=${!s.connected || ended || s.permissions.files !== 'granted'}
-                disabledReason="Ask for file transfer first."
+                disabledReason=${s.leadName !== null ? `Files go through ${s.leadName}.` : 'Ask for file transfer first.'}
                 @file-send=${(e: CustomEvent<{ files: File[] }>) => s.sendFiles(e.detail.files)}
               ></rr-file-panel>
             </section>
             <section class="card"><rr-connection-facts .facts=${s.facts} .turnConfigured=${s.turnConfigured}></rr-connection-facts></section>
+            ${ended ? nothing : html`<section class="card"><rr-session-handover .session=${s}></rr-session-handover></section>`}
             ${s.screens.length > 0 ? this.renderScreens(s) : nothing}
             ${s.capabilities?.clipboard ? this.renderClipboard(s, ended) : nothing}
           </div>
@@ -171,7 +175,7 @@ export class RrSessionView extends LitElement {
     const unsupported = s.capabilities !== null && ((p === 'control' && !s.capabilities.input) || (p === 'clipboard' && !s.capabilities.clipboard));
     return html`<li data-permission=${p} data-state=${state}>
       <span>${TECH_LABEL[p]}: <span class=${`state-${state}`} data-testid=${`perm-${p}`}>${unsupported ? 'not available' : STATE_TEXT[state]}</span></span>
-      ${unsupported ? nothing : html`<button ?disabled=${!s.canAsk(p)} @click=${() => s.ask(p)}>${ASK_LABEL[p]}</button>`}
+      ${unsupported || s.leadName !== null ? nothing : html`<button ?disabled=${!s.canAsk(p)} @click=${() => s.ask(p)}>${ASK_LABEL[p]}</button>`}
     </li>`;
   }
 }

@@ -3,6 +3,8 @@ import type { LogActor } from '../../rtc/session-log.ts';
 import type { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { EngineClosed } from '../../rtc/support-engine.ts';
 import { TechnicianEngine } from '../../rtc/technician-engine.ts';
+import { ColleagueRelay } from '../../rtc/colleague-relay.ts';
+import type { TechnicianRef } from '../../protocol/handover.ts';
 import type { Capabilities, InputMessage, PointerMessage, Screen } from '../../protocol/channels.ts';
 import { initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
@@ -22,7 +24,12 @@ const REASON_TEXT: Partial<Record<SessionReason, string>> = {
   technician_lost: 'Your connection was lost for too long.',
   code_expired: 'The code expired.',
   server_shutdown: 'The server shut down.',
+  transferred: 'You transferred the session; you no longer have any access to it.',
+  colleague_removed: 'You are no longer in this session.',
 };
+
+type Activation = Extract<ServerMessage, { type: 'session.activated' }>;
+type ColleagueStateMsg = Extract<ServerMessage, { type: 'colleague.state' }>;
 
 /**
  * One session tab in the console: a view over the technician engine
@@ -49,13 +56,21 @@ export class TechSession extends Store implements InputSink {
   chat: ChatEntry[] = [];
   log: LogEntry[] = [];
   transfers: TransferView[] = [];
+  /** In a colleague's tab: the lead whose session this is (view and chat through the lead's console). */
+  leadName: string | null = null;
+  /** In the lead's tab: the colleague invited or joined. */
+  colleague: { who: TechnicianRef; state: 'invited' | 'joined'; control: boolean } | null = null;
+  /** The last transfer or invitation that failed, said in plain words. */
+  handoverError = '';
+  private activation: Activation | null = null;
+  private relay: ColleagueRelay | null = null;
   private readonly sessionLog = new SessionLog(1000);
   private readonly blobs = new Map<string, Blob>();
   private readonly rows: TransferRows;
 
   constructor(
     readonly id: string,
-    sig: SignalingClient,
+    private readonly sig: SignalingClient,
     readonly myName: string,
     summary: SessionSummary | undefined,
   ) {
@@ -82,6 +97,8 @@ export class TechSession extends Store implements InputSink {
       this.changed();
     });
     engine.on('activated', (m) => {
+      this.activation = m;
+      this.leadName = m.leadName ?? null;
       this.peerName = m.peerName;
       this.phase = 'connecting';
       this.turnConfigured = m.ice.turnConfigured;
@@ -89,7 +106,7 @@ export class TechSession extends Store implements InputSink {
     });
     engine.on('permissions', ({ permissions }) => {
       this.permissions = permissions;
-      if (permissions.view !== 'granted') this.stream = null;
+      if (permissions.view !== 'granted') this.setStream(null);
       this.changed();
     });
     engine.on('hello', (m) => {
@@ -108,7 +125,8 @@ export class TechSession extends Store implements InputSink {
       this.changed();
     });
     engine.on('chat', (m) => {
-      this.chat = [...this.chat, { id: m.msgId, from: m.from, name: m.from === 'me' ? this.myName : this.peerName, text: m.text, at: m.at }].slice(-500);
+      const name = m.author ?? (m.from === 'me' ? this.myName : this.peerName);
+      this.chat = [...this.chat, { id: m.msgId, from: m.author && m.from === 'me' ? 'peer' : m.from, name, text: m.text, at: m.at }].slice(-500);
       this.changed();
     });
     engine.on('track', ({ track, streams }) => this.onTrack(track, streams));
@@ -171,12 +189,116 @@ export class TechSession extends Store implements InputSink {
     return sent;
   }
 
+  /** Control stays with the lead unless handed to the colleague (then the lead's input is not sent). */
+  get controlHandedOver(): boolean {
+    return this.relay?.hasControl ?? false;
+  }
+
   pointer(msg: PointerMessage): void {
-    this.engine.sendPointer(msg);
+    if (!this.controlHandedOver) this.engine.sendPointer(msg);
   }
 
   input(msg: InputMessage): void {
-    this.engine.sendInput(msg);
+    if (!this.controlHandedOver) this.engine.sendInput(msg);
+  }
+
+  /** The other technicians online now (transfer and invite targets), as the server names them. */
+  async onlineTechnicians(): Promise<TechnicianRef[]> {
+    try {
+      const reply = await this.sig.request({ type: 'technician.online' });
+      return reply.type === 'technician.online' ? reply.technicians : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Hands the session to another online technician (the customer is asked again for everything). */
+  async transfer(technicianId: string, note: string): Promise<void> {
+    await this.handoverRequest({ type: 'session.transfer', sessionId: this.id, technicianId, ...(note.trim() ? { note: note.trim() } : {}) });
+  }
+
+  /** Invites an online colleague; the customer approves them by name. */
+  async invite(technicianId: string): Promise<void> {
+    await this.handoverRequest({ type: 'colleague.invite', sessionId: this.id, technicianId });
+  }
+
+  /** The lead removes the colleague, or the colleague leaves. */
+  async removeColleague(): Promise<void> {
+    await this.handoverRequest({ type: 'colleague.remove', sessionId: this.id });
+  }
+
+  /** The lead hands remote control to the colleague, or takes it back. */
+  async handControl(granted: boolean): Promise<void> {
+    await this.handoverRequest({ type: 'colleague.control', sessionId: this.id, granted });
+  }
+
+  /** Where the colleague stands (from the server). */
+  onColleague(m: ColleagueStateMsg): void {
+    if (this.leadName !== null) return;
+    const who = m.colleague;
+    switch (m.state) {
+      case 'invited':
+        this.colleague = { who, state: 'invited', control: false };
+        this.sessionLog.add('system', 'session', `Invited ${who.name}; waiting for the customer to let them in.`);
+        break;
+      case 'joined':
+        this.colleague = { who, state: 'joined', control: false };
+        this.sessionLog.add('system', 'session', `${who.name} joined: they see the screen through this console and can chat.`);
+        this.startRelay(who);
+        break;
+      case 'declined':
+      case 'removed':
+        this.colleague = null;
+        this.stopRelay();
+        this.sessionLog.add('system', 'session', m.state === 'declined' ? `The customer did not let ${who.name} in.` : `${who.name} is no longer in the session.`);
+        break;
+      case 'control':
+      case 'control_returned':
+        if (!this.colleague) break;
+        this.colleague = { ...this.colleague, control: m.state === 'control' };
+        this.relay?.setControl(m.state === 'control');
+        this.sessionLog.add('system', 'session', m.state === 'control' ? `${who.name} has remote control.` : 'You have remote control again.');
+        break;
+    }
+    this.changed();
+  }
+
+  private async handoverRequest(msg: Parameters<SignalingClient['request']>[0]): Promise<void> {
+    this.handoverError = '';
+    this.changed();
+    try {
+      await this.sig.request(msg);
+    } catch (err) {
+      this.handoverError = (err as Error).message;
+      this.changed();
+    }
+  }
+
+  private startRelay(who: TechnicianRef): void {
+    this.stopRelay();
+    const ice = this.activation?.ice;
+    if (!ice) return;
+    this.relay = new ColleagueRelay({
+      engine: this.engine,
+      signaling: this.sig,
+      sessionId: this.id,
+      ice,
+      RTCPeerConnection: window.RTCPeerConnection,
+      leadName: this.myName,
+      colleagueName: who.name,
+      customerName: this.peerName,
+    });
+    this.relay.setTrack(this.stream?.getVideoTracks()[0] ?? null);
+  }
+
+  private stopRelay(): void {
+    this.relay?.close();
+    this.relay = null;
+  }
+
+  private setStream(stream: MediaStream | null): void {
+    this.stream = stream;
+    this.relay?.setTrack(stream?.getVideoTracks()[0] ?? null);
   }
 
   sendChat(text: string): void {
@@ -208,14 +330,14 @@ export class TechSession extends Store implements InputSink {
     if (track.kind !== 'video') return;
     const stream = streams[0] ?? new MediaStream([track]);
     stream.onremovetrack = () => {
-      if (this.stream === stream) this.stream = null;
+      if (this.stream === stream) this.setStream(null);
       this.changed();
     };
     track.onended = () => {
-      if (this.stream === stream) this.stream = null;
+      if (this.stream === stream) this.setStream(null);
       this.changed();
     };
-    this.stream = stream;
+    this.setStream(stream);
     this.sessionLog.add('system', 'screen', "Receiving the customer's screen.");
     this.changed();
   }
@@ -225,7 +347,9 @@ export class TechSession extends Store implements InputSink {
     this.phase = 'ended';
     this.endedText = text;
     this.sessionLog.add('system', 'session', text);
-    this.stream = null;
+    this.stopRelay();
+    this.colleague = null;
+    this.setStream(null);
     this.engine.close(text);
     this.changed();
   }

@@ -14,6 +14,7 @@ import { TransferRows, blobSource } from '../shared/transfer-rows.ts';
 import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
 import { BROWSER_CAPABILITIES, BrowserCustomer } from './browser-customer.ts';
 import { offersPermission } from '../../protocol/channels.ts';
+import type { Colleague } from '../../rtc/customer-engine.ts';
 import type { ConnectionPath, CustomerPort } from './customer-port.ts';
 import { forgetSession, loadSession, saveSession } from './saved-session.ts';
 
@@ -60,6 +61,10 @@ export class CustomerModel extends Store implements CustomerPort {
   mode: ClientKind | null = null;
   /** The support app took over this session's signaling (it resumed with the token). */
   agentConnected = false;
+  /** Said when the session went to another technician (names from the server). */
+  transferNotice = '';
+  /** The second technician the lead invited, waiting for an answer or joined. */
+  colleague: Colleague | null = null;
   private disposing = false;
   /** This page was reloaded mid-session and resumed it. */
   resumed = false;
@@ -258,7 +263,16 @@ export class CustomerModel extends Store implements CustomerPort {
       this.changed();
     });
     engine.on('chat', (m) => {
-      this.chat = [...this.chat, { id: m.msgId, from: m.from, name: m.from === 'me' ? 'You' : this.technicianName, text: m.text, at: m.at }].slice(-500);
+      this.chat = [...this.chat, { id: m.msgId, from: m.from, name: m.from === 'me' ? 'You' : (m.author ?? this.technicianName), text: m.text, at: m.at }].slice(-500);
+      this.changed();
+    });
+    engine.on('transferred', (m) => {
+      this.technicianName = m.technicianName;
+      this.transferNotice = `${m.previousName} handed your session to ${m.technicianName} (${m.technicianEmail}). ${m.technicianName} has to ask you again before seeing your screen.${m.note ? ` Note: "${m.note}"` : ''}`;
+      this.changed();
+    });
+    engine.on('colleague', (c) => {
+      this.colleague = c;
       this.changed();
     });
     engine.on('connectionstatechange', () => this.changed());
@@ -293,6 +307,15 @@ export class CustomerModel extends Store implements CustomerPort {
 
   revokeAll(): void {
     this.customer?.engine.revokeAll();
+  }
+
+  /** Lets the invited colleague in, or not. */
+  answerColleague(accept: boolean): Promise<void> {
+    return this.customer?.engine.answerColleague(accept) ?? Promise.resolve();
+  }
+
+  removeColleague(): Promise<void> {
+    return this.customer?.engine.removeColleague() ?? Promise.resolve();
   }
 
   sendChat(text: string): void {

@@ -1,4 +1,5 @@
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
+import type { Colleague } from '../../rtc/customer-engine.ts';
 import type { Store } from '../shared/store.ts';
 import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
 
@@ -34,6 +35,12 @@ export interface CustomerPort extends Store {
   /** Chat and files can go to the technician now. */
   readonly connected: boolean;
   readonly connectionPath: ConnectionPath | null;
+  /** Said when the session went to another technician (names from the server); the browser page only for now. */
+  readonly transferNotice?: string;
+  /** The second technician the lead invited, waiting for an answer or joined (the browser page only for now). */
+  readonly colleague?: Colleague | null;
+  answerColleague?(accept: boolean): Promise<void>;
+  removeColleague?(): Promise<void>;
   /**
    * How files are chosen: `browser` (the page's file input, read in the page)
    * or `agent` (the agent's own picker or dropped paths; the agent reads the

@@ -48,6 +48,9 @@ export class RrCustomerSession extends LitElement {
       .state-denied, .state-revoked { color: #b3261e; }
       .sharing { background: #e7f4ea; border: 1px solid #8cc79a; border-radius: 0.5rem; padding: 0.5rem 0.8rem; margin-bottom: 1rem; }
       .end { margin-top: 1rem; }
+      .prompt { border: 2px solid #f2a900; background: #fff8e1; border-radius: 0.6rem; padding: 0.8rem 1rem; }
+      .prompt p { margin: 0 0 0.6rem; font-size: 1.05rem; }
+      .row { display: flex; gap: 0.5rem; flex-wrap: wrap; }
       .tech { margin: 0 0 0.8rem; font-size: 1.1rem; }
       .waiting { margin: 0; }
     `,
@@ -60,7 +63,8 @@ export class RrCustomerSession extends LitElement {
     const m = this.model;
     if (!m) return nothing;
     void this.store;
-    const anyGranted = PERMISSIONS.some((p) => m.permissions[p] === 'granted');
+    const c = m.colleague ?? null;
+    const anyGranted = PERMISSIONS.some((p) => m.permissions[p] === 'granted') || c !== null;
     const asking = m.pending[0];
     const more = m.pending.length - 1;
     return html`
@@ -70,7 +74,17 @@ export class RrCustomerSession extends LitElement {
           : nothing}, as the support server verified them.
         ${m.connectionPath ? html`<span class="muted" data-testid="connection" data-path=${m.connectionPath}>${PATH_TEXT[m.connectionPath]}</span>` : nothing}
       </p>
+      ${m.transferNotice ? html`<p class="sharing" role="status" data-testid="transfer-notice">${m.transferNotice}</p>` : nothing}
       <section class="prompts" aria-live="assertive" aria-label="Requests from your technician">
+        ${c?.state === 'asked'
+          ? html`<div class="prompt" role="group" aria-labelledby="prompt-colleague-text" data-testid="prompt-colleague">
+              <p id="prompt-colleague-text"><strong>${c.leadName}</strong> asks to bring in <strong>${c.name}</strong> (${c.email}) to help: they would see your screen and chat. Control stays with ${c.leadName}.</p>
+              <div class="row">
+                <button class="primary" aria-label=${`Yes, let ${c.name} help`} @click=${() => void m.answerColleague?.(true)}>Yes</button>
+                <button aria-label=${`No, not ${c.name}`} @click=${() => void m.answerColleague?.(false)}>No</button>
+              </div>
+            </div>`
+          : nothing}
         ${asking
           ? html`<rr-permission-prompt
               .permission=${asking}
@@ -85,6 +99,10 @@ export class RrCustomerSession extends LitElement {
         ? html`<p class="sharing" role="status" data-testid="sharing-status">${m.technicianName} can see your screen.</p>`
         : nothing}
       ${m.shareError ? html`<p class="error" role="alert">${m.shareError}</p>` : nothing}
+      ${c?.state === 'joined'
+        ? html`<p class="sharing" role="status" data-testid="colleague-status">${c.name} is also helping: they see what ${c.leadName} sees and can chat${c.control ? `, and have remote control` : ''}.
+            <button @click=${() => void m.removeColleague?.()} data-testid="colleague-remove">Remove ${c.name}</button></p>`
+        : nothing}
       <div class="grid">
         <section class="card" aria-labelledby="perm-title">
           <h2 id="perm-title">What ${m.technicianName} may do</h2>

@@ -1,0 +1,2 @@
+import '../shared/global.css';
+import './rr-admin-app.ts';
