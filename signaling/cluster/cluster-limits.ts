@@ -7,18 +7,23 @@ import type { Config } from '../config.ts';
 
 /**
  * Reserves a try for a key unless it is locked or its failures plus tries in
- * flight reached the limit; returns 0, or how long to wait (ms).
+ * flight reached the limit; returns 0, how long the lock lasts (ms), or -1 when
+ * only tries still in flight stand in the way (they may yet succeed: wait).
  */
 const RESERVE = `
 local lock = redis.call('PTTL', KEYS[3])
 if lock > 0 then return lock end
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-local n = redis.call('ZCARD', KEYS[1]) + tonumber(redis.call('GET', KEYS[2]) or '0')
-if n >= tonumber(ARGV[3]) then return 1000 end
+local failures = redis.call('ZCARD', KEYS[1])
+if failures >= tonumber(ARGV[3]) then return 1000 end
+if failures + tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[3]) then return -1 end
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], 60000)
 return 0`;
+
+/** How long a try waits for the tries in flight ahead of it before it is refused. */
+const RESERVE_WAIT_MS = 3000;
 
 /** Settles a reserved try; a failure that reaches the limit locks the key. */
 const SETTLE = `
@@ -142,8 +147,21 @@ export class ClusterLimits {
     return [`${base}:failures`, `${base}:pending`, `${base}:lock`];
   }
 
+  /**
+   * 0 once a try is reserved, or how long the key is locked (ms). Tries in
+   * flight count against the limit, so parallel guesses never get more checks
+   * than serial ones; a try that finds only tries in flight in its way waits
+   * for them to settle (right codes from one address at once all get in),
+   * for at most RESERVE_WAIT_MS, then counts as locked.
+   */
   private async reserve(limit: Limit, key: string): Promise<number> {
-    return Number(await this.redis.eval(RESERVE, 3, ...this.keys(limit, key), String(this.now()), String(limit.windowMs), String(limit.lockAfter)));
+    const until = Date.now() + RESERVE_WAIT_MS;
+    for (;;) {
+      const answer = Number(await this.redis.eval(RESERVE, 3, ...this.keys(limit, key), String(this.now()), String(limit.windowMs), String(limit.lockAfter)));
+      if (answer >= 0) return answer;
+      if (Date.now() >= until) return 1000;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Settles a reservation once. */
