@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -262,4 +263,12 @@ async function widerThanViewport(page: Page): Promise<string[]> {
     visit(document);
     return out.slice(0, 8);
   })()`)) as string[];
+}
+
+/** Both screenshots of a screen (1280x800, 390x844), and its controls named and reachable with Tab. */
+export async function checkScreen(page: Page, name: string): Promise<void> {
+  await screenshotAt(page, name, 1280, 800);
+  await screenshotAt(page, name, 390, 844);
+  expect((await unnamedControls(page)).unnamed, name).to.deep.equal([]);
+  expect((await unreachableByTab(page)).missed, name).to.deep.equal([]);
 }

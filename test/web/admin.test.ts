@@ -4,6 +4,7 @@ import { parseCsv, unguarded } from '../../testkit/csv.ts';
 import { runSession } from '../../testkit/sessions.ts';
 import {
   byRole,
+  checkScreen,
   byTestId,
   clickRole,
   createTechnician,
@@ -12,11 +13,8 @@ import {
   logInToConsole,
   newPage,
   pollFor,
-  screenshotAt,
   startWebServer,
   texts,
-  unnamedControls,
-  unreachableByTab,
   waitForFn,
   type TestServer,
 } from '../../testkit/web-harness.ts';
@@ -44,13 +42,6 @@ async function waitRows(page: Page, testId: string, check: (r: string[][]) => bo
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${what}: ${JSON.stringify(await rows(page, testId))}`);
-}
-
-async function checkScreen(page: Page, name: string): Promise<void> {
-  await screenshotAt(page, name, 1280, 800);
-  await screenshotAt(page, name, 390, 844);
-  expect((await unnamedControls(page)).unnamed, name).to.deep.equal([]);
-  expect((await unreachableByTab(page)).missed, name).to.deep.equal([]);
 }
 
 describe('web: the administration page (Chromium)', function () {

@@ -4,6 +4,7 @@ import { RECOVERY_CODE_COUNT, TOTP_PARAMS } from '../../protocol/index.ts';
 import { totpAt } from '../../testkit/two-factor.ts';
 import {
   byRole,
+  checkScreen,
   byTestId,
   clickRole,
   createTechnician,
@@ -11,11 +12,8 @@ import {
   launchChromium,
   logInToConsole,
   newPage,
-  screenshotAt,
   startWebServer,
   texts,
-  unnamedControls,
-  unreachableByTab,
   waitForFn,
   type TestServer,
 } from '../../testkit/web-harness.ts';
@@ -35,14 +33,6 @@ async function typeInto(page: Page, label: string, text: string): Promise<void> 
 async function logOut(page: Page): Promise<void> {
   await clickRole(page, 'button', 'Log out');
   await byRole(page, 'textbox', 'Email');
-}
-
-/** Both screenshots of a screen, and its controls named and reachable with Tab. */
-async function checkScreen(page: Page, name: string): Promise<void> {
-  await screenshotAt(page, name, 1280, 800);
-  await screenshotAt(page, name, 390, 844);
-  expect((await unnamedControls(page)).unnamed, name).to.deep.equal([]);
-  expect((await unreachableByTab(page)).missed, name).to.deep.equal([]);
 }
 
 describe('web: two-factor login in the console (Chromium)', function () {
