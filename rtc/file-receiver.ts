@@ -19,6 +19,8 @@ export class IncomingTransfer {
   private startedAt = 0;
   private firstResumeChunk = 0;
   private lastFrameAt = 0;
+  /** The sender's digest: from the offer, or from `file.digest` after the last frame. */
+  private expectedSha256: string | null;
 
   constructor(
     private readonly ctx: TransferContext,
@@ -26,6 +28,7 @@ export class IncomingTransfer {
   ) {
     this.totalChunks = Math.ceil(offer.size / offer.chunkSize);
     this.hasher = ctx.opts.hasher(offer.size);
+    this.expectedSha256 = offer.sha256 ?? null;
   }
 
   get transferId(): string {
@@ -40,9 +43,21 @@ export class IncomingTransfer {
     return this.state === 'done' || this.state === 'failed';
   }
 
-  /** Whether a re-offer describes the same file. */
+  /** Whether a re-offer describes the same file (a digest, where both know one, must match too). */
   sameFile(offer: FileOffer): boolean {
-    return offer.name === this.offer.name && offer.size === this.offer.size && offer.sha256 === this.offer.sha256 && offer.chunkSize === this.offer.chunkSize;
+    const digestsAgree = offer.sha256 === undefined || this.expectedSha256 === null || offer.sha256 === this.expectedSha256;
+    return offer.name === this.offer.name && offer.size === this.offer.size && offer.chunkSize === this.offer.chunkSize && digestsAgree;
+  }
+
+  /** The sender's digest arrived (after its last frame); verifies if every chunk is written. */
+  onDigest(sha256: string): void {
+    if (this.isFinal) return;
+    if (this.expectedSha256 !== null && this.expectedSha256 !== sha256) {
+      this.cancel(`the sender's digest changed from ${this.expectedSha256} to ${sha256}`, 'FILE_REJECTED');
+      return;
+    }
+    this.expectedSha256 = sha256;
+    if (this.written === this.totalChunks) void this.verify();
   }
 
   /** Takes the sink, re-hashes what it already holds, and accepts. Returns the chunk it accepted from. */
@@ -65,8 +80,9 @@ export class IncomingTransfer {
   }
 
   /** The sender offered the same transfer again (after a reconnect): accept from the last verified chunk. */
-  async resume(): Promise<number> {
+  async resume(offer: FileOffer): Promise<number> {
     if (this.isFinal) return this.written;
+    if (offer.sha256 !== undefined) this.expectedSha256 = offer.sha256;
     this.state = 'paused';
     await this.writeChain;
     if (this.isFinal) return this.written;
@@ -160,14 +176,22 @@ export class IncomingTransfer {
     if (last) await this.verify();
   }
 
+  /** This side's digest of what was written, computed once (a hash cannot be finished twice). */
+  private ownDigest: Promise<string> | null = null;
+
+  /** Once every chunk is written and the sender's digest is known: compare, then finish the sink. */
   private async verify(): Promise<void> {
     if (this.isFinal || this.state === 'verifying' || !this.sink) return;
+    if (this.written !== this.totalChunks) return;
+    this.ownDigest ??= Promise.resolve(this.hasher.digestHex());
+    if (this.expectedSha256 === null) return; // file.digest is on its way.
     this.state = 'verifying';
-    const sha256 = await this.hasher.digestHex();
+    const expected = this.expectedSha256;
+    const sha256 = await this.ownDigest;
     if (this.isFinal) return;
-    if (sha256 !== this.offer.sha256) {
+    if (sha256 !== expected) {
       this.ctx.port()?.sendMessage({ type: 'file.complete', transferId: this.transferId, ok: false, sha256 });
-      await this.fail('FILE_HASH_MISMATCH', `SHA-256 ${sha256} does not match the offer's ${this.offer.sha256}`, false);
+      await this.fail('FILE_HASH_MISMATCH', `SHA-256 ${sha256} does not match the sender's ${expected}`, false);
       return;
     }
     let savedAs: string | undefined;

@@ -154,6 +154,9 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
       case 'file.offer':
         void this.onOffer(port, msg);
         return;
+      case 'file.digest':
+        this.incoming.get(msg.transferId)?.onDigest(msg.sha256);
+        return;
       case 'file.accept':
         this.outgoing.get(msg.transferId)?.onAccept(msg.fromChunk);
         return;
@@ -191,7 +194,7 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
     const known = this.incoming.get(offer.transferId);
     if (known) {
       if (!known.sameFile(offer)) return reject('FILE_REJECTED', 'A different file was offered under the same transfer id.');
-      await known.resume();
+      await known.resume(offer);
       return;
     }
     if (!this.sinkFactory) return reject('FILE_REJECTED', 'This side does not accept files.');
