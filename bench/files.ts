@@ -98,6 +98,9 @@ export async function runFiles({ quick, profile = false }: { quick: boolean; pro
     // Until the receiver accepted the offer: the sender's work before its first frame.
     const offerDown: number[] = [];
     const offerUp: number[] = [];
+    // From the last byte written at the receiver to the sender's done: both digests, file.digest, file.complete.
+    const tailDown: number[] = [];
+    const tailUp: number[] = [];
     for (let r = 0; r < reps; r++) {
       rawDown.push(await toBrowser(bytes));
       const [s1, e1, ok1] = await bounded(n.sendFile(bytes), 'file to browser');
@@ -108,9 +111,12 @@ export async function runFiles({ quick, profile = false }: { quick: boolean; pro
       fileUp.push(mbps(bytes, e2 - s2));
       offerDown.push((await page.evaluate(() => window.benchPeer!.lastIncomingAt)) - s1);
       offerUp.push(n.lastIncomingAt - s2);
+      tailDown.push(e1 - (await page.evaluate(() => window.benchPeer!.lastWrittenAt)));
+      tailUp.push(e2 - n.lastWrittenAt);
+      console.error(`  files rep ${r + 1}: down bare ${rawDown.at(-1)!.toFixed(1)} file ${fileDown.at(-1)!.toFixed(1)} MB/s (first frame ${offerDown.at(-1)!.toFixed(0)} ms, tail ${tailDown.at(-1)!.toFixed(0)} ms); up bare ${rawUp.at(-1)!.toFixed(1)} file ${fileUp.at(-1)!.toFixed(1)} MB/s (first frame ${offerUp.at(-1)!.toFixed(0)} ms, tail ${tailUp.at(-1)!.toFixed(0)} ms)`);
     }
     if (profile) await profileBoth(page, n, bytes, bounded);
-    const note = `median of ${reps}× ${bytes / 1024 ** 2} MiB, Node(wrtc)↔Chromium, same peer connection; first frame after ${median(offerDown).toFixed(0)} / ${median(offerUp).toFixed(0)} ms`;
+    const note = `median of ${reps}× ${bytes / 1024 ** 2} MiB, Node(wrtc)↔Chromium, same peer connection; first frame after ${median(offerDown).toFixed(0)} / ${median(offerUp).toFixed(0)} ms, last write to done ${median(tailDown).toFixed(0)} / ${median(tailUp).toFixed(0)} ms`;
     return [
       { group: GROUP, name: 'agent end → browser, file protocol + SHA-256', value: median(fileDown), unit: 'MB/s', reference: { name: 'bare data channel', value: median(rawDown) }, note },
       { group: GROUP, name: 'browser → agent end, file protocol + SHA-256', value: median(fileUp), unit: 'MB/s', reference: { name: 'bare data channel', value: median(rawUp) } },

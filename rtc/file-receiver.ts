@@ -3,6 +3,9 @@ import type { TransferContext } from './file-sender.ts';
 import type { FileOffer, FileSink, TransferFailureCode, TransferInfo, TransferResult, TransferState } from './file-types.ts';
 import type { Hasher } from './sha256.ts';
 
+/** The receiver acks at least this often while chunks arrive (acks are the sender's sign of progress). */
+const ACK_MAX_INTERVAL_MS = 250;
+
 /** One incoming file: ordered writes, running SHA-256, acks, resume from the last verified chunk. */
 export class IncomingTransfer {
   state: TransferState = 'offered';
@@ -19,6 +22,7 @@ export class IncomingTransfer {
   private startedAt = 0;
   private firstResumeChunk = 0;
   private lastFrameAt = 0;
+  private lastAckAt = 0;
   /** The sender's digest: from the offer, or from `file.digest` after the last frame. */
   private expectedSha256: string | null;
 
@@ -170,7 +174,10 @@ export class IncomingTransfer {
     const seconds = (Date.now() - this.startedAt) / 1000;
     const moved = bytes - this.startChunk * this.offer.chunkSize;
     this.ctx.progress(this.info, bytes, seconds > 0 ? moved / seconds : 0, last);
-    if (last || this.written % this.ctx.opts.ackEveryChunks === 0) {
+    // Every N chunks, and at least every ACK_MAX_INTERVAL_MS on a slow path, so the sender sees progress.
+    const now = Date.now();
+    if (last || this.written % this.ctx.opts.ackEveryChunks === 0 || now - this.lastAckAt >= ACK_MAX_INTERVAL_MS) {
+      this.lastAckAt = now;
       this.ctx.port()?.sendMessage({ type: 'file.ack', transferId: this.transferId, nextChunk: this.written });
     }
     if (last) await this.verify();

@@ -2,6 +2,7 @@ import { encodeFileFrame } from '../protocol/file-frame.ts';
 import type { FileMessage } from '../protocol/channels.ts';
 import type { FilePort } from './file-channel-port.ts';
 import { ReadAhead } from './file-read-ahead.ts';
+import { StallWatch } from './file-stall.ts';
 import type { Hasher } from './sha256.ts';
 import type {
   FileSource,
@@ -48,7 +49,7 @@ export class OutgoingTransfer {
   private startChunk = 0;
   private startedAt = 0;
   private everAccepted = false;
-  private completeTimer: ReturnType<typeof setTimeout> | null = null;
+  private completeTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly ctx: TransferContext,
@@ -172,8 +173,7 @@ export class OutgoingTransfer {
   private async pump(epoch: number, port: FilePort): Promise<void> {
     const { highWaterMark, inputActiveMs, inputRecentMs, inputTrickleMs, inputWindowBytes, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
     if (this.startChunk > 0) this.firstResumeChunk = this.startChunk;
-    let lastMoveAt = Date.now();
-    let lastAcked = this.ackedChunk;
+    const watch = new StallWatch(port, stallMs);
     let lastSentAt = -Infinity;
     while (this.epoch === epoch && this.state === 'sending' && this.nextChunk < this.totalChunks) {
       if (!port.isOpen) return;
@@ -184,16 +184,14 @@ export class OutgoingTransfer {
       const active = sinceInput < inputActiveMs;
       if (active && performance.now() - lastSentAt < inputTrickleMs) {
         await sleep(pollMs);
-        lastMoveAt = Date.now();
+        watch.moved();
         continue;
       }
       const window = active ? this.chunkSize : sinceInput < inputRecentMs ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
-      if (port.bufferedAmount >= window || inFlight >= maxInFlightBytes) {
-        if (this.ackedChunk !== lastAcked) {
-          lastAcked = this.ackedChunk;
-          lastMoveAt = Date.now();
-        } else if (Date.now() - lastMoveAt > stallMs) {
-          this.cancel(`no progress for ${stallMs} ms`, 'FILE_IO');
+      const buffered = port.bufferedAmount;
+      if (buffered >= window || inFlight >= maxInFlightBytes) {
+        if (watch.stalled(this.ackedChunk, buffered)) {
+          this.cancel(`no progress for ${stallMs} ms on a connected path`, 'FILE_IO');
           return;
         }
         await sleep(pollMs);
@@ -212,7 +210,7 @@ export class OutgoingTransfer {
       this.hashChunk(chunk, bytes);
       if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(encodeFileFrame(this.transferId, chunk, bytes))) return;
       this.nextChunk = chunk + 1;
-      lastMoveAt = Date.now();
+      watch.moved();
       lastSentAt = performance.now();
     }
     if (this.epoch === epoch && this.state === 'sending' && this.sha256 === null) {
@@ -229,7 +227,11 @@ export class OutgoingTransfer {
       // The offer of this epoch may have gone without a digest (always, unless it was known before it).
       if (this.sha256 !== null) port.sendMessage({ type: 'file.digest', transferId: this.transferId, sha256: this.sha256 });
       this.state = 'verifying';
-      this.completeTimer = setTimeout(() => this.cancel(`no file.complete within ${stallMs} ms`, 'FILE_IO'), stallMs);
+      // The receiver may still be far behind (up to maxInFlightBytes on a slow path): a stall, not a deadline, ends the wait.
+      watch.moved();
+      this.completeTimer = setInterval(() => {
+        if (watch.stalled(this.ackedChunk, port.bufferedAmount)) this.cancel(`no ack or file.complete for ${stallMs} ms on a connected path`, 'FILE_IO');
+      }, Math.min(1000, stallMs / 4));
     }
   }
 
@@ -263,7 +265,7 @@ export class OutgoingTransfer {
   }
 
   private clearCompleteTimer(): void {
-    if (this.completeTimer) clearTimeout(this.completeTimer);
+    if (this.completeTimer) clearInterval(this.completeTimer);
     this.completeTimer = null;
   }
 }
