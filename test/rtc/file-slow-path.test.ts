@@ -53,10 +53,11 @@ class Link {
   }
 
   private port(self: End, peer: End): FilePort {
-    const link = this;
+    const queue = this.queue;
+    const isUp = (): boolean => this.up;
     const send = (item: Omit<Item, 'to'>): boolean => {
       self.queued += item.bytes;
-      link.queue.push({ ...item, to: peer });
+      queue.push({ ...item, to: peer });
       return true;
     };
     return {
@@ -65,7 +66,7 @@ class Link {
         return self.queued;
       },
       get pathUp() {
-        return link.up;
+        return isUp();
       },
       sendMessage: (msg) => send({ msg, bytes: JSON.stringify(msg).length }),
       sendFrame: (frame) => send({ frame, bytes: frame.byteLength }),
