@@ -187,7 +187,8 @@ export class OutgoingTransfer {
         watch.moved();
         continue;
       }
-      const window = active ? this.chunkSize : sinceInput < inputRecentMs ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
+      // Active: the next chunk only once the last one left the channel's queue (a slow path must not stack two ahead of input).
+      const window = active ? 1 : sinceInput < inputRecentMs ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
       const buffered = port.bufferedAmount;
       if (buffered >= window || inFlight >= maxInFlightBytes) {
         if (watch.stalled(this.ackedChunk, buffered)) {
