@@ -24,7 +24,7 @@ async function once(priority: RTCPriorityType | undefined, messages: number): Pr
   a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate);
   b.onicecandidate = (e) => e.candidate && void a.addIceCandidate(e.candidate);
   const mk = (pc: RTCPeerConnection, label: string, id: number, prio?: RTCPriorityType): RTCDataChannel =>
-    pc.createDataChannel(label, { negotiated: true, id, ordered: true, ...(prio ? { priority: prio } : {}) } as RTCDataChannelInit);
+    pc.createDataChannel(label, { negotiated: true, id, ordered: true, ...(prio ? { priority: prio } : {}) });
   const bulkA = mk(a, 'bulk', 1, priority === undefined ? undefined : 'very-low');
   const bulkB = mk(b, 'bulk', 1, priority === undefined ? undefined : 'very-low');
   const smallA = mk(a, 'small', 2, priority);
