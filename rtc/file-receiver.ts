@@ -173,7 +173,7 @@ export class IncomingTransfer {
     const bytes = Math.min(this.offer.size, this.written * this.offer.chunkSize);
     const seconds = (Date.now() - this.startedAt) / 1000;
     const moved = bytes - this.startChunk * this.offer.chunkSize;
-    this.ctx.progress(this.info, bytes, seconds > 0 ? moved / seconds : 0, last);
+    this.ctx.progress(this.transferId, () => this.info, bytes, seconds > 0 ? moved / seconds : 0, last);
     // Every N chunks, and at least every ACK_MAX_INTERVAL_MS on a slow path, so the sender sees progress.
     const now = Date.now();
     if (last || this.written % this.ctx.opts.ackEveryChunks === 0 || now - this.lastAckAt >= ACK_MAX_INTERVAL_MS) {

@@ -1,4 +1,4 @@
-import { encodeFileFrame } from '../protocol/file-frame.ts';
+import { encodeFileFrame, uuidToBytes } from '../protocol/file-frame.ts';
 import type { FileMessage } from '../protocol/channels.ts';
 import type { FilePort } from './file-channel-port.ts';
 import { ReadAhead } from './file-read-ahead.ts';
@@ -18,7 +18,8 @@ export interface TransferContext {
   readonly opts: ResolvedFileTransferOptions;
   /** The current port if it is open. */
   port(): FilePort | null;
-  progress(t: TransferInfo, bytes: number, rate: number, force: boolean): void;
+  /** `info` is called only when the event is emitted (progress is throttled; a receiver reports after every chunk). */
+  progress(transferId: string, info: () => TransferInfo, bytes: number, rate: number, force: boolean): void;
   paused(t: TransferInfo): void;
   resumed(t: TransferInfo, fromChunk: number): void;
   finished(r: TransferResult): void;
@@ -42,6 +43,7 @@ export class OutgoingTransfer {
   private hasher: Hasher | null = null;
   private hashedChunks = 0;
   private readonly reader: ReadAhead;
+  private readonly idBytes: Uint8Array;
   /** Incremented on every accept/pause: a pump loop from an older epoch stops. */
   private epoch = 0;
   private nextChunk = 0;
@@ -61,6 +63,7 @@ export class OutgoingTransfer {
     this.totalChunks = Math.ceil(source.size / this.chunkSize);
     this.sha256 = sha256 ?? null;
     this.reader = new ReadAhead(source, this.chunkSize);
+    this.idBytes = uuidToBytes(transferId);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -209,7 +212,7 @@ export class OutgoingTransfer {
         return;
       }
       this.hashChunk(chunk, bytes);
-      if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(encodeFileFrame(this.transferId, chunk, bytes))) return;
+      if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(encodeFileFrame(this.idBytes, chunk, bytes))) return;
       this.nextChunk = chunk + 1;
       watch.moved();
       lastSentAt = performance.now();
@@ -247,7 +250,7 @@ export class OutgoingTransfer {
     const bytes = Math.min(this.source.size, this.ackedChunk * this.chunkSize);
     const seconds = (Date.now() - this.startedAt) / 1000;
     const moved = Math.max(0, bytes - this.startChunk * this.chunkSize);
-    this.ctx.progress(this.info, bytes, seconds > 0 ? moved / seconds : 0, force);
+    this.ctx.progress(this.transferId, () => this.info, bytes, seconds > 0 ? moved / seconds : 0, force);
   }
 
   private fail(code: TransferFailureCode, message: string, tellPeer: boolean): void {

@@ -64,10 +64,11 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
     this.ctx = {
       opts: this.opts,
       port: () => (this.current?.isOpen ? this.current : null),
-      progress: (t, bytes, rate, force) => {
+      progress: (transferId, info, bytes, rate, force) => {
         const now = Date.now();
-        if (!force && now - (this.lastProgressAt.get(t.transferId) ?? 0) < this.opts.progressIntervalMs) return;
-        this.lastProgressAt.set(t.transferId, now);
+        if (!force && now - (this.lastProgressAt.get(transferId) ?? 0) < this.opts.progressIntervalMs) return;
+        this.lastProgressAt.set(transferId, now);
+        const t = info();
         this.emit('progress', { ...t, bytes, total: t.size, rate });
       },
       paused: (t) => this.emit('paused', t),
