@@ -12,7 +12,8 @@ export function deploymentPage(publicUrl: string, token: string | null): string 
   const file = 'relay-rescue-support-linux-x64';
   const download = `${publicUrl}/download/linux?adhoc=${encodeURIComponent(token)}`;
   const oneFile = `curl -fsSLo ${file} '${download}' && chmod +x ${file} && ./${file}`;
-  const command = `curl -fsSL ${publicUrl}/download/agent.sh | bash -s -- --server ${publicUrl} --adhoc ${token}`;
+  // The token goes in the environment, not on the command line, where `ps` shows it to every user.
+  const command = `curl -fsSL ${publicUrl}/download/agent.sh | RELAY_RESCUE_ADHOC_TOKEN=${token} bash -s -- --server ${publicUrl}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Relay Rescue: connect your computer</title>

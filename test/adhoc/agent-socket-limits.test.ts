@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { CLOSE_CODES } from '../../protocol/errors.ts';
 import { TestSocket } from '../../testkit/server.ts';
 import { sleep } from '../../testkit/wait.ts';
-import { startHarness, technician, type Harness } from './helpers.ts';
+import { startHarness, technician, waitFor, type Harness } from './helpers.ts';
 
 /** Someone opens `/ws/adhoc/agent` sockets and never proves a token, to exhaust the server. */
 describe('ad hoc agent sockets: the unauthenticated-socket caps and the auth timeout', function () {
@@ -40,7 +40,7 @@ describe('ad hoc agent sockets: the unauthenticated-socket caps and the auth tim
     expect(await wrong.next('error')).to.include({ ref: 'w' });
     const agent = await connect();
     agent.send({ type: 'adhoc.hello', id: 'h', deploymentToken });
-    await agent.next('adhoc.code_required');
+    await waitFor(() => agent.received.some((m) => (m.type as string) === 'adhoc.code_required'), 'adhoc.code_required');
     h.clock.tick(14_999);
     await sleep(50);
     expect(idle.ws.readyState).to.equal(WebSocket.OPEN);
