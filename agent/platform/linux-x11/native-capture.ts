@@ -21,6 +21,12 @@ export interface NativeCaptureModule {
   ): NativeCaptureHandle;
   stop(handle: NativeCaptureHandle): void;
   stats(handle: NativeCaptureHandle): NativeCaptureStats;
+  /**
+   * Calls libwebrtc's `webrtc::field_trial::InitFieldTrialsFromString` in the loaded @roamhq/wrtc addon, found by
+   * name in its ELF symbol table (native/webrtc-field-trials.cc): '' when done, else why not. libwebrtc reads the
+   * trials when it creates each stream, so set them before the first peer connection.
+   */
+  setWebrtcFieldTrials(trials: string): string;
 }
 
 declare const handleBrand: unique symbol;

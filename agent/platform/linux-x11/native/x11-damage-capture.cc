@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "i420.h"
+#include "webrtc-field-trials.h"
 
 namespace {
 
@@ -440,13 +441,28 @@ napi_value Stats(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// setWebrtcFieldTrials(trials: string): "" when set, else the reason (webrtc-field-trials.cc).
+napi_value SetFieldTrials(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len) != napi_ok) return throwError(env, "trials must be a string");
+  std::string trials(len, '\0');
+  napi_get_value_string_utf8(env, argv[0], trials.data(), len + 1, &len);
+  napi_value out;
+  napi_create_string_utf8(env, setWebrtcFieldTrials(trials).c_str(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stop", nullptr, Stop, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setWebrtcFieldTrials", nullptr, SetFieldTrials, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 
