@@ -19,8 +19,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'puppeteer-core';
 import { openDisplay, type XConnection } from '../agent/platform/linux-x11/display.ts';
-import { spawnAgent } from '../testkit/node-technician.ts';
 import { drawRect, startXvfb } from '../testkit/xvfb.ts';
+import { spawnBundledAgent } from './lib/agent-bundle.ts';
 import { spawnReady, type ReadyChild } from './lib/child.ts';
 import { drawMarks, MARK, match, PALETTE } from './lib/marker.ts';
 import { threadCpuSeconds, topThreads, treeCpuSeconds } from './lib/proc.ts';
@@ -83,7 +83,7 @@ async function stillCpu(agentPid: number, ms: number): Promise<{ percent: number
 async function startSession(bench: WebBench, ctx: BrowserContext, display: string, downloads: string, options: { stripPlayoutDelay?: boolean } = {}) {
   const page = await openConsole(bench, ctx, { width: 1600, height: 1000 }, options);
   const code = await createCode(page);
-  const agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
+  const agent = await spawnBundledAgent(['--server', bench.srv.url, '--code', code, '--display', display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
   try {
     const method = (await agent.waitLine(/capture \S+/, 30_000)).match(/capture (\S+),/)?.[1] ?? '?';
     await waitFirstFrame(page, 30_000);

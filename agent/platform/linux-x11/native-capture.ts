@@ -7,7 +7,11 @@ import { addonAssetKey } from '../../sea/asset-names.ts';
 
 /** What the native addon (agent/platform/linux-x11/native/x11-damage-capture.cc) exports. */
 export interface NativeCaptureModule {
-  /** Starts a capture thread; `onFrame` gets each I420 frame in its own buffer, with its age in ms. Throws CAPTURE_FAILED. */
+  /**
+   * Starts a capture thread; `onFrame` gets each I420 frame in its own buffer, with its age in ms. An unchanged
+   * screen's frame is repeated 250 ms after a change, then after twice the last wait, up to `keepAliveMs`.
+   * Throws CAPTURE_FAILED.
+   */
   start(
     display: string,
     x: number,
@@ -43,6 +47,10 @@ export interface NativeCaptureStats {
   taken: number;
   /** Pixels read from the X server in all. */
   grabbedPixels: number;
+  /** Frames repeated because the screen stayed still (no screen read). */
+  repeats: number;
+  /** The wait before the next repeat: 250 ms after a change, doubling up to the keep-alive interval. */
+  repeatMs: number;
   failed: boolean;
   error: string;
 }

@@ -6,7 +6,9 @@
 // to JavaScript through a one-frame mailbox: a newer frame replaces one JavaScript has not
 // taken yet, so nothing queues between the screen and RTCVideoSource. Frames are taken when
 // the screen changes, at most one per `minIntervalMs`; an unchanged screen costs a pointer
-// query per interval and one repeated frame per `keepAliveMs`.
+// query per interval and a repeated frame (no screen read) 0.25, 0.5, 1, 2 and 4 s after the last
+// change, then one per `keepAliveMs`: the early repeats let the receiver see (and NACK) a lost tail
+// of the last change at once; the late ones cost little (docs/decisions.md "Still screen").
 // XCB rather than Xlib: a lost X server is an error state here, where Xlib would exit().
 #include <node_api.h>
 #include <fcntl.h>
@@ -78,7 +80,9 @@ struct Capture {
   std::thread thread;
   std::atomic<bool> running{false};
   int wake[2] = {-1, -1};
-  std::atomic<uint64_t> grabs{0}, frames{0}, replaced{0}, taken{0}, grabbedPixels{0};
+  std::atomic<uint64_t> grabs{0}, frames{0}, replaced{0}, taken{0}, grabbedPixels{0}, repeats{0};
+  /** The wait before the next repeat of an unchanged screen: doubles from kFirstRepeatMs up to keepAliveMs. */
+  std::atomic<double> repeatMs{250};
   std::atomic<bool> failed{false};
   std::string error;
   bool stopped = false;
@@ -244,6 +248,8 @@ void publish(Capture* c) {
   napi_call_threadsafe_function(c->tsfn, nullptr, napi_tsfn_nonblocking);
 }
 
+constexpr double kFirstRepeatMs = 250;
+
 void run(Capture* c) {
   bool whole = true;  // The first frame is the whole screen.
   bool damaged = false;
@@ -272,8 +278,15 @@ void run(Capture* c) {
       continue;  // Events may have arrived with the reply: read them first.
     }
     const bool changed = whole || damaged || pointerMoved;
-    const bool due = changed || now - lastOut >= c->keepAliveMs;
+    const double repeatMs = c->repeatMs;
+    const bool due = changed || now - lastOut >= repeatMs;
     if (due && now - lastOut >= c->minIntervalMs) {
+      if (changed) {
+        c->repeatMs = std::min(std::max(kFirstRepeatMs, c->minIntervalMs), c->keepAliveMs);
+      } else {
+        c->repeats++;
+        c->repeatMs = std::min(repeatMs * 2, c->keepAliveMs);
+      }
       if (whole || damaged) {
         // The damage is reset before grabbing: a change during the grab shows up again.
         std::vector<Rect> rects = takeDamage(c);
@@ -288,7 +301,7 @@ void run(Capture* c) {
       lastOut = now;
       continue;
     }
-    double wait = c->keepAliveMs - (now - lastOut);
+    double wait = repeatMs - (now - lastOut);
     if (changed) wait = c->minIntervalMs - (now - lastOut);
     if (c->drawCursor) wait = std::min(wait, c->minIntervalMs - (now - lastPointer));
     xcb_flush(c->conn);
@@ -428,7 +441,8 @@ napi_value Stats(napi_env env, napi_callback_info info) {
   const std::pair<const char*, double> fields[] = {
       {"grabs", static_cast<double>(c->grabs)},     {"frames", static_cast<double>(c->frames)},
       {"replaced", static_cast<double>(c->replaced)}, {"taken", static_cast<double>(c->taken)},
-      {"grabbedPixels", static_cast<double>(c->grabbedPixels)},
+      {"grabbedPixels", static_cast<double>(c->grabbedPixels)}, {"repeats", static_cast<double>(c->repeats)},
+      {"repeatMs", c->repeatMs.load()},
   };
   for (const auto& [key, value] : fields) {
     napi_create_double(env, value, &v);
