@@ -132,8 +132,9 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
     await setJitterTarget(page, 0);
     await mover.stop();
     mover = null;
-    await sleep(1500);
-    const still = await stillCpu(pid, 3000);
+    // Past the quick repeats after the last change (0.25 … 4 s): the steady cost of a screen left alone.
+    await sleep(8000);
+    const still = await stillCpu(pid, 5000);
     // Fewer than half the changes seen (the console fell behind) still gives rows, with the count in the note.
     const cap = { name: `capture only (${method})`, value: 0 };
     const receivedToShown = median(product.latencies) - median(product.received);
