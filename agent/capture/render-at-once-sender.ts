@@ -10,13 +10,17 @@ import type { Platform } from '../platform/platform.ts';
  */
 export const AGENT_FIELD_TRIALS = 'WebRTC-ForceSendPlayoutDelay/min_ms:0,max_ms:0/';
 
-let outcome: string | null = null;
+const outcomes = new WeakMap<object, string>();
 
 /**
- * Sets the agent's field trials once per process through the platform: '' when set, else why not
- * (the video then goes out without the extension and the browser's jitter buffer applies).
+ * Sets the agent's field trials once per platform (one per process) through it: '' when set, else why
+ * not (the video then goes out without the extension and the browser's jitter buffer applies).
  */
 export function applyAgentFieldTrials(platform: Pick<Platform, 'webrtcFieldTrials'>): string {
-  outcome ??= platform.webrtcFieldTrials(AGENT_FIELD_TRIALS);
+  let outcome = outcomes.get(platform);
+  if (outcome === undefined) {
+    outcome = platform.webrtcFieldTrials(AGENT_FIELD_TRIALS);
+    outcomes.set(platform, outcome);
+  }
   return outcome;
 }

@@ -31,6 +31,8 @@ export interface NativeCaptureModule {
    * trials when it creates each stream, so set them before the first peer connection.
    */
   setWebrtcFieldTrials(trials: string): string;
+  /** libwebrtc's own field-trial string now (its `GetFieldTrialString`), '' when none or not found. */
+  webrtcFieldTrials(): string;
 }
 
 declare const handleBrand: unique symbol;

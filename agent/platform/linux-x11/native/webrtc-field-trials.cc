@@ -24,6 +24,7 @@
 namespace {
 
 constexpr const char* kInitSymbol = "_ZN6webrtc11field_trial25InitFieldTrialsFromStringEPKc";
+constexpr const char* kGetSymbol = "_ZN6webrtc11field_trial19GetFieldTrialStringEv";
 
 /** The symbol's value (offset from the load base) in an ELF file's .symtab, or 0. */
 ElfW(Addr) findSymbol(const char* path, const char* name) {
@@ -79,20 +80,40 @@ int collect(struct dl_phdr_info* info, size_t, void* data) {
   return 0;
 }
 
+/** The address of a function in the first loaded addon whose symbol table has it, or null. */
+void* findLoaded(const char* symbol, bool* anyLoaded) {
+  std::vector<Loaded> loaded;
+  dl_iterate_phdr(collect, &loaded);
+  *anyLoaded = !loaded.empty();
+  for (const Loaded& object : loaded) {
+    const ElfW(Addr) offset = findSymbol(object.path.c_str(), symbol);
+    if (offset) return reinterpret_cast<void*>(object.bias + offset);
+  }
+  return nullptr;
+}
+
+std::string missing(bool anyLoaded) {
+  return anyLoaded ? "no loaded addon has webrtc::field_trial::InitFieldTrialsFromString in its symbol table"
+                   : "no Node addon is loaded (load @roamhq/wrtc first)";
+}
+
 }  // namespace
 
 std::string setWebrtcFieldTrials(const std::string& trials) {
-  std::vector<Loaded> loaded;
-  dl_iterate_phdr(collect, &loaded);
-  for (const Loaded& object : loaded) {
-    const ElfW(Addr) offset = findSymbol(object.path.c_str(), kInitSymbol);
-    if (!offset) continue;
-    // libwebrtc keeps the pointer, not a copy: the string is never freed (an earlier one neither,
-    // as a libwebrtc thread may still be reading it).
-    const auto* kept = new std::string(trials);
-    reinterpret_cast<void (*)(const char*)>(object.bias + offset)(kept->c_str());
-    return "";
-  }
-  return loaded.empty() ? "no Node addon is loaded (load @roamhq/wrtc first)"
-                        : "no loaded addon has webrtc::field_trial::InitFieldTrialsFromString in its symbol table";
+  bool anyLoaded = false;
+  void* init = findLoaded(kInitSymbol, &anyLoaded);
+  if (!init) return missing(anyLoaded);
+  // libwebrtc keeps the pointer, not a copy: the string is never freed (an earlier one neither,
+  // as a libwebrtc thread may still be reading it).
+  const auto* kept = new std::string(trials);
+  reinterpret_cast<void (*)(const char*)>(init)(kept->c_str());
+  return "";
+}
+
+std::string webrtcFieldTrials() {
+  bool anyLoaded = false;
+  void* get = findLoaded(kGetSymbol, &anyLoaded);
+  if (!get) return "";
+  const char* current = reinterpret_cast<const char* (*)()>(get)();
+  return current ? current : "";
 }

@@ -469,14 +469,22 @@ napi_value SetFieldTrials(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// webrtcFieldTrials(): libwebrtc's field-trial string now (webrtc-field-trials.cc).
+napi_value GetFieldTrials(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_string_utf8(env, webrtcFieldTrials().c_str(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stop", nullptr, Stop, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setWebrtcFieldTrials", nullptr, SetFieldTrials, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"webrtcFieldTrials", nullptr, GetFieldTrials, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, 5, props);
   return exports;
 }
 
