@@ -8,11 +8,17 @@
  * colour first shows. Both clocks are this machine's wall clock (Node's and
  * Chromium's performance.timeOrigin + now), good to about a millisecond.
  *
- * In the same run: the capture-only latency of the agent's capturer and of
- * ffmpeg x11grab (each in a process of its own, same changes); the console's
+ * A change counts as shown at rVFC's expectedDisplayTime (when the compositor
+ * expects the frame on the display). The agent is the shipped bundle
+ * (bench/lib/agent-bundle.ts).
+ *
+ * In the same run: the capture-only latency and frame rate of the agent's
+ * capturer and of ffmpeg x11grab (each in a process of its own, same changes);
+ * at 1280x720 the agent's video without its playout-delay hint (the console's
+ * descriptions stripped of the extension: the before); the console's
  * jitter-buffer delay (getStats) with its setting (jitterBufferTarget 0) and
  * with the browser's default; frames shown, agent CPU while the screen changes
- * every frame and while it is still.
+ * every frame and while it is still (8 s after the last change).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
