@@ -2,6 +2,7 @@ import wrtc from '@roamhq/wrtc';
 import type { Permission } from '../protocol/index.ts';
 import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import type { SignalingClient } from '../rtc/signaling-client.ts';
+import { applyAgentFieldTrials } from './capture/render-at-once-sender.ts';
 import { withVideoStartBitrate } from './capture/start-bitrate.ts';
 import type { Cleanup } from './cleanup.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
@@ -40,6 +41,8 @@ export const RTCPeerConnectionNode = withVideoStartBitrate((wrtc as unknown as {
  * for `session.activated` (PIN) or hand its engine a peer with `adopt` (ad hoc).
  */
 export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionDeps): AgentSession {
+  const trials = applyAgentFieldTrials(config.platform);
+  if (trials) deps.out.print(`Video goes out without the render-at-once hint: ${trials}`);
   const session = new AgentSession({
     ...(deps.signaling ? { signaling: deps.signaling } : {}),
     RTCPeerConnection: RTCPeerConnectionNode,
