@@ -2,7 +2,6 @@ import type { WebSocket } from 'ws';
 import { CLOSE_CODES, CUSTOMER_MESSAGE_TYPES, ERRORS, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
 import type { JoinedSession } from './session-service.ts';
-import type { Party } from './session.ts';
 import { SignalingSocket } from './signaling-socket.ts';
 import { ref } from './technician-socket.ts';
 import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';

@@ -146,7 +146,6 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logins,
     audit,
     registry,
-    handover,
     sessions,
     clusterLimits: cluster?.limits ?? null,
     consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
