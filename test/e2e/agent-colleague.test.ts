@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Page } from 'puppeteer-core';
+import type { ElementHandle, Page } from 'puppeteer-core';
 import { buildWindowPage } from '../../scripts/build-applet.ts';
 import { chooseTechnician, waitVideoGone, waitVideoPlaying } from '../../testkit/handover-driver.ts';
 import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
@@ -79,14 +80,14 @@ describe('e2e: a colleague joins a support-app session after the customer says y
   });
 
   /** A code, the agent on it (`extra` arguments), Start, and view granted with --auto-grant. */
-  async function session(extra: string[]): Promise<AgentProcess> {
+  async function session(extra: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
     // Fresh consoles for each session, so no tab of an earlier one is on screen.
     ada = await newPage(await chromium.browser.createBrowserContext());
     cleo = await newPage(await chromium.browser.createBrowserContext());
     await logInToConsole(cleo, srv.url, CLEO.email, CLEO.password);
     await byRole(cleo, 'button', 'Create session code');
     const created = await createCode(ada, srv.url, ADA, false);
-    const proc = spawnAgent(['--server', srv.url, '--code', created.code, '--display', xvfb.display, '--auto-grant', 'view', '--fps', '10', ...extra]);
+    const proc = spawnAgent(['--server', srv.url, '--code', created.code, '--display', xvfb.display, '--auto-grant', 'view', '--fps', '10', ...extra], env);
     agent = proc;
     await proc.waitLine(/Connected to session/, 60_000);
     await start(ada, created.sessionId);
@@ -95,12 +96,27 @@ describe('e2e: a colleague joins a support-app session after the customer says y
     return proc;
   }
 
-  it('in the support window: the prompt names Cleo and Ada; Yes lets her see the screen; the window removes her and she loses it', async () => {
-    const proc = await session([]);
+  it('in the support window: a received file opens in its folder; the prompt names Cleo and Ada; Yes lets her see the screen; the window removes her and she loses it', async () => {
+    // "Show in folder" runs the desktop's xdg-open: a stand-in first on PATH records the folder it is given.
+    const bin = fs.mkdtempSync(path.join(srv.dir, 'opener-'));
+    const downloads = fs.mkdtempSync(path.join(srv.dir, 'downloads-'));
+    const opened = path.join(bin, 'opened.txt');
+    fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`, { mode: 0o755 });
+    const proc = await session(['--download-dir', downloads, '--auto-grant', 'view,files'], { PATH: `${bin}:${process.env['PATH'] ?? ''}` });
     const line = await proc.waitLine(/^Support window: http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{22,}\/$/);
     const win = await newPage(await chromium.browser.createBrowserContext());
     await win.goto(line.slice('Support window: '.length));
     await byTestId(win, 'technician-name');
+
+    await waitPermission(ada, 'files', 'granted');
+    const note = path.join(srv.dir, 'notes.txt');
+    fs.writeFileSync(note, 'from the console\n');
+    const input = (await byTestId(ada, 'file-input')) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(note);
+    await (await byTestId(win, 'show-in-folder', 30_000)).click();
+    await until(() => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').trim(), 'xdg-open called');
+    expect(fs.readFileSync(opened, 'utf8').trim()).to.equal(downloads);
+    expect(fs.readFileSync(path.join(downloads, 'notes.txt'), 'utf8')).to.equal('from the console\n');
 
     await invite(ada);
     const prompt = await textOf(win, 'prompt-colleague');
