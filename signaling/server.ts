@@ -31,7 +31,7 @@ import { SessionRegistry } from './session-registry.ts';
 import { LocalSessions } from './session-service.ts';
 import { joinCluster } from './cluster/cluster-sessions.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
-import { refuseSocket } from './signaling-socket.ts';
+import { holdWritesForThisTurn, refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
 import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
 import { AdminActionLog } from './admin/action-log.ts';
@@ -113,6 +113,11 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const now = () => clock.now();
   for (const warning of prepareDataDir(config)) logger.warn(warning);
   const db = openDatabase(config.databasePath);
+  // WAL with synchronous=NORMAL: every audit event is still its own committed transaction before the reply
+  // goes out, and survives the process dying (SIGKILL, OOM); only an OS crash or power cut can roll back the
+  // last commits, never corrupt the file. FULL fsynced every commit: 2-3 ms each on this disk, blocking
+  // signaling (docs/decisions.md, docs/performance-signaling.md).
+  if (config.databasePath !== ':memory:') db.pragma('synchronous = NORMAL');
   const accounts = new AccountStore(db, now, opts.verifyPassword);
   const audit = new AuditLog(db, now);
   const seats = (): number | null => accounts.getSeats();
@@ -126,7 +131,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   // One node restores the sessions its last run left live; on several nodes the others' sessions are open too,
   // and the cluster ends a dead node's sessions instead (docs/scale.md).
   const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(db);
-  const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live });
+  const atomically = (writes: () => void): void => db.transaction(writes)();
+  const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live, atomically });
   if (!cluster) restoreLiveSessions({ registry, live, audit, accounts, logger });
   const sessions = cluster ? cluster.serve(registry, opts.generateCode) : new LocalSessions(registry);
   const settings = new RuntimeSettings(db, accounts, config);
@@ -224,6 +230,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    // The 101 response and the socket's first message (a customer's welcome) leave in one write.
+    holdWritesForThisTurn(socket);
     wss.handleUpgrade(req, socket, head, (ws) => {
       try {
         if (wsOptions.get(pathname)?.console) trackConsole(ctx, ws, req);

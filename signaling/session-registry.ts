@@ -34,6 +34,12 @@ export interface RegistryDeps {
   live?: LiveSessions | null;
   /** Told of changes other nodes must know of (signaling/cluster/); default none. */
   hooks?: RegistryHooks;
+  /**
+   * Runs one step's audit and live-session writes as one transaction (SQLite:
+   * `db.transaction`), so a step commits once, before its replies leave
+   * (SignalingSocket holds writes for the turn). Default: each write alone.
+   */
+  atomically?: (writes: () => void) => void;
 }
 
 /** What a node's registry announces so that shared state (Redis) can follow it. */
@@ -155,8 +161,10 @@ export class SessionRegistry {
     session.codeExpiresAt = now + this.deps.config.codeTtlSeconds * 1000;
     session.expiryTimer = this.deps.clock.setTimeout(() => this.close(session, 'code_expired'), this.deps.config.codeTtlSeconds * 1000);
     this.sessions.set(id, session);
-    this.deps.audit.openSession({ id, technicianId: technician.id, technicianEmail: technician.email, forceRelay: relay });
-    this.deps.audit.record(id, 'session.created', this.actorOf({ role: 'technician', technician }), relay ? 'forceRelay' : '');
+    this.atomically(() => {
+      this.deps.audit.openSession({ id, technicianId: technician.id, technicianEmail: technician.email, forceRelay: relay });
+      this.deps.audit.record(id, 'session.created', this.actorOf({ role: 'technician', technician }), relay ? 'forceRelay' : '');
+    });
     log.info({ technicianId: technician.id }, 'session created');
     return summarize(session);
   }
@@ -218,8 +226,10 @@ export class SessionRegistry {
     this.byToken.set(session.tokenDigest, session);
     this.deps.hooks?.tokenIssued(token, session);
     session.lifecycle.transition('queued', 'code_entered');
-    this.deps.live?.save(session);
-    this.deps.audit.customerJoined(session.id, client, address);
+    this.atomically(() => {
+      this.deps.live?.save(session);
+      this.deps.audit.customerJoined(session.id, client, address);
+    });
     if (conn) session.customerConn = conn;
     else this.lostSide(session, 'customer');
     this.tellTechnician(session, 'code_entered');
@@ -271,8 +281,10 @@ export class SessionRegistry {
     if (session.lifecycle.state !== 'queued') throw new RescueError('SESSION_BAD_STATE', `The session is ${session.lifecycle.state}, not queued.`);
     if (!session.customerConn) throw new RescueError('PEER_NOT_CONNECTED', 'The customer is not connected right now.');
     session.lifecycle.transition('active', 'activated');
-    this.deps.live?.save(session);
-    this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
+    this.atomically(() => {
+      this.deps.live?.save(session);
+      this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
+    });
     this.sendActivated(session);
     this.tellCustomer(session, 'activated');
   }
@@ -432,9 +444,11 @@ export class SessionRegistry {
     }
     this.sessions.delete(session.id);
     if (session.tokenDigest !== null) this.byToken.delete(session.tokenDigest);
-    this.deps.live?.forget(session.id);
-    this.deps.audit.record(session.id, 'session.ended', by ? this.actorOf(by) : { kind: 'server' }, reason);
-    this.deps.audit.closeSession(session.id, reason);
+    this.atomically(() => {
+      this.deps.live?.forget(session.id);
+      this.deps.audit.record(session.id, 'session.ended', by ? this.actorOf(by) : { kind: 'server' }, reason);
+      this.deps.audit.closeSession(session.id, reason);
+    });
     this.deps.hooks?.closed(session);
     this.tellTechnician(session, reason);
     const colleague = session.colleague;
@@ -449,6 +463,11 @@ export class SessionRegistry {
   }
 
   // Internals.
+
+  private atomically(writes: () => void): void {
+    if (this.deps.atomically) this.deps.atomically(writes);
+    else writes();
+  }
 
   /** Whether this node holds any session of the technician. */
   hasSessionsOf(technicianId: string): boolean {
