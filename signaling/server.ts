@@ -22,6 +22,7 @@ import { openDatabase, type Db } from './db.ts';
 import { AppletDownloads } from './download-routes.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LiveSessions } from './live-sessions.ts';
+import { withStatementCache } from './statement-cache.ts';
 import { LoginSessions } from './login-sessions.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { restoreLiveSessions } from './restore-sessions.ts';
@@ -130,7 +131,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         });
   // One node restores the sessions its last run left live; on several nodes the others' sessions are open too,
   // and the cluster ends a dead node's sessions instead (docs/scale.md).
-  const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(db);
+  const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(withStatementCache(db));
   const atomically = (writes: () => void): void => db.transaction(writes)();
   const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live, atomically });
   if (!cluster) restoreLiveSessions({ registry, live, audit, accounts, logger });
