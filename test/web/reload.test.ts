@@ -1,25 +1,14 @@
 import { expect } from 'chai';
-import type { BrowserContext, ElementHandle, Page } from 'puppeteer-core';
+import type { BrowserContext, Page } from 'puppeteer-core';
 import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, logInToConsole, newPage, screenshotAt, startWebServer, texts, type TestServer } from '../../testkit/web-harness.ts';
+import { permissionState, sendChat, waitChat, waitEnabled, waitPermission } from '../../testkit/web-session.ts';
 
 const TECH = { email: 'reload@example.test', name: 'Rita Reload', password: 'correct horse battery reload' };
 
 /** What the reload tests measured, printed at the end. */
 const measured: Record<string, string | number> = {};
 
-async function permissionState(page: Page, permission: string): Promise<string> {
-  const row = await page.$(`pierce/li[data-permission="${permission}"], tr[data-permission="${permission}"]`);
-  return row ? row.evaluate((el) => el.getAttribute('data-state') ?? '') : 'missing';
-}
 
-async function waitPermission(page: Page, permission: string, state: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await permissionState(page, permission)) === state) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`permission ${permission} never became ${state} (is ${await permissionState(page, permission)})`);
-}
 
 /** Resolves once the console's video has decoded frames, with how long that took. */
 async function framesArrive(page: Page, timeoutMs = 30_000): Promise<number> {
@@ -34,27 +23,8 @@ async function framesArrive(page: Page, timeoutMs = 30_000): Promise<number> {
   throw new Error(`no video frames within ${timeoutMs} ms; console log: ${log.slice(-8).join(' | ')}`);
 }
 
-async function sendChat(page: Page, text: string): Promise<void> {
-  const input = await byRole(page, 'textbox', 'Chat message');
-  await input.type(text);
-  await input.press('Enter');
-}
 
-async function waitChat(page: Page, text: string, from = 'peer'): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if ((await texts(page, `[data-testid="chat-messages"] li[data-from="${from}"]`)).some((t) => t.includes(text))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`chat message not seen: ${text}`);
-}
 
-async function waitEnabled(el: ElementHandle<Element>): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (!(await el.evaluate((b) => (b as HTMLButtonElement).disabled))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('control stayed disabled');
-}
 
 /** Prompts the customer's page shows (a new question would be one). */
 async function promptsShown(page: Page): Promise<number> {
