@@ -39,7 +39,7 @@ export class OutgoingTransfer {
   private startChunk = 0;
   private startedAt = 0;
   private everAccepted = false;
-  private completeTimer: ReturnType<typeof setTimeout> | null = null;
+  private completeTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly ctx: TransferContext,
@@ -221,8 +221,32 @@ export class OutgoingTransfer {
     }
     if (this.epoch === epoch && this.state === 'sending') {
       this.state = 'verifying';
-      this.completeTimer = setTimeout(() => this.cancel(`no file.complete within ${stallMs} ms`, 'FILE_IO'), stallMs);
+      this.watchCompletion(port, stallMs);
     }
+  }
+
+  /**
+   * Every chunk is queued; `file.complete` is due once they have left and the
+   * receiver verified the file. The last `highWaterMark` of the file may still
+   * sit in the channel's send buffer: on a lossy path (SCTP's window small)
+   * 1 MiB took longer than 30 s to leave (test/faults/loss.fault.ts, 10% loss).
+   * So the transfer fails only after `stallMs` in which nothing moved: no ack
+   * arrived and the send buffer did not shrink.
+   */
+  private watchCompletion(port: FilePort, stallMs: number): void {
+    let lastAcked = this.ackedChunk;
+    let lastBuffered = port.isOpen ? port.bufferedAmount : 0;
+    let lastMoveAt = Date.now();
+    this.completeTimer = setInterval(
+      () => {
+        const buffered = port.isOpen ? port.bufferedAmount : lastBuffered;
+        if (this.ackedChunk !== lastAcked || buffered < lastBuffered) lastMoveAt = Date.now();
+        lastAcked = this.ackedChunk;
+        lastBuffered = buffered;
+        if (Date.now() - lastMoveAt >= stallMs) this.cancel(`no file.complete within ${stallMs} ms`, 'FILE_IO');
+      },
+      Math.max(10, Math.min(1000, stallMs / 5)),
+    );
   }
 
   private reportProgress(force: boolean): void {
@@ -248,7 +272,7 @@ export class OutgoingTransfer {
   }
 
   private clearCompleteTimer(): void {
-    if (this.completeTimer) clearTimeout(this.completeTimer);
+    if (this.completeTimer) clearInterval(this.completeTimer);
     this.completeTimer = null;
   }
 }
