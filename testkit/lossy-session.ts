@@ -102,30 +102,19 @@ export async function measureVideo(s: LossySession, ms: number): Promise<VideoFi
     frames: video.frames.length,
     fps: video.frames.length / (ms / 1000),
     maxGapMs: maxGap,
-    glassToGlassMs: latestDrawMatch(draws, video.seen),
+    glassToGlassMs: matchMarks(draws, video.seen),
     width: video.width,
     height: video.height,
   };
 }
 
-/**
- * Glass to glass per colour change seen: the time since the latest draw of
- * that colour before it was seen. The palette repeats every 7 draws (~0.8 s),
- * so a latency longer than that would read short; a frame gap that long shows
- * in `maxGapMs`.
- */
-function latestDrawMatch(draws: Array<[number, number]>, seen: Array<[number, number]>): number[] {
-  const out: number[] = [];
-  for (const [at, colour] of seen) {
-    for (let k = draws.length - 1; k >= 0; k--) {
-      const [drawnAt, drawnColour] = draws[k] as [number, number];
-      if (drawnAt < at && drawnColour === colour) {
-        out.push(at - drawnAt);
-        break;
-      }
-    }
-  }
-  return out;
+/** Glass to glass per marker number seen: the time since that number was drawn. */
+function matchMarks(draws: Array<[number, number]>, seen: Array<[number, number]>): number[] {
+  const drawnAt = new Map(draws.map(([at, mark]) => [mark, at]));
+  return seen.flatMap(([at, mark]) => {
+    const drawn = drawnAt.get(mark);
+    return drawn !== undefined && drawn < at ? [at - drawn] : [];
+  });
 }
 
 type Sent = { type: string; code?: string; button?: string; down: boolean };

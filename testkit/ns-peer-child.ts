@@ -6,11 +6,11 @@
  * over the IPC channel; each command is answered with `{id, ok, value|error}`,
  * and events arrive as `{event, ...}`.
  *
- * The customer's screen is a synthetic I420 source: a marker square whose
- * colour changes every 100–133 ms (bench/lib/marker.ts's palette) over a
- * moving bar, so the encoder has real work; each colour change is recorded
- * with its wall time, and the technician records when it first sees each
- * colour, which gives glass to glass (both processes share the wall clock).
+ * The customer's screen is a synthetic I420 source: a marker number, drawn
+ * as black and white blocks, that changes every 100–133 ms, over a moving
+ * bar, so the encoder has real work; each change is recorded with its wall
+ * time, and the technician records when it first sees each number, which
+ * gives glass to glass (both processes share the wall clock).
  */
 import { createCipheriv, createHash } from 'node:crypto';
 import wrtc from '@roamhq/wrtc';
@@ -22,7 +22,7 @@ import { memorySource } from '../rtc/memory-file.ts';
 import { SignalingClient, type WebSocketCtor } from '../rtc/signaling-client.ts';
 import type { SupportEngine } from '../rtc/support-engine.ts';
 import { TechnicianEngine } from '../rtc/technician-engine.ts';
-import { MARK, PALETTE, markerColourI420, wallNow } from '../bench/lib/marker.ts';
+import { wallNow } from '../bench/lib/marker.ts';
 import { RTCPeerConnectionNode } from './rtc-pair.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
@@ -84,42 +84,48 @@ const injector = {
   },
 };
 
-/** The synthetic screen: frames at `fps`, the marker's colour changing every 100–133 ms. */
+/** The frame number shown as 10 black or white blocks (bits), 32x32 px each, in a row at the top left. */
+const BITS = 10;
+const BLOCK = 32;
+const blockX = (bit: number): number => 16 + bit * (BLOCK + 8);
+const BLOCK_Y = 16;
+
+/** The synthetic screen: frames at `fps`, the marker number changing every 100–133 ms. */
 function startScreen(width: number, height: number, fps: number) {
   const source = new wrtc.nonstandard.RTCVideoSource({ isScreencast: true });
   const draws: Array<[number, number]> = [];
-  let colour = 0;
+  let mark = 0;
   let nextChange = 0;
   let frame = 0;
   const timer = setInterval(() => {
     const now = wallNow();
     if (now >= nextChange) {
-      colour = (colour + 1) % PALETTE.length;
-      draws.push([now, colour]);
+      mark = (mark + 1) % (1 << BITS);
+      draws.push([now, mark]);
       nextChange = now + 100 + Math.random() * 33;
     }
     const data = new Uint8Array((width * height * 3) / 2);
     data.fill(128);
-    const ySize = width * height;
-    const [y, u, v] = yuv(PALETTE[colour] ?? 0);
     const bar = (frame++ * 8) % width;
     for (let row = 0; row < height; row++) data.fill(235, row * width + bar, row * width + Math.min(width, bar + 16));
-    for (let row = MARK.y; row < MARK.y + MARK.size; row++) data.fill(y, row * width + MARK.x, row * width + MARK.x + MARK.size);
-    const cw = width >> 1;
-    for (let row = MARK.y >> 1; row < (MARK.y + MARK.size) >> 1; row++) {
-      data.fill(u, ySize + row * cw + (MARK.x >> 1), ySize + row * cw + ((MARK.x + MARK.size) >> 1));
-      data.fill(v, ySize + (ySize >> 2) + row * cw + (MARK.x >> 1), ySize + (ySize >> 2) + row * cw + ((MARK.x + MARK.size) >> 1));
+    for (let bit = 0; bit < BITS; bit++) {
+      const y = (mark >> bit) & 1 ? 235 : 16;
+      for (let row = BLOCK_Y; row < BLOCK_Y + BLOCK; row++) data.fill(y, row * width + blockX(bit), row * width + blockX(bit) + BLOCK);
     }
     source.onFrame({ width, height, data });
   }, 1000 / fps);
   return { track: source.createTrack(), draws, stop: () => clearInterval(timer) };
 }
 
-function yuv(rgb: number): [number, number, number] {
-  const r = (rgb >> 16) & 0xff;
-  const g = (rgb >> 8) & 0xff;
-  const b = rgb & 0xff;
-  return [((66 * r + 129 * g + 25 * b + 128) >> 8) + 16, ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128, ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128];
+/** The marker number in an I420 frame (the luma at each block's centre), or -1 when a block is neither black nor white. */
+function readMark(data: Uint8Array, width: number): number {
+  let mark = 0;
+  for (let bit = 0; bit < BITS; bit++) {
+    const y = data[(BLOCK_Y + BLOCK / 2) * width + blockX(bit) + BLOCK / 2] ?? 128;
+    if (y > 180) mark |= 1 << bit;
+    else if (y > 70) return -1;
+  }
+  return mark;
 }
 
 /** What the technician's side sees of the video: every frame's arrival time and each colour change. */
@@ -133,10 +139,10 @@ function watchVideo(track: MediaStreamTrack): void {
     video.frames.push(now);
     video.width = frame.width;
     video.height = frame.height;
-    const colour = markerColourI420(frame.data, frame.width, frame.height);
-    if (colour >= 0 && colour !== last) {
-      last = colour;
-      video.seen.push([now, colour]);
+    const mark = readMark(frame.data, frame.width);
+    if (mark >= 0 && mark !== last) {
+      last = mark;
+      video.seen.push([now, mark]);
     }
   };
 }
