@@ -298,6 +298,11 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
   /** Teardown for the subclass (video, timers), before the peer closes. */
   protected onClose(): void {}
 
+  /** The plain words for a session the other side or the server ended (written to the log as it closes). */
+  protected closedText(_closed: EngineClosed): string | null {
+    return null;
+  }
+
   protected get peerRole(): LogActor {
     return this.role === 'technician' ? 'customer' : 'technician';
   }
@@ -343,6 +348,8 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
   private closeWith(closed: EngineClosed): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    const text = closed.cause === 'local' ? null : this.closedText(closed);
+    if (text) this.log.add('system', 'session', text);
     this.offs.splice(0).forEach((off) => off());
     this.onClose();
     this.files.close();

@@ -5,13 +5,14 @@ import { LIMITS } from '../protocol/limits.ts';
 import { PERMISSIONS, PERMISSION_LABELS } from '../protocol/permissions.ts';
 import type { Permission } from '../protocol/permissions.ts';
 import type { SessionReason, SessionState } from '../protocol/session-state.ts';
+import { technicianClosedText } from './closed-text.ts';
 import type { ConnectionFacts } from './connection-facts.ts';
 import type { PeerSession } from './peer-session.ts';
 import { PermissionMirror } from './permissions.ts';
 import { renderAtOnce } from './render-at-once.ts';
 import type { PermissionMirrorEvents } from './permissions.ts';
 import { SupportEngine } from './support-engine.ts';
-import type { Activated, HelloMessage, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
+import type { Activated, EngineClosed, HelloMessage, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
 
 export type TechnicianEngineOptions = SupportEngineOptions & {
   /** The PIN session this engine drives (from the queue / session.list); absent for an adopted ad hoc peer. */
@@ -199,6 +200,10 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
     if (state === 'suspended') return `The session is suspended (${reason.replace('_', ' ')}).`;
     if (state === 'active' && reason === 'reconnected') return 'Reconnected.';
     return null;
+  }
+
+  protected override closedText(closed: EngineClosed): string {
+    return technicianClosedText(closed);
   }
 
   protected override onClose(): void {
