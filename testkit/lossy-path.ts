@@ -3,7 +3,7 @@
  * network namespaces this process creates and deletes:
  *
  *   customer ns  ──veth──  router ns  ──veth──  technician ns
- *   198.18.1.2            198.18.1.1 | 198.18.2.1           198.18.2.2
+ *   10.77.1.2              10.77.1.1 | 10.77.2.1             10.77.2.2
  *                              │
  *                     TUN nem0 + testkit/netem/netem-tun.py
  *
@@ -14,12 +14,13 @@
  * docs/decisions.md). Loss and delay apply to each direction. The router's
  * own addresses are reached directly, not through the shim: the signaling
  * server runs there, so only the peer-to-peer path is impaired. IPv6 is off
- * in all three namespaces; 198.18.0.0/15 is the benchmarking range (RFC 2544).
+ * in all three namespaces, which testkit/netns.ts makes and removes.
  */
-import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { createNetns, vethPair, type Netns } from './netns.ts';
 
 const run = promisify(execFile);
 const SHIM = fileURLToPath(new URL('./netem/netem-tun.py', import.meta.url));
@@ -71,52 +72,34 @@ export function lossyPathUnavailable(): string | null {
   return null;
 }
 
-let counter = 0;
-
-async function sh(args: string[]): Promise<string> {
-  const { stdout } = await run(args[0] as string, args.slice(1));
-  return stdout;
-}
-
 /** Builds the three namespaces and starts the shim with `loss` and `delayMs`. */
 export async function createLossyPath(loss: number, delayMs: number): Promise<LossyPath> {
-  const tag = `rr${process.pid % 100000}${String.fromCharCode(97 + (counter++ % 26))}`;
-  const ns = { customer: `${tag}-cust`, technician: `${tag}-tech`, router: `${tag}-rtr` };
-  const addresses = { customer: '198.18.1.2', technician: '198.18.2.2', routerCustomerSide: '198.18.1.1', routerTechnicianSide: '198.18.2.1' };
-  const created: string[] = [];
-  const deleteAll = async (): Promise<void> => {
-    for (const name of created.splice(0)) await run('ip', ['netns', 'del', name]).catch(() => undefined);
-  };
+  const made: Netns[] = [];
   let shim: ChildProcessWithoutNullStreams | null = null;
   try {
-    for (const name of Object.values(ns)) {
-      await sh(['ip', 'netns', 'add', name]);
-      created.push(name);
-      await sh(['ip', '-n', name, 'link', 'set', 'lo', 'up']);
-      await sh(['ip', 'netns', 'exec', name, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-    }
-    const sides = [
-      { peer: ns.customer, inner: 'nc0', outer: 'nc1', address: addresses.customer, gateway: addresses.routerCustomerSide },
-      { peer: ns.technician, inner: 'nt0', outer: 'nt1', address: addresses.technician, gateway: addresses.routerTechnicianSide },
-    ];
-    for (const side of sides) {
-      await sh(['ip', 'link', 'add', side.inner, 'netns', side.peer, 'type', 'veth', 'peer', 'name', side.outer, 'netns', ns.router]);
-      await sh(['ip', '-n', side.peer, 'addr', 'add', `${side.address}/24`, 'dev', side.inner]);
-      await sh(['ip', '-n', side.peer, 'link', 'set', side.inner, 'up']);
-      await sh(['ip', '-n', side.peer, 'route', 'add', 'default', 'via', side.gateway]);
-      await sh(['ip', '-n', ns.router, 'addr', 'add', `${side.gateway}/24`, 'dev', side.outer]);
-      await sh(['ip', '-n', ns.router, 'link', 'set', side.outer, 'up']);
-    }
-    await sh(['ip', 'netns', 'exec', ns.router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.all.send_redirects=0']);
-    await sh(['ip', '-n', ns.router, 'tuntap', 'add', 'dev', 'nem0', 'mode', 'tun']);
-    await sh(['ip', '-n', ns.router, 'link', 'set', 'nem0', 'up']);
-    await sh(['ip', 'netns', 'exec', ns.router, 'sysctl', '-q', '-w', 'net.ipv4.conf.nem0.rp_filter=0']);
-    await sh(['ip', '-n', ns.router, 'route', 'add', 'default', 'dev', 'nem0', 'table', '100']);
+    for (const label of ['lcust', 'ltech', 'lrtr']) made.push(await createNetns(label));
+    const [customer, technician, router] = made as [Netns, Netns, Netns];
+    for (const ns of made) await ns.exec('sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    // The router is the .1 end of each pair, the peer the .2 end (testkit/netns.ts).
+    const toCustomer = await vethPair(router, customer, 1);
+    const toTechnician = await vethPair(router, technician, 2);
+    await customer.exec('ip', ['route', 'add', 'default', 'via', toCustomer.a.address]);
+    await technician.exec('ip', ['route', 'add', 'default', 'via', toTechnician.a.address]);
+    await router.exec('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.all.send_redirects=0']);
+    await router.exec('ip', ['tuntap', 'add', 'dev', 'nem0', 'mode', 'tun']);
+    await router.exec('ip', ['link', 'set', 'nem0', 'up']);
+    await router.exec('sysctl', ['-q', '-w', 'net.ipv4.conf.nem0.rp_filter=0']);
+    await router.exec('ip', ['route', 'add', 'default', 'dev', 'nem0', 'table', '100']);
     // Forwarded traffic from either side goes through the shim; the router's own addresses stay direct (the local table is looked up first).
-    await sh(['ip', '-n', ns.router, 'rule', 'add', 'iif', 'nc1', 'lookup', '100', 'pref', '100']);
-    await sh(['ip', '-n', ns.router, 'rule', 'add', 'iif', 'nt1', 'lookup', '100', 'pref', '101']);
+    await router.exec('ip', ['rule', 'add', 'iif', toCustomer.a.dev, 'lookup', '100', 'pref', '100']);
+    await router.exec('ip', ['rule', 'add', 'iif', toTechnician.a.dev, 'lookup', '100', 'pref', '101']);
+    const ns = { customer: customer.name, technician: technician.name, router: router.name };
+    const addresses = { customer: toCustomer.b.address, technician: toTechnician.b.address, routerCustomerSide: toCustomer.a.address, routerTechnicianSide: toTechnician.a.address };
+    const deleteAll = async (): Promise<void> => {
+      for (const n of made.splice(0)) await n.destroy();
+    };
 
-    const child = spawn('ip', ['netns', 'exec', ns.router, 'python3', SHIM, '--dev', 'nem0', '--loss', String(loss), '--delay', String(delayMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = router.spawn('python3', [SHIM, '--dev', 'nem0', '--loss', String(loss), '--delay', String(delayMs)], { stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
     shim = child;
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -164,7 +147,7 @@ export async function createLossyPath(loss: number, delayMs: number): Promise<Lo
     };
   } catch (error) {
     shim?.kill('SIGKILL');
-    await deleteAll();
+    for (const n of made) await n.destroy();
     throw error;
   }
 }
