@@ -29,7 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const trailer = carried?.found ? carried.payload : null;
-  const adhocArgs = argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc='));
+  const adhocArgs =
+    argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc=')) || (Boolean(process.env.RELAY_RESCUE_ADHOC_TOKEN) && !argv.some((a) => a.startsWith('--code') || a.startsWith('--token')));
   if (adhocArgs || trailer?.kind === 'adhoc') {
     const args = !adhocArgs && trailer?.token ? ['--server', trailer.server, '--adhoc', trailer.token, ...argv] : [...argv];
     return runAdhocCli(args, adhocSupport, (exit) => {

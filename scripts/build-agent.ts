@@ -79,6 +79,7 @@ for arg in "$@"; do
   esac
   prev="$arg"
 done
+if [ -n "\${RELAY_RESCUE_TOKEN:-}" ] || [ -n "\${RELAY_RESCUE_ADHOC_TOKEN:-}" ]; then has_session=yes; fi
 if [ -n "$given_server" ]; then server="$given_server"; elif [ -n "$server" ]; then set -- --server "$server" "$@"; fi
 if [ -z "$has_session" ] && [ -n "$server" ]; then
   # Run with no arguments (curl … | bash): ask for the code on the terminal, not the pipe.

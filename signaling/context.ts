@@ -17,6 +17,7 @@ import type { SessionRegistry } from './session-registry.ts';
 import type { TwoFactorService } from './two-factor/two-factor-service.ts';
 import type { SessionService } from './session-service.ts';
 import type { ClusterLimits } from './cluster/cluster-limits.ts';
+import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 
 /** Everything a request or socket handler needs; built once per server. */
 export interface ServerContext {
@@ -49,7 +50,8 @@ export interface ServerContext {
 }
 
 /** Handles an upgraded WebSocket on a path a plugin registered. */
-export type WebSocketHandler = (ws: WebSocket, req: IncomingMessage) => void;
+/** `slot` is set for a socket registered with `unauthenticated: true`; give it back once the socket has proved itself. */
+export type WebSocketHandler = (ws: WebSocket, req: IncomingMessage, slot?: UnauthenticatedSlot) => void;
 
 /**
  * An extension of the server (the ad hoc feature is one): it gets the context,
@@ -72,6 +74,12 @@ export interface WebSocketOptions {
    * account disabled or deleted, expiry), checked on every heartbeat.
    */
   console?: boolean;
+  /**
+   * A socket that proves itself with its first messages (no cookie): it takes
+   * a place among the server's unauthenticated sockets (UNAUTH_SOCKETS_PER_ADDRESS,
+   * UNAUTH_SOCKETS_TOTAL), as `/ws/customer` does, and is refused when none is left.
+   */
+  unauthenticated?: boolean;
 }
 
 export interface PluginInput {
