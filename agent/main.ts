@@ -78,6 +78,13 @@ async function main(argv: readonly string[]): Promise<number> {
       if (window) asked.push(window.ask(permission));
       return Promise.race(asked);
     },
+    // The colleague the lead invites is approved the same way, by the names the server gives.
+    askColleague: (colleague) => {
+      if (!config.prompt) return Promise.resolve(false);
+      const asked = [ui.askColleague(colleague)];
+      if (window) asked.push(window.askColleague(colleague));
+      return Promise.race(asked);
+    },
     preGranted: config.autoGrant,
   });
 
@@ -91,6 +98,10 @@ async function main(argv: readonly string[]): Promise<number> {
       await source.close();
       throw err;
     }
+  };
+  const removeColleague = (): void => {
+    if (engine.colleague) void engine.removeColleague();
+    else ui.print('(No colleague is in this session.)');
   };
   const revoke = (p: Permission | 'all'): void => {
     if (p === 'all') engine.revokeAll();
@@ -106,6 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
       sendFile: sendFromDisk,
       revoke,
       stopAll: () => revoke('all'),
+      removeColleague,
       end: () => void engine.end('ended by customer'),
     },
   });
@@ -115,6 +127,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (c.to === 'asked') return;
     ui.withdraw(c.permission);
     window?.withdraw(c.permission);
+  });
+  // The colleague let in or refused on one screen (or gone): the other screen's question goes (the window's in feedWindow).
+  engine.on('colleague', (c) => {
+    if (c?.state !== 'asked') ui.withdraw('colleague');
   });
   const ended = new Promise<string>((resolve) => engine.on('closed', ({ reason }) => resolve(reason)));
   signaling.on('resume.failed', (e) => engine.close(`could not rejoin: ${e.message}`));
@@ -164,6 +180,7 @@ async function main(argv: readonly string[]): Promise<number> {
       grant: (p) => engine.grant(p),
       revoke,
       sendFile: (path) => void sendFromDisk(path).catch((err: unknown) => ui.print(`Cannot send ${path}: ${err instanceof Error ? err.message : String(err)}`)),
+      removeColleague,
       end: () => void engine.end('ended by customer'),
     },
     config.prompt,

@@ -12,7 +12,6 @@ import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
 import type { RuntimeSettings } from './runtime-settings.ts';
-import type { SessionHandover } from './session-handover.ts';
 import type { SessionRegistry } from './session-registry.ts';
 import type { TwoFactorService } from './two-factor/two-factor-service.ts';
 import type { SessionService } from './session-service.ts';
@@ -30,8 +29,6 @@ export interface ServerContext {
   audit: AuditLog;
   /** This node's sessions (tests and tools look sessions up in it). */
   registry: SessionRegistry;
-  /** Transfer and collaboration on the registry's sessions. */
-  handover: SessionHandover;
   /** The sessions as sockets and routes use them: this node's, or the cluster's (REDIS_URL). */
   sessions: SessionService;
   /** Login and code lockouts counted over all nodes (REDIS_URL); null on one node alone. */

@@ -128,7 +128,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(db);
   const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live });
   if (!cluster) restoreLiveSessions({ registry, live, audit, accounts, logger });
-  const sessions = cluster ? cluster.serve(registry, opts.generateCode) : new LocalSessions(registry);
+  const handover = new SessionHandover(registry, audit);
+  const sessions = cluster ? cluster.serve(registry, handover, opts.generateCode) : new LocalSessions(registry, handover);
   const settings = new RuntimeSettings(db, accounts, config);
   const adminActions = new AdminActionLog(db, now);
   const twoFactor = new TwoFactorService({ db, box: secretBoxFor(config), settings, actions: adminActions, now });
@@ -145,7 +146,6 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logins,
     audit,
     registry,
-    handover: new SessionHandover(registry, audit),
     sessions,
     clusterLimits: cluster?.limits ?? null,
     consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
