@@ -22,6 +22,7 @@ import { openDatabase, type Db } from './db.ts';
 import { AppletDownloads } from './download-routes.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LiveSessions } from './live-sessions.ts';
+import { withStatementCache } from './statement-cache.ts';
 import { LoginSessions } from './login-sessions.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { restoreLiveSessions } from './restore-sessions.ts';
@@ -31,7 +32,7 @@ import { SessionRegistry } from './session-registry.ts';
 import { LocalSessions } from './session-service.ts';
 import { joinCluster } from './cluster/cluster-sessions.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
-import { refuseSocket } from './signaling-socket.ts';
+import { holdWritesForThisTurn, refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
 import { UnauthenticatedSockets, type UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 import { AdminActionLog } from './admin/action-log.ts';
@@ -113,6 +114,11 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const now = () => clock.now();
   for (const warning of prepareDataDir(config)) logger.warn(warning);
   const db = openDatabase(config.databasePath);
+  // WAL with synchronous=NORMAL: every audit event is still its own committed transaction before the reply
+  // goes out, and survives the process dying (SIGKILL, OOM); only an OS crash or power cut can roll back the
+  // last commits, never corrupt the file. FULL fsynced every commit: 2-3 ms each on this disk, blocking
+  // signaling (docs/decisions.md, docs/performance-signaling.md).
+  if (config.databasePath !== ':memory:') db.pragma('synchronous = NORMAL');
   const accounts = new AccountStore(db, now, opts.verifyPassword);
   const audit = new AuditLog(db, now);
   const seats = (): number | null => accounts.getSeats();
@@ -125,8 +131,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         });
   // One node restores the sessions its last run left live; on several nodes the others' sessions are open too,
   // and the cluster ends a dead node's sessions instead (docs/scale.md).
-  const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(db);
-  const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live });
+  const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(withStatementCache(db));
+  const atomically = (writes: () => void): void => db.transaction(writes)();
+  const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live, atomically });
   if (!cluster) restoreLiveSessions({ registry, live, audit, accounts, logger });
   const handover = new SessionHandover(registry, audit);
   const sessions = cluster ? cluster.serve(registry, handover, opts.generateCode) : new LocalSessions(registry, handover);
@@ -224,6 +231,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    // The 101 response and the socket's first message (a customer's welcome) leave in one write.
+    holdWritesForThisTurn(socket);
     wss.handleUpgrade(req, socket, head, (ws) => {
       try {
         if (wsOptions.get(pathname)?.console) trackConsole(ctx, ws, req);
