@@ -1,6 +1,6 @@
 import { offersPermission } from '../protocol/channels.ts';
 import type { Capabilities, InputMessage, PointerMessage, Screen } from '../protocol/channels.ts';
-import type { SignalData } from '../protocol/ice.ts';
+import type { IceConfig, SignalData } from '../protocol/ice.ts';
 import { LIMITS } from '../protocol/limits.ts';
 import { PERMISSIONS, PERMISSION_LABELS } from '../protocol/permissions.ts';
 import type { Permission } from '../protocol/permissions.ts';
@@ -80,6 +80,22 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
   async activate(): Promise<void> {
     if (!this.options.signaling || !this.sessionId) throw new Error('technician engine: no PIN session to activate');
     await this.options.signaling.request({ type: 'session.activate', sessionId: this.sessionId });
+  }
+
+  /**
+   * After a console reload: the session is still active at the server (it
+   * kept it suspended) and the customer's end is still there, holding its
+   * grants. Opens a fresh peer connection at once and offers; the customer's
+   * end sees an offer from a new connection and answers from a new one of its
+   * own (rtc/support-engine.ts), with the same grants and no new prompt.
+   */
+  resume(ice: IceConfig, peerName: string): void {
+    if (this.isClosed || !this.sessionId || this.peer || !this.options.signaling) return;
+    const m: Activated = { type: 'session.activated', sessionId: this.sessionId, role: 'technician', polite: false, peerName, ice };
+    this.activation = m;
+    this.log.add('system', 'session', 'Session restored; reconnecting to the customer.');
+    this.fire('activated', m);
+    this.openPeer(m);
   }
 
   /** Whether asking for `permission` makes sense now with this customer's end. */

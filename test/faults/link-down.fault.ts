@@ -138,7 +138,11 @@ describe('faults: the path between customer and technician dies and comes back (
       'the customer’s grants ending while the link is down',
       (graceSeconds + 15) * 1000,
       250,
-    );
+    ).catch(async (err: unknown) => {
+      const c = await cust.call<CustStats>('stats');
+      report('link down longer than grace (failed)', { 'customer connection states': c.states.map((st) => `${st.state}@${st.at - downAt}`).join(' '), 'customer log': c.log.slice(-5).join(' | ') });
+      throw err;
+    });
     const revokedAt = Date.now();
     const t = await tech.call<TechStats>('stats');
     await link.up();

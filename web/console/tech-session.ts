@@ -161,6 +161,17 @@ export class TechSession extends Store implements InputSink {
     this.engine.handleActivated(m);
   }
 
+  /** Reopens this session's connection after a console reload (see TechnicianEngine.resume). */
+  async restore(peerName: string): Promise<void> {
+    this.peerName = peerName;
+    try {
+      const reply = await this.sig.request({ type: 'ice.refresh', sessionId: this.id });
+      if (reply.type === 'ice.config') this.engine.resume(reply.ice, peerName);
+    } catch (err) {
+      this.sessionLog.add('system', 'session', `The session could not be restored: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   /**
    * Asks the customer for a permission. Before the connection to the
    * customer is up (just after Start) the question waits and goes as soon as
