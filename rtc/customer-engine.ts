@@ -266,7 +266,14 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
   }
 
   protected onReady(peer: PeerSession): void {
+    // Keys held through an earlier connection: their key-ups went with it.
+    if (this.readyPeer && this.readyPeer !== peer) this.opts.input?.releaseAll();
     this.readyPeer = peer;
+    // While the connection is not up, the technician's key-ups cannot arrive: release what is held
+    // rather than leave a key down (autorepeating) on this machine (test/faults/loss.fault.ts, dark path).
+    peer.on('connectionstatechange', (state) => {
+      if (peer === this.peer && (state === 'disconnected' || state === 'failed' || state === 'closed')) this.opts.input?.releaseAll();
+    });
     this.videoSender = null;
     peer.send('control', { type: 'hello', role: 'customer', client: this.opts.client, name: this.opts.name, capabilities: this.opts.capabilities });
     peer.send('control', { type: 'permission.state', permissions: this.permissions.snapshot() });
