@@ -171,7 +171,7 @@ export class ClusterSessions implements SessionService {
   async online(me: TechnicianIdentity): Promise<TechnicianRef[]> {
     const lists = await Promise.all([
       Promise.resolve(this.localTechnicians()),
-      ...this.bus.liveNodes().map((node) => (this.bus.call(node, 'online', {}) as Promise<{ technician: TechnicianIdentity }[]>).catch(() => [])),
+      ...(await this.bus.currentNodes()).map((node) => (this.bus.call(node, 'online', {}) as Promise<{ technician: TechnicianIdentity }[]>).catch(() => [])),
     ]);
     const byId = new Map<string, TechnicianRef>();
     for (const { technician } of lists.flat()) if (technician.id !== me.id) byId.set(technician.id, refOf(technician));
@@ -195,7 +195,7 @@ export class ClusterSessions implements SessionService {
    * TECHNICIAN_NOT_ONLINE.
    */
   private async reach(technicianId: string): Promise<void> {
-    for (const node of this.bus.liveNodes()) {
+    for (const node of await this.bus.currentNodes()) {
       const found = (await this.bus.call(node, 'online', { technicianId }).catch(() => [])) as { technician: TechnicianIdentity; conn: string }[];
       const hit = found.find((f) => f.technician.id === technicianId);
       if (!hit) continue;

@@ -69,6 +69,7 @@ export class NodeBus {
       await this.link.connect();
       await this.reader.connect();
       await this.renew();
+      await this.look();
     } catch (error) {
       this.link.redis.disconnect();
       this.reader.redis.disconnect();
@@ -92,6 +93,16 @@ export class NodeBus {
 
   liveNodes(): string[] {
     return [...this.known].filter((node) => !this.gone.has(node) && node !== this.nodeId);
+  }
+
+  /**
+   * The live nodes as Redis has them now, for a question every node must
+   * answer (who is online): `liveNodes()` learns of a node that started a
+   * moment ago only at the next liveness check.
+   */
+  async currentNodes(): Promise<string[]> {
+    await this.look().catch(() => undefined);
+    return this.liveNodes();
   }
 
   cast(node: string, op: string, args: unknown): void {
