@@ -57,10 +57,15 @@ export function registryParty(registry: SessionRegistry, party: ServiceParty): P
  * the order of messages from one socket is the order they are handled in.
  */
 export class LocalSessions implements SessionService {
-  constructor(private readonly registry: SessionRegistry) {}
+  constructor(
+    private readonly registry: SessionRegistry,
+    /** The seat limit from the store; null = unlimited. */
+    private readonly seats: () => Promise<number | null>,
+  ) {}
 
   async attachTechnician(technician: TechnicianIdentity, conn: Connection): Promise<void> {
-    this.registry.attachTechnician(technician, conn);
+    // The one await before the registry: the seat limit is read from the store.
+    this.registry.attachTechnician(technician, conn, await this.seats());
   }
 
   detachTechnician(technicianId: string, conn: Connection): void {

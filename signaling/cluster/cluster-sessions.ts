@@ -17,7 +17,7 @@ export interface ClusterOptions {
   clock: Clock;
   logger: Logger;
   audit: AuditLog;
-  seats: () => number | null;
+  seats: () => Promise<number | null>;
   url: string;
 }
 
@@ -101,8 +101,8 @@ export class ClusterSessions implements SessionService {
 
   async attachTechnician(technician: TechnicianIdentity, conn: Connection): Promise<void> {
     const id = this.conns.local(conn);
-    if (!(await this.state.takeSeat(technician.id, id, this.options.seats()))) throw new RescueError('NO_SEAT_FREE');
-    this.registry.attachTechnician(technician, conn, true);
+    if (!(await this.state.takeSeat(technician.id, id, (await this.options.seats())))) throw new RescueError('NO_SEAT_FREE');
+    this.registry.attachTechnician(technician, conn);
     this.technicians.set(id, technician.id);
     for (const node of this.bus.liveNodes()) this.bus.cast(node, 'tech.attached', { technician, conn: id });
   }
@@ -280,7 +280,7 @@ export class ClusterSessions implements SessionService {
       case 'tech.attached': {
         const technician = a.technician as TechnicianIdentity;
         if (!this.registry.technicianConnection(technician.id) && !this.registry.hasSessionsOf(technician.id)) return;
-        this.registry.attachTechnician(technician, this.conns.remote({ node: from, id: a.conn as string }), true);
+        this.registry.attachTechnician(technician, this.conns.remote({ node: from, id: a.conn as string }));
         return;
       }
       case 'tech.detached': {

@@ -302,10 +302,10 @@ describe('scale: three nodes on one Redis (REDIS_URL)', function () {
     expect((await customer.closed).code).to.equal(4000);
     // The reaping node ends the same session after the grace period too: still one end in the audit.
     await sleep(2000);
-    const events = b.audit.events(session.sessionId).filter((event) => event.event === 'session.ended');
+    const events = (await b.audit.events(session.sessionId)).filter((event) => event.event === 'session.ended');
     expect(events).to.have.length(1);
     expect(events[0]!.detail).to.equal('technician_lost');
-    expect(b.audit.getSession(session.sessionId)?.endReason).to.equal('technician_lost');
+    expect((await b.audit.getSession(session.sessionId))?.endReason).to.equal('technician_lost');
     // The dead node's seat is free again and its session's keys are gone.
     const check = new Redis(redis.url);
     try {
