@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ADMIN_PAGE_MAX, RescueError, type SettingsPatch } from '../protocol/index.ts';
@@ -31,6 +32,8 @@ const USAGE = `Usage: npm run admin -- <command> [options]
                                          --csv writes every match as CSV to stdout
   actions [--limit N]                    the administration log, newest first
   limits                                 what the configured login and code limits let an attacker do
+  migrate-to-postgres --from FILE        copy a SQLite database (the server's until now) into the empty
+                                         PostgreSQL database DATABASE_URL names; refuses a target with data
 
 The password is read from stdin, never from the command line: typed without
 echo on a terminal, or the first line of piped input. The database is the one
@@ -123,6 +126,18 @@ function cliActor(): AdminActor {
 
 const day = (at: number | null): string => (at === null ? '-' : new Date(at).toISOString().replace('T', ' ').slice(0, 19));
 
+/** `migrate-to-postgres --from FILE`: SQLite into the PostgreSQL of DATABASE_URL (signaling/store/migrate-to-postgres.ts). */
+async function migrateCommand(config: { databaseUrl: string | null }, from: string | undefined): Promise<number> {
+  if (config.databaseUrl === null) throw new Error('migrate-to-postgres needs DATABASE_URL: the PostgreSQL database to copy into.');
+  if (!from) throw new Error('migrate-to-postgres needs --from FILE: the SQLite database to copy (by default DATA_DIR/relay-rescue.db).');
+  const { migrateSqliteToPostgres } = await import('./store/migrate-to-postgres.ts');
+  const report = await migrateSqliteToPostgres(path.resolve(from), config.databaseUrl, createLogger('silent'));
+  for (const [table, rows] of Object.entries(report.copied)) console.log(`${table}\t${rows}`);
+  console.log(`Copied ${path.resolve(from)} into PostgreSQL. Start the server with DATABASE_URL set.`);
+  if (report.adhocLeft > 0) console.log(`${report.adhocLeft} ad hoc pairing(s) stay in the SQLite file: ad hoc pairings are not kept in PostgreSQL yet.`);
+  return 0;
+}
+
 export async function runAdminCli(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -151,6 +166,7 @@ export async function runAdminCli(argv: string[]): Promise<number> {
     console.log(formatLimits(config));
     return 0;
   }
+  if (command === 'migrate-to-postgres') return migrateCommand(config, values.from);
   for (const warning of prepareDataDir(config)) console.error(`Warning: ${warning}`);
   const store = await openStore(config, createLogger('silent'));
   const { accounts, settings, admin } = storeServices(store, config);

@@ -83,6 +83,9 @@ export interface PostgresServer {
   /** A URL for another database on this server (created by `createDatabase`). */
   urlFor(database: string): string;
   createDatabase(name: string): Promise<string>;
+  /** Stops the server but keeps its data (an outage); `resume` starts it again on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -140,7 +143,7 @@ export async function startPostgres(port?: number): Promise<PostgresServer> {
     '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=100', '-c', 'log_min_messages=fatal',
   ]);
-  const child = spawn(launch.command, launch.args, { stdio: ['ignore', 'ignore', 'ignore'] });
+  let child = spawn(launch.command, launch.args, { stdio: ['ignore', 'ignore', 'ignore'] });
   const urlFor = (database: string): string => `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
   const server: PostgresServer = {
     url: urlFor('relay'),
@@ -160,11 +163,25 @@ export async function startPostgres(port?: number): Promise<PostgresServer> {
       }
       return urlFor(name);
     },
+    pause: () => stopPostgres(),
+    resume: async () => {
+      child = spawn(launch.command, launch.args, { stdio: ['ignore', 'ignore', 'ignore'] });
+      await waitForPort(port, child, 'postgres');
+    },
     stop: async () => {
-      await stopChild(child);
+      await stopPostgres();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  /** A fast shutdown (SIGTERM would wait for every client to leave): pg_ctl as the server's user, then the process is reaped. */
+  async function stopPostgres(): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    await run(postgresBin('pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']).catch(() => child.kill('SIGKILL'));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
   try {
     await waitForPort(port, child, 'postgres');
     // The port opens a moment before logins are accepted; retry the first one.

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { openPostgresStore } from './pg-store.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import type { Store } from './types.ts';
 
@@ -10,9 +11,6 @@ import type { Store } from './types.ts';
  * ConfigErrors naming DATABASE_URL.
  */
 export async function openStore(config: Readonly<Pick<Config, 'databaseUrl' | 'databasePath'>>, logger: Logger): Promise<Store> {
-  if (config.databaseUrl !== null) {
-    const { openPostgresStore } = await import('./pg-store.ts');
-    return openPostgresStore(config.databaseUrl, logger);
-  }
+  if (config.databaseUrl !== null) return openPostgresStore(config.databaseUrl, logger);
   return openSqliteStore(config.databasePath);
 }

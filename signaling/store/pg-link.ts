@@ -45,6 +45,8 @@ export class PgLink {
   private running = false;
   private closed = false;
   private probing: NodeJS.Timeout | null = null;
+  /** The connection the write queue keeps (null until the first write, and after it broke). */
+  private writer: pg.PoolClient | null = null;
 
   constructor(
     url: string,
@@ -131,6 +133,8 @@ export class PgLink {
     this.closed = true;
     if (this.probing) clearTimeout(this.probing);
     if (this.queue.length > 0) this.logger.error({ writes: this.queue.length }, 'stopped with audit writes that PostgreSQL did not take');
+    this.writer?.release();
+    this.writer = null;
     await this.pool.end();
   }
 
@@ -154,28 +158,45 @@ export class PgLink {
     this.running = false;
   }
 
-  /** One transaction; a statement the database refuses (not the connection) is logged and dropped, the rest stored. */
+  /**
+   * Stores a batch: one write alone is one round trip (autocommit: the
+   * window a crash can lose is as short as it gets); several go in one
+   * transaction; if the database refuses one statement (not the
+   * connection), the batch is stored again one write at a time and the
+   * refused write is logged and dropped.
+   */
   private async storeBatch(batch: Write[]): Promise<void> {
-    const client = await this.pool.connect();
+    const client = (this.writer ??= await this.pool.connect());
+    // A kept connection that breaks while idle says so here, not as an uncaught 'error'.
+    if (client.listenerCount('error') === 0) client.on('error', (error) => this.lost(error));
     try {
-      await client.query('BEGIN');
-      for (const w of batch) {
-        await client.query('SAVEPOINT w');
+      if (batch.length === 1) {
+        await this.storeOne(client, batch[0]!);
+      } else {
         try {
-          await client.query(w.sql, w.params);
+          await client.query('BEGIN');
+          for (const w of batch) await client.query(w.sql, w.params);
+          await client.query('COMMIT');
         } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
           if (!statementError(error)) throw error;
-          await client.query('ROLLBACK TO SAVEPOINT w');
-          this.logger.error({ err: describe(error), sql: w.sql.slice(0, 80) }, 'PostgreSQL refused an audit write; dropped it');
+          for (const w of batch) await this.storeOne(client, w);
         }
       }
-      await client.query('COMMIT');
       this.regained();
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      this.writer = null;
+      client.release(true);
       throw error;
-    } finally {
-      client.release();
+    }
+  }
+
+  private async storeOne(client: pg.PoolClient, w: Write): Promise<void> {
+    try {
+      await client.query(w.sql, w.params);
+    } catch (error) {
+      if (!statementError(error)) throw error;
+      this.logger.error({ err: describe(error), sql: w.sql.slice(0, 80) }, 'PostgreSQL refused an audit write; dropped it');
     }
   }
 
