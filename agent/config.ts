@@ -38,7 +38,8 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
 
   --server URL          the Relay Rescue server (https://… or http://…)
   --code CODE           the 6-digit code the technician gave you
-  --token T             the session token from the support page (instead of --code)
+  --token T             the session token from the support page (instead of --code;
+                        or set RELAY_RESCUE_TOKEN, which other users cannot see in ps)
   --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue;
                         Windows: %USERPROFILE%\\Downloads\\Relay Rescue)
   --fps N               frames per second, 1-60 (default 30)
@@ -87,6 +88,8 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (parsed.help) throw new UsageError('');
+  // From the environment, the token stays out of the process list (`ps` shows every user the command line).
+  if (!parsed.code && !parsed.token && env.RELAY_RESCUE_TOKEN) parsed.token = env.RELAY_RESCUE_TOKEN.trim();
   if (carried) {
     parsed.server ??= carried.server;
     if (!parsed.code && !parsed.token && carried.kind === 'session' && carried.token) parsed.token = carried.token;

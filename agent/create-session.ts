@@ -2,12 +2,13 @@ import wrtc from '@roamhq/wrtc';
 import type { Permission } from '../protocol/index.ts';
 import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import type { SignalingClient } from '../rtc/signaling-client.ts';
+import { applyAgentFieldTrials } from './capture/render-at-once-sender.ts';
 import { withVideoStartBitrate } from './capture/start-bitrate.ts';
 import type { Cleanup } from './cleanup.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
 import { nodeHasher } from './files/node-hasher.ts';
 import type { Platform, ScreenDevices } from './platform/platform.ts';
-import { AgentSession, type AskPermission } from './session.ts';
+import { AgentSession, type AgentSessionOptions, type AskPermission } from './session.ts';
 import type { TerminalUi } from './terminal/terminal-ui.ts';
 
 /** What a support session needs from the command line, however the agent was started (PIN or ad hoc). */
@@ -26,6 +27,8 @@ export interface AgentSessionDeps extends ScreenDevices {
   /** Tracks partial downloads so they are removed when the session ends. */
   cleanup: Cleanup;
   ask: AskPermission;
+  /** The "let the colleague in?" question (PIN sessions; an ad hoc session has nobody to ask). */
+  askColleague?: AgentSessionOptions['askColleague'];
   preGranted: readonly Permission[];
   /** The PIN session's signaling client; absent for a peer adopted from the ad hoc agent. */
   signaling?: SignalingClient;
@@ -40,6 +43,8 @@ export const RTCPeerConnectionNode = withVideoStartBitrate((wrtc as unknown as {
  * for `session.activated` (PIN) or hand its engine a peer with `adopt` (ad hoc).
  */
 export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionDeps): AgentSession {
+  const trials = applyAgentFieldTrials(config.platform);
+  if (trials) deps.out.print(`Video goes out without the render-at-once hint: ${trials}`);
   const session = new AgentSession({
     ...(deps.signaling ? { signaling: deps.signaling } : {}),
     RTCPeerConnection: RTCPeerConnectionNode,
@@ -49,6 +54,7 @@ export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionD
     clipboard: config.platform.clipboard(),
     files: { sinkFactory: diskSinkFactory(config.downloadDir, deps.cleanup), hasher: nodeHasher },
     ask: deps.ask,
+    askColleague: deps.askColleague ?? (() => Promise.resolve(false)),
     preGranted: deps.preGranted,
     fps: config.fps,
   });

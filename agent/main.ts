@@ -29,7 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const trailer = carried?.found ? carried.payload : null;
-  const adhocArgs = argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc='));
+  const adhocArgs =
+    argv.some((a) => a === '--adhoc-resume' || a === '--adhoc' || a.startsWith('--adhoc=')) || (Boolean(process.env.RELAY_RESCUE_ADHOC_TOKEN) && !argv.some((a) => a.startsWith('--code') || a.startsWith('--token')));
   if (adhocArgs || trailer?.kind === 'adhoc') {
     const args = !adhocArgs && trailer?.token ? ['--server', trailer.server, '--adhoc', trailer.token, ...argv] : [...argv];
     return runAdhocCli(args, adhocSupport, (exit) => {
@@ -77,6 +78,13 @@ async function main(argv: readonly string[]): Promise<number> {
       if (window) asked.push(window.ask(permission));
       return Promise.race(asked);
     },
+    // The colleague the lead invites is approved the same way, by the names the server gives.
+    askColleague: (colleague) => {
+      if (!config.prompt) return Promise.resolve(false);
+      const asked = [ui.askColleague(colleague)];
+      if (window) asked.push(window.askColleague(colleague));
+      return Promise.race(asked);
+    },
     preGranted: config.autoGrant,
   });
 
@@ -90,6 +98,10 @@ async function main(argv: readonly string[]): Promise<number> {
       await source.close();
       throw err;
     }
+  };
+  const removeColleague = (): void => {
+    if (engine.colleague) void engine.removeColleague();
+    else ui.print('(No colleague is in this session.)');
   };
   const revoke = (p: Permission | 'all'): void => {
     if (p === 'all') engine.revokeAll();
@@ -105,6 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
       sendFile: sendFromDisk,
       revoke,
       stopAll: () => revoke('all'),
+      removeColleague,
       end: () => void engine.end('ended by customer'),
     },
   });
@@ -114,6 +127,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (c.to === 'asked') return;
     ui.withdraw(c.permission);
     window?.withdraw(c.permission);
+  });
+  // The colleague let in or refused on one screen (or gone): the other screen's question goes (the window's in feedWindow).
+  engine.on('colleague', (c) => {
+    if (c?.state !== 'asked') ui.withdraw('colleague');
   });
   const ended = new Promise<string>((resolve) => engine.on('closed', ({ reason }) => resolve(reason)));
   signaling.on('resume.failed', (e) => engine.close(`could not rejoin: ${e.message}`));
@@ -163,6 +180,7 @@ async function main(argv: readonly string[]): Promise<number> {
       grant: (p) => engine.grant(p),
       revoke,
       sendFile: (path) => void sendFromDisk(path).catch((err: unknown) => ui.print(`Cannot send ${path}: ${err instanceof Error ? err.message : String(err)}`)),
+      removeColleague,
       end: () => void engine.end('ended by customer'),
     },
     config.prompt,

@@ -1,6 +1,6 @@
 import type { InputMessage, Permission, PointerMessage, Screen } from '../protocol/index.ts';
 import { LIMITS, PERMISSION_LABELS } from '../protocol/index.ts';
-import { CustomerEngine } from '../rtc/customer-engine.ts';
+import { CustomerEngine, type CustomerHooks } from '../rtc/customer-engine.ts';
 import type { FileTransferOptions } from '../rtc/file-types.ts';
 import type { SupportEngineOptions } from '../rtc/support-engine.ts';
 import { ScreenVideoTrack } from './capture/video-track.ts';
@@ -17,6 +17,8 @@ export type AgentSessionOptions = Omit<SupportEngineOptions, 'client' | 'files'>
   clipboard: Clipboard | null;
   files: FileTransferOptions;
   ask: AskPermission;
+  /** Asks the customer whether the colleague the lead invited may join; without it the invitation is declined. */
+  askColleague?: CustomerHooks['askColleague'];
   /** Granted as soon as the session starts, without asking (`--auto-grant`). */
   preGranted: readonly Permission[];
   fps: number;

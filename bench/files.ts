@@ -37,7 +37,12 @@ async function servePage(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
-export async function runFiles({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+/**
+ * `profile`: a CPU profile of the page (Chrome DevTools Protocol) and of this
+ * process (node:inspector) during one extra transfer each way, summarised on
+ * stderr (self time per function): the evidence for where the time goes.
+ */
+export async function runFiles({ quick, profile = false }: { quick: boolean; profile?: boolean }): Promise<BenchRow[]> {
   const bytes = (quick ? 24 : 64) * 1024 * 1024;
   const reps = quick ? 2 : 3;
   const { server, url } = await servePage();
@@ -90,6 +95,12 @@ export async function runFiles({ quick }: { quick: boolean }): Promise<BenchRow[
     const rawUp: number[] = [];
     const fileDown: number[] = [];
     const fileUp: number[] = [];
+    // Until the receiver accepted the offer: the sender's work before its first frame.
+    const offerDown: number[] = [];
+    const offerUp: number[] = [];
+    // From the last byte written at the receiver to the sender's done: both digests, file.digest, file.complete.
+    const tailDown: number[] = [];
+    const tailUp: number[] = [];
     for (let r = 0; r < reps; r++) {
       rawDown.push(await toBrowser(bytes));
       const [s1, e1, ok1] = await bounded(n.sendFile(bytes), 'file to browser');
@@ -98,8 +109,14 @@ export async function runFiles({ quick }: { quick: boolean }): Promise<BenchRow[
       if (!ok1 || !ok2) throw new Error(`a verified transfer failed (agent→browser ${ok1}, browser→agent ${ok2})`);
       fileDown.push(mbps(bytes, e1 - s1));
       fileUp.push(mbps(bytes, e2 - s2));
+      offerDown.push((await page.evaluate(() => window.benchPeer!.lastIncomingAt)) - s1);
+      offerUp.push(n.lastIncomingAt - s2);
+      tailDown.push(e1 - (await page.evaluate(() => window.benchPeer!.lastWrittenAt)));
+      tailUp.push(e2 - n.lastWrittenAt);
+      console.error(`  files rep ${r + 1}: down bare ${rawDown.at(-1)!.toFixed(1)} file ${fileDown.at(-1)!.toFixed(1)} MB/s (first frame ${offerDown.at(-1)!.toFixed(0)} ms, tail ${tailDown.at(-1)!.toFixed(0)} ms); up bare ${rawUp.at(-1)!.toFixed(1)} file ${fileUp.at(-1)!.toFixed(1)} MB/s (first frame ${offerUp.at(-1)!.toFixed(0)} ms, tail ${tailUp.at(-1)!.toFixed(0)} ms)`);
     }
-    const note = `median of ${reps}× ${bytes / 1024 ** 2} MiB, Node(wrtc)↔Chromium, same peer connection`;
+    if (profile) await profileBoth(page, n, bytes, bounded);
+    const note = `median of ${reps}× ${bytes / 1024 ** 2} MiB, Node(wrtc)↔Chromium, same peer connection; first frame after ${median(offerDown).toFixed(0)} / ${median(offerUp).toFixed(0)} ms, last write to done ${median(tailDown).toFixed(0)} / ${median(tailUp).toFixed(0)} ms`;
     return [
       { group: GROUP, name: 'agent end → browser, file protocol + SHA-256', value: median(fileDown), unit: 'MB/s', reference: { name: 'bare data channel', value: median(rawDown) }, note },
       { group: GROUP, name: 'browser → agent end, file protocol + SHA-256', value: median(fileUp), unit: 'MB/s', reference: { name: 'bare data channel', value: median(rawUp) } },
@@ -112,8 +129,40 @@ export async function runFiles({ quick }: { quick: boolean }): Promise<BenchRow[
   }
 }
 
+/** One more transfer each way with both ends profiled; summaries on stderr. */
+async function profileBoth(page: Page, n: FilePeer, bytes: number, bounded: <T>(p: Promise<T>, what: string) => Promise<T>): Promise<void> {
+  const { Session } = await import('node:inspector/promises');
+  const { summarizeCpuProfile } = await import('./lib/cpuprofile-summary.ts');
+  const { writeFileSync } = await import('node:fs');
+  const cdp = await page.createCDPSession();
+  const local = new Session();
+  local.connect();
+  await cdp.send('Profiler.enable');
+  await local.post('Profiler.enable');
+  for (const [label, run] of [
+    ['agent end → browser', () => n.sendFile(bytes)],
+    ['browser → agent end', () => page.evaluate((b) => window.benchPeer!.sendFile(b), bytes)],
+  ] as const) {
+    await cdp.send('Profiler.start');
+    await local.post('Profiler.start');
+    await bounded(run(), `profiled ${label}`);
+    const { profile: pageProfile } = await cdp.send('Profiler.stop');
+    const { profile: nodeProfile } = await local.post('Profiler.stop');
+    for (const [end, prof] of [
+      ['page', pageProfile],
+      ['node', nodeProfile],
+    ] as const) {
+      const file = join(tmpdir(), `rr-files-${end}-${label.startsWith('agent') ? 'down' : 'up'}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(prof));
+      console.error(`-- ${label}, ${end} (${file})\n${summarizeCpuProfile(file, 12)}`);
+    }
+  }
+  local.disconnect();
+  await cdp.detach();
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { renderTable } = await import('./lib/table.ts');
-  console.log(renderTable(await runFiles({ quick: process.argv.includes('--quick') })));
+  console.log(renderTable(await runFiles({ quick: process.argv.includes('--quick'), profile: process.argv.includes('--profile') })));
   process.exit(0);
 }

@@ -8,25 +8,32 @@
  * colour first shows. Both clocks are this machine's wall clock (Node's and
  * Chromium's performance.timeOrigin + now), good to about a millisecond.
  *
- * In the same run: the capture-only latency of the agent's capturer and of
- * ffmpeg x11grab (each in a process of its own, same changes); the console's
+ * A change counts as shown at rVFC's expectedDisplayTime (when the compositor
+ * expects the frame on the display). The agent is the shipped bundle
+ * (bench/lib/agent-bundle.ts).
+ *
+ * In the same run: the capture-only latency and frame rate of the agent's
+ * capturer and of ffmpeg x11grab (each in a process of its own, same changes);
+ * at 1280x720 the agent's video without its playout-delay hint (the console's
+ * descriptions stripped of the extension: the before); the console's
  * jitter-buffer delay (getStats) with its setting (jitterBufferTarget 0) and
  * with the browser's default; frames shown, agent CPU while the screen changes
- * every frame and while it is still.
+ * every frame and while it is still (8 s after the last change).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'puppeteer-core';
+import type { BrowserContext } from 'puppeteer-core';
 import { openDisplay, type XConnection } from '../agent/platform/linux-x11/display.ts';
-import { spawnAgent } from '../testkit/node-technician.ts';
 import { drawRect, startXvfb } from '../testkit/xvfb.ts';
+import { spawnBundledAgent } from './lib/agent-bundle.ts';
 import { spawnReady, type ReadyChild } from './lib/child.ts';
-import { classifyRgb, drawMarks, MARK, match, PALETTE } from './lib/marker.ts';
+import { drawMarks, MARK, match, PALETTE } from './lib/marker.ts';
 import { threadCpuSeconds, topThreads, treeCpuSeconds } from './lib/proc.ts';
 import { median, p99 } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';
-import { createCode, openConsole, readRecord, waitFirstFrame, type WebBench, startWebBench } from './lib/web-bench.ts';
+import { measureWindow, setJitterTarget } from './lib/video-window.ts';
+import { createCode, openConsole, waitFirstFrame, type WebBench, startWebBench } from './lib/web-bench.ts';
 
 const GROUP = 'glass to glass';
 const MOVER_MS = 16;
@@ -37,12 +44,22 @@ export function startMover(display: string, width: number, height: number, every
   return spawnReady<boolean>(process.execPath, ['--import', 'tsx', 'bench/lib/screen-mover.ts', display, String(width), String(height), String(everyMs)]);
 }
 
-/** Capture-only latency of one capture method, in a process of its own: colour changes to the capturer's frame callback. */
-export async function captureOnly(method: 'native' | 'ffmpeg', display: string, width: number, height: number, x: XConnection, win: number, count: number): Promise<number[]> {
+/** Capture-only latency of one capture method, in a process of its own: colour changes to the capturer's frame callback; and its frame rate. */
+export async function captureOnly(method: 'native' | 'ffmpeg', display: string, width: number, height: number, x: XConnection, win: number, count: number): Promise<{ latencies: number[]; fps: number }> {
   const probe = await spawnReady<string>(process.execPath, ['--import', 'tsx', 'bench/lib/capture-probe.ts', JSON.stringify({ display, width, height, fps: 30, method })]);
   const seen: Array<[number, number]> = [];
+  let fps = NaN;
+  let from: { frames: number; seconds: number } | null = null;
   probe.child.stdout!.on('data', (d: Buffer) => {
     for (const line of d.toString().split('\n')) {
+      if (line.startsWith('{"frames"')) {
+        // The rate over the measured window: from the first count after the draws began to the last.
+        const m = JSON.parse(line) as { frames: number; seconds: number };
+        if (seen.length > 0 || from) {
+          from ??= m;
+          if (m.seconds > from.seconds) fps = (m.frames - from.frames) / (m.seconds - from.seconds);
+        }
+      }
       if (!line.startsWith('{"at"')) continue;
       const m = JSON.parse(line) as { at: number; c: number };
       seen.push([m.at, m.c]);
@@ -52,85 +69,10 @@ export async function captureOnly(method: 'native' | 'ffmpeg', display: string, 
     await sleep(500);
     const drawn = await drawMarks(x, win, count);
     await sleep(300);
-    return match(drawn, seen);
+    return { latencies: match(drawn, seen), fps };
   } finally {
-    probe.child.stdin?.write('stop\n');
     await probe.stop();
   }
-}
-
-interface InboundVideo {
-  at: number;
-  bytes: number;
-  decoded: number;
-  /** getStats jitterBufferDelay (s) and jitterBufferEmittedCount: their ratio is the mean delay per frame. */
-  jitterDelay: number;
-  jitterEmitted: number;
-  received: number;
-  /** getStats totalDecodeTime (s). */
-  decodeTime: number;
-  width: number;
-  height: number;
-  target: number | null;
-}
-
-/** The console's inbound video figures, from its peer connection (recorded by web-bench at page start). */
-export async function inboundVideo(page: Page): Promise<InboundVideo> {
-  return (await page.evaluate(`(async () => {
-    const out = { at: performance.now(), bytes: NaN, decoded: NaN, jitterDelay: NaN, jitterEmitted: NaN, received: NaN, decodeTime: NaN, width: 0, height: 0, target: null };
-    for (const pc of window.__rrPeerConnections ?? []) {
-      const receiver = pc.getReceivers().find((r) => r.track && r.track.kind === 'video' && r.track.readyState === 'live');
-      if (!receiver) continue;
-      out.target = receiver.jitterBufferTarget ?? null;
-      for (const s of (await receiver.getStats()).values()) {
-        if (s.type !== 'inbound-rtp') continue;
-        Object.assign(out, { bytes: s.bytesReceived ?? 0, decoded: s.framesDecoded ?? 0, jitterDelay: s.jitterBufferDelay ?? 0, jitterEmitted: s.jitterBufferEmittedCount ?? 0, received: s.framesReceived ?? 0, decodeTime: s.totalDecodeTime ?? 0, width: s.frameWidth ?? 0, height: s.frameHeight ?? 0 });
-      }
-    }
-    return out;
-  })()`)) as InboundVideo;
-}
-
-/** Sets the console's video receiver's jitterBufferTarget (null: the browser's default). */
-export async function setJitterTarget(page: Page, target: number | null): Promise<void> {
-  await page.evaluate(`(() => { for (const pc of window.__rrPeerConnections ?? []) for (const r of pc.getReceivers()) if (r.track && r.track.kind === 'video') r.jitterBufferTarget = ${JSON.stringify(target)}; })()`);
-}
-
-export const jitterMs = (a: InboundVideo, b: InboundVideo): number => ((b.jitterDelay - a.jitterDelay) / Math.max(1, b.jitterEmitted - a.jitterEmitted)) * 1000;
-
-/** One measured window: marker changes while the screen moves; latencies (presented and received), frames shown, CPU, stats. */
-export async function measureWindow(page: Page, x: XConnection, win: number, agentPid: number, count: number) {
-  const before = await readRecord(page);
-  const stats0 = await inboundVideo(page);
-  const cpu0 = treeCpuSeconds(agentPid);
-  const threads0 = threadCpuSeconds(agentPid);
-  const t0 = performance.now();
-  const drawn = await drawMarks(x, win, count);
-  await sleep(500);
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = ((treeCpuSeconds(agentPid) - cpu0) / wall) * 100;
-  const threads = topThreads(threads0, threadCpuSeconds(agentPid), wall);
-  const stats1 = await inboundVideo(page);
-  const after = await readRecord(page);
-  const changes = after.changes.filter((c) => c[0] > (drawn[0]?.[0] ?? 0) - 1);
-  const seen = changes.map((c): [number, number] => [c[0], classifyRgb(c[1], c[2], c[3])]).filter((c) => c[1] >= 0);
-  // The same matching on the frames' receive times: draw → last packet received (capture, encode, send).
-  const received = match(drawn, changes.filter((c) => c[4] > 0).map((c): [number, number] => [c[4], classifyRgb(c[1], c[2], c[3])]).filter((c) => c[1] >= 0));
-  const dt = (stats1.at - stats0.at) / 1000;
-  return {
-    latencies: match(drawn, seen),
-    received,
-    fps: (after.frames - before.frames) / wall,
-    decodedFps: (stats1.decoded - stats0.decoded) / dt,
-    receivedFps: (stats1.received - stats0.received) / dt,
-    decodeMs: ((stats1.decodeTime - stats0.decodeTime) / Math.max(1, stats1.decoded - stats0.decoded)) * 1000,
-    mbps: ((stats1.bytes - stats0.bytes) * 8) / dt / 1e6,
-    cpu,
-    threads,
-    jitter: jitterMs(stats0, stats1),
-    size: `${stats1.width}x${stats1.height}`,
-    target: stats1.target,
-  };
 }
 
 /** CPU of the agent (and its children) over `ms` of a still screen, and its busiest threads. */
@@ -143,7 +85,27 @@ async function stillCpu(agentPid: number, ms: number): Promise<{ percent: number
   return { percent: ((treeCpuSeconds(agentPid) - cpu0) / seconds) * 100, threads: topThreads(threads0, threadCpuSeconds(agentPid), seconds) };
 }
 
-async function oneResolution(bench: WebBench, width: number, height: number, count: number): Promise<BenchRow[]> {
+/** A console session with the real agent on this display, past its first frames; the sampled region set. */
+async function startSession(bench: WebBench, ctx: BrowserContext, display: string, downloads: string, options: { stripPlayoutDelay?: boolean } = {}) {
+  const page = await openConsole(bench, ctx, { width: 1600, height: 1000 }, options);
+  const code = await createCode(page);
+  const agent = await spawnBundledAgent(['--server', bench.srv.url, '--code', code, '--display', display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
+  try {
+    const method = (await agent.waitLine(/capture \S+/, 30_000)).match(/capture (\S+),/)?.[1] ?? '?';
+    await waitFirstFrame(page, 30_000);
+    const inner = MARK.size / 4;
+    await page.evaluate((s) => void ((window as unknown as { __bench: { sample: unknown } }).__bench.sample = s), { x: MARK.x + inner, y: MARK.y + inner, w: MARK.size / 2, h: MARK.size / 2 });
+    await sleep(3000); // Past the first key frame and the first bandwidth probes.
+    return { page, agent, method };
+  } catch (err) {
+    await agent.kill();
+    throw err;
+  }
+}
+
+const load = (): string => `load ${(loadavg()[0] ?? 0).toFixed(1)}`;
+
+async function oneResolution(bench: WebBench, width: number, height: number, count: number, withoutHint: boolean): Promise<BenchRow[]> {
   const label = `${width}x${height}`;
   const xvfb = await startXvfb(width, height);
   const x = await openDisplay(xvfb.display);
@@ -151,20 +113,24 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
   let mover: ReadyChild<boolean> | null = await startMover(xvfb.display, width, height);
   const downloads = mkdtempSync(join(tmpdir(), 'rr-bench-g2g-'));
   const ctx = await bench.browser.createBrowserContext();
-  let agent: ReturnType<typeof spawnAgent> | null = null;
+  const agents: Array<{ kill(): Promise<unknown> }> = [];
   try {
     const captureNative = await captureOnly('native', xvfb.display, width, height, x, win, count);
     const captureFfmpeg = await captureOnly('ffmpeg', xvfb.display, width, height, x, win, count);
-    const page = await openConsole(bench, ctx, { width: 1600, height: 1000 });
-    const code = await createCode(page);
-    agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
-    const method = (await agent.waitLine(/capture \S+/, 30_000)).match(/capture (\S+),/)?.[1] ?? '?';
-    await waitFirstFrame(page, 30_000);
-    const inner = MARK.size / 4;
-    await page.evaluate((s) => void ((window as unknown as { __bench: { sample: unknown } }).__bench.sample = s), { x: MARK.x + inner, y: MARK.y + inner, w: MARK.size / 2, h: MARK.size / 2 });
-    await sleep(3000); // Past the first key frame and the first bandwidth probes.
+    // Before: the same agent, but the console's descriptions lack the playout-delay extension, so its video carries no hint.
+    let before: Awaited<ReturnType<typeof measureWindow>> | null = null;
+    if (withoutHint) {
+      const old = await startSession(bench, ctx, xvfb.display, downloads, { stripPlayoutDelay: true });
+      agents.push(old.agent);
+      before = await measureWindow(old.page, x, win, old.agent.child.pid!, count);
+      await old.agent.kill();
+      await old.page.close();
+    }
+    const { page, agent, method } = await startSession(bench, ctx, xvfb.display, downloads);
+    agents.push(agent);
     const pid = agent.child.pid!;
     const product = await measureWindow(page, x, win, pid, count);
+    const loadMoving = load();
     // The same with the browser's default jitter buffer, for the before/after of the console's setting.
     await setJitterTarget(page, null);
     await sleep(1000);
@@ -172,25 +138,43 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
     await setJitterTarget(page, 0);
     await mover.stop();
     mover = null;
-    await sleep(1500);
-    const still = await stillCpu(pid, 3000);
+    // Past the quick repeats after the last change (0.25 … 4 s): the steady cost of a screen left alone.
+    await sleep(8000);
+    const still = await stillCpu(pid, 5000);
     // Fewer than half the changes seen (the console fell behind) still gives rows, with the count in the note.
     const cap = { name: `capture only (${method})`, value: 0 };
     const receivedToShown = median(product.latencies) - median(product.received);
-    return [
-      { group: GROUP, name: `${label} capture only, median (${method}, own process)`, value: median(captureNative), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: median(captureFfmpeg) }, note: `${captureNative.length}/${count} changes` },
-      { group: GROUP, name: `${label} capture only, p99`, value: p99(captureNative), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: p99(captureFfmpeg) } },
-      { group: GROUP, name: `${label} latency, median`, value: median(product.latencies), unit: 'ms', reference: { ...cap, value: median(captureNative) }, note: `${product.latencies.length}/${count} changes; draw→frame received ${median(product.received).toFixed(0)} ms, received→shown ${receivedToShown.toFixed(0)} ms` },
-      { group: GROUP, name: `${label} latency, p99`, value: p99(product.latencies), unit: 'ms', reference: { ...cap, value: p99(captureNative) } },
-      { group: GROUP, name: `${label} jitter-buffer delay per frame (getStats), jitterBufferTarget ${String(product.target)}`, value: product.jitter, unit: 'ms', reference: { name: `browser default (${String(browserDefault.target)})`, value: browserDefault.jitter }, note: `latency median with the default: ${median(browserDefault.latencies).toFixed(0)} ms` },
-      { group: GROUP, name: `${label} frames shown, screen changing every frame`, value: product.fps, unit: 'fps', reference: { name: 'agent --fps', value: 30 }, note: `received ${product.receivedFps.toFixed(1)}, decoded ${product.decodedFps.toFixed(1)} fps (${product.decodeMs.toFixed(1)} ms each), ${product.size}` },
+    const ms = (v: number): string => `${v.toFixed(0)} ms`;
+    const rows: BenchRow[] = [
+      { group: GROUP, name: `${label} capture only, median (${method}, own process)`, value: median(captureNative.latencies), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: median(captureFfmpeg.latencies) }, note: `${captureNative.latencies.length}/${count} changes, ${captureNative.fps.toFixed(1)} frames/s captured, ${load()}` },
+      { group: GROUP, name: `${label} capture only, p99`, value: p99(captureNative.latencies), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: p99(captureFfmpeg.latencies) } },
+      {
+        group: GROUP,
+        name: `${label} latency, median`,
+        value: median(product.latencies),
+        unit: 'ms',
+        reference: { ...cap, value: median(captureNative.latencies) },
+        note: `${product.latencies.length}/${count} changes; draw→frame received ${ms(median(product.received))}, received→shown ${ms(receivedToShown)} (decode ${product.decodeMs.toFixed(1)}, first packet→decoded ${product.processingMs.toFixed(1)} ms); shown = rVFC expectedDisplayTime (the callback ran ${product.callbackVsDisplay.toFixed(1)} ms after it); ${loadMoving}`,
+      },
+      { group: GROUP, name: `${label} latency, p99`, value: p99(product.latencies), unit: 'ms', reference: { ...cap, value: p99(captureNative.latencies) } },
+    ];
+    if (before) {
+      rows.push(
+        { group: GROUP, name: `${label} latency median, agent's video with playout delay min=max=0`, value: median(product.latencies), unit: 'ms', reference: { name: 'the same without the extension (before)', value: median(before.latencies) }, note: `before: ${before.latencies.length}/${count} changes, p99 ${ms(p99(before.latencies))}, received→shown ${ms(median(before.latencies) - median(before.received))}, ${before.fps.toFixed(1)} fps shown` },
+        { group: GROUP, name: `${label} jitter-buffer delay per frame (getStats), with the agent's playout-delay hint`, value: product.jitter, unit: 'ms', reference: { name: 'without it (before)', value: before.jitter }, note: `jitterBufferTargetDelay ${product.jitterTarget.toFixed(1)} vs ${before.jitterTarget.toFixed(1)} ms per frame` },
+      );
+    }
+    rows.push(
+      { group: GROUP, name: `${label} jitter-buffer delay per frame (getStats), jitterBufferTarget ${String(product.target)}`, value: product.jitter, unit: 'ms', reference: { name: `browser default (${String(browserDefault.target)})`, value: browserDefault.jitter }, note: `latency median with the default: ${ms(median(browserDefault.latencies))}` },
+      { group: GROUP, name: `${label} frames shown, screen changing every frame`, value: product.fps, unit: 'fps', reference: { name: 'captured alone (same run)', value: captureNative.fps }, note: `target ${width > 1280 ? 27 : 29} fps, agent --fps 30; received ${product.receivedFps.toFixed(1)}, decoded ${product.decodedFps.toFixed(1)}, dropped ${product.droppedFps.toFixed(1)} fps; ${product.size}; ${loadMoving}` },
       { group: GROUP, name: `${label} bitrate received`, value: product.mbps, unit: 'Mbit/s', note: `400x250 window moving every ${MOVER_MS} ms + marker` },
       { group: GROUP, name: `${label} agent CPU, screen changing every frame (agent + capture)`, value: product.cpu, unit: '% core', reference: { name: 'target', value: 100 }, note: product.threads },
-      { group: GROUP, name: `${label} agent CPU, still screen`, value: still.percent, unit: '% core', reference: { name: 'target', value: 3 }, note: still.threads },
-    ];
+      { group: GROUP, name: `${label} agent CPU, still screen`, value: still.percent, unit: '% core', reference: { name: 'target', value: 3 }, note: `${still.threads}; ${load()}` },
+    );
+    return rows;
   } finally {
     await mover?.stop();
-    await agent?.kill();
+    for (const a of agents) await a.kill();
     await ctx.close();
     x.close();
     await xvfb.stop();
@@ -203,7 +187,7 @@ export async function runGlassToGlass({ quick }: { quick: boolean }): Promise<Be
   const bench = await startWebBench();
   try {
     const rows: BenchRow[] = [];
-    for (const [w, h] of [[1280, 720], [1920, 1080]] as const) rows.push(...(await oneResolution(bench, w, h, count)));
+    for (const [w, h] of [[1280, 720], [1920, 1080]] as const) rows.push(...(await oneResolution(bench, w, h, count, w === 1280)));
     return rows;
   } finally {
     await bench.close();

@@ -210,12 +210,18 @@ export const INPUT_MESSAGE_TYPES = typesOf(INPUT_MESSAGES);
 
 // files channel: JSON control messages (strings) and binary chunk frames (see file-frame.ts).
 
+/**
+ * Offers a file. `sha256` is there when the sender knew the digest before its
+ * first frame (a re-offer after the whole file was read, or a digest given up
+ * front); otherwise the sender hashes while it sends and tells the digest in
+ * `file.digest` after its last frame, so no file is read twice before it moves.
+ */
 const fileOffer = z.strictObject({
   type: z.literal('file.offer'),
   transferId: uuidSchema,
   name: z.string().min(1).max(LIMITS.fileNameChars),
   size: z.number().int().nonnegative().max(LIMITS.fileBytes),
-  sha256: sha256HexSchema,
+  sha256: sha256HexSchema.optional(),
   chunkSize: z.number().int().min(1024).max(LIMITS.fileChunkBytes),
   mime: z.string().max(LIMITS.mimeChars).optional(),
 });
@@ -233,6 +239,8 @@ const fileReject = z.strictObject({
 });
 /** The receiver has written and verified every chunk below `nextChunk`. */
 const fileAck = z.strictObject({ type: z.literal('file.ack'), transferId: uuidSchema, nextChunk: z.number().int().nonnegative() });
+/** The sender's SHA-256 of the whole file, after its last frame, when the offer had none. */
+const fileDigest = z.strictObject({ type: z.literal('file.digest'), transferId: uuidSchema, sha256: sha256HexSchema });
 const fileComplete = z.strictObject({
   type: z.literal('file.complete'),
   transferId: uuidSchema,
@@ -248,7 +256,7 @@ const fileCancel = z.strictObject({
   reason: z.string().max(LIMITS.reasonChars),
   code: z.enum(FILE_CANCEL_CODES).optional(),
 });
-export const FILE_MESSAGES = [fileOffer, fileAccept, fileReject, fileAck, fileComplete, fileCancel] as const;
+export const FILE_MESSAGES = [fileOffer, fileAccept, fileReject, fileAck, fileDigest, fileComplete, fileCancel] as const;
 export const fileMessageSchema = z.discriminatedUnion('type', FILE_MESSAGES);
 export type FileMessage = z.infer<typeof fileMessageSchema>;
 export const FILE_MESSAGE_TYPES = typesOf(FILE_MESSAGES);

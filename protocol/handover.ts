@@ -88,3 +88,9 @@ export const colleagueStateMsg = z.strictObject({
   leadName: nameSchema,
 });
 
+
+/** What the customer is told when the session goes to another technician (the page and the support window say the same). */
+export function transferNoticeText(m: Pick<z.infer<typeof sessionTransferred>, 'technicianName' | 'technicianEmail' | 'previousName' | 'note'>): string {
+  const note = m.note ? ` Note: "${m.note}"` : '';
+  return `${m.previousName} handed your session to ${m.technicianName} (${m.technicianEmail}). ${m.technicianName} has to ask you again before seeing your screen.${note}`;
+}

@@ -22,6 +22,8 @@ export const WINDOW_LIMITS = {
   snapshotLog: 300,
   snapshotFiles: 50,
   logKindChars: 40,
+  /** The transfer notice (two names, an account and the note). */
+  noticeChars: 2000,
 } as const;
 
 export const windowPathSchema = z.string().min(1).max(WINDOW_LIMITS.pathChars);
@@ -59,6 +61,14 @@ export const windowFileSchema = z.strictObject({
   /** Why it failed, in plain words; null otherwise. */
   problem: z.string().max(LIMITS.reasonChars).nullable(),
 });
+/** The second technician the lead invited (names from the server's accounts): waiting for the customer's answer, or joined. */
+export const windowColleagueSchema = z.strictObject({
+  name: nameSchema,
+  email: z.string().max(LIMITS.emailChars),
+  leadName: nameSchema,
+  state: z.enum(['asked', 'joined']),
+  control: z.boolean(),
+});
 export const CONNECTION_PATHS = ['direct', 'relayed', 'unknown'] as const;
 export const windowConnectionSchema = z.strictObject({ path: z.enum(CONNECTION_PATHS) });
 
@@ -76,6 +86,9 @@ const snapshot = z.strictObject({
   connection: windowConnectionSchema.nullable(),
   /** Where received files go (shown next to "Show in folder"). */
   downloadDir: windowPathSchema,
+  colleague: windowColleagueSchema.nullable(),
+  /** Said once the session went to another technician (names from the server). */
+  transferNotice: z.string().max(WINDOW_LIMITS.noticeChars).nullable(),
   ended: z.strictObject({ reason: reasonSchema }).nullable(),
 });
 const technician = z.strictObject({ type: z.literal('technician'), technician: windowTechnicianSchema });
@@ -94,6 +107,9 @@ const logEntry = z.strictObject({ type: z.literal('log.entry'), entry: windowLog
 const file = z.strictObject({ type: z.literal('file'), file: windowFileSchema });
 const connection = z.strictObject({ type: z.literal('connection'), connection: windowConnectionSchema });
 const sessionEnded = z.strictObject({ type: z.literal('session.ended'), reason: reasonSchema });
+/** The colleague was invited (the window asks), joined, got or lost control, or left (null). */
+const colleague = z.strictObject({ type: z.literal('colleague'), colleague: windowColleagueSchema.nullable() });
+const transferNotice = z.strictObject({ type: z.literal('transfer.notice'), text: z.string().max(WINDOW_LIMITS.noticeChars) });
 
 export const WINDOW_SERVER_MESSAGES = [
   snapshot,
@@ -106,6 +122,8 @@ export const WINDOW_SERVER_MESSAGES = [
   file,
   connection,
   sessionEnded,
+  colleague,
+  transferNotice,
   errorMessageSchema,
 ] as const;
 export const windowServerMessageSchema = z.discriminatedUnion('type', WINDOW_SERVER_MESSAGES);
@@ -127,8 +145,22 @@ const permissionRevoke = z.strictObject({ type: z.literal('permission.revoke'), 
 /** "Stop all access now": every permission revoked at once. */
 const accessStop = z.strictObject({ type: z.literal('access.stop'), id: requestId });
 const sessionEnd = z.strictObject({ type: z.literal('session.end'), id: requestId });
+/** The customer's answer to the colleague the lead invited; refused when no colleague is waiting. */
+const colleagueAnswer = z.strictObject({ type: z.literal('colleague.answer'), id: requestId, accept: z.boolean() });
+const colleagueRemove = z.strictObject({ type: z.literal('colleague.remove'), id: requestId });
 
-export const WINDOW_CLIENT_MESSAGES = [promptAnswer, chatSend, fileSend, filePick, fileShow, permissionRevoke, accessStop, sessionEnd] as const;
+export const WINDOW_CLIENT_MESSAGES = [
+  promptAnswer,
+  chatSend,
+  fileSend,
+  filePick,
+  fileShow,
+  permissionRevoke,
+  accessStop,
+  sessionEnd,
+  colleagueAnswer,
+  colleagueRemove,
+] as const;
 export const windowClientMessageSchema = z.discriminatedUnion('type', WINDOW_CLIENT_MESSAGES);
 export type WindowClientMessage = z.infer<typeof windowClientMessageSchema>;
 export const WINDOW_CLIENT_MESSAGE_TYPES = typesOf(WINDOW_CLIENT_MESSAGES);
@@ -137,3 +169,4 @@ export type WindowSnapshot = Extract<WindowServerMessage, { type: 'window.snapsh
 export type WindowFile = z.infer<typeof windowFileSchema>;
 export type WindowPrompt = z.infer<typeof windowPromptSchema>;
 export type WindowTechnician = z.infer<typeof windowTechnicianSchema>;
+export type WindowColleague = z.infer<typeof windowColleagueSchema>;

@@ -7,6 +7,8 @@ export interface FilePort {
   readonly bufferedAmount: number;
   /** Milliseconds since input (pointer, keys) last crossed the connection; absent: no input on it. */
   readonly msSinceInput?: number;
+  /** False while the connection under the channel is not `connected` (ICE lost the path); absent: assume up. */
+  readonly pathUp?: boolean;
   sendMessage(msg: FileMessage): boolean;
   sendFrame(frame: Uint8Array): boolean;
   onMessage(handler: (msg: FileMessage) => void): () => void;
@@ -21,6 +23,7 @@ type Source = {
   on(type: 'channel.close', h: (name: string) => void): () => void;
   on(type: 'closed', h: () => void): () => void;
   readonly msSinceInput?: number;
+  readonly connectionState?: RTCPeerConnectionState;
 };
 
 /** How stale the native `bufferedAmount` reading may get (see FileChannelPort). */
@@ -75,6 +78,12 @@ export class FileChannelPort implements FilePort {
 
   get msSinceInput(): number {
     return this.source.msSinceInput ?? Infinity;
+  }
+
+  /** Read only by stall checks (a native call, like readyState). */
+  get pathUp(): boolean {
+    const state = this.source.connectionState;
+    return state === undefined || state === 'connected';
   }
 
   sendMessage(msg: FileMessage): boolean {

@@ -3,6 +3,9 @@ import type { TransferContext } from './file-sender.ts';
 import type { FileOffer, FileSink, TransferFailureCode, TransferInfo, TransferResult, TransferState } from './file-types.ts';
 import type { Hasher } from './sha256.ts';
 
+/** The receiver acks at least this often while chunks arrive (acks are the sender's sign of progress). */
+const ACK_MAX_INTERVAL_MS = 250;
+
 /** One incoming file: ordered writes, running SHA-256, acks, resume from the last verified chunk. */
 export class IncomingTransfer {
   state: TransferState = 'offered';
@@ -19,6 +22,9 @@ export class IncomingTransfer {
   private startedAt = 0;
   private firstResumeChunk = 0;
   private lastFrameAt = 0;
+  private lastAckAt = 0;
+  /** The sender's digest: from the offer, or from `file.digest` after the last frame. */
+  private expectedSha256: string | null;
 
   constructor(
     private readonly ctx: TransferContext,
@@ -26,6 +32,7 @@ export class IncomingTransfer {
   ) {
     this.totalChunks = Math.ceil(offer.size / offer.chunkSize);
     this.hasher = ctx.opts.hasher(offer.size);
+    this.expectedSha256 = offer.sha256 ?? null;
   }
 
   get transferId(): string {
@@ -40,9 +47,21 @@ export class IncomingTransfer {
     return this.state === 'done' || this.state === 'failed';
   }
 
-  /** Whether a re-offer describes the same file. */
+  /** Whether a re-offer describes the same file (a digest, where both know one, must match too). */
   sameFile(offer: FileOffer): boolean {
-    return offer.name === this.offer.name && offer.size === this.offer.size && offer.sha256 === this.offer.sha256 && offer.chunkSize === this.offer.chunkSize;
+    const digestsAgree = offer.sha256 === undefined || this.expectedSha256 === null || offer.sha256 === this.expectedSha256;
+    return offer.name === this.offer.name && offer.size === this.offer.size && offer.chunkSize === this.offer.chunkSize && digestsAgree;
+  }
+
+  /** The sender's digest arrived (after its last frame); verifies if every chunk is written. */
+  onDigest(sha256: string): void {
+    if (this.isFinal) return;
+    if (this.expectedSha256 !== null && this.expectedSha256 !== sha256) {
+      this.cancel(`the sender's digest changed from ${this.expectedSha256} to ${sha256}`, 'FILE_REJECTED');
+      return;
+    }
+    this.expectedSha256 = sha256;
+    if (this.written === this.totalChunks) void this.verify();
   }
 
   /** Takes the sink, re-hashes what it already holds, and accepts. Returns the chunk it accepted from. */
@@ -65,8 +84,9 @@ export class IncomingTransfer {
   }
 
   /** The sender offered the same transfer again (after a reconnect): accept from the last verified chunk. */
-  async resume(): Promise<number> {
+  async resume(offer: FileOffer): Promise<number> {
     if (this.isFinal) return this.written;
+    if (offer.sha256 !== undefined) this.expectedSha256 = offer.sha256;
     this.state = 'paused';
     await this.writeChain;
     if (this.isFinal) return this.written;
@@ -153,21 +173,32 @@ export class IncomingTransfer {
     const bytes = Math.min(this.offer.size, this.written * this.offer.chunkSize);
     const seconds = (Date.now() - this.startedAt) / 1000;
     const moved = bytes - this.startChunk * this.offer.chunkSize;
-    this.ctx.progress(this.info, bytes, seconds > 0 ? moved / seconds : 0, last);
-    if (last || this.written % this.ctx.opts.ackEveryChunks === 0) {
+    this.ctx.progress(this.transferId, () => this.info, bytes, seconds > 0 ? moved / seconds : 0, last);
+    // Every N chunks, and at least every ACK_MAX_INTERVAL_MS on a slow path, so the sender sees progress.
+    const now = Date.now();
+    if (last || this.written % this.ctx.opts.ackEveryChunks === 0 || now - this.lastAckAt >= ACK_MAX_INTERVAL_MS) {
+      this.lastAckAt = now;
       this.ctx.port()?.sendMessage({ type: 'file.ack', transferId: this.transferId, nextChunk: this.written });
     }
     if (last) await this.verify();
   }
 
+  /** This side's digest of what was written, computed once (a hash cannot be finished twice). */
+  private ownDigest: Promise<string> | null = null;
+
+  /** Once every chunk is written and the sender's digest is known: compare, then finish the sink. */
   private async verify(): Promise<void> {
     if (this.isFinal || this.state === 'verifying' || !this.sink) return;
+    if (this.written !== this.totalChunks) return;
+    this.ownDigest ??= Promise.resolve(this.hasher.digestHex());
+    if (this.expectedSha256 === null) return; // file.digest is on its way.
     this.state = 'verifying';
-    const sha256 = await this.hasher.digestHex();
+    const expected = this.expectedSha256;
+    const sha256 = await this.ownDigest;
     if (this.isFinal) return;
-    if (sha256 !== this.offer.sha256) {
+    if (sha256 !== expected) {
       this.ctx.port()?.sendMessage({ type: 'file.complete', transferId: this.transferId, ok: false, sha256 });
-      await this.fail('FILE_HASH_MISMATCH', `SHA-256 ${sha256} does not match the offer's ${this.offer.sha256}`, false);
+      await this.fail('FILE_HASH_MISMATCH', `SHA-256 ${sha256} does not match the sender's ${expected}`, false);
       return;
     }
     let savedAs: string | undefined;

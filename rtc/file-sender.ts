@@ -1,6 +1,9 @@
-import { encodeFileFrame } from '../protocol/file-frame.ts';
+import { encodeFileFrame, uuidToBytes } from '../protocol/file-frame.ts';
 import type { FileMessage } from '../protocol/channels.ts';
 import type { FilePort } from './file-channel-port.ts';
+import { ReadAhead } from './file-read-ahead.ts';
+import { StallWatch } from './file-stall.ts';
+import type { Hasher } from './sha256.ts';
 import type {
   FileSource,
   ResolvedFileTransferOptions,
@@ -15,7 +18,8 @@ export interface TransferContext {
   readonly opts: ResolvedFileTransferOptions;
   /** The current port if it is open. */
   port(): FilePort | null;
-  progress(t: TransferInfo, bytes: number, rate: number, force: boolean): void;
+  /** `info` is called only when the event is emitted (progress is throttled; a receiver reports after every chunk). */
+  progress(transferId: string, info: () => TransferInfo, bytes: number, rate: number, force: boolean): void;
   paused(t: TransferInfo): void;
   resumed(t: TransferInfo, fromChunk: number): void;
   finished(r: TransferResult): void;
@@ -24,7 +28,10 @@ export interface TransferContext {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const FINAL: ReadonlySet<TransferState> = new Set(['done', 'failed']);
 
-/** One outgoing file: hash, offer, paced frames, resume from the receiver's `fromChunk`. */
+/**
+ * One outgoing file: offer, paced frames hashed as they are read, the digest
+ * after the last frame (`file.digest`), resume from the receiver's `fromChunk`.
+ */
 export class OutgoingTransfer {
   state: TransferState = 'hashing';
   readonly totalChunks: number;
@@ -32,6 +39,11 @@ export class OutgoingTransfer {
   readonly done: Promise<TransferResult>;
   private resolveDone!: (r: TransferResult) => void;
   private sha256: string | null;
+  /** Hashes each chunk the first time it is read; null when the digest was given. */
+  private hasher: Hasher | null = null;
+  private hashedChunks = 0;
+  private readonly reader: ReadAhead;
+  private readonly idBytes: Uint8Array;
   /** Incremented on every accept/pause: a pump loop from an older epoch stops. */
   private epoch = 0;
   private nextChunk = 0;
@@ -39,7 +51,7 @@ export class OutgoingTransfer {
   private startChunk = 0;
   private startedAt = 0;
   private everAccepted = false;
-  private completeTimer: ReturnType<typeof setTimeout> | null = null;
+  private completeTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly ctx: TransferContext,
@@ -50,6 +62,8 @@ export class OutgoingTransfer {
     this.chunkSize = ctx.opts.chunkSize;
     this.totalChunks = Math.ceil(source.size / this.chunkSize);
     this.sha256 = sha256 ?? null;
+    this.reader = new ReadAhead(source, this.chunkSize);
+    this.idBytes = uuidToBytes(transferId);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -61,32 +75,18 @@ export class OutgoingTransfer {
     return FINAL.has(this.state);
   }
 
-  /** Hashes the source (unless a digest was given), then offers. */
+  /**
+   * Offers at once: the file is hashed while it is sent (each chunk once, as
+   * it is first read), not read a first time for a digest before the offer.
+   */
   async start(): Promise<void> {
-    if (this.sha256 === null) {
-      try {
-        const hasher = this.ctx.opts.hasher(this.source.size);
-        const step = 1024 * 1024;
-        for (let offset = 0; offset < this.source.size; offset += step) {
-          if (this.isFinal) return;
-          const len = Math.min(step, this.source.size - offset);
-          const bytes = await this.source.read(offset, len);
-          if (bytes.byteLength !== len) throw new Error(`short read at ${offset}`);
-          hasher.update(bytes);
-        }
-        this.sha256 = await hasher.digestHex();
-      } catch (err) {
-        this.fail('FILE_IO', `could not read ${this.source.name}: ${String(err)}`, false);
-        return;
-      }
-    }
-    if (this.isFinal) return;
+    if (this.sha256 === null) this.hasher = this.ctx.opts.hasher(this.source.size);
     this.offer();
   }
 
   /** (Re)sends the offer on the current port, or waits paused for one. */
   offer(): void {
-    if (this.isFinal || this.sha256 === null) return;
+    if (this.isFinal) return;
     const port = this.ctx.port();
     if (!port) {
       this.state = 'paused';
@@ -99,7 +99,7 @@ export class OutgoingTransfer {
       transferId: this.transferId,
       name: this.source.name,
       size: this.source.size,
-      sha256: this.sha256,
+      ...(this.sha256 !== null ? { sha256: this.sha256 } : {}),
       chunkSize: this.chunkSize,
       ...(this.source.mime ? { mime: this.source.mime } : {}),
     };
@@ -163,7 +163,7 @@ export class OutgoingTransfer {
 
   /** The channel went away: stop sending until `offer()` on a new one. */
   pause(): void {
-    if (this.isFinal || this.state === 'hashing' || this.state === 'paused') return;
+    if (this.isFinal || this.state === 'paused') return;
     this.epoch++;
     this.clearCompleteTimer();
     this.state = 'paused';
@@ -176,8 +176,7 @@ export class OutgoingTransfer {
   private async pump(epoch: number, port: FilePort): Promise<void> {
     const { highWaterMark, inputActiveMs, inputRecentMs, inputTrickleMs, inputWindowBytes, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
     if (this.startChunk > 0) this.firstResumeChunk = this.startChunk;
-    let lastMoveAt = Date.now();
-    let lastAcked = this.ackedChunk;
+    const watch = new StallWatch(port, stallMs);
     let lastSentAt = -Infinity;
     while (this.epoch === epoch && this.state === 'sending' && this.nextChunk < this.totalChunks) {
       if (!port.isOpen) return;
@@ -188,48 +187,70 @@ export class OutgoingTransfer {
       const active = sinceInput < inputActiveMs;
       if (active && performance.now() - lastSentAt < inputTrickleMs) {
         await sleep(pollMs);
-        lastMoveAt = Date.now();
+        watch.moved();
         continue;
       }
-      const window = active ? this.chunkSize : sinceInput < inputRecentMs ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
-      if (port.bufferedAmount >= window || inFlight >= maxInFlightBytes) {
-        if (this.ackedChunk !== lastAcked) {
-          lastAcked = this.ackedChunk;
-          lastMoveAt = Date.now();
-        } else if (Date.now() - lastMoveAt > stallMs) {
-          this.cancel(`no progress for ${stallMs} ms`, 'FILE_IO');
+      // Active: the next chunk only once the last one left the channel's queue (a slow path must not stack two ahead of input).
+      const window = active ? 1 : sinceInput < inputRecentMs ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
+      const buffered = port.bufferedAmount;
+      if (buffered >= window || inFlight >= maxInFlightBytes) {
+        if (watch.stalled(this.ackedChunk, buffered)) {
+          this.cancel(`no progress for ${stallMs} ms on a connected path`, 'FILE_IO');
           return;
         }
         await sleep(pollMs);
         continue;
       }
       const chunk = this.nextChunk;
-      const offset = chunk * this.chunkSize;
-      const len = Math.min(this.chunkSize, this.source.size - offset);
       let bytes: Uint8Array;
       try {
-        bytes = await this.source.read(offset, len);
-        if (bytes.byteLength !== len) throw new Error(`short read at ${offset}`);
+        // A receiver that already holds chunks from an earlier attempt (its partial file) starts past what this sender read.
+        while (this.hasher && this.hashedChunks < chunk) this.hashChunk(this.hashedChunks, await this.reader.chunk(this.hashedChunks));
+        bytes = await this.reader.chunk(chunk);
       } catch (err) {
         this.cancel(`could not read ${this.source.name}: ${String(err)}`, 'FILE_IO');
         return;
       }
-      if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(encodeFileFrame(this.transferId, chunk, bytes))) return;
+      this.hashChunk(chunk, bytes);
+      if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(encodeFileFrame(this.idBytes, chunk, bytes))) return;
       this.nextChunk = chunk + 1;
-      lastMoveAt = Date.now();
+      watch.moved();
       lastSentAt = performance.now();
     }
-    if (this.epoch === epoch && this.state === 'sending') {
-      this.state = 'verifying';
-      this.completeTimer = setTimeout(() => this.cancel(`no file.complete within ${stallMs} ms`, 'FILE_IO'), stallMs);
+    if (this.epoch === epoch && this.state === 'sending' && this.sha256 === null) {
+      try {
+        while (this.hasher && this.hashedChunks < this.totalChunks) this.hashChunk(this.hashedChunks, await this.reader.chunk(this.hashedChunks));
+        this.sha256 = (await this.hasher?.digestHex()) ?? null;
+      } catch (err) {
+        this.cancel(`could not read ${this.source.name}: ${String(err)}`, 'FILE_IO');
+        return;
+      }
+      this.hasher = null;
     }
+    if (this.epoch === epoch && this.state === 'sending') {
+      // The offer of this epoch may have gone without a digest (always, unless it was known before it).
+      if (this.sha256 !== null) port.sendMessage({ type: 'file.digest', transferId: this.transferId, sha256: this.sha256 });
+      this.state = 'verifying';
+      // The receiver may still be far behind (up to maxInFlightBytes on a slow path): a stall, not a deadline, ends the wait.
+      watch.moved();
+      this.completeTimer = setInterval(() => {
+        if (watch.stalled(this.ackedChunk, port.bufferedAmount)) this.cancel(`no ack or file.complete for ${stallMs} ms on a connected path`, 'FILE_IO');
+      }, Math.min(1000, stallMs / 4));
+    }
+  }
+
+  /** Feeds chunk `index` to the running hash if it is the next one it needs (a re-sent chunk was hashed already). */
+  private hashChunk(index: number, bytes: Uint8Array): void {
+    if (!this.hasher || index !== this.hashedChunks) return;
+    this.hasher.update(bytes);
+    this.hashedChunks++;
   }
 
   private reportProgress(force: boolean): void {
     const bytes = Math.min(this.source.size, this.ackedChunk * this.chunkSize);
     const seconds = (Date.now() - this.startedAt) / 1000;
     const moved = Math.max(0, bytes - this.startChunk * this.chunkSize);
-    this.ctx.progress(this.info, bytes, seconds > 0 ? moved / seconds : 0, force);
+    this.ctx.progress(this.transferId, () => this.info, bytes, seconds > 0 ? moved / seconds : 0, force);
   }
 
   private fail(code: TransferFailureCode, message: string, tellPeer: boolean): void {
@@ -248,7 +269,7 @@ export class OutgoingTransfer {
   }
 
   private clearCompleteTimer(): void {
-    if (this.completeTimer) clearTimeout(this.completeTimer);
+    if (this.completeTimer) clearInterval(this.completeTimer);
     this.completeTimer = null;
   }
 }

@@ -64,10 +64,11 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
     this.ctx = {
       opts: this.opts,
       port: () => (this.current?.isOpen ? this.current : null),
-      progress: (t, bytes, rate, force) => {
+      progress: (transferId, info, bytes, rate, force) => {
         const now = Date.now();
-        if (!force && now - (this.lastProgressAt.get(t.transferId) ?? 0) < this.opts.progressIntervalMs) return;
-        this.lastProgressAt.set(t.transferId, now);
+        if (!force && now - (this.lastProgressAt.get(transferId) ?? 0) < this.opts.progressIntervalMs) return;
+        this.lastProgressAt.set(transferId, now);
+        const t = info();
         this.emit('progress', { ...t, bytes, total: t.size, rate });
       },
       paused: (t) => this.emit('paused', t),
@@ -154,6 +155,9 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
       case 'file.offer':
         void this.onOffer(port, msg);
         return;
+      case 'file.digest':
+        this.incoming.get(msg.transferId)?.onDigest(msg.sha256);
+        return;
       case 'file.accept':
         this.outgoing.get(msg.transferId)?.onAccept(msg.fromChunk);
         return;
@@ -191,7 +195,7 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
     const known = this.incoming.get(offer.transferId);
     if (known) {
       if (!known.sameFile(offer)) return reject('FILE_REJECTED', 'A different file was offered under the same transfer id.');
-      await known.resume();
+      await known.resume(offer);
       return;
     }
     if (!this.sinkFactory) return reject('FILE_REJECTED', 'This side does not accept files.');

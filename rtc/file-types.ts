@@ -81,7 +81,7 @@ export type FileTransferOptions = {
   /**
    * Input first: while input (pointer, keys) crossed the connection in the
    * last `inputActiveMs`, the sender pauses, sending one chunk per
-   * `inputTrickleMs` (and only once the channel holds less than a chunk) so a
+   * `inputTrickleMs` (and only once the channel's queue is empty) so a
    * transfer still moves; for `inputRecentMs` after input, it keeps at most
    * `inputWindowBytes` buffered instead of `highWaterMark`, so the next input
    * message waits behind little. Default 500 ms, 50 ms, 30 s and 128 KiB

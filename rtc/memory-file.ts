@@ -16,6 +16,8 @@ export class MemorySink implements FileSink {
   finished = false;
   aborted: string | null = null;
   writes = 0;
+  /** The offset of every write, in order (tests check that nothing was written twice or skipped). */
+  readonly offsets: number[] = [];
 
   constructor(
     size: number,
@@ -27,6 +29,7 @@ export class MemorySink implements FileSink {
   async write(offset: number, bytes: Uint8Array): Promise<void> {
     this.buffer.set(bytes, offset);
     this.writes++;
+    this.offsets.push(offset);
   }
 
   async finish(): Promise<{ savedAs?: string }> {

@@ -21,25 +21,36 @@ import { AGENT_SH_SERVER_PLACEHOLDER } from './agent-sh-placeholder.ts';
 const root = resolve(import.meta.dirname, '..');
 const EXTERNAL = ['@roamhq/wrtc', 'x11', 'ws'];
 
+/**
+ * The agent as it ships: `DIR/main.mjs` (one esbuild bundle of agent/main.ts, the npm packages in
+ * EXTERNAL left to resolve from DIR's node_modules or a parent's) and the capture addon beside it
+ * when built. The bench runs this, not agent/main.ts under tsx, so its CPU figures are the product's.
+ */
+export async function bundleAgent(dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, 'main.mjs');
+  await build({
+    entryPoints: [join(root, 'agent', 'main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  const addon = join(root, 'agent', 'platform', 'linux-x11', 'native', 'build', 'Release', NATIVE_CAPTURE_FILE);
+  if (existsSync(addon)) copyFileSync(addon, join(dir, NATIVE_CAPTURE_FILE));
+  return outfile;
+}
+
 export async function buildAgent(outDir = join(root, 'dist', 'agent')): Promise<{ tarball: string; script: string }> {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
   const stage = mkdtempSync(join(tmpdir(), 'rr-agent-build-'));
   try {
     const dir = join(stage, 'relay-rescue-agent');
-    mkdirSync(dir, { recursive: true });
-    await build({
-      entryPoints: [join(root, 'agent', 'main.ts')],
-      outfile: join(dir, 'main.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: EXTERNAL,
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      logLevel: 'warning',
-    });
-    const addon = join(root, 'agent', 'platform', 'linux-x11', 'native', 'build', 'Release', NATIVE_CAPTURE_FILE);
-    if (existsSync(addon)) copyFileSync(addon, join(dir, NATIVE_CAPTURE_FILE));
+    await bundleAgent(dir);
     const dependencies = Object.fromEntries(EXTERNAL.map((name) => [name, pkg.dependencies[name] ?? '*']));
     writeFileSync(
       join(dir, 'package.json'),
@@ -79,6 +90,7 @@ for arg in "$@"; do
   esac
   prev="$arg"
 done
+if [ -n "\${RELAY_RESCUE_TOKEN:-}" ] || [ -n "\${RELAY_RESCUE_ADHOC_TOKEN:-}" ]; then has_session=yes; fi
 if [ -n "$given_server" ]; then server="$given_server"; elif [ -n "$server" ]; then set -- --server "$server" "$@"; fi
 if [ -z "$has_session" ] && [ -n "$server" ]; then
   # Run with no arguments (curl … | bash): ask for the code on the terminal, not the pipe.

@@ -11,12 +11,12 @@ import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
 import type { Logger } from './logger.ts';
 import type { RuntimeSettings } from './runtime-settings.ts';
-import type { SessionHandover } from './session-handover.ts';
 import type { SessionRegistry } from './session-registry.ts';
 import type { TwoFactorService } from './two-factor/two-factor-service.ts';
 import type { SessionService } from './session-service.ts';
 import type { ClusterLimits } from './cluster/cluster-limits.ts';
 import type { Store } from './store/types.ts';
+import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 
 /** Everything a request or socket handler needs; built once per server. */
 export interface ServerContext {
@@ -30,8 +30,6 @@ export interface ServerContext {
   audit: AuditLog;
   /** This node's sessions (tests and tools look sessions up in it). */
   registry: SessionRegistry;
-  /** Transfer and collaboration on the registry's sessions. */
-  handover: SessionHandover;
   /** The sessions as sockets and routes use them: this node's, or the cluster's (REDIS_URL). */
   sessions: SessionService;
   /** Login and code lockouts counted over all nodes (REDIS_URL); null on one node alone. */
@@ -50,7 +48,8 @@ export interface ServerContext {
 }
 
 /** Handles an upgraded WebSocket on a path a plugin registered. */
-export type WebSocketHandler = (ws: WebSocket, req: IncomingMessage) => void;
+/** `slot` is set for a socket registered with `unauthenticated: true`; give it back once the socket has proved itself. */
+export type WebSocketHandler = (ws: WebSocket, req: IncomingMessage, slot?: UnauthenticatedSlot) => void;
 
 /**
  * An extension of the server (the ad hoc feature is one): it gets the context,
@@ -73,6 +72,12 @@ export interface WebSocketOptions {
    * account disabled or deleted, expiry), checked on every heartbeat.
    */
   console?: boolean;
+  /**
+   * A socket that proves itself with its first messages (no cookie): it takes
+   * a place among the server's unauthenticated sockets (UNAUTH_SOCKETS_PER_ADDRESS,
+   * UNAUTH_SOCKETS_TOTAL), as `/ws/customer` does, and is refused when none is left.
+   */
+  unauthenticated?: boolean;
 }
 
 export interface PluginInput {

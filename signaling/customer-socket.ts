@@ -1,8 +1,7 @@
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, CUSTOMER_MESSAGE_TYPES, ERRORS, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
-import { registryParty, type JoinedSession } from './session-service.ts';
-import type { Party } from './session.ts';
+import type { JoinedSession } from './session-service.ts';
 import { SignalingSocket } from './signaling-socket.ts';
 import { ref } from './technician-socket.ts';
 import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
@@ -57,11 +56,6 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
   function bound(): JoinedSession {
     if (!session) throw new RescueError('UNAUTHENTICATED', 'Enter the code first (code.submit) or resume with your token (customer.resume).');
     return session;
-  }
-
-  /** This customer as the registry's party, for transfer and collaboration (this node's sessions: docs/scale.md). */
-  function customerParty(): Extract<Party, { role: 'customer' }> {
-    return registryParty(ctx.registry, { role: 'customer', token: bound().token }) as Extract<Party, { role: 'customer' }>;
   }
 
   /** The same reply for a code and for a resumed token: the session this socket now belongs to. */
@@ -135,11 +129,11 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
         await ctx.sessions.relay({ role: 'customer', token: bound().token }, message.sessionId, message.data, message.lane);
         return;
       case 'colleague.answer':
-        ctx.handover.answer(customerParty(), message.sessionId, message.accept);
+        await ctx.sessions.handover({ role: 'customer', token: bound().token }, message.sessionId, { kind: 'answer', accept: message.accept });
         if (message.id !== undefined) socket.send({ type: 'ack', ref: message.id });
         return;
       case 'colleague.remove':
-        ctx.handover.remove(customerParty(), message.sessionId);
+        await ctx.sessions.handover({ role: 'customer', token: bound().token }, message.sessionId, { kind: 'remove' });
         if (message.id !== undefined) socket.send({ type: 'ack', ref: message.id });
         return;
       case 'session.event':

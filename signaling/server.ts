@@ -34,7 +34,7 @@ import { joinCluster } from './cluster/cluster-sessions.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
 import { refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
-import { UnauthenticatedSockets } from './unauthenticated-sockets.ts';
+import { UnauthenticatedSockets, type UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 import { adminPage } from './admin/admin-page.ts';
 import { adminRoutes } from './admin/admin-routes.ts';
 import type { AdminService } from './admin/admin-service.ts';
@@ -125,7 +125,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const live = !store.durable || cluster ? null : new LiveSessions(store.live);
   const registry = new SessionRegistry({ config, clock, audit, logger, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live });
   if (!cluster) await restoreLiveSessions({ registry, live, audit, accounts, logger });
-  const sessions = cluster ? cluster.serve(registry, opts.generateCode) : new LocalSessions(registry, seats);
+  const handover = new SessionHandover(registry, audit);
+  const sessions = cluster ? cluster.serve(registry, handover, opts.generateCode) : new LocalSessions(registry, handover, seats);
   const addresses = new ClientAddresses(config.trustProxy, (header) =>
     logger.warn({ header }, 'ignored an X-Forwarded-For header that is not a list of IP addresses (logged once)'),
   );
@@ -138,7 +139,6 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logins,
     audit,
     registry,
-    handover: new SessionHandover(registry, audit),
     sessions,
     clusterLimits: cluster?.limits ?? null,
     consoles: new ConsoleSockets(async (token) => (await logins.lookup(token)) !== null, clock, config.heartbeatMs, logger),
@@ -220,7 +220,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       wss.handleUpgrade(req, socket, head, (ws) => {
         try {
           if (wsOptions.get(pathname)?.console) trackConsole(ctx, ws, req);
-          routeSocket(ctx, pathname, ws, req, wsHandlers, unauthenticated);
+          routeSocket(ctx, pathname, ws, req, wsHandlers, wsOptions, unauthenticated);
         } catch (error) {
           logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'socket setup failed');
           ws.close(1011, 'internal error');
@@ -316,19 +316,13 @@ function routeSocket(
   ws: WebSocket,
   req: http.IncomingMessage,
   handlers: Map<string, WebSocketHandler>,
+  options: Map<string, WebSocketOptions>,
   unauthenticated: UnauthenticatedSockets,
 ): void {
   if (pathname === '/ws/customer') {
     const address = ctx.clientAddress(req);
-    const slot = unauthenticated.admit(address);
-    if ('refused' in slot) {
-      const why = slot.refused === 'address' ? 'from your address' : 'on this server';
-      ctx.logger.info({ address, refused: slot.refused }, 'too many unauthenticated sockets');
-      ws.send(JSON.stringify({ type: 'error', code: 'TOO_MANY_CONNECTIONS', message: `Too many connections ${why} are waiting for a code; try again shortly.` }));
-      ws.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections');
-      return;
-    }
-    acceptCustomerSocket(ctx, ws, address, slot);
+    const slot = admitUnauthenticated(ctx, ws, address, unauthenticated);
+    if (slot) acceptCustomerSocket(ctx, ws, address, slot);
     return;
   }
   if (pathname === '/ws/technician') {
@@ -344,7 +338,22 @@ function routeSocket(
     acceptTechnicianSocket(ctx, ws, technician);
     return;
   }
-  handlers.get(pathname)?.(ws, req);
+  const handler = handlers.get(pathname);
+  if (!handler) return;
+  if (!options.get(pathname)?.unauthenticated) return handler(ws, req);
+  const slot = admitUnauthenticated(ctx, ws, ctx.clientAddress(req), unauthenticated);
+  if (slot) handler(ws, req, slot);
+}
+
+/** A place among the unauthenticated sockets, or null after refusing the socket (4029) with the reason. */
+function admitUnauthenticated(ctx: ServerContext, ws: WebSocket, address: string, unauthenticated: UnauthenticatedSockets): UnauthenticatedSlot | null {
+  const slot = unauthenticated.admit(address);
+  if (!('refused' in slot)) return slot;
+  const why = slot.refused === 'address' ? 'from your address' : 'on this server';
+  ctx.logger.info({ address, refused: slot.refused }, 'too many unauthenticated sockets');
+  ws.send(JSON.stringify({ type: 'error', code: 'TOO_MANY_CONNECTIONS', message: `Too many connections ${why} are still connecting; try again shortly.` }));
+  ws.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections');
+  return null;
 }
 
 /** Turns thrown errors into `{error:{code,message}}` with the catalogue's status. */

@@ -3,7 +3,15 @@ import type { AuditLog } from './audit-log.ts';
 import type { Party, Session, TechnicianIdentity } from './session.ts';
 import type { SessionRegistry } from './session-registry.ts';
 
-const refOf = (t: TechnicianIdentity): TechnicianRef => ({ id: t.id, name: t.name, email: t.email });
+export const refOf = (t: TechnicianIdentity): TechnicianRef => ({ id: t.id, name: t.name, email: t.email });
+
+/** One step of transfer or collaboration, as a socket asks it; it runs on the session's home node (docs/scale.md). */
+export type HandoverOp =
+  | { kind: 'transfer'; technicianId: string; note?: string | undefined }
+  | { kind: 'invite'; technicianId: string }
+  | { kind: 'control'; granted: boolean }
+  | { kind: 'remove' }
+  | { kind: 'answer'; accept: boolean };
 
 /**
  * Transfer and collaboration on live PIN sessions. Every name anyone is shown
@@ -27,6 +35,19 @@ export class SessionHandover {
     private readonly audit: AuditLog,
   ) {
     registry.onColleagueLeft = (session, party) => this.remove(party, session.id);
+  }
+
+  /** Runs `op` for `party` on this node's registry (the session's home). */
+  run(party: Party, sessionId: string, op: HandoverOp): void {
+    if (op.kind === 'remove') return this.remove(party, sessionId);
+    if (op.kind === 'answer') {
+      if (party.role !== 'customer') throw new RescueError('FORBIDDEN', 'Only the customer lets a colleague in.');
+      return this.answer(party, sessionId, op.accept);
+    }
+    if (party.role !== 'technician') throw new RescueError('FORBIDDEN', 'Only the session\'s technician can do that.');
+    if (op.kind === 'transfer') return this.transfer(party.technician, sessionId, op.technicianId, op.note);
+    if (op.kind === 'invite') return this.invite(party.technician, sessionId, op.technicianId);
+    return this.control(party.technician, sessionId, op.granted);
   }
 
   /** The other technicians online now. */

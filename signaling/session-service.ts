@@ -1,4 +1,5 @@
-import { RescueError, type ClientKind, type IceConfig, type ReportableAuditEvent, type SessionState, type SessionSummary, type SignalData } from '../protocol/index.ts';
+import { RescueError, type ClientKind, type IceConfig, type ReportableAuditEvent, type SessionState, type SessionSummary, type SignalData, type TechnicianRef } from '../protocol/index.ts';
+import type { HandoverOp, SessionHandover } from './session-handover.ts';
 import type { Connection, Party, Session, TechnicianIdentity } from './session.ts';
 import type { SessionRegistry } from './session-registry.ts';
 
@@ -31,6 +32,10 @@ export interface SessionService {
   relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): Promise<void>;
   report(party: ServiceParty, sessionId: string, event: ReportableAuditEvent, detail: string): Promise<void>;
   iceFor(party: ServiceParty, sessionId: string): Promise<IceConfig>;
+  /** The other technicians whose console is online (on any node): transfer and invite targets. */
+  online(me: TechnicianIdentity): Promise<TechnicianRef[]>;
+  /** Transfer and collaboration (signaling/session-handover.ts), run where the session lives. */
+  handover(party: ServiceParty, sessionId: string, op: HandoverOp): Promise<void>;
   /** See SessionRegistry.submitCode; `stillWanted` is asked after a global-cap wait. */
   submitCode(code: string, client: ClientKind, address: string, conn: Connection | null, name?: string, stillWanted?: () => boolean): Promise<JoinedSession>;
   resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Promise<JoinedSession>;
@@ -59,6 +64,7 @@ export function registryParty(registry: SessionRegistry, party: ServiceParty): P
 export class LocalSessions implements SessionService {
   constructor(
     private readonly registry: SessionRegistry,
+    private readonly handovers: SessionHandover,
     /** The seat limit from the store; null = unlimited. */
     private readonly seats: () => Promise<number | null>,
   ) {}
@@ -98,6 +104,14 @@ export class LocalSessions implements SessionService {
 
   async iceFor(party: ServiceParty, sessionId: string): Promise<IceConfig> {
     return this.registry.iceFor(registryParty(this.registry, party), sessionId);
+  }
+
+  async online(me: TechnicianIdentity): Promise<TechnicianRef[]> {
+    return this.handovers.online(me);
+  }
+
+  async handover(party: ServiceParty, sessionId: string, op: HandoverOp): Promise<void> {
+    this.handovers.run(registryParty(this.registry, party), sessionId, op);
   }
 
   async submitCode(code: string, client: ClientKind, address: string, conn: Connection | null, name?: string, stillWanted?: () => boolean): Promise<JoinedSession> {

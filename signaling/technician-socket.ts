@@ -61,22 +61,22 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
         socket.send({ type: 'ice.config', ...ref(message.id), sessionId: message.sessionId, ice: await ctx.sessions.iceFor(party, message.sessionId) });
         return;
       case 'technician.online':
-        socket.send({ type: 'technician.online', ...ref(message.id), technicians: ctx.handover.online(technician) });
+        socket.send({ type: 'technician.online', ...ref(message.id), technicians: await ctx.sessions.online(technician) });
         return;
       case 'session.transfer':
-        ctx.handover.transfer(technician, message.sessionId, message.technicianId, message.note);
+        await ctx.sessions.handover(party, message.sessionId, { kind: 'transfer', technicianId: message.technicianId, note: message.note });
         ack(message.id);
         return;
       case 'colleague.invite':
-        ctx.handover.invite(technician, message.sessionId, message.technicianId);
+        await ctx.sessions.handover(party, message.sessionId, { kind: 'invite', technicianId: message.technicianId });
         ack(message.id);
         return;
       case 'colleague.control':
-        ctx.handover.control(technician, message.sessionId, message.granted);
+        await ctx.sessions.handover(party, message.sessionId, { kind: 'control', granted: message.granted });
         ack(message.id);
         return;
       case 'colleague.remove':
-        ctx.handover.remove(party, message.sessionId);
+        await ctx.sessions.handover(party, message.sessionId, { kind: 'remove' });
         ack(message.id);
         return;
       default:

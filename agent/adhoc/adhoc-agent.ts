@@ -14,7 +14,7 @@ import type { PeerSession, RTCPeerConnectionCtor } from '../../rtc/peer-session.
 import { SignalingConnection } from '../../rtc/signaling-connection.ts';
 import { runAuthGate } from './auth-gate.ts';
 import { runAt, systemClock, type Clock } from '../../protocol/clock.ts';
-import { PairingStore, type Pairing } from './pairing-store.ts';
+import { PairingStore, deploymentDigest, type Pairing } from './pairing-store.ts';
 import { PasswordVerifier } from './password-verifier.ts';
 
 /** The agent's support session (capture, input, files), started only after the password step. */
@@ -90,7 +90,9 @@ export class AdhocAgent {
   async #start(): Promise<void> {
     await this.store.init();
     this.#pairing = await this.store.loadPairing();
-    if (this.#pairing && this.#o.deploymentToken) {
+    if (this.#pairing && this.#o.deploymentToken && this.#pairing.deploymentDigest === deploymentDigest(this.#o.deploymentToken)) {
+      this.#log(`This computer is already paired with ${this.#pairing.technicianName} from this link: connecting again.`);
+    } else if (this.#pairing && this.#o.deploymentToken) {
       this.#log('A new deployment link was given: the previous pairing of this computer is removed.');
       await this.store.destroy();
       await this.store.init();
@@ -175,6 +177,7 @@ export class AdhocAgent {
           technicianName: reply.technicianName,
           pairedAt: null,
           expiresAt: null,
+          deploymentDigest: deploymentDigest(deploymentToken),
         };
         await this.store.savePairing(this.#pairing);
         this.#log(`Code accepted. Waiting for ${reply.technicianName} to set the password...`);

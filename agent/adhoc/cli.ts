@@ -21,6 +21,8 @@ Options:
   --download-dir DIR     where received files go (default ~/Downloads/Relay Rescue)
   --fps N                frames per second, 1-60 (default 30)
 ${helpLines(platformOptionHelp(), 25)}
+RELAY_RESCUE_ADHOC_TOKEN and RELAY_RESCUE_SECURITY_CODE in the environment stand for
+--adhoc and --security-code, and stay out of the process list, which every user can read.
 After the technician's password is proven, each connection may view the
 screen, use the mouse and keyboard and send files (agreed at pairing).`;
 
@@ -65,6 +67,9 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (values.help) throw new UsageError('');
+  // From the environment, the secrets stay out of the process list (`ps` shows every user the command line).
+  if (!values.adhoc && !values['adhoc-resume'] && env.RELAY_RESCUE_ADHOC_TOKEN) values.adhoc = env.RELAY_RESCUE_ADHOC_TOKEN.trim();
+  if (values['security-code'] === undefined && env.RELAY_RESCUE_SECURITY_CODE) values['security-code'] = env.RELAY_RESCUE_SECURITY_CODE.trim();
   const server = parseServerUrl(values.server);
   if (Boolean(values.adhoc) === Boolean(values['adhoc-resume'])) throw new UsageError('give exactly one of --adhoc <token> or --adhoc-resume');
   if (values.adhoc && !tokenSchema.safeParse(values.adhoc).success) throw new UsageError('--adhoc: not a valid deployment token (copy it from the link)');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -13,6 +14,12 @@ export const pairingSchema = z.strictObject({
   /** Set once paired (the 24 hours run from then). */
   pairedAt: z.number().int().nullable(),
   expiresAt: z.number().int().nullable(),
+  /**
+   * SHA-256 (hex) of the deployment token this pairing came from: the
+   * downloaded applet carries that token, so starting the same file again
+   * (after a reboot, or a closed window) resumes instead of replacing the pairing.
+   */
+  deploymentDigest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type Pairing = z.infer<typeof pairingSchema>;
 
@@ -21,8 +28,18 @@ export type Lockout = z.infer<typeof lockoutSchema>;
 
 const FILES = { pairing: 'pairing.json', hash: 'password.argon2id', lockout: 'lockout.json' } as const;
 
-/** ~/.local/state/relay-rescue/adhoc (XDG_STATE_HOME honoured). */
-export function defaultStateDir(env: Record<string, string | undefined> = process.env): string {
+/** The digest a pairing keeps of its deployment token (never the token itself). */
+export function deploymentDigest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * ~/.local/state/relay-rescue/adhoc (XDG_STATE_HOME honoured); on Windows
+ * %LOCALAPPDATA%\\Relay Rescue Support, one folder, so that removing it at the
+ * end leaves nothing behind.
+ */
+export function defaultStateDir(env: Record<string, string | undefined> = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Relay Rescue Support');
   return join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'relay-rescue', 'adhoc');
 }
 

@@ -31,6 +31,11 @@ export interface Platform {
   pickFile(title: string): Promise<string | null>;
   /** Where received files go unless `--download-dir` says otherwise. */
   defaultDownloadDir(env: NodeJS.ProcessEnv): string;
+  /**
+   * Sets libwebrtc's field trials in this process (agent/capture/render-at-once-sender.ts says which and why):
+   * '' when set, else why not. Call once @roamhq/wrtc is loaded and before the first peer connection.
+   */
+  webrtcFieldTrials(trials: string): string;
   /** One plain-words line per system program the agent needs but this machine lacks (what does not work, how to install it). */
   setupProblems(): string[];
 }

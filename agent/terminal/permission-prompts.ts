@@ -1,9 +1,12 @@
 import { PERMISSIONS, PERMISSION_LABELS, type Permission } from '../../protocol/index.ts';
 import { Emitter } from '../../rtc/emitter.ts';
 
+/** What a question asks for: a permission, or letting in the colleague the lead invited. */
+export type PromptSubject = Permission | 'colleague';
+
 /** The one question on the customer's screen. */
 export interface PromptQuestion {
-  permission: Permission;
+  permission: PromptSubject;
   /** The line the customer sees; it names the permission. */
   text: string;
   /** When it became the question shown (a redraw does not change this). */
@@ -14,23 +17,23 @@ export interface PromptQuestion {
 export type PromptAnswer =
   /** Not an answer (chat or a command), or nothing is asked. */
   | { kind: 'none' }
-  | { kind: 'answered'; permission: Permission; yes: boolean }
+  | { kind: 'answered'; permission: PromptSubject; yes: boolean }
   /** A bare "y" for a question shown less than `settleMs` ago: not used; the question stays. */
-  | { kind: 'too_soon'; permission: Permission }
+  | { kind: 'too_soon'; permission: PromptSubject }
   /** "yes control" while nobody asks for control. */
-  | { kind: 'not_asked'; permission: Permission };
+  | { kind: 'not_asked'; permission: PromptSubject };
 
 export type PermissionPromptsEvents = { change: PromptQuestion | null };
 
 interface Pending {
-  permission: Permission;
-  technician: string;
+  permission: PromptSubject;
+  text: string;
   resolve: (yes: boolean) => void;
 }
 
 const BARE_YES = /^(y|yes)$/i;
 const BARE_NO = /^(n|no|)$/i;
-const NAMED = new RegExp(`^(y|yes|allow|n|no|deny)\\s+(${PERMISSIONS.join('|')})$`, 'i');
+const NAMED = new RegExp(`^(y|yes|allow|n|no|deny)\\s+(${[...PERMISSIONS, 'colleague'].join('|')})$`, 'i');
 
 /**
  * The customer's permission questions, one shown at a time, so that an answer
@@ -64,7 +67,7 @@ export class PermissionPrompts extends Emitter<PermissionPromptsEvents> {
   }
 
   /** Whether a question for `permission` is waiting (shown or not). */
-  isPending(permission: Permission): boolean {
+  isPending(permission: PromptSubject): boolean {
     return this.pending.some((p) => p.permission === permission);
   }
 
@@ -74,13 +77,25 @@ export class PermissionPrompts extends Emitter<PermissionPromptsEvents> {
    * again and resolves both promises with the one answer.
    */
   ask(permission: Permission, technician: string): Promise<boolean> {
+    return this.put(permission, questionText(permission, technician));
+  }
+
+  /**
+   * Asks whether the colleague the lead invited may join (names from the
+   * server); the same rules as a permission ("yes colleague" names it).
+   */
+  askColleague(colleague: { name: string; email: string; leadName: string }): Promise<boolean> {
+    return this.put('colleague', colleagueQuestionText(colleague));
+  }
+
+  private put(permission: PromptSubject, text: string): Promise<boolean> {
     return new Promise((resolve) => {
       const earlier = this.pending.findIndex((p) => p.permission === permission);
       if (earlier >= 0) {
         const [old] = this.pending.splice(earlier, 1);
-        this.pending.push({ permission, technician, resolve: (yes) => (old!.resolve(yes), resolve(yes)) });
+        this.pending.push({ permission, text, resolve: (yes) => (old!.resolve(yes), resolve(yes)) });
       } else {
-        this.pending.push({ permission, technician, resolve });
+        this.pending.push({ permission, text, resolve });
       }
       this.show();
     });
@@ -90,7 +105,7 @@ export class PermissionPrompts extends Emitter<PermissionPromptsEvents> {
   answer(line: string): PromptAnswer {
     const named = NAMED.exec(line);
     if (named) {
-      const permission = named[2]!.toLowerCase() as Permission;
+      const permission = named[2]!.toLowerCase() as PromptSubject;
       if (!this.isPending(permission)) return { kind: 'not_asked', permission };
       const yes = /^(y|yes|allow)$/i.test(named[1]!);
       this.settle(permission, yes);
@@ -109,7 +124,7 @@ export class PermissionPrompts extends Emitter<PermissionPromptsEvents> {
   }
 
   /** Drops the question for `permission` (decided elsewhere, e.g. by `/grant`); its promise resolves false. */
-  withdraw(permission: Permission): void {
+  withdraw(permission: PromptSubject): void {
     if (this.isPending(permission)) this.settle(permission, false);
   }
 
@@ -119,7 +134,7 @@ export class PermissionPrompts extends Emitter<PermissionPromptsEvents> {
     this.show();
   }
 
-  private settle(permission: Permission, yes: boolean): void {
+  private settle(permission: PromptSubject, yes: boolean): void {
     const i = this.pending.findIndex((p) => p.permission === permission);
     if (i < 0) return;
     const [p] = this.pending.splice(i, 1);
@@ -135,7 +150,7 @@ export class PermissionPrompts extends Emitter<PermissionPromptsEvents> {
   /** Shows the question asked last; a change of question restarts the settling time. */
   private show(): void {
     const top = this.pending[this.pending.length - 1];
-    const text = top ? questionText(top.permission, top.technician) : null;
+    const text = top?.text ?? null;
     if (this.shown && top && this.shown.permission === top.permission && this.shown.text === text) return;
     this.shown = top && text ? { permission: top.permission, text, shownAt: this.now() } : null;
     this.emit('change', this.shown);
@@ -145,4 +160,9 @@ export class PermissionPrompts extends Emitter<PermissionPromptsEvents> {
 /** `? Ann Tech (ann@example.com) asks for control: Control your mouse and keyboard. Allow? [y/N]`. */
 export function questionText(permission: Permission, technician: string): string {
   return `? ${technician} asks for ${permission}: ${PERMISSION_LABELS[permission]}. Allow? [y/N]`;
+}
+
+/** `? Ann Tech asks to bring in Bo Helper (bo@example.com, verified by the server) to help: … Let them in? [y/N]`. */
+export function colleagueQuestionText(c: { name: string; email: string; leadName: string }): string {
+  return `? ${c.leadName} asks to bring in ${c.name} (${c.email}, verified by the server) to help: they would see your screen and chat; control stays with ${c.leadName}. Let them in? [y/N]`;
 }

@@ -4,7 +4,7 @@ import { PERMISSIONS } from '../../protocol/index.ts';
 import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
 import type { LogEntry } from '../../rtc/session-log.ts';
 import type { TransferProgress } from '../../rtc/file-types.ts';
-import { PermissionPrompts } from './permission-prompts.ts';
+import { PermissionPrompts, type PromptSubject } from './permission-prompts.ts';
 import { progressLine } from './progress.ts';
 import { wrapRows } from './terminal-rows.ts';
 
@@ -14,6 +14,8 @@ export interface TerminalActions {
   grant(p: Permission): void;
   revoke(p: Permission | 'all'): void;
   sendFile(path: string): void;
+  /** `/remove-colleague`: sends the colleague away (the lead stays). */
+  removeColleague(): void;
   end(): void;
 }
 
@@ -22,6 +24,7 @@ export const HELP = [
   '  /revoke <view|control|files|clipboard|all>   withdraw a permission now',
   '  /grant <view|control|files|clipboard>        grant without being asked',
   '  /send <path>                                  send a file to the technician',
+  '  /remove-colleague                             send the second technician away',
   '  /end                                          end the session',
 ];
 
@@ -88,8 +91,14 @@ export class TerminalUi {
     return this.prompts.ask(permission, technician);
   }
 
-  /** The question for `permission` is moot (decided by a command, or the session ended). */
-  withdraw(permission: Permission): void {
+  /** Asks whether the colleague the lead invited may join; a closed or absent input answers no. */
+  askColleague(colleague: { name: string; email: string; leadName: string }): Promise<boolean> {
+    if (!this.rl) return Promise.resolve(false);
+    return this.prompts.askColleague(colleague);
+  }
+
+  /** The question for `permission` is moot (decided by a command or the other screen, or the session ended). */
+  withdraw(permission: PromptSubject): void {
     this.prompts.withdraw(permission);
   }
 
@@ -185,7 +194,11 @@ export class TerminalUi {
         this.print(`(That "${line}" came just as the question changed, so it was not used. Read the question and answer again.)`);
         return;
       case 'not_asked':
-        this.print(`(Nobody is asking for ${answer.permission} now. To give it anyway: /grant ${answer.permission})`);
+        this.print(
+          answer.permission === 'colleague'
+            ? '(Nobody is waiting to join this session now.)'
+            : `(Nobody is asking for ${answer.permission} now. To give it anyway: /grant ${answer.permission})`,
+        );
         return;
       case 'none':
         break;
@@ -200,6 +213,9 @@ export class TerminalUi {
         return;
       case '/end':
         actions.end();
+        return;
+      case '/remove-colleague':
+        actions.removeColleague();
         return;
       case '/send':
         if (arg) actions.sendFile(arg);

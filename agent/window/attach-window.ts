@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { transferNoticeText } from '../../protocol/handover.ts';
 import type { CustomerEngine } from '../../rtc/customer-engine.ts';
 import type { Platform } from '../platform/platform.ts';
 import { defaultWindowAssets } from './default-assets.ts';
@@ -51,7 +52,7 @@ export async function openSupportWindow(options: OpenWindowOptions): Promise<Sup
   return window;
 }
 
-/** Shows a session's technician-side events in the window (chat, log, permissions, files, path, end). */
+/** Shows a session's technician-side events in the window (chat, log, permissions, files, path, colleague, transfer, end). */
 export function feedWindow(window: SupportWindow, session: CustomerEngine): void {
   session.on('chat', (m) => window.addChat(m.from === 'me' ? 'customer' : 'technician', m.text, m.at, m.msgId));
   session.log.on('entry', (e) => window.addLog(e));
@@ -72,5 +73,10 @@ export function feedWindow(window: SupportWindow, session: CustomerEngine): void
       problem: r.ok ? null : r.message,
     }),
   );
+  session.on('colleague', (c) => window.setColleague(c && { name: c.name, email: c.email, leadName: c.leadName, state: c.state, control: c.control }));
+  session.on('transferred', (m) => {
+    window.setTechnician(m.technicianName, m.technicianEmail);
+    window.transferred(transferNoticeText(m));
+  });
   session.on('closed', ({ reason }) => window.ended(reason));
 }

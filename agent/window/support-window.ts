@@ -4,6 +4,7 @@ import { PERMISSION_LABELS, initialPermissions, type Permission, type Permission
 import {
   WINDOW_LIMITS,
   type WindowClientMessage,
+  type WindowColleague,
   type WindowFile,
   type WindowPrompt,
   type WindowServerMessage,
@@ -32,6 +33,8 @@ export interface WindowActions {
   revoke(permission: Permission): void;
   /** "Stop all access now". */
   stopAll(): void;
+  /** Sends the colleague away (the lead stays). */
+  removeColleague(): void;
   end(): void;
 }
 
@@ -62,6 +65,10 @@ export class SupportWindow extends Emitter<SupportWindowEvents> {
   private readonly files = new Map<string, WindowFile>();
   private connectionPath: WindowSnapshot['connection'] = null;
   private endedReason: string | null = null;
+  private colleagueInfo: WindowColleague | null = null;
+  /** The open "let the colleague in?" question's answer, while it is open. */
+  private colleagueAnswer: ((accept: boolean) => void) | null = null;
+  private transferText: string | null = null;
 
   constructor(private readonly options: SupportWindowOptions) {
     super();
@@ -144,6 +151,31 @@ export class SupportWindow extends Emitter<SupportWindowEvents> {
     this.send({ type: 'file', file: safe });
   }
 
+  /**
+   * Asks the customer in the window whether the colleague the lead invited
+   * may join (names from the server). Resolves with the answer, or false when
+   * the question is withdrawn (answered in the terminal, or it lapsed).
+   */
+  askColleague(colleague: Omit<WindowColleague, 'state' | 'control'>): Promise<boolean> {
+    this.colleagueAnswer?.(false);
+    this.setColleague({ ...colleague, state: 'asked', control: false });
+    return new Promise((resolve) => (this.colleagueAnswer = resolve));
+  }
+
+  /** Where the colleague stands now (null: none); an open question that no longer applies is withdrawn. */
+  setColleague(colleague: WindowColleague | null): void {
+    const safe = colleague && { ...colleague, name: displayText(colleague.name, 100) || 'A colleague', email: displayText(colleague.email, 254), leadName: displayText(colleague.leadName, 100) || 'Your technician' };
+    if (safe?.state !== 'asked') this.withdrawColleague();
+    this.colleagueInfo = safe;
+    this.send({ type: 'colleague', colleague: safe });
+  }
+
+  /** The session went to another technician: the window says so (the text names both, from the server). */
+  transferred(text: string): void {
+    this.transferText = displayText(text, WINDOW_LIMITS.noticeChars);
+    this.send({ type: 'transfer.notice', text: this.transferText });
+  }
+
   setConnection(path: 'direct' | 'relayed' | 'unknown'): void {
     if (this.connectionPath?.path === path) return;
     this.connectionPath = { path };
@@ -154,6 +186,7 @@ export class SupportWindow extends Emitter<SupportWindowEvents> {
   ended(reason: string): void {
     if (this.endedReason !== null) return;
     this.withdrawPrompts();
+    this.withdrawColleague();
     this.endedReason = displayText(reason, 200) || 'ended';
     this.send({ type: 'session.ended', reason: this.endedReason });
   }
@@ -173,8 +206,16 @@ export class SupportWindow extends Emitter<SupportWindowEvents> {
       files: [...this.files.values()],
       connection: this.connectionPath,
       downloadDir: this.options.downloadDir,
+      colleague: this.colleagueInfo,
+      transferNotice: this.transferText,
       ended: this.endedReason === null ? null : { reason: this.endedReason },
     };
+  }
+
+  private withdrawColleague(): void {
+    const answer = this.colleagueAnswer;
+    this.colleagueAnswer = null;
+    answer?.(false);
   }
 
   private send(message: WindowServerMessage): void {
@@ -216,6 +257,15 @@ export class SupportWindow extends Emitter<SupportWindowEvents> {
         return actions.stopAll();
       case 'session.end':
         return actions.end();
+      case 'colleague.answer': {
+        const answer = this.colleagueAnswer;
+        if (!answer || this.colleagueInfo?.state !== 'asked') return fail('No colleague is waiting for your answer.');
+        this.colleagueAnswer = null;
+        return answer(message.accept);
+      }
+      case 'colleague.remove':
+        if (!this.colleagueInfo) return fail('No colleague is in this session.');
+        return actions.removeColleague();
       default:
         return assertNever(message, 'window message');
     }

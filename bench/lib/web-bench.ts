@@ -50,8 +50,11 @@ export interface ConsoleRecord {
   trackAt: number | null;
   firstFrameAt: number | null;
   frames: number;
-  /** Colour changes seen in the sampled region: [wall ms at presentation, r, g, b, receiveTime wall ms or 0]. */
-  changes: Array<[number, number, number, number, number]>;
+  /**
+   * Colour changes seen in the sampled region: [wall ms the frame is expected on the display
+   * (rVFC expectedDisplayTime), r, g, b, receiveTime wall ms or 0, rVFC callback time (now) wall ms].
+   */
+  changes: Array<[number, number, number, number, number, number]>;
 }
 
 /**
@@ -78,11 +81,11 @@ function consoleDriver(): void {
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   let last = '';
   let chain: Promise<void> = Promise.resolve();
-  const note = (at: number, r: number, g: number, b: number, receivedAt: number): void => {
+  const note = (at: number, r: number, g: number, b: number, receivedAt: number, calledAt: number): void => {
     const key = `${r >> 6},${g >> 6},${b >> 6}`;
     if (key !== last && rec.changes.length < 5000) {
       last = key;
-      rec.changes.push([at, r, g, b, receivedAt]);
+      rec.changes.push([at, r, g, b, receivedAt, calledAt]);
     }
   };
   /** The sampled region's mean colour from the decoded I420 planes (no RGB conversion of the whole frame), or null. */
@@ -122,7 +125,10 @@ function consoleDriver(): void {
   };
   const hook = (video: HTMLVideoElement): void => {
     const onFrame = (now: number, meta: VideoFrameCallbackMetadata): void => {
-      const at = wall(now);
+      // Shown = when the compositor expects the frame on the display, not when this callback runs
+      // (the callback comes with the next animation frame; the expected display time is the honest end).
+      const at = wall(meta.expectedDisplayTime || now);
+      const calledAt = wall(now);
       rec.frames++;
       rec.firstFrameAt ??= at;
       const s = rec.sample;
@@ -131,7 +137,7 @@ function consoleDriver(): void {
         // In order, one at a time; the region is read from the frame's planes where possible (cheap), else through a canvas.
         chain = chain.then(async () => {
           const rgb = (await sampleYuv(video, s)) ?? sampleCanvas(video, s);
-          note(at, rgb[0], rgb[1], rgb[2], receivedAt);
+          note(at, rgb[0], rgb[1], rgb[2], receivedAt, calledAt);
         });
       }
       video.requestVideoFrameCallback(onFrame);
@@ -202,8 +208,30 @@ function customerDriver(): void {
 /** tsx compiles with keepNames: functions passed to page.evaluate may call `__name`, which the page lacks. */
 export const NAME_SHIM = 'globalThis.__name = globalThis.__name || ((f) => f)';
 
+/** The playout-delay RTP header extension (https://webrtc.googlesource.com/src/+/refs/heads/main/docs/native-code/rtp-hdrext/playout-delay/). */
+export const PLAYOUT_DELAY_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
+
+/**
+ * In the page: every description the console sets goes without the playout-delay extension, so
+ * the agent's video carries none (the bench's "before" reference for the sender's render-at-once hint).
+ */
+const STRIP_PLAYOUT_DELAY = `(() => {
+  const strip = (d) => d && d.sdp ? { type: d.type, sdp: d.sdp.split('\\r\\n').filter((l) => !l.includes(${JSON.stringify(PLAYOUT_DELAY_URI)})).join('\\r\\n') } : d;
+  const proto = window.RTCPeerConnection.prototype;
+  const setLocal = proto.setLocalDescription;
+  const setRemote = proto.setRemoteDescription;
+  proto.setLocalDescription = async function (d) {
+    if (d && d.sdp) return setLocal.call(this, strip(d));
+    if (d && d.type === 'rollback') return setLocal.call(this, d);
+    const type = this.signalingState === 'have-remote-offer' ? 'answer' : 'offer';
+    const made = type === 'answer' ? await this.createAnswer() : await this.createOffer();
+    return setLocal.call(this, strip(made));
+  };
+  proto.setRemoteDescription = function (d) { return setRemote.call(this, strip(d)); };
+})()`;
+
 /** A logged-in console in a fresh browser context, online, with the driver running. */
-export async function openConsole(bench: WebBench, ctx: BrowserContext, viewport = { width: 1600, height: 1000 }): Promise<Page> {
+export async function openConsole(bench: WebBench, ctx: BrowserContext, viewport = { width: 1600, height: 1000 }, options: { stripPlayoutDelay?: boolean } = {}): Promise<Page> {
   const page = await ctx.newPage();
   await page.setViewport(viewport);
   page.on('pageerror', (err) => console.error(`  [console pageerror] ${String(err)}`));
@@ -211,6 +239,7 @@ export async function openConsole(bench: WebBench, ctx: BrowserContext, viewport
   const [name, value] = cookie.split('=') as [string, string];
   await page.setCookie({ name, value, url: bench.srv.url });
   await page.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS);
+  if (options.stripPlayoutDelay) await page.evaluateOnNewDocument(STRIP_PLAYOUT_DELAY);
   await page.goto(`${bench.srv.url}/console`);
   await page.waitForFunction(() => document.querySelector('rr-console-app')?.shadowRoot?.textContent?.includes('Online'), { timeout: 15_000, polling: 50 });
   await page.evaluate(NAME_SHIM);

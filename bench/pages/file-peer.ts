@@ -23,6 +23,10 @@ export class FilePeer {
   readonly files: FileTransfer;
   readonly raw: RTCDataChannel;
   private rawReceived = 0;
+  /** Wall time (ms) when the last incoming offer was accepted here: the sender's delay before its first frame. */
+  lastIncomingAt = 0;
+  /** Wall time (ms) when the last byte of the last incoming file was written here (before the digest and file.complete). */
+  lastWrittenAt = 0;
   private rawWaiter: { bytes: number; resolve: (at: number) => void } | null = null;
 
   constructor(
@@ -50,6 +54,8 @@ export class FilePeer {
   }
 
   async open(): Promise<void> {
+    this.files.on('incoming', () => (this.lastIncomingAt = Date.now()));
+    this.files.on('progress', (p) => p.direction === 'receive' && p.bytes === p.total && (this.lastWrittenAt = Date.now()));
     await this.peer.waitOpen();
     for (let i = 0; i < 1000 && this.raw.readyState !== 'open'; i++) await new Promise((r) => setTimeout(r, 10));
     this.files.attach(this.peer.filesPort());

@@ -65,10 +65,11 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
         authenticate: technicianOfSocket,
         originAllowed: (req) => ctx.origins.allows(req.headers.origin),
         clientAddress: (req) => clientAddress(req, ctx.config.trustProxy),
+        authTimeoutMs: ctx.config.customerAuthTimeoutSeconds * 1000,
       });
       const s = sockets;
       input.registerWebSocket(TECHNICIAN_PATH, (ws, req) => s.acceptTechnician(ws, req), { console: true });
-      input.registerWebSocket(AGENT_PATH, (ws, req) => s.acceptAgent(ws, req));
+      input.registerWebSocket(AGENT_PATH, (ws, req, slot) => s.acceptAgent(ws, req, slot), { unauthenticated: true });
       input.registerDownloadToken('adhoc', (token) => {
         const until = service.deploymentValidUntil(token);
         return until === null ? null : { expiresAt: until };

@@ -55,6 +55,6 @@ export function adhocRoutes(router: express.Router, deps: RouteDeps): void {
     res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(deploymentPage(deps.publicUrl(), token.success ? token.data : null));
+    res.type('html').send(deploymentPage(deps.publicUrl(), token.success ? token.data : null, req.get('user-agent') ?? ''));
   });
 }

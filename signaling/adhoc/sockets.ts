@@ -9,10 +9,11 @@ import {
   type AdhocServerMessage,
   type AdhocTechnicianMessage,
 } from '../../protocol/adhoc.ts';
-import { CLOSE_CODES, RescueError } from '../../protocol/errors.ts';
+import { CLOSE_CODES, ERRORS, RescueError } from '../../protocol/errors.ts';
 import { assertNever } from '../../protocol/parse.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { UnauthenticatedSlot } from '../unauthenticated-sockets.ts';
 import { SignalingSocket, refuseSocket } from '../signaling-socket.ts';
 import type { AdhocService, Technician } from './adhoc-service.ts';
 
@@ -33,6 +34,8 @@ export interface SocketDeps {
   originAllowed(req: IncomingMessage): boolean;
   /** The client's address for rate limits (honours the server's proxy setting). */
   clientAddress(req: IncomingMessage): string;
+  /** CUSTOMER_AUTH_TIMEOUT_SECONDS: an agent socket must send a valid hello, code or resume within it. */
+  authTimeoutMs: number;
 }
 
 type AnySocket = SignalingSocket<typeof adhocTechnicianMessageSchema | typeof adhocAgentMessageSchema, AdhocServerMessage>;
@@ -61,9 +64,14 @@ export class AdhocSockets {
     this.#technician(ws, tech);
   }
 
-  /** `/ws/adhoc/agent`: no cookie; the first message carries the deployment token or the agent token. */
-  acceptAgent(ws: WebSocket, req: IncomingMessage): void {
-    this.#agent(ws, req);
+  /**
+   * `/ws/adhoc/agent`: no cookie; the first message carries the deployment
+   * token or the agent token. Until one is valid the socket holds an
+   * unauthenticated `slot` (the server's per-address and total caps) and is
+   * closed (4013) if it has not proved itself within `authTimeoutMs`.
+   */
+  acceptAgent(ws: WebSocket, req: IncomingMessage, slot?: UnauthenticatedSlot): void {
+    this.#agent(ws, req, slot);
   }
 
   close(): void {
@@ -115,8 +123,8 @@ export class AdhocSockets {
     }
   }
 
-  #agent(ws: WebSocket, req: IncomingMessage): void {
-    const { service, logger } = this.#d;
+  #agent(ws: WebSocket, req: IncomingMessage, slot: UnauthenticatedSlot | undefined): void {
+    const { service, logger, clock } = this.#d;
     const address = this.#d.clientAddress(req);
     let adhocId: string | null = null;
     /** Set once the agent proved its agent token or a right code; before that only hello/code/resume are heard. */
@@ -132,11 +140,23 @@ export class AdhocSockets {
       countAsBad: GUESSES_ARE_BAD,
       onMessage: (msg) => handle(msg),
       onClose: () => {
+        proved();
         this.#sockets.delete(socket);
         if (adhocId) service.agentGone(adhocId, socket);
       },
     });
     this.#sockets.add(socket);
+    const authTimer = clock.setTimeout(() => {
+      if (adhocId !== null) return;
+      socket.sendError('AUTH_TIMEOUT', `${ERRORS.AUTH_TIMEOUT.message} (${Math.round(this.#d.authTimeoutMs / 1000)} s)`);
+      socket.close(CLOSE_CODES.AUTH_TIMEOUT, 'no hello in time');
+    }, this.#d.authTimeoutMs);
+
+    /** A valid token (or gone): the socket no longer counts as unauthenticated. */
+    function proved(): void {
+      clock.clearTimeout(authTimer);
+      slot?.release();
+    }
 
     function handle(msg: AdhocAgentMessage): void {
       const ref = 'id' in msg ? msg.id : undefined;
@@ -144,16 +164,19 @@ export class AdhocSockets {
         case 'adhoc.hello':
           if (trusted) throw new RescueError('SESSION_BAD_STATE');
           adhocId = service.agentHello(socket, msg.deploymentToken, ref);
+          proved();
           return;
         case 'adhoc.code':
           if (trusted) throw new RescueError('SESSION_BAD_STATE');
           adhocId = service.agentCode(socket, msg.deploymentToken, msg.code, msg.computerName, address, ref);
           trusted = true;
+          proved();
           return;
         case 'adhoc.resume':
           if (trusted) throw new RescueError('SESSION_BAD_STATE');
           adhocId = service.agentResume(socket, msg.agentToken, ref);
           trusted = true;
+          proved();
           return;
         case 'adhoc.paired':
           if (!trusted || !adhocId) throw new RescueError('UNAUTHENTICATED');

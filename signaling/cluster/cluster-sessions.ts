@@ -1,10 +1,11 @@
-import { CLOSE_CODES, RescueError, type ClientKind, type IceConfig, type ReportableAuditEvent, type SessionSummary, type SignalData } from '../../protocol/index.ts';
+import { CLOSE_CODES, RescueError, type ClientKind, type IceConfig, type ReportableAuditEvent, type SessionSummary, type SignalData, type TechnicianRef } from '../../protocol/index.ts';
 import type { AuditLog } from '../audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { randomPinCode } from '../pin-codes.ts';
 import type { Connection, TechnicianIdentity } from '../session.ts';
+import { refOf, type HandoverOp, type SessionHandover } from '../session-handover.ts';
 import type { RegistryHooks, SessionRegistry } from '../session-registry.ts';
 import { joinedView, registryParty, type JoinedSession, type ServiceParty, type SessionService } from '../session-service.ts';
 import { ConnectionTable } from './connections.ts';
@@ -27,7 +28,7 @@ export interface Cluster {
   /** The registry's code generator: the code this node claimed in Redis just before. */
   generateCode: () => string;
   limits: ClusterLimits;
-  serve(registry: SessionRegistry, generateCode?: () => string): SessionService;
+  serve(registry: SessionRegistry, handover: SessionHandover, generateCode?: () => string): SessionService;
   problem(): string | null;
 }
 
@@ -41,7 +42,7 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
     hooks: service.hooks,
     generateCode: () => service.claimedCode(),
     limits: service.limits,
-    serve: (registry, generateCode) => service.bind(registry, generateCode ?? randomPinCode),
+    serve: (registry, handover, generateCode) => service.bind(registry, handover, generateCode ?? randomPinCode),
     problem: () => bus.problem(),
   };
 }
@@ -59,6 +60,7 @@ type Home = { sessionId: string; node: string };
  */
 export class ClusterSessions implements SessionService {
   private registry!: SessionRegistry;
+  private handovers!: SessionHandover;
   private generate: () => string = randomPinCode;
   private readonly state: SharedState;
   private readonly conns: ConnectionTable;
@@ -78,8 +80,9 @@ export class ClusterSessions implements SessionService {
     this.limits = new ClusterLimits(bus.redis, options.config, () => options.clock.now());
   }
 
-  bind(registry: SessionRegistry, generateCode: () => string): SessionService {
+  bind(registry: SessionRegistry, handover: SessionHandover, generateCode: () => string): SessionService {
     this.registry = registry;
+    this.handovers = handover;
     this.generate = generateCode;
     return this;
   }
@@ -161,6 +164,55 @@ export class ClusterSessions implements SessionService {
 
   async iceFor(party: ServiceParty, sessionId: string): Promise<IceConfig> {
     return (await this.onHome(party, sessionId, 'iceFor', () => this.registry.iceFor(registryParty(this.registry, party), sessionId), {})) as IceConfig;
+  }
+
+  // Transfer and collaboration (docs/scale.md, "Transfer and collaboration across nodes").
+
+  async online(me: TechnicianIdentity): Promise<TechnicianRef[]> {
+    const lists = await Promise.all([
+      Promise.resolve(this.localTechnicians()),
+      ...this.bus.liveNodes().map((node) => (this.bus.call(node, 'online', {}) as Promise<{ technician: TechnicianIdentity }[]>).catch(() => [])),
+    ]);
+    const byId = new Map<string, TechnicianRef>();
+    for (const { technician } of lists.flat()) if (technician.id !== me.id) byId.set(technician.id, refOf(technician));
+    return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name)).slice(0, 200);
+  }
+
+  async handover(party: ServiceParty, sessionId: string, op: HandoverOp): Promise<void> {
+    await this.onHome(party, sessionId, 'handover', () => this.handoverHere(party, sessionId, op), { op });
+  }
+
+  /** On the session's home: makes sure it can reach the technician the lead names, then runs the step. */
+  private async handoverHere(party: ServiceParty, sessionId: string, op: HandoverOp): Promise<void> {
+    if ((op.kind === 'transfer' || op.kind === 'invite') && !this.registry.connectionOf(op.technicianId)) await this.reach(op.technicianId);
+    this.handovers.run(registryParty(this.registry, party), sessionId, op);
+  }
+
+  /**
+   * A technician whose console is on another node becomes reachable from this
+   * node's registry (a remote connection to their socket), as the lead's does
+   * when they create a session here; unknown anywhere, the step then answers
+   * TECHNICIAN_NOT_ONLINE.
+   */
+  private async reach(technicianId: string): Promise<void> {
+    for (const node of this.bus.liveNodes()) {
+      const found = (await this.bus.call(node, 'online', { technicianId }).catch(() => [])) as { technician: TechnicianIdentity; conn: string }[];
+      const hit = found.find((f) => f.technician.id === technicianId);
+      if (!hit) continue;
+      if (!this.registry.connectionOf(technicianId)) this.registry.attachTechnician(hit.technician, this.conns.remote({ node, id: hit.conn }));
+      return;
+    }
+  }
+
+  /** The technicians whose console socket is on this node, with the id other nodes reach the socket by. */
+  private localTechnicians(technicianId?: string): { technician: TechnicianIdentity; conn: string }[] {
+    const out: { technician: TechnicianIdentity; conn: string }[] = [];
+    for (const technician of this.registry.onlineTechnicians()) {
+      if (technicianId !== undefined && technician.id !== technicianId) continue;
+      const conn = this.registry.connectionOf(technician.id);
+      if (conn && this.conns.refOf(conn) === null) out.push({ technician, conn: this.conns.local(conn) });
+    }
+    return out;
   }
 
   // Customers.
@@ -256,6 +308,10 @@ export class ClusterSessions implements SessionService {
         return this.registry.report(registryParty(this.registry, party()), sessionId, a.event as ReportableAuditEvent, a.detail as string);
       case 'iceFor':
         return this.registry.iceFor(registryParty(this.registry, party()), sessionId);
+      case 'online':
+        return this.localTechnicians(typeof a.technicianId === 'string' ? a.technicianId : undefined);
+      case 'handover':
+        return this.handoverHere(party(), sessionId, a.op as HandoverOp);
       case 'enter': {
         const conn = a.conn === null ? null : this.conns.remote({ node: from, id: a.conn as string });
         const { session, token } = this.registry.enterCode(a.code as string, a.client as ClientKind, a.address as string, conn, a.name as string | undefined);

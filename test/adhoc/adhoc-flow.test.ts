@@ -104,7 +104,7 @@ describe('ad hoc support: the whole flow', function () {
     expect(url).to.equal(created.deploymentUrl);
     const page = await fetch(url!);
     expect(page.status).to.equal(200);
-    expect(await page.text()).to.include(`--adhoc ${token}`);
+    expect(await page.text()).to.include(`RELAY_RESCUE_ADHOC_TOKEN=${token} bash -s`);
 
     // A second session while one is live: refused.
     await expectRefused(tech.api.create('other@example.test'), 'ADHOC_ALREADY_ACTIVE');

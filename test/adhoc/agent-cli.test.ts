@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness, technician, waitFor, type Harness } from './helpers.ts';
 
@@ -12,7 +12,7 @@ describe('ad hoc agent CLI: pairing from the deployment link, then the technicia
   });
   after(async () => h.close());
 
-  it('shows the link without SMTP (outbox), pairs a real agent process, and on End it deletes its files and exits 0', async () => {
+  it('shows the link without SMTP (outbox), pairs a real agent process (secrets in its environment, not its command line), and on End it deletes its files and exits 0', async () => {
     const tech = await technician(h, 'dan@example.test', 'Dan');
     const created = await tech.api.create('user@example.test');
     expect(created.delivery).to.equal('outbox');
@@ -21,9 +21,14 @@ describe('ad hoc agent CLI: pairing from the deployment link, then the technicia
     const stateDir = join(h.dir, 'cli-state', 'adhoc');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'agent/adhoc/main.ts', '--server', h.server.url, '--adhoc', token, '--security-code', created.securityCode, '--state-dir', stateDir, '--name', 'cli-pc'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      ['--import', 'tsx', 'agent/adhoc/main.ts', '--server', h.server.url, '--state-dir', stateDir, '--name', 'cli-pc'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RELAY_RESCUE_ADHOC_TOKEN: token, RELAY_RESCUE_SECURITY_CODE: created.securityCode } },
     );
+    // What `ps` shows every user: neither secret.
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    expect(cmdline).to.include('agent/adhoc/main.ts');
+    expect(cmdline).to.not.include(token);
+    expect(cmdline).to.not.include(created.securityCode);
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

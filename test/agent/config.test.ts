@@ -24,6 +24,13 @@ describe('agent/config', () => {
     expect(ok(['--server', 'http://s', `--token=${token}`]).token).to.equal(token);
     bad(['--server', 'http://s', '--token', '-short'], /--token/);
   });
+  it('takes the session token from RELAY_RESCUE_TOKEN, so it stays out of the process list; --code or --token on the command line wins', () => {
+    const token = 'B'.repeat(24);
+    const withEnv = { ...env, RELAY_RESCUE_TOKEN: token };
+    expect(loadAgentConfig(['--server', 'http://s'], withEnv)).to.include({ token, code: null });
+    expect(loadAgentConfig(['--server', 'http://s', '--code', '123456'], withEnv)).to.include({ token: null, code: '123456' });
+    expect(() => loadAgentConfig(['--server', 'http://s'], { ...env, RELAY_RESCUE_TOKEN: 'short' })).to.throw(UsageError, /--token is not a valid session token/);
+  });
   it('--yes grants everything, --auto-grant a list, --no-prompt never asks', () => {
     expect(ok(['--server', 'http://s', '--code', '000000', '--yes']).autoGrant).to.deep.equal(['view', 'control', 'files', 'clipboard']);
     expect(ok(['--server', 'http://s', '--code', '000000', '--auto-grant', 'view, files']).autoGrant).to.deep.equal(['view', 'files']);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'puppeteer-core';
 import { openDisplay, xcall, type XConnection, type XEvent } from '../../agent/platform/linux-x11/display.ts';
+import { LIMITS } from '../../protocol/limits.ts';
 import { buildApplet, type BuiltApplet } from '../../scripts/build-applet.ts';
 import { spawnAgent, type AgentProcess } from '../../testkit/node-technician.ts';
 import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
@@ -164,6 +165,22 @@ describe('e2e: the support app window (single-file applet, real console, Xvfb)',
     await until(async () => (await texts(win, '[data-testid="chat-messages"] li')).some((t) => t.includes('Hello from the console')), 'the console line in the window');
     await sendChat(win, 'Hello from the window');
     await until(async () => (await texts(tech, '[data-testid="chat-messages"] li')).some((t) => t.includes('Hello from the window')), 'the window line at the console');
+  });
+
+  it(`a 100,000-character paste in the window stops at ${LIMITS.chatChars} characters and says so; it and a later line reach the console`, async () => {
+    const lines = async (): Promise<string[]> => texts(tech, '[data-testid="chat-messages"] li');
+    const before = (await lines()).length;
+    const input = await byRole(win, 'textbox', 'Chat message');
+    await input.focus();
+    await win.keyboard.sendCharacter('w'.repeat(100_000));
+    expect(await input.evaluate((el) => (el as HTMLInputElement).value.length)).to.equal(LIMITS.chatChars);
+    expect(await texts(win, '[data-testid="chat-limit"]')).to.deep.equal(['At most 4,000 characters a message; the rest was not added.']);
+    await input.press('Enter');
+    await sendChat(win, 'after the long one');
+    await until(async () => (await lines()).some((t) => t.includes('after the long one')), 'the later line at the console');
+    const got = (await lines()).slice(before);
+    expect(got).to.have.length(2);
+    expect(got[0]).to.include('w'.repeat(LIMITS.chatChars)).and.not.include('w'.repeat(LIMITS.chatChars + 1));
   });
 
   it('a file sent from the window’s picker arrives at the console with the same SHA-256', async () => {

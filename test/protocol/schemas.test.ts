@@ -134,7 +134,9 @@ const fixtures: Array<{ name: string; schema: z.ZodType; accept: unknown[]; reje
     schema: fileMessageSchema,
     accept: [
       { type: 'file.offer', transferId: UUID, name: 'report.pdf', size: 10, sha256: HASH, chunkSize: 65536 },
+      { type: 'file.offer', transferId: UUID, name: 'streamed.bin', size: 10, chunkSize: 65536 },
       { type: 'file.accept', transferId: UUID, fromChunk: 3 },
+      { type: 'file.digest', transferId: UUID, sha256: HASH },
       { type: 'file.complete', transferId: UUID, ok: true, sha256: HASH },
       { type: 'file.reject', transferId: UUID, code: 'CANCELLED', message: 'cancelled by the customer' },
     ],
@@ -142,6 +144,8 @@ const fixtures: Array<{ name: string; schema: z.ZodType; accept: unknown[]; reje
       { type: 'file.offer', transferId: UUID, name: 'x', size: LIMITS.fileBytes + 1, sha256: HASH, chunkSize: 65536 },
       { type: 'file.offer', transferId: UUID, name: 'x', size: 1, sha256: HASH.toUpperCase(), chunkSize: 65536 },
       { type: 'file.offer', transferId: UUID, name: 'x', size: 1, sha256: HASH, chunkSize: 10_000_000 },
+      { type: 'file.digest', transferId: UUID },
+      { type: 'file.digest', transferId: UUID, sha256: 'not hex' },
       { type: 'file.accept', transferId: 'not-a-uuid', fromChunk: 0 },
       { type: 'file.accept', transferId: UUID, fromChunk: -1 },
       { type: 'file.reject', transferId: UUID, code: 'X\x1b[2J', message: 'a code outside the catalogue' },

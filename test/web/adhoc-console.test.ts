@@ -121,7 +121,8 @@ describe('web: ad hoc support pages and the deployment command', function () {
     const code = (await texts(tech, '[data-testid="security-code"]'))[0]!;
     const html = await (await fetch(link)).text();
     const command = unescapeHtml(/<pre data-testid="adhoc-command">([^<]+)<\/pre>/.exec(html)?.[1] ?? '');
-    expect(command).to.match(/^curl -fsSL http:\/\/127\.0\.0\.1:\d+\/download\/agent\.sh \| bash -s -- --server http:\/\/127\.0\.0\.1:\d+ --adhoc [A-Za-z0-9_-]+$/);
+    // The token rides in the environment, not on the command line that `ps` shows every user.
+    expect(command).to.match(/^curl -fsSL http:\/\/127\.0\.0\.1:\d+\/download\/agent\.sh \| RELAY_RESCUE_ADHOC_TOKEN=[A-Za-z0-9_-]+ bash -s -- --server http:\/\/127\.0\.0\.1:\d+$/);
 
     const page = await newPage(await chromium.browser.createBrowserContext(), 390, 844);
     await page.goto(link);

@@ -210,6 +210,25 @@ describe('web: the console in everyday use (issue 15)', function () {
     expect(await texts(tech, '[data-testid="chat-limit"]')).to.deep.equal(['']);
   });
 
+  it(`the customer page too: a 100,000-character paste stops at ${LIMITS.chatChars} characters and says so; it and a later message reach the console`, async () => {
+    const before = (await peerChats(tech)).length;
+    const input = await byRole(cust, 'textbox', 'Chat message');
+    await input.focus();
+    await cust.keyboard.sendCharacter('y'.repeat(100_000));
+    expect(await input.evaluate((el) => (el as HTMLInputElement).value.length)).to.equal(LIMITS.chatChars);
+    expect(await texts(cust, '[data-testid="chat-limit"]')).to.deep.equal(['At most 4,000 characters a message; the rest was not added.']);
+    await screenshotAt(cust, 'customer-chat-limit', 1280, 800);
+    await screenshotAt(cust, 'customer-chat-limit', 390, 844);
+    await input.press('Enter');
+    await input.type('customer follow-up');
+    await input.press('Enter');
+    for (let i = 0; i < 100 && (await peerChats(tech)).length < before + 2; i++) await new Promise((r) => setTimeout(r, 100));
+    const got = (await peerChats(tech)).slice(before);
+    expect(got.map((t) => t.length)).to.deep.equal([LIMITS.chatChars, 'customer follow-up'.length]);
+    expect(got[1]).to.equal('customer follow-up');
+    expect(await texts(cust, '[data-testid="chat-limit"]')).to.deep.equal(['']);
+  });
+
   it('End session asks once, saying what will happen; Keep the session keeps it', async () => {
     await clickRole(tech, 'button', 'End session');
     const dialog = await byTestId(tech, 'confirm-dialog');

@@ -8,7 +8,7 @@ import { buildApplet, type BuiltApplet } from '../../scripts/build-applet.ts';
 import { DEFAULT_WIN_STAGE } from '../../scripts/stage-windows.ts';
 import { CHROMIUM } from '../../testkit/chromium.ts';
 import { drawRect, startXvfb, type TestXvfb } from '../../testkit/xvfb.ts';
-import { byTestId, clickRole, createTechnician, ensureBuilt, logInToConsole, pollFor, startWebServer, type TestServer } from '../../testkit/web-harness.ts';
+import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, logInToConsole, pollFor, startWebServer, type TestServer } from '../../testkit/web-harness.ts';
 import {
   bridgePort,
   buildProbe,
@@ -45,20 +45,21 @@ async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 2
   }
 }
 
-const DEEP_VIDEO = `(() => {
+const deepVideo = (testId: string): string => `(() => {
   const visit = (root) => {
-    const hit = root.querySelector('[data-testid="remote-video"]');
+    const hit = root.querySelector('[data-testid="${testId}"]');
     if (hit) return hit;
     for (const el of root.querySelectorAll('*')) if (el.shadowRoot) { const f = visit(el.shadowRoot); if (f) return f; }
     return null;
   };
   return visit(document);
 })()`;
+const DEEP_VIDEO = deepVideo('remote-video');
 
 /** The colour of X pixel (x, y) in the console's decoded video, or null before frames arrive. */
-async function videoPixel(page: Page, x: number, y: number): Promise<[number, number, number] | null> {
+async function videoPixel(page: Page, x: number, y: number, testId = 'remote-video'): Promise<[number, number, number] | null> {
   return (await page.evaluate(`(() => {
-    const v = ${DEEP_VIDEO};
+    const v = ${deepVideo(testId)};
     if (!v || !v.videoWidth || v.getVideoPlaybackQuality().totalVideoFrames === 0) return null;
     const c = document.createElement('canvas');
     c.width = v.videoWidth; c.height = v.videoHeight;
@@ -306,5 +307,74 @@ describe('the Windows applet under Wine: download, share, control, clipboard, fi
     await until(() => !fs.existsSync(exe), 'the exe deleted by its detached cmd', 60_000);
     await until(() => extracted().length === 0, 'the extracted folder deleted', 30_000);
     expect(fs.readdirSync(path.dirname(exe))).to.deep.equal([]);
+  });
+
+  describe('ad hoc (unattended) support with the Windows applet', () => {
+    const PASSWORD = 'Lamp-Orbit-97-Quill!';
+    let adhocExe: string;
+    let adhocApplet: PtyProcess;
+    const stateDirs = (): string[] => {
+      const found: string[] = [];
+      const walk = (dir: string, depth: number): void => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          if (!entry.isDirectory() || entry.isSymbolicLink()) continue;
+          const full = path.join(dir, entry.name);
+          if (entry.name === 'Relay Rescue Support') found.push(full);
+          else if (depth < 4) walk(full, depth + 1);
+        }
+      };
+      walk(path.join(env.WINEPREFIX!, 'drive_c', 'users'), 0);
+      return found;
+    };
+    const step = async (): Promise<string> => (await tech.$$eval('pierce/ol.steps li[aria-current="step"]', (els) => els.map((e) => e.textContent ?? '')))[0]?.trim() ?? '';
+
+    after(async () => {
+      await adhocApplet?.kill();
+    });
+
+    it("the deployment page offers Windows first to a Windows browser; its exe pairs with the security code typed in its window", async () => {
+      await clickRole(tech, 'link', 'Ad hoc support');
+      await (await byRole(tech, 'textbox', "User's email address")).type('user@example.test');
+      await (await byRole(tech, 'textbox', 'Password for the computer (only you will know it)')).type(PASSWORD);
+      await clickRole(tech, 'button', 'Send email and prepare session');
+      const link = await (await byTestId(tech, 'deployment-url')).evaluate((el) => (el.textContent ?? '').trim());
+      const securityCode = await (await byTestId(tech, 'security-code')).evaluate((el) => (el.textContent ?? '').trim());
+      const html = await (await fetch(link, { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36' } })).text();
+      expect(html.indexOf('On Windows'), 'Windows comes first').to.be.lessThan(html.indexOf('On Linux'));
+      const href = /data-testid="adhoc-download-windows" href="([^"]+)"/.exec(html)?.[1]?.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)));
+      expect(href).to.match(/\/download\/windows\?adhoc=/);
+      const res = await fetch(href!);
+      expect(res.status).to.equal(200);
+      const folder = path.join(work, 'Downloads-adhoc');
+      fs.mkdirSync(folder);
+      adhocExe = path.join(folder, 'relay-rescue-support.exe');
+      fs.writeFileSync(adhocExe, Buffer.from(await res.arrayBuffer()));
+      // Opened with no arguments, as a double-click does: the file carries the server and the link.
+      adhocApplet = spawnInPty(ns, ['wine', zPath(adhocExe)], env, folder);
+      await adhocApplet.waitLine(new RegExp(`${TECH.name} wants to support this computer`), 120_000);
+      adhocApplet.type(securityCode);
+      await until(async () => (await step()) === 'Activated', 'the computer paired (the console set its password)', 90_000);
+      await clickRole(tech, 'button', 'I have noted them');
+      expect(stateDirs(), 'the pairing kept under %LOCALAPPDATA%').to.have.length(1);
+      expect(fs.readdirSync(stateDirs()[0]!).sort()).to.deep.equal(['pairing.json', 'password.argon2id']);
+    });
+
+    it('the technician connects with the password and sees the screen; End removes the pairing, and the exe deletes itself', async () => {
+      await clickRole(tech, 'link', 'Computers');
+      await clickRole(tech, 'button', 'Connect');
+      await (await byRole(tech, 'textbox', 'Password')).type(PASSWORD);
+      await clickRole(tech, 'button', 'Connect');
+      const red = await until(async () => {
+        const rgb = await videoPixel(tech, RED.x + RED.w / 2, RED.y + RED.h / 2, 'adhoc-video');
+        return rgb && rgb[0] > 170 && rgb[1] < 90 && rgb[2] < 90 ? rgb : null;
+      }, 'the red region in the ad hoc video', 90_000);
+      expect(red[0]).to.be.greaterThan(170);
+      await (await pollFor(tech, 'pierce/td button.danger')).click();
+      await clickRole(tech, 'button', 'End and remove the pairing');
+      const status = await Promise.race([adhocApplet.exited, sleep(60_000).then(() => 'still running')]);
+      expect(status, adhocApplet.lines.slice(-20).join('\n')).to.equal(0);
+      await until(() => !fs.existsSync(adhocExe), 'the ad hoc exe deleted by its detached cmd', 60_000);
+      await until(() => stateDirs().length === 0, 'the pairing folder removed');
+    });
   });
 });

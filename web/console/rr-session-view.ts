@@ -174,7 +174,7 @@ export class RrSessionView extends LitElement {
     const state = s.permissions[p];
     const unsupported = s.capabilities !== null && ((p === 'control' && !s.capabilities.input) || (p === 'clipboard' && !s.capabilities.clipboard));
     return html`<li data-permission=${p} data-state=${state}>
-      <span>${TECH_LABEL[p]}: <span class=${`state-${state}`} data-testid=${`perm-${p}`}>${unsupported ? 'not available' : STATE_TEXT[state]}</span></span>
+      <span>${TECH_LABEL[p]}: <span class=${`state-${state}`} data-testid=${`perm-${p}`}>${unsupported ? 'not available' : s.isQueued(p) ? 'asking once connected' : STATE_TEXT[state]}</span></span>
       ${unsupported || s.leadName !== null ? nothing : html`<button ?disabled=${!s.canAsk(p)} @click=${() => s.ask(p)}>${ASK_LABEL[p]}</button>`}
     </li>`;
   }

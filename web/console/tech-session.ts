@@ -6,7 +6,7 @@ import { TechnicianEngine } from '../../rtc/technician-engine.ts';
 import { ColleagueRelay } from '../../rtc/colleague-relay.ts';
 import type { TechnicianRef } from '../../protocol/handover.ts';
 import type { Capabilities, InputMessage, PointerMessage, Screen } from '../../protocol/channels.ts';
-import { initialPermissions } from '../../protocol/permissions.ts';
+import { PERMISSION_LABELS, initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
 import type { ClientKind, ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
 import type { SessionReason } from '../../protocol/session-state.ts';
@@ -63,6 +63,8 @@ export class TechSession extends Store implements InputSink {
   /** The last transfer or invitation that failed, said in plain words. */
   handoverError = '';
   private activation: Activation | null = null;
+  /** Asks pressed before the connection to the customer was up, sent once it is. */
+  private readonly queuedAsks = new Set<Permission>();
   private relay: ColleagueRelay | null = null;
   private readonly sessionLog = new SessionLog(1000);
   private readonly blobs = new Map<string, Blob>();
@@ -114,6 +116,7 @@ export class TechSession extends Store implements InputSink {
       this.capabilities = m.capabilities;
       this.customerClient = m.client;
       this.changed();
+      this.flushAsks();
     });
     engine.on('screens', (s) => {
       this.screens = s.screens;
@@ -134,7 +137,10 @@ export class TechSession extends Store implements InputSink {
       if (state === 'connected') this.phase = 'live';
       this.changed();
     });
-    engine.on('ready', () => this.changed());
+    engine.on('ready', () => {
+      this.changed();
+      this.flushAsks();
+    });
     engine.on('facts', (f) => {
       this.facts = {
         state: engine.peer?.connectionState,
@@ -167,14 +173,54 @@ export class TechSession extends Store implements InputSink {
     this.engine.handleActivated(m);
   }
 
-  /** Asks the customer for a permission. */
+  /**
+   * Asks the customer for a permission. Before the connection to the
+   * customer is up (just after Start) the question waits and goes as soon as
+   * it is; a question that cannot be sent says so in the log.
+   */
   ask(permission: Permission): void {
-    this.engine.requestPermission(permission);
+    if (this.phase === 'ended' || this.queuedAsks.has(permission)) return;
+    if (this.engine.connected) {
+      this.sendAsk(permission);
+      return;
+    }
+    this.queuedAsks.add(permission);
+    this.sessionLog.add('technician', 'permission', `${PERMISSION_LABELS[permission]}: asked as soon as the connection to the customer is up.`);
+    this.changed();
   }
 
-  /** Whether asking for a permission makes sense with this customer's client. */
+  /** Whether asking for a permission makes sense with this customer's client (before the connection: queued). */
   canAsk(permission: Permission): boolean {
-    return this.phase !== 'ended' && this.engine.canAsk(permission);
+    if (this.phase === 'ended' || this.queuedAsks.has(permission) || this.leadName !== null) return false;
+    if (this.engine.connected) return this.engine.canAsk(permission);
+    return this.permissions[permission] !== 'granted' && this.permissions[permission] !== 'asked';
+  }
+
+  /** Whether `permission` waits for the connection to be asked. */
+  isQueued(permission: Permission): boolean {
+    return this.queuedAsks.has(permission);
+  }
+
+  private sendAsk(permission: Permission): void {
+    if (!this.engine.canAsk(permission) && this.capabilities !== null) {
+      this.sessionLog.add('system', 'permission', `Not asked: ${PERMISSION_LABELS[permission]} is not possible with this customer's ${this.customerClient === 'browser' ? 'browser' : 'support app'}.`);
+      return;
+    }
+    if (!this.engine.requestPermission(permission)) {
+      this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the connection to the customer is not open. Try again once it is.`);
+    }
+  }
+
+  /** The connection is up (and, for what only the customer's client can say, its hello arrived): sends what waited. */
+  private flushAsks(): void {
+    if (!this.engine.connected) return;
+    for (const permission of [...this.queuedAsks]) {
+      // Control, files and the clipboard depend on the customer's client: wait for its hello.
+      if (permission !== 'view' && this.capabilities === null) continue;
+      this.queuedAsks.delete(permission);
+      this.sendAsk(permission);
+    }
+    this.changed();
   }
 
   /** Asks the agent to share (and map input to) another monitor. */

@@ -1,11 +1,11 @@
 import { SessionLog } from '../../rtc/session-log.ts';
-import type { LogActor } from '../../rtc/session-log.ts';
 import { SignalingClient } from '../../rtc/signaling-client.ts';
 import type { EngineClosed } from '../../rtc/support-engine.ts';
 import { PERMISSIONS, initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
 import type { SessionReason } from '../../protocol/session-state.ts';
 import { CLOSE_CODES } from '../../protocol/errors.ts';
+import { transferNoticeText } from '../../protocol/handover.ts';
 import { codeAcceptedHttpSchema, type ClientKind, type ServerMessage } from '../../protocol/signaling.ts';
 import { Store } from '../shared/store.ts';
 import { errorText } from '../shared/error-text.ts';
@@ -16,6 +16,7 @@ import { BROWSER_CAPABILITIES, BrowserCustomer } from './browser-customer.ts';
 import { offersPermission } from '../../protocol/channels.ts';
 import type { Colleague } from '../../rtc/customer-engine.ts';
 import type { ConnectionPath, CustomerPort } from './customer-port.ts';
+import { customerLogText } from './log-text.ts';
 import { forgetSession, loadSession, saveSession } from './saved-session.ts';
 
 export type CustomerPhase = 'code' | 'checking' | 'choose' | 'agent' | 'connecting' | 'session' | 'ended';
@@ -82,7 +83,7 @@ export class CustomerModel extends Store implements CustomerPort {
     super();
     this.sessionLog.on('entry', (e) => {
       if (e.kind === 'chat') return;
-      this.log = [...this.log, { at: e.at, text: `${this.actorName(e.actor)}${e.text}` }].slice(-1000);
+      this.log = [...this.log, { at: e.at, text: customerLogText(e.actor, e.kind, e.text, this.technicianName) }].slice(-1000);
       this.changed();
     });
   }
@@ -268,7 +269,7 @@ export class CustomerModel extends Store implements CustomerPort {
     });
     engine.on('transferred', (m) => {
       this.technicianName = m.technicianName;
-      this.transferNotice = `${m.previousName} handed your session to ${m.technicianName} (${m.technicianEmail}). ${m.technicianName} has to ask you again before seeing your screen.${m.note ? ` Note: "${m.note}"` : ''}`;
+      this.transferNotice = transferNoticeText(m);
       this.changed();
     });
     engine.on('colleague', (c) => {
@@ -384,11 +385,5 @@ export class CustomerModel extends Store implements CustomerPort {
     this.sig?.close();
     this.sig = null;
     this.changed();
-  }
-
-  private actorName(actor: LogActor): string {
-    if (actor === 'system') return '';
-    if (actor === 'customer') return 'You: ';
-    return `${this.technicianName}: `;
   }
 }

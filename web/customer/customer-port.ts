@@ -35,9 +35,9 @@ export interface CustomerPort extends Store {
   /** Chat and files can go to the technician now. */
   readonly connected: boolean;
   readonly connectionPath: ConnectionPath | null;
-  /** Said when the session went to another technician (names from the server); the browser page only for now. */
+  /** Said when the session went to another technician (names from the server). */
   readonly transferNotice?: string;
-  /** The second technician the lead invited, waiting for an answer or joined (the browser page only for now). */
+  /** The second technician the lead invited, waiting for an answer or joined. */
   readonly colleague?: Colleague | null;
   answerColleague?(accept: boolean): Promise<void>;
   removeColleague?(): Promise<void>;

@@ -1,8 +1,9 @@
 import { initialPermissions, type Permission, type PermissionMap } from '../../protocol/permissions.ts';
-import type { WindowClientMessage, WindowFile, WindowPrompt, WindowServerMessage, WindowSnapshot } from '../../protocol/window.ts';
+import type { WindowClientMessage, WindowColleague, WindowFile, WindowPrompt, WindowServerMessage, WindowSnapshot } from '../../protocol/window.ts';
 import { Store } from '../shared/store.ts';
 import type { ChatEntry, LogEntry, TransferPhase, TransferView } from '../shared/view-models.ts';
 import type { ConnectionPath, CustomerPort } from './customer-port.ts';
+import { customerLogText } from './log-text.ts';
 
 /** The socket the model talks over (the page's WebSocket; a fake in unit tests). */
 export interface WindowSocket {
@@ -49,6 +50,9 @@ export class WindowModel extends Store implements CustomerPort {
   lost = false;
   /** The last thing the agent refused, in plain words. */
   notice = '';
+  /** The second technician the lead invited (the agent asks here and in its terminal). */
+  colleague: WindowColleague | null = null;
+  transferNotice = '';
   private prompt: WindowPrompt | null = null;
   private verified = false;
 
@@ -85,6 +89,14 @@ export class WindowModel extends Store implements CustomerPort {
 
   revokeAll(): void {
     this.send({ type: 'access.stop' });
+  }
+
+  async answerColleague(accept: boolean): Promise<void> {
+    if (this.colleague?.state === 'asked') this.send({ type: 'colleague.answer', accept });
+  }
+
+  async removeColleague(): Promise<void> {
+    if (this.colleague) this.send({ type: 'colleague.remove' });
   }
 
   sendChat(text: string): void {
@@ -166,6 +178,13 @@ export class WindowModel extends Store implements CustomerPort {
       case 'session.ended':
         this.ended = message.reason;
         this.setPrompt(null);
+        this.colleague = null;
+        return;
+      case 'colleague':
+        this.colleague = message.colleague;
+        return;
+      case 'transfer.notice':
+        this.transferNotice = message.text;
         return;
       case 'error':
         this.notice = message.message;
@@ -185,6 +204,8 @@ export class WindowModel extends Store implements CustomerPort {
     for (const file of s.files) this.setFile(file);
     this.connectionPath = s.connection?.path ?? null;
     this.downloadDir = s.downloadDir;
+    this.colleague = s.colleague;
+    this.transferNotice = s.transferNotice ?? '';
     this.ended = s.ended?.reason ?? null;
   }
 
@@ -207,8 +228,7 @@ export class WindowModel extends Store implements CustomerPort {
 
   private addLog(entry: WindowSnapshot['log'][number]): void {
     if (entry.kind === 'chat') return;
-    const who = entry.actor === 'system' ? '' : entry.actor === 'customer' ? 'You: ' : `${this.technicianName}: `;
-    this.log = [...this.log, { at: entry.at, text: `${who}${entry.text}` }].slice(-1000);
+    this.log = [...this.log, { at: entry.at, text: customerLogText(entry.actor, entry.kind, entry.text, this.technicianName) }].slice(-1000);
   }
 
   private setFile(file: WindowFile): void {

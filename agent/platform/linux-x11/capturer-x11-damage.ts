@@ -9,8 +9,11 @@ import type { NativeCaptureHandle, NativeCaptureModule, NativeCaptureStats } fro
  * damaged rectangle with MIT-SHM and converts it to I420 on a thread of its
  * own; the newest frame waits in a one-frame mailbox, so a frame JavaScript
  * has not taken yet is replaced, never queued. Nothing runs on a clock while
- * the screen is still (one keep-alive frame a second). Chosen over ffmpeg
- * x11grab by measurement: see docs/performance.md.
+ * the screen is still: the last frame is repeated (without reading the
+ * screen) 0.25, 0.5, 1, 2 and 4 s after the last change, so a receiver that
+ * lost the change's last packets asks again at once, then once per
+ * `keepAliveMs` (5 s: a still screen costs < 3% of a core, docs/decisions.md
+ * "Still screen"). Chosen over ffmpeg x11grab by measurement: see docs/performance.md.
  */
 export class DamageCapturer extends X11CapturerBase {
   readonly method = 'x11-damage-shm';
@@ -19,7 +22,7 @@ export class DamageCapturer extends X11CapturerBase {
   constructor(
     private readonly native: NativeCaptureModule,
     display: string,
-    keepAliveMs = 1000,
+    keepAliveMs = 5000,
   ) {
     super(display, keepAliveMs);
   }

@@ -8,6 +8,7 @@ import { CAPTURE_METHODS, createScreenCapturer, type CaptureMethod } from './cre
 import { XTestInjector } from './injector-xtest.ts';
 import { openFolderWithXdg, openUrlWithXdg } from './open-url.ts';
 import { pickFile } from './pick-file.ts';
+import { loadNativeCapture } from './native-capture.ts';
 import { missingToolMessages } from './system-tools.ts';
 
 /** The options this platform reads, with their help text. */
@@ -56,6 +57,11 @@ export class LinuxX11Platform implements Platform {
 
   defaultDownloadDir(env: NodeJS.ProcessEnv): string {
     return join(env.HOME ?? homedir(), 'Downloads', 'Relay Rescue');
+  }
+
+  webrtcFieldTrials(trials: string): string {
+    const native = loadNativeCapture();
+    return native.module ? native.module.setWebrtcFieldTrials(trials) : `the native addon is not available: ${native.reason}`;
   }
 
   setupProblems(): string[] {

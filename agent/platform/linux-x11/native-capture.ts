@@ -7,7 +7,11 @@ import { addonAssetKey } from '../../sea/asset-names.ts';
 
 /** What the native addon (agent/platform/linux-x11/native/x11-damage-capture.cc) exports. */
 export interface NativeCaptureModule {
-  /** Starts a capture thread; `onFrame` gets each I420 frame in its own buffer, with its age in ms. Throws CAPTURE_FAILED. */
+  /**
+   * Starts a capture thread; `onFrame` gets each I420 frame in its own buffer, with its age in ms. An unchanged
+   * screen's frame is repeated 250 ms after a change, then after twice the last wait, up to `keepAliveMs`.
+   * Throws CAPTURE_FAILED.
+   */
   start(
     display: string,
     x: number,
@@ -21,6 +25,14 @@ export interface NativeCaptureModule {
   ): NativeCaptureHandle;
   stop(handle: NativeCaptureHandle): void;
   stats(handle: NativeCaptureHandle): NativeCaptureStats;
+  /**
+   * Calls libwebrtc's `webrtc::field_trial::InitFieldTrialsFromString` in the loaded @roamhq/wrtc addon, found by
+   * name in its ELF symbol table (native/webrtc-field-trials.cc): '' when done, else why not. libwebrtc reads the
+   * trials when it creates each stream, so set them before the first peer connection.
+   */
+  setWebrtcFieldTrials(trials: string): string;
+  /** libwebrtc's own field-trial string now (its `GetFieldTrialString`), '' when none or not found. */
+  webrtcFieldTrials(): string;
 }
 
 declare const handleBrand: unique symbol;
@@ -37,6 +49,10 @@ export interface NativeCaptureStats {
   taken: number;
   /** Pixels read from the X server in all. */
   grabbedPixels: number;
+  /** Frames repeated because the screen stayed still (no screen read). */
+  repeats: number;
+  /** The wait before the next repeat: 250 ms after a change, doubling up to the keep-alive interval. */
+  repeatMs: number;
   failed: boolean;
   error: string;
 }

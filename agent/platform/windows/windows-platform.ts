@@ -58,6 +58,10 @@ export class WindowsPlatform implements Platform {
     return windowsDownloadDir(env, homedir());
   }
 
+  webrtcFieldTrials(): string {
+    return 'not on Windows (wrtc.node for Windows carries no symbol table to find libwebrtc’s field-trial setter by)';
+  }
+
   setupProblems(): string[] {
     return [];
   }

@@ -24,6 +24,7 @@ describe('agent/window: the support window server on 127.0.0.1', () => {
     showInFolder: async (path) => void calls.push(`show:${path}`),
     revoke: (p) => void calls.push(`revoke:${p}`),
     stopAll: () => void calls.push('stop-all'),
+    removeColleague: () => void calls.push('remove-colleague'),
     end: () => void calls.push('end'),
   };
 
@@ -173,6 +174,39 @@ describe('agent/window: the support window server on 127.0.0.1', () => {
     page.send({ type: 'file.show', transferId: id });
     await page.next('file');
     await until(() => calls.includes('show:/home/ann/Downloads/Relay Rescue/log (1).txt'), 'show in folder');
+  });
+
+  it('asks whether the colleague the lead invited may join, by the names given; the answer goes to the agent once', async () => {
+    const page = await connect();
+    await page.next('window.snapshot');
+    page.send({ type: 'colleague.answer', id: 'c0', accept: true });
+    expect(await page.next('error')).to.include({ ref: 'c0', message: 'No colleague is waiting for your answer.' });
+    const asked = window.askColleague({ name: 'Cleo \u001b[2JColleague', email: 'cleo@example.test', leadName: 'Ann Tech' });
+    const shown = (await page.next('colleague')).colleague;
+    expect(shown).to.deep.equal({ name: 'Cleo \\x1b[2JColleague', email: 'cleo@example.test', leadName: 'Ann Tech', state: 'asked', control: false });
+    const late = await connect();
+    expect((await late.next('window.snapshot')).colleague).to.deep.equal(shown);
+    page.send({ type: 'colleague.answer', accept: true });
+    expect(await asked).to.equal(true);
+    page.send({ type: 'colleague.answer', id: 'c1', accept: false });
+    expect((await page.next('error')).ref).to.equal('c1');
+    // Joined, then removed from the window: the agent is told.
+    window.setColleague({ name: 'Cleo', email: 'cleo@example.test', leadName: 'Ann Tech', state: 'joined', control: false });
+    expect((await page.next('colleague')).colleague?.state).to.equal('joined');
+    calls.length = 0;
+    page.send({ type: 'colleague.remove' });
+    await until(() => calls.includes('remove-colleague'), 'remove-colleague');
+    window.setColleague(null);
+    expect((await page.next('colleague')).colleague).to.equal(null);
+    page.send({ type: 'colleague.remove', id: 'c2' });
+    expect((await page.next('error')).message).to.equal('No colleague is in this session.');
+    // A question answered elsewhere (the terminal) is withdrawn: it resolves no, and the page's late Yes is refused.
+    const other = window.askColleague({ name: 'Dan', email: 'dan@example.test', leadName: 'Ann Tech' });
+    await page.next('colleague');
+    window.setColleague(null);
+    expect(await other).to.equal(false);
+    window.transferred('Ann Tech handed your session to Ben Next (ben@example.test).');
+    expect((await page.next('transfer.notice')).text).to.equal('Ann Tech handed your session to Ben Next (ben@example.test).');
   });
 
   it('answers bad messages with an error and keeps the socket', async () => {

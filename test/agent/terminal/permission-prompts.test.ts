@@ -95,13 +95,34 @@ describe('agent/terminal/permission-prompts', () => {
         const r = prompts.answer('y');
         if (r.kind === 'answered') {
           expect(r.permission).to.equal(shown);
-          granted.push(r.permission);
+          granted.push(r.permission as Permission);
         }
       }
     }
     await flush();
     expect(granted, 'a question that keeps changing is never settled').to.deep.equal([]);
     expect([...answers.values()].every((yes) => !yes)).to.equal(true);
+  });
+
+  it('the colleague question names both technicians and follows the same rules: settled "y", "no", "yes colleague"', async () => {
+    const { prompts, flush, tick } = setup();
+    const first = prompts.askColleague({ name: 'Cleo Colleague', email: 'cleo@example.test', leadName: 'Ann Tech' });
+    expect(prompts.current?.text).to.equal(
+      '? Ann Tech asks to bring in Cleo Colleague (cleo@example.test, verified by the server) to help: they would see your screen and chat; control stays with Ann Tech. Let them in? [y/N]',
+    );
+    expect(prompts.answer('y')).to.deep.equal({ kind: 'too_soon', permission: 'colleague' });
+    tick(1500);
+    expect(prompts.answer('y')).to.deep.equal({ kind: 'answered', permission: 'colleague', yes: true });
+    expect(await first).to.equal(true);
+    await flush();
+    const second = prompts.askColleague({ name: 'Dan', email: 'dan@example.test', leadName: 'Ann Tech' });
+    expect(prompts.answer('no')).to.deep.equal({ kind: 'answered', permission: 'colleague', yes: false });
+    expect(await second).to.equal(false);
+    await flush();
+    const third = prompts.askColleague({ name: 'Eve', email: 'eve@example.test', leadName: 'Ann Tech' });
+    expect(prompts.answer('yes colleague')).to.deep.equal({ kind: 'answered', permission: 'colleague', yes: true });
+    expect(await third).to.equal(true);
+    expect(prompts.answer('yes colleague')).to.deep.equal({ kind: 'not_asked', permission: 'colleague' });
   });
 
   it('withdraw and denyAll refuse what they drop and move on to the next question', async () => {

@@ -21,7 +21,7 @@ function setup(opts: { tty?: boolean; columns?: number } = {}) {
   const ui = new TerminalUi(out as unknown as NodeJS.WriteStream, input, { settleMs: 1000, now: () => now });
   const chats: string[] = [];
   const granted: Permission[] = [];
-  const actions: TerminalActions = { chat: (t) => chats.push(t), grant: (p) => granted.push(p), revoke: () => undefined, sendFile: () => undefined, end: () => undefined };
+  const actions: TerminalActions = { chat: (t) => chats.push(t), grant: (p) => granted.push(p), revoke: () => undefined, sendFile: () => undefined, removeColleague: () => undefined, end: () => undefined };
   ui.start(actions, true);
   const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
   const type = async (line: string): Promise<void> => {

@@ -60,7 +60,7 @@ export class RrAdhocComputers extends LitElement {
       ${m.connection
         ? html`<section aria-label="Connection">
             <button @click=${() => m.disconnect()}>Disconnect</button>
-            ${m.remoteStream ? html`<video autoplay playsinline muted .srcObject=${m.remoteStream}></video>` : html`<p>Connected; waiting for the screen…</p>`}
+            ${m.remoteStream ? html`<video data-testid="adhoc-video" autoplay playsinline muted .srcObject=${m.remoteStream}></video>` : html`<p>Connected; waiting for the screen…</p>`}
           </section>`
         : nothing}
     `;

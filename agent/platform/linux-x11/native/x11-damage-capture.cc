@@ -6,7 +6,9 @@
 // to JavaScript through a one-frame mailbox: a newer frame replaces one JavaScript has not
 // taken yet, so nothing queues between the screen and RTCVideoSource. Frames are taken when
 // the screen changes, at most one per `minIntervalMs`; an unchanged screen costs a pointer
-// query per interval and one repeated frame per `keepAliveMs`.
+// query per interval and a repeated frame (no screen read) 0.25, 0.5, 1, 2 and 4 s after the last
+// change, then one per `keepAliveMs`: the early repeats let the receiver see (and NACK) a lost tail
+// of the last change at once; the late ones cost little (docs/decisions.md "Still screen").
 // XCB rather than Xlib: a lost X server is an error state here, where Xlib would exit().
 #include <node_api.h>
 #include <fcntl.h>
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "i420.h"
+#include "webrtc-field-trials.h"
 
 namespace {
 
@@ -77,7 +80,9 @@ struct Capture {
   std::thread thread;
   std::atomic<bool> running{false};
   int wake[2] = {-1, -1};
-  std::atomic<uint64_t> grabs{0}, frames{0}, replaced{0}, taken{0}, grabbedPixels{0};
+  std::atomic<uint64_t> grabs{0}, frames{0}, replaced{0}, taken{0}, grabbedPixels{0}, repeats{0};
+  /** The wait before the next repeat of an unchanged screen: doubles from kFirstRepeatMs up to keepAliveMs. */
+  std::atomic<double> repeatMs{250};
   std::atomic<bool> failed{false};
   std::string error;
   bool stopped = false;
@@ -243,6 +248,8 @@ void publish(Capture* c) {
   napi_call_threadsafe_function(c->tsfn, nullptr, napi_tsfn_nonblocking);
 }
 
+constexpr double kFirstRepeatMs = 250;
+
 void run(Capture* c) {
   bool whole = true;  // The first frame is the whole screen.
   bool damaged = false;
@@ -271,8 +278,15 @@ void run(Capture* c) {
       continue;  // Events may have arrived with the reply: read them first.
     }
     const bool changed = whole || damaged || pointerMoved;
-    const bool due = changed || now - lastOut >= c->keepAliveMs;
+    const double repeatMs = c->repeatMs;
+    const bool due = changed || now - lastOut >= repeatMs;
     if (due && now - lastOut >= c->minIntervalMs) {
+      if (changed) {
+        c->repeatMs = std::min(std::max(kFirstRepeatMs, c->minIntervalMs), c->keepAliveMs);
+      } else {
+        c->repeats++;
+        c->repeatMs = std::min(repeatMs * 2, c->keepAliveMs);
+      }
       if (whole || damaged) {
         // The damage is reset before grabbing: a change during the grab shows up again.
         std::vector<Rect> rects = takeDamage(c);
@@ -287,7 +301,7 @@ void run(Capture* c) {
       lastOut = now;
       continue;
     }
-    double wait = c->keepAliveMs - (now - lastOut);
+    double wait = repeatMs - (now - lastOut);
     if (changed) wait = c->minIntervalMs - (now - lastOut);
     if (c->drawCursor) wait = std::min(wait, c->minIntervalMs - (now - lastPointer));
     xcb_flush(c->conn);
@@ -427,7 +441,8 @@ napi_value Stats(napi_env env, napi_callback_info info) {
   const std::pair<const char*, double> fields[] = {
       {"grabs", static_cast<double>(c->grabs)},     {"frames", static_cast<double>(c->frames)},
       {"replaced", static_cast<double>(c->replaced)}, {"taken", static_cast<double>(c->taken)},
-      {"grabbedPixels", static_cast<double>(c->grabbedPixels)},
+      {"grabbedPixels", static_cast<double>(c->grabbedPixels)}, {"repeats", static_cast<double>(c->repeats)},
+      {"repeatMs", c->repeatMs.load()},
   };
   for (const auto& [key, value] : fields) {
     napi_create_double(env, value, &v);
@@ -440,13 +455,36 @@ napi_value Stats(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// setWebrtcFieldTrials(trials: string): "" when set, else the reason (webrtc-field-trials.cc).
+napi_value SetFieldTrials(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len) != napi_ok) return throwError(env, "trials must be a string");
+  std::string trials(len, '\0');
+  napi_get_value_string_utf8(env, argv[0], trials.data(), len + 1, &len);
+  napi_value out;
+  napi_create_string_utf8(env, setWebrtcFieldTrials(trials).c_str(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+// webrtcFieldTrials(): libwebrtc's field-trial string now (webrtc-field-trials.cc).
+napi_value GetFieldTrials(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_string_utf8(env, webrtcFieldTrials().c_str(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stop", nullptr, Stop, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setWebrtcFieldTrials", nullptr, SetFieldTrials, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"webrtcFieldTrials", nullptr, GetFieldTrials, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 5, props);
   return exports;
 }
 

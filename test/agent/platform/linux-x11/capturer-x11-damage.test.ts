@@ -52,13 +52,20 @@ describe('agent/platform/linux-x11/capturer-x11-damage (XDamage + MIT-SHM addon)
     conn.client.DestroyWindow(win);
   });
 
-  it('takes no frames from a still screen beyond one keep-alive a second', async () => {
+  it('repeats a still screen soon after a change, then less and less often, down to one frame per 5 s, never reading the screen for it', async () => {
     await until(() => frames.length > 0, 'the first frame');
-    await sleep(300);
-    const before = frames.length;
-    await sleep(1500);
-    expect(frames.length - before).to.be.within(1, 2);
-    expect(capturer.nativeStats()!.grabs, 'no screen reads for the keep-alives').to.be.at.most(2);
+    const stats0 = capturer.nativeStats()!;
+    expect(stats0.repeatMs, 'the first repeat comes 250 ms after the change').to.equal(250);
+    await until(() => capturer.nativeStats()!.repeats >= 5, 'five repeats of the still screen (0.25 + 0.5 + 1 + 2 + 4 s)', 15_000);
+    const stats = capturer.nativeStats()!;
+    expect(stats.repeatMs, 'after 0.25, 0.5, 1, 2, 4 s: every 5 s').to.equal(5000);
+    expect(stats.grabs, 'no screen reads for the repeats').to.equal(stats0.grabs);
+    expect(frames.length, 'each repeat reaches JavaScript').to.be.at.least(6);
+    // A change starts the quick repeats again.
+    const win = drawRect(conn, 10, 10, 20, 20, 0x2233dd);
+    await until(() => capturer.nativeStats()!.grabs > stats.grabs, 'the change read from the screen');
+    expect(capturer.nativeStats()!.repeatMs).to.equal(250);
+    conn.client.DestroyWindow(win);
   });
 
   it('draws the pointer into the frames', async () => {

@@ -1,0 +1,52 @@
+import type { FileSource } from './file-types.ts';
+
+/**
+ * Reads a FileSource for the sender's pump in blocks of `blockChunks` chunks
+ * and starts reading the next block while the current one is sent.
+ *
+ * Measured (docs/performance-files.md): in Chromium each `File.slice().
+ * arrayBuffer()` is an IPC round trip; one per 64 KiB chunk cost 15% of the
+ * page's CPU during a browser → agent transfer and left the channel waiting on
+ * the read. A 1 MiB block per 16 chunks, read ahead, takes the read off the
+ * send path. At most two blocks are held (the one being sent, the next).
+ */
+export class ReadAhead {
+  private readonly blocks = new Map<number, Promise<Uint8Array>>();
+
+  constructor(
+    private readonly source: FileSource,
+    private readonly chunkSize: number,
+    private readonly blockChunks = 16,
+  ) {}
+
+  /** The bytes of chunk `index` (a view into its block: do not write to it). */
+  async chunk(index: number): Promise<Uint8Array> {
+    const block = Math.floor(index / this.blockChunks);
+    for (const b of this.blocks.keys()) if (b !== block && b !== block + 1) this.blocks.delete(b);
+    const bytes = await this.load(block);
+    if (this.blockStart(block + 1) < this.source.size) void this.load(block + 1).catch(() => undefined);
+    const from = (index - block * this.blockChunks) * this.chunkSize;
+    const len = Math.min(this.chunkSize, this.source.size - index * this.chunkSize);
+    return bytes.subarray(from, from + len);
+  }
+
+  private blockStart(block: number): number {
+    return block * this.blockChunks * this.chunkSize;
+  }
+
+  private load(block: number): Promise<Uint8Array> {
+    let p = this.blocks.get(block);
+    if (!p) {
+      const offset = this.blockStart(block);
+      const len = Math.min(this.blockChunks * this.chunkSize, this.source.size - offset);
+      p = this.source.read(offset, len).then((bytes) => {
+        if (bytes.byteLength !== len) throw new Error(`short read at ${offset}`);
+        return bytes;
+      });
+      // A failed block is read again on the next ask, not remembered.
+      p.catch(() => this.blocks.get(block) === p && this.blocks.delete(block));
+      this.blocks.set(block, p);
+    }
+    return p;
+  }
+}

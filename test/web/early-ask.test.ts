@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import type { ElementHandle, Page } from 'puppeteer-core';
+import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, logInToConsole, newPage, screenshotAt, startWebServer } from '../../testkit/web-harness.ts';
+import type { TestServer } from '../../testkit/web-harness.ts';
+
+const TECH = { email: 'early@example.test', name: 'Eli Early', password: 'correct horse battery staple' };
+
+async function textOf(page: Page, testId: string): Promise<string> {
+  return (await byTestId(page, testId)).evaluate((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim());
+}
+
+/** The "Ask to view screen" button of the open session tab, as soon as the tab exists. */
+async function askButton(page: Page): Promise<ElementHandle<Element>> {
+  for (let i = 0; i < 400; i++) {
+    const button = await page.$('pierce/li[data-permission="view"] button');
+    if (button) return button;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('the session tab has no Ask to view screen button');
+}
+
+/**
+ * Issue 15 point 5: Start, then "Ask to view screen" 0.1 to 0.5 s later,
+ * before the peer connection is up. The click is not lost: the console says
+ * the question waits for the connection, and the customer's page asks it as
+ * soon as the connection is up.
+ */
+describe('web: an Ask pressed right after Start reaches the customer (issue 15 point 5)', function () {
+  this.timeout(180_000);
+  let srv: TestServer;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let tech: Page;
+
+  before(async function () {
+    this.timeout(180_000);
+    ensureBuilt();
+    srv = await startWebServer();
+    await createTechnician(srv.server, TECH.email, TECH.name, TECH.password);
+    chromium = await launchChromium();
+  });
+
+  after(async () => {
+    await chromium?.close();
+    await srv?.close();
+  });
+
+  for (const delayMs of [100, 300, 500]) {
+    it(`Ask ${delayMs} ms after Start: queued, said so, and the customer is asked once the connection is up`, async () => {
+      // A fresh console each time: one session, one tab.
+      tech = await newPage(await chromium.browser.createBrowserContext());
+      await logInToConsole(tech, srv.url, TECH.email, TECH.password);
+      await clickRole(tech, 'button', 'Create session code');
+      const code = await textOf(tech, 'session-code');
+      expect(code).to.match(/^\d{6}$/);
+      const cust = await newPage(await chromium.browser.createBrowserContext());
+      await cust.goto(`${srv.url}/`);
+      await (await byRole(cust, 'textbox', 'Enter your 6-digit code')).type(code);
+      await clickRole(cust, 'button', 'Start');
+      await clickRole(cust, 'button', 'Share my screen from this browser');
+      const row = await byTestId(tech, 'queue-row');
+      await (await row.$('button'))!.click();
+      const startedAt = Date.now();
+      const button = await askButton(tech);
+      const wait = delayMs - (Date.now() - startedAt);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const enabled = await button.evaluate((b) => !(b as HTMLButtonElement).disabled);
+      expect(enabled, 'the Ask button works while the connection is being set up').to.equal(true);
+      await button.click();
+      const state = await textOf(tech, 'perm-view');
+      expect(['asking once connected', 'asked, waiting']).to.include(state);
+      if (delayMs === 100) await screenshotAt(tech, 'console-early-ask', 1280, 800);
+      // The customer's page asks it.
+      const prompt = await textOf(cust, 'prompt-view');
+      expect(prompt).to.contain(TECH.name);
+      for (let i = 0; i < 100 && (await textOf(tech, 'perm-view')) !== 'asked, waiting'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await textOf(tech, 'perm-view')).to.equal('asked, waiting');
+      await clickRole(cust, 'button', 'No, refuse: View your screen');
+      for (let i = 0; i < 100 && (await textOf(tech, 'perm-view')) !== 'denied'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await textOf(tech, 'perm-view')).to.equal('denied');
+      await cust.close();
+      await tech.close();
+    });
+  }
+});
