@@ -37,6 +37,7 @@ const STAGES: Stage[] = [
   { name: 'admin-audit', run: lazy(() => import('./admin-audit.ts'), 'runAdminAudit') },
   { name: 'colleague-cost', run: lazy(() => import('./colleague/colleague-cost.ts'), 'runColleagueCost') },
   { name: 'adaptation', run: lazy(() => import('./adaptation.ts'), 'runAdaptation') },
+  { name: 'loss', run: lazy(() => import('./loss.ts'), 'runLoss') },
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; json: string | null; only: string[] | null } {

@@ -1,6 +1,6 @@
 import { spawnReady } from './lib/child.ts';
 import { runBounded, summarize } from './lib/load-runner.ts';
-import { rssBytes } from './lib/proc.ts';
+import { cpuSeconds, rssBytes } from './lib/proc.ts';
 import type { BenchRow } from './lib/table.ts';
 import type { BenchSocket } from './lib/ws-client.ts';
 import { peerjsPair } from './signaling-peerjs.ts';
@@ -25,14 +25,19 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
     script: string,
     prepare: (info: I) => Promise<T>,
     pair: (target: T, index: number, hold: BenchSocket[]) => Promise<number>,
-  ): Promise<{ rate: number; median: number; p99: number; errors: number; rssPerConn: number; completed: number }> => {
+  ): Promise<{ rate: number; median: number; p99: number; errors: number; rssPerConn: number; completed: number; serverCpuMs: number; clientCpuMs: number }> => {
     const server = await spawnReady<I>(process.execPath, [...tsx, script], 60_000, { BENCH_TECHNICIANS: technicians });
     try {
       const target = await prepare(server.info);
       await server.collectGarbage();
       const idleRss = rssBytes(server.info.pid);
       const hold: BenchSocket[] = [];
+      const serverCpu = cpuSeconds(server.info.pid);
+      const clientCpu = process.cpuUsage();
       const result = await runBounded(pairs, concurrency, deadlineMs, (i) => pair(target, i, hold));
+      const serverCpuMs = ((cpuSeconds(server.info.pid) - serverCpu) * 1000) / Math.max(1, result.latencies.length);
+      const client = process.cpuUsage(clientCpu);
+      const clientCpuMs = (client.user + client.system) / 1000 / Math.max(1, result.latencies.length);
       await server.collectGarbage();
       const peakRss = rssBytes(server.info.pid);
       const connections = hold.length + consoles.length;
@@ -40,7 +45,9 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
       consoles.length = 0;
       const s = summarize(result.latencies);
       const missing = result.started - result.latencies.length - result.errors;
-      console.error(`  ${name}: ${result.latencies.length}/${result.started} pairs in ${(result.elapsedMs / 1000).toFixed(1)} s, ${connections} sockets`);
+      console.error(
+        `  ${name}: ${result.latencies.length}/${result.started} pairs in ${(result.elapsedMs / 1000).toFixed(1)} s, ${connections} sockets, CPU per pair: server ${serverCpuMs.toFixed(2)} ms, load client ${clientCpuMs.toFixed(2)} ms`,
+      );
       return {
         rate: result.latencies.length / (result.elapsedMs / 1000),
         median: s.median,
@@ -48,6 +55,8 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
         errors: result.errors + missing,
         rssPerConn: connections > 0 ? (peakRss - idleRss) / connections : Number.NaN,
         completed: result.latencies.length,
+        serverCpuMs,
+        clientCpuMs,
       };
     } finally {
       await server.stop();
@@ -80,6 +89,8 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
     { group, name: 'pairs per second', value: product.rate, unit: 'pairs/s', reference: { name: 'PeerJS', value: peerjs.rate }, note },
     { group, name: 'exchange latency median', value: product.median, unit: 'ms', reference: { name: 'PeerJS', value: peerjs.median } },
     { group, name: 'exchange latency p99', value: product.p99, unit: 'ms', reference: { name: 'PeerJS', value: peerjs.p99 } },
+    { group, name: 'server CPU per pair', value: product.serverCpuMs, unit: 'ms', reference: { name: 'PeerJS', value: peerjs.serverCpuMs } },
+    { group, name: 'load client CPU per pair', value: product.clientCpuMs, unit: 'ms', reference: { name: 'PeerJS', value: peerjs.clientCpuMs } },
     { group, name: 'server RSS per connection', value: product.rssPerConn / 1024, unit: 'KiB', reference: { name: 'PeerJS', value: peerjs.rssPerConn / 1024 } },
     { group, name: 'errors', value: product.errors, unit: '', reference: { name: 'PeerJS', value: peerjs.errors } },
   ];

@@ -183,6 +183,8 @@ const welcome = z.strictObject({
   technician: z.strictObject({ id: z.string().max(64), name: nameSchema, email: z.string().max(LIMITS.emailChars) }).optional(),
   /** The server pings this often; a client that misses two is dropped. */
   heartbeatMs: z.number().int().positive(),
+  /** How long a side whose socket dropped may take to come back before its session closes. */
+  reconnectGraceSeconds: z.number().int().positive().optional(),
   serverVersion: z.string().max(40),
 });
 const sessionCreated = z.strictObject({

@@ -6,12 +6,13 @@ import { PERMISSION_LABELS } from '../protocol/permissions.ts';
 import type { Permission } from '../protocol/permissions.ts';
 import type { SessionReason, SessionState } from '../protocol/session-state.ts';
 import type { ServerMessage } from '../protocol/signaling.ts';
+import { customerClosedText } from './closed-text.ts';
 import { keepResolution } from './keep-resolution.ts';
 import type { PeerSession } from './peer-session.ts';
 import { PermissionAuthority } from './permissions.ts';
 import type { PermissionChange } from './permissions.ts';
 import { SupportEngine } from './support-engine.ts';
-import type { Activated, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
+import type { Activated, EngineClosed, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
 
 /** What the customer's machine or page plugs into the engine. Every hook is optional. */
 export type CustomerHooks = {
@@ -84,6 +85,8 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
   private videoTrack: MediaStreamTrack | null = null;
   private clipboardTimer: ReturnType<typeof setInterval> | null = null;
   private lastClipboard: string | null = null;
+  /** Runs while the peer connection is lost; when it fires, every grant ends (see `watchLink`). */
+  private lostTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: CustomerEngineOptions) {
     super(options);
@@ -93,7 +96,14 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
     if (sig) {
       this.listen(sig.on('session.transferred', (m) => m.sessionId === this.sessionId && this.onTransferred(m)));
       this.listen(sig.on('colleague.state', (m) => m.sessionId === this.sessionId && this.onColleague(m)));
+      this.listen(
+        sig.on('resume.failed', () => {
+          this.log.add('system', 'session', 'This session ended while you were disconnected. If you still need help, ask your technician for a new code.');
+          this.close('resume refused');
+        }),
+      );
     }
+    this.on('connectionstatechange', (state) => this.watchLink(state));
   }
 
   /** The customer lets the invited colleague in, or not. */
@@ -256,7 +266,14 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
   }
 
   protected onReady(peer: PeerSession): void {
+    // Keys held through an earlier connection: their key-ups went with it.
+    if (this.readyPeer && this.readyPeer !== peer) this.opts.input?.releaseAll();
     this.readyPeer = peer;
+    // While the connection is not up, the technician's key-ups cannot arrive: release what is held
+    // rather than leave a key down (autorepeating) on this machine (test/faults/loss.fault.ts, dark path).
+    peer.on('connectionstatechange', (state) => {
+      if (peer === this.peer && (state === 'disconnected' || state === 'failed' || state === 'closed')) this.opts.input?.releaseAll();
+    });
     this.videoSender = null;
     peer.send('control', { type: 'hello', role: 'customer', client: this.opts.client, name: this.opts.name, capabilities: this.opts.capabilities });
     peer.send('control', { type: 'permission.state', permissions: this.permissions.snapshot() });
@@ -298,7 +315,41 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
     }
   }
 
+  protected override closedText(closed: EngineClosed): string {
+    return customerClosedText(closed);
+  }
+
+  /**
+   * Enforced here, whoever else can be reached: once the peer connection has
+   * been lost for longer than the server's grace period (its `welcome`), the
+   * session cannot come back as it was, so every grant ends on this machine
+   * (and any question still open is answered no). A shorter loss keeps them:
+   * the connection recovers (ICE restart) and nobody is asked again.
+   */
+  private watchLink(state: RTCPeerConnectionState): void {
+    if (state === 'connected' || this.isClosed) {
+      if (this.lostTimer) clearTimeout(this.lostTimer);
+      this.lostTimer = null;
+      return;
+    }
+    if ((state !== 'disconnected' && state !== 'failed') || this.lostTimer) return;
+    const graceSeconds = this.options.signaling?.welcome?.reconnectGraceSeconds ?? 30;
+    this.lostTimer = setTimeout(() => {
+      this.lostTimer = null;
+      if (this.isClosed || this.peer?.connectionState === 'connected') return;
+      const asked = this.pendingRequests();
+      const granted = Object.values(this.permissions.snapshot()).includes('granted');
+      if (!granted && asked.length === 0) return;
+      const who = this.technician ?? 'Your technician';
+      this.log.add('system', 'session', `The connection to ${who} was lost for more than ${graceSeconds} seconds, so everything you allowed has ended. ${who} will have to ask again.`);
+      for (const p of asked) this.permissions.answer(p, false);
+      this.permissions.revokeAll();
+    }, graceSeconds * 1000);
+  }
+
   protected override onClose(): void {
+    if (this.lostTimer) clearTimeout(this.lostTimer);
+    this.lostTimer = null;
     this.watchClipboard(false);
     this.opts.input?.releaseAll();
     this.removeVideo();

@@ -72,6 +72,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** An offer was wanted while not stable; made once the connection is stable again. */
   private pendingOffer: { iceRestart: boolean } | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** While the connection is lost: re-reads its state (see `onConnectionState`). */
+  private stateWatch: ReturnType<typeof setInterval> | null = null;
+  private lastState: RTCPeerConnectionState = 'new';
+  private everConnected = false;
   private errorWindow = { start: 0, count: 0 };
   private filesPortInstance: FileChannelPort | null = null;
   private isClosed = false;
@@ -234,6 +238,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (this.isClosed) return;
     this.isClosed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.stateWatch) clearInterval(this.stateWatch);
     for (const ch of this.channels.values()) {
       try {
         ch.close();
@@ -297,8 +302,26 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     (this.emit as (t: ChannelName, m: unknown) => void)(name, parsed.value);
   }
 
+  /**
+   * Measured (test/faults/link-down.fault.ts): after an ICE restart that
+   * recovers a lost path, @roamhq/wrtc reports `connected` from
+   * `connectionState` but fires no event, so the session would say
+   * "disconnected" for ever. While lost, the state is re-read every 500 ms.
+   */
   private onConnectionState(): void {
     const state = this.pc.connectionState;
+    this.lastState = state;
+    const lost = state === 'disconnected' || state === 'failed' || state === 'connecting';
+    if (lost && !this.stateWatch && !this.isClosed && this.everConnected) {
+      this.stateWatch = setInterval(() => {
+        if (this.isClosed || this.pc.connectionState !== this.lastState) this.onConnectionState();
+      }, 500);
+    } else if ((!lost || this.isClosed) && this.stateWatch) {
+      clearInterval(this.stateWatch);
+      this.stateWatch = null;
+    }
+    if (this.isClosed) return;
+    if (state === 'connected') this.everConnected = true;
     this.emit('connectionstatechange', state);
     if (this.restartTimer) {
       clearTimeout(this.restartTimer);

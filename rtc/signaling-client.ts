@@ -44,6 +44,7 @@ export class SignalingClient extends SignalingConnection<ClientMessage, ServerMe
   private readonly role: Role;
   private readonly client: ClientKind;
   private resumeToken: string | undefined;
+  private lastWelcome: Extract<ServerMessage, { type: 'welcome' }> | null = null;
 
   constructor(options: SignalingClientOptions) {
     super({ ...options, incoming: { schema: serverMessageSchema, types: SERVER_MESSAGE_TYPES }, finalCloseCodes: FINAL_CLOSE_CODES });
@@ -64,7 +65,13 @@ export class SignalingClient extends SignalingConnection<ClientMessage, ServerMe
     return super.once(type as keyof ConnectionEvents<ServerMessage>, handler as (payload: unknown) => void);
   }
 
+  /** The server's last `welcome` (its heartbeat and grace period). */
+  get welcome(): Extract<ServerMessage, { type: 'welcome' }> | null {
+    return this.lastWelcome;
+  }
+
   protected override onIncoming(msg: ServerMessage): void {
+    if (msg.type === 'welcome') this.lastWelcome = msg;
     if (msg.type === 'code.accepted') this.resumeToken = msg.token;
   }
 

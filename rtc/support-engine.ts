@@ -85,6 +85,8 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
   private readonly peerOffs: Array<() => void> = [];
   private reportedPath = '';
   private lastActivation: Activated | null = null;
+  /** The activation the current PIN peer was opened with (a new one is opened from it when the other end starts over). */
+  private peerActivation: Activated | null = null;
 
   constructor(protected readonly options: SupportEngineOptions) {
     super();
@@ -98,7 +100,9 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
     this.offs.push(
       sig.on('session.activated', (m) => this.handleActivated(m)),
       sig.on('signal', (m) => {
-        if (m.sessionId === this.sessionId && !this.peer && m.lane === undefined) this.onSignalWithoutPeer(m.data);
+        if (m.sessionId !== this.sessionId || m.lane !== undefined) return;
+        if (!this.peer) this.onSignalWithoutPeer(m.data);
+        else if (isFromNewPeer(m.data, this.peer)) this.onNewRemotePeer(m.data);
       }),
       sig.on('session.state', (m) => {
         if (m.sessionId === this.sessionId) this.onSessionState(m.state, m.reason);
@@ -270,10 +274,26 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
     this.options.signaling.send({ type: 'session.event', sessionId: this.sessionId, event, detail: detail.slice(0, LIMITS.auditDetailChars) });
   }
 
+  /**
+   * The other end offers from a new RTCPeerConnection (its DTLS certificate
+   * changed): a reloaded page or console. The old connection cannot carry on
+   * with it, so a fresh one is opened here and answers that offer; what this
+   * end holds (grants, the shared screen, chat, log) stays, and the screen
+   * track moves to the new connection without a new question.
+   */
+  private onNewRemotePeer(data: Extract<ServerMessage, { type: 'signal' }>['data']): void {
+    const activation = this.peerActivation;
+    if (!activation || this.isClosed) return;
+    this.log.add('system', 'connection', 'The other side reconnected with a new connection; reconnecting.');
+    this.openPeer(activation);
+    void this.peer?.handleSignal(data);
+  }
+
   /** Opens the peer connection of the activated PIN session. */
   protected openPeer(m: Activated): void {
     const sig = this.options.signaling;
     if (!sig || this.isClosed) return;
+    this.peerActivation = m;
     this.adopt(openPinPeer(sig, m, { RTCPeerConnection: this.options.RTCPeerConnection, disconnectedGraceMs: this.options.disconnectedGraceMs }), m.sessionId);
   }
 
@@ -297,6 +317,11 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
 
   /** Teardown for the subclass (video, timers), before the peer closes. */
   protected onClose(): void {}
+
+  /** The plain words for a session the other side or the server ended (written to the log as it closes). */
+  protected closedText(_closed: EngineClosed): string | null {
+    return null;
+  }
 
   protected get peerRole(): LogActor {
     return this.role === 'technician' ? 'customer' : 'technician';
@@ -343,6 +368,8 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
   private closeWith(closed: EngineClosed): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    const text = closed.cause === 'local' ? null : this.closedText(closed);
+    if (text) this.log.add('system', 'session', text);
     this.offs.splice(0).forEach((off) => off());
     this.onClose();
     this.files.close();
@@ -386,6 +413,19 @@ export abstract class SupportEngine<E extends SupportEngineEvents = SupportEngin
       this.audit('file.failed', `${r.direction} ${what}: ${r.code} ${r.message}`);
     }
   }
+}
+
+/** `a=fingerprint` of an SDP: one per RTCPeerConnection's certificate, kept across ICE restarts. */
+function fingerprint(sdp: string | undefined): string | null {
+  return sdp ? (/^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim() ?? null) : null;
+}
+
+/** An offer from a different RTCPeerConnection than the one this peer talks to. */
+function isFromNewPeer(data: Extract<ServerMessage, { type: 'signal' }>['data'], peer: PeerSession): boolean {
+  if (data.kind !== 'description' || data.description.type !== 'offer') return false;
+  const known = fingerprint(peer.pc.remoteDescription?.sdp);
+  const offered = fingerprint(data.description.sdp);
+  return known !== null && offered !== null && known !== offered;
 }
 
 /** A peer connection that is up or on its way up (ICE restarts recover `disconnected`). */

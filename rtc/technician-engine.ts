@@ -1,17 +1,18 @@
 import { offersPermission } from '../protocol/channels.ts';
 import type { Capabilities, InputMessage, PointerMessage, Screen } from '../protocol/channels.ts';
-import type { SignalData } from '../protocol/ice.ts';
+import type { IceConfig, SignalData } from '../protocol/ice.ts';
 import { LIMITS } from '../protocol/limits.ts';
 import { PERMISSIONS, PERMISSION_LABELS } from '../protocol/permissions.ts';
 import type { Permission } from '../protocol/permissions.ts';
 import type { SessionReason, SessionState } from '../protocol/session-state.ts';
+import { technicianClosedText } from './closed-text.ts';
 import type { ConnectionFacts } from './connection-facts.ts';
 import type { PeerSession } from './peer-session.ts';
 import { PermissionMirror } from './permissions.ts';
 import { renderAtOnce } from './render-at-once.ts';
 import type { PermissionMirrorEvents } from './permissions.ts';
 import { SupportEngine } from './support-engine.ts';
-import type { Activated, HelloMessage, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
+import type { Activated, EngineClosed, HelloMessage, SessionControl, SupportEngineEvents, SupportEngineOptions } from './support-engine.ts';
 
 export type TechnicianEngineOptions = SupportEngineOptions & {
   /** The PIN session this engine drives (from the queue / session.list); absent for an adopted ad hoc peer. */
@@ -79,6 +80,22 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
   async activate(): Promise<void> {
     if (!this.options.signaling || !this.sessionId) throw new Error('technician engine: no PIN session to activate');
     await this.options.signaling.request({ type: 'session.activate', sessionId: this.sessionId });
+  }
+
+  /**
+   * After a console reload: the session is still active at the server (it
+   * kept it suspended) and the customer's end is still there, holding its
+   * grants. Opens a fresh peer connection at once and offers; the customer's
+   * end sees an offer from a new connection and answers from a new one of its
+   * own (rtc/support-engine.ts), with the same grants and no new prompt.
+   */
+  resume(ice: IceConfig, peerName: string): void {
+    if (this.isClosed || !this.sessionId || this.peer || !this.options.signaling) return;
+    const m: Activated = { type: 'session.activated', sessionId: this.sessionId, role: 'technician', polite: false, peerName, ice };
+    this.activation = m;
+    this.log.add('system', 'session', 'Session restored; reconnecting to the customer.');
+    this.fire('activated', m);
+    this.openPeer(m);
   }
 
   /** Whether asking for `permission` makes sense now with this customer's end. */
@@ -199,6 +216,10 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
     if (state === 'suspended') return `The session is suspended (${reason.replace('_', ' ')}).`;
     if (state === 'active' && reason === 'reconnected') return 'Reconnected.';
     return null;
+  }
+
+  protected override closedText(closed: EngineClosed): string {
+    return technicianClosedText(closed);
   }
 
   protected override onClose(): void {

@@ -5,6 +5,7 @@
 # binutils: strip, which takes Node's debug symbols out of the single-file applet (~12 MB);
 # g++, make, python3 and the XCB headers: the agent's native capture addon (scripts/build-native.sh).
 # iproute2: ip and tc, for the bandwidth-cap benchmark (a tbf qdisc in a network namespace).
+# iputils-ping: ping, which checks the loss and delay of the fault suite's userspace netem (testkit/lossy-path.ts).
 # wine, wine64, fonts-wine: the Windows applet's end-to-end test (test/windows/), without Recommends
 # (they would pull in and upgrade mesa).
 # redis-server, postgresql: the scale-out tests (test/scale/) start their own on free loopback ports
@@ -22,6 +23,7 @@ command -v strip >/dev/null || need+=(binutils)
 [ -x /usr/lib/wine/wine64 ] || need+=(wine wine64)
 [ -d /usr/share/wine/fonts ] || need+=(fonts-wine)
 command -v tc >/dev/null || need+=(iproute2)
+command -v ping >/dev/null || need+=(iputils-ping)
 command -v g++ >/dev/null || need+=(g++)
 command -v make >/dev/null || need+=(make)
 command -v python3 >/dev/null || need+=(python3)

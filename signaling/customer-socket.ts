@@ -38,7 +38,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     socket.sendError('AUTH_TIMEOUT', `${ERRORS.AUTH_TIMEOUT.message} (${ctx.config.customerAuthTimeoutSeconds} s)`);
     socket.close(CLOSE_CODES.AUTH_TIMEOUT, 'no code in time');
   }, ctx.config.customerAuthTimeoutSeconds * 1000);
-  socket.send({ type: 'welcome', role: 'customer', heartbeatMs: ctx.config.heartbeatMs, serverVersion: ctx.version });
+  socket.send({ type: 'welcome', role: 'customer', heartbeatMs: ctx.config.heartbeatMs, reconnectGraceSeconds: ctx.config.reconnectGraceSeconds, serverVersion: ctx.version });
 
   /** Bound (or gone): the socket no longer counts as unauthenticated. */
   function authenticated(): void {

@@ -32,7 +32,7 @@ import { SessionRegistry } from './session-registry.ts';
 import { LocalSessions } from './session-service.ts';
 import { joinCluster } from './cluster/cluster-sessions.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
-import { refuseSocket } from './signaling-socket.ts';
+import { holdWritesForThisTurn, refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
 import { UnauthenticatedSockets, type UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 import { adminPage } from './admin/admin-page.ts';
@@ -123,7 +123,17 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   // One node restores the sessions its last run left live; on several nodes the others' sessions are open too,
   // and the cluster ends a dead node's sessions instead (docs/scale.md).
   const live = !store.durable || cluster ? null : new LiveSessions(store.live);
-  const registry = new SessionRegistry({ config, clock, audit, logger, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live });
+  // One transaction per registry step (SQLite: one commit for a step's audit rows and live-session writes).
+  const registry = new SessionRegistry({
+    config,
+    clock,
+    audit,
+    logger,
+    generateCode: cluster ? cluster.generateCode : opts.generateCode,
+    hooks: cluster?.hooks,
+    live,
+    atomically: (writes) => store.atomically(writes),
+  });
   if (!cluster) await restoreLiveSessions({ registry, live, audit, accounts, logger });
   const handover = new SessionHandover(registry, audit);
   const sessions = cluster ? cluster.serve(registry, handover, opts.generateCode) : new LocalSessions(registry, handover, seats);
@@ -216,7 +226,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    const upgrade = (): void =>
+    const upgrade = (): void => {
+      // The 101 response and the socket's first message (a customer's welcome) leave in one write.
+      holdWritesForThisTurn(socket);
       wss.handleUpgrade(req, socket, head, (ws) => {
         try {
           if (wsOptions.get(pathname)?.console) trackConsole(ctx, ws, req);
@@ -226,6 +238,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
           ws.close(1011, 'internal error');
         }
       });
+    };
     if (!wsOptions.get(pathname)?.console) {
       upgrade();
       return;

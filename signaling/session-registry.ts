@@ -32,6 +32,12 @@ export interface RegistryDeps {
   live?: LiveSessions | null;
   /** Told of changes other nodes must know of (signaling/cluster/); default none. */
   hooks?: RegistryHooks;
+  /**
+   * Runs one step's audit and live-session writes as one transaction (SQLite:
+   * `db.transaction`), so a step commits once, before its replies leave
+   * (SignalingSocket holds writes for the turn). Default: each write alone.
+   */
+  atomically?: (writes: () => void) => void;
 }
 
 /** What a node's registry announces so that shared state (Redis) can follow it. */
@@ -55,6 +61,9 @@ const other = (role: Role): Role => (role === 'technician' ? 'customer' : 'techn
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
+  /** Each technician's sessions in creation order, and whom each session is filed under (a transfer moves it: persist). */
+  private readonly byTechnician = new Map<string, Set<Session>>();
+  private readonly filedUnder = new Map<Session, string>();
   private readonly technicians = new Map<string, Connection>();
   private readonly online = new Map<string, TechnicianIdentity>();
   readonly codes: PinCodeBook;
@@ -155,8 +164,11 @@ export class SessionRegistry {
     session.codeExpiresAt = now + this.deps.config.codeTtlSeconds * 1000;
     session.expiryTimer = this.deps.clock.setTimeout(() => this.close(session, 'code_expired'), this.deps.config.codeTtlSeconds * 1000);
     this.sessions.set(id, session);
-    this.deps.audit.openSession({ id, technicianId: technician.id, technicianEmail: technician.email, forceRelay: relay });
-    this.deps.audit.record(id, 'session.created', this.actorOf({ role: 'technician', technician }), relay ? 'forceRelay' : '');
+    this.file(session);
+    this.atomically(() => {
+      this.deps.audit.openSession({ id, technicianId: technician.id, technicianEmail: technician.email, forceRelay: relay });
+      this.deps.audit.record(id, 'session.created', this.actorOf({ role: 'technician', technician }), relay ? 'forceRelay' : '');
+    });
     log.info({ technicianId: technician.id }, 'session created');
     return summarize(session);
   }
@@ -218,8 +230,10 @@ export class SessionRegistry {
     this.byToken.set(session.tokenDigest, session);
     this.deps.hooks?.tokenIssued(token, session);
     session.lifecycle.transition('queued', 'code_entered');
-    this.deps.live?.save(session);
-    this.deps.audit.customerJoined(session.id, client, address);
+    this.atomically(() => {
+      this.deps.live?.save(session);
+      this.deps.audit.customerJoined(session.id, client, address);
+    });
     if (conn) session.customerConn = conn;
     else this.lostSide(session, 'customer');
     this.tellTechnician(session, 'code_entered');
@@ -271,14 +285,17 @@ export class SessionRegistry {
     if (session.lifecycle.state !== 'queued') throw new RescueError('SESSION_BAD_STATE', `The session is ${session.lifecycle.state}, not queued.`);
     if (!session.customerConn) throw new RescueError('PEER_NOT_CONNECTED', 'The customer is not connected right now.');
     session.lifecycle.transition('active', 'activated');
-    this.deps.live?.save(session);
-    this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
+    this.atomically(() => {
+      this.deps.live?.save(session);
+      this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
+    });
     this.sendActivated(session);
     this.tellCustomer(session, 'activated');
   }
 
   /** Keeps a session's changed parties across a restart (a transfer). */
   persist(session: Session): void {
+    this.refile(session);
     this.deps.live?.save(session);
   }
 
@@ -369,6 +386,7 @@ export class SessionRegistry {
         session.customerConn = null;
         customer?.close(CLOSE_CODES.SERVER_SHUTDOWN, 'server shutdown');
         this.sessions.delete(session.id);
+        this.unfile(session);
         continue;
       }
       this.close(session, 'server_shutdown');
@@ -405,6 +423,7 @@ export class SessionRegistry {
     };
     session.lifecycle.transition('queued', 'code_entered');
     this.sessions.set(session.id, session);
+    this.file(session);
     this.byToken.set(record.tokenDigest, session);
     if (record.activated) {
       session.lifecycle.transition('active', 'activated');
@@ -431,10 +450,13 @@ export class SessionRegistry {
       this.deps.hooks?.codeRetired(session.code, 'expired');
     }
     this.sessions.delete(session.id);
+    this.unfile(session);
     if (session.tokenDigest !== null) this.byToken.delete(session.tokenDigest);
-    this.deps.live?.forget(session.id);
-    this.deps.audit.record(session.id, 'session.ended', by ? this.actorOf(by) : { kind: 'server' }, reason);
-    this.deps.audit.closeSession(session.id, reason);
+    this.atomically(() => {
+      this.deps.live?.forget(session.id);
+      this.deps.audit.record(session.id, 'session.ended', by ? this.actorOf(by) : { kind: 'server' }, reason);
+      this.deps.audit.closeSession(session.id, reason);
+    });
     this.deps.hooks?.closed(session);
     this.tellTechnician(session, reason);
     const colleague = session.colleague;
@@ -450,10 +472,14 @@ export class SessionRegistry {
 
   // Internals.
 
+  private atomically(writes: () => void): void {
+    if (this.deps.atomically) this.deps.atomically(writes);
+    else writes();
+  }
+
   /** Whether this node holds any session of the technician. */
   hasSessionsOf(technicianId: string): boolean {
-    for (const session of this.sessions.values()) if (session.technician.id === technicianId) return true;
-    return false;
+    return this.ownedBy(technicianId).length > 0;
   }
 
   /** The connection this node sends a technician's messages to, if any. */
@@ -466,8 +492,37 @@ export class SessionRegistry {
     return [...this.sessions.values()];
   }
 
+  /** The technician's sessions, oldest first: an index, not a walk over every session (it ran on each change). */
   private ownedBy(technicianId: string): Session[] {
-    return [...this.sessions.values()].filter((session) => session.technician.id === technicianId);
+    const filed = this.byTechnician.get(technicianId);
+    return filed ? [...filed].filter((session) => session.technician.id === technicianId) : [];
+  }
+
+  private file(session: Session): void {
+    const technicianId = session.technician.id;
+    let filed = this.byTechnician.get(technicianId);
+    if (!filed) this.byTechnician.set(technicianId, (filed = new Set()));
+    filed.add(session);
+    this.filedUnder.set(session, technicianId);
+  }
+
+  private unfile(session: Session): void {
+    const technicianId = this.filedUnder.get(session);
+    if (technicianId === undefined) return;
+    this.filedUnder.delete(session);
+    const filed = this.byTechnician.get(technicianId);
+    filed?.delete(session);
+    if (filed?.size === 0) this.byTechnician.delete(technicianId);
+  }
+
+  /** After a transfer: files the session under its new lead, among their sessions in creation order. */
+  private refile(session: Session): void {
+    const technicianId = session.technician.id;
+    if (this.filedUnder.get(session) === technicianId || !this.sessions.has(session.id)) return;
+    this.unfile(session);
+    const filed = [...this.sessions.values()].filter((s) => s.technician.id === technicianId);
+    this.byTechnician.set(technicianId, new Set(filed));
+    for (const s of filed) this.filedUnder.set(s, technicianId);
   }
 
   /** The session of its lead or its customer; SESSION_NOT_FOUND for anyone else. */

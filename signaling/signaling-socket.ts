@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 import { WebSocket, type RawData } from 'ws';
 import { CLOSE_CODES, ERRORS, LIMITS, RescueError, parseMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
@@ -16,6 +17,29 @@ export const MAX_CONSECUTIVE_ERRORS = 10;
  */
 export const MESSAGE_BURST = 300;
 export const MESSAGES_PER_SECOND = 100;
+
+// Held at load time: a test's fake timers must not hold written messages back.
+const flushLater = globalThis.setImmediate;
+const corked: Duplex[] = [];
+
+function uncorkAll(): void {
+  for (const socket of corked.splice(0)) socket.uncork();
+}
+
+/**
+ * Holds a socket's writes until this turn of the event loop has run (its I/O
+ * callbacks and their promises), so the messages a turn sends to one peer
+ * (four relayed candidates, a session.state and the session.list after it)
+ * leave in one writev rather than one system call each: the writes were the
+ * largest share of the server's time under the signaling bench
+ * (docs/performance-signaling.md). Order is kept; nothing waits longer than
+ * the turn.
+ */
+export function holdWritesForThisTurn(socket: Duplex | undefined): void {
+  if (!socket || socket.writableCorked > 0 || socket.destroyed) return;
+  socket.cork();
+  if (corked.push(socket) === 1) flushLater(uncorkAll);
+}
 
 /** The error reply every server-to-client union carries. */
 type ErrorReply = { type: 'error'; code: ErrorCode; message: string; ref?: string };
@@ -76,6 +100,7 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   send(message: Out | ErrorReply): void {
     const { ws } = this.options;
     if (ws.readyState !== WebSocket.OPEN) return;
+    holdWritesForThisTurn((ws as unknown as { _socket?: Duplex })._socket);
     ws.send(JSON.stringify(message));
     // A reader that stopped reading (TCP window full) would make this buffer grow without
     // bound: past the limit it is cut now (a close frame would queue behind the backlog),

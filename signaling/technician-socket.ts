@@ -103,6 +103,7 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
       role: 'technician',
       technician: { id: technician.id, name: technician.name, email: technician.email },
       heartbeatMs: ctx.config.heartbeatMs,
+      reconnectGraceSeconds: ctx.config.reconnectGraceSeconds,
       serverVersion: ctx.version,
     });
     socket.send({ type: 'session.list', sessions: await ctx.sessions.list(technician.id) });

@@ -19,7 +19,9 @@ const cluster = process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_RED
 // Every simulated customer and console connects from 127.0.0.1: lift the per-address cap on sockets waiting
 // for a code, and on login tries (each is reserved before its password check, so 30+ parallel logins from one
 // address would be refused with 429).
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', UNAUTH_SOCKETS_PER_ADDRESS: '10000', UNAUTH_SOCKETS_TOTAL: '10000', LOGIN_IP_LOCKOUT_AFTER: '10000', ...cluster });
+// BENCH_HOST: listen there instead (a network namespace's own address, bench/loss.ts); plain HTTP inside the namespace only.
+const inNamespace = process.env.BENCH_HOST ? { HOST: process.env.BENCH_HOST, ALLOW_INSECURE_HTTP: '1' } : {};
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', UNAUTH_SOCKETS_PER_ADDRESS: '10000', UNAUTH_SOCKETS_TOTAL: '10000', LOGIN_IP_LOCKOUT_AFTER: '10000', ...cluster, ...inNamespace });
 const server = await startServer(config, { plugins: [] });
 const technicians: Array<{ email: string; password: string }> = [];
 for (let i = 0; i < count; i++) {

@@ -35,6 +35,8 @@ export function postgresStore(link: PgLink): Store {
     actions: new PgActions(link),
     live: new PgLiveSessions(link),
     problem: () => link.problem(),
+    // Writes are commands on one ordered queue: a step's writes are stored in order, not as one transaction.
+    atomically: (writes) => writes(),
     close: () => link.close(),
   };
 }

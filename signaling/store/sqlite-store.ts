@@ -25,6 +25,7 @@ export function sqliteStore(db: Db, durable = db.name !== ':memory:'): SqliteSto
     actions: new SqliteActions(db),
     live: new SqliteLiveSessions(db),
     problem: () => null,
+    atomically: (writes) => db.transaction(writes)(),
     close: async () => {
       if (db.open) db.close();
     },

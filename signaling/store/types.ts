@@ -190,6 +190,8 @@ export interface Store {
   readonly durable: boolean;
   /** Why the database is not usable now (a lost connection), or null. */
   problem(): string | null;
+  /** Runs one registry step's writes together: SQLite in one transaction; PostgreSQL's queue keeps them in order. */
+  atomically(writes: () => void): void;
   /** Stores what is queued, then closes. */
   close(): Promise<void>;
 }

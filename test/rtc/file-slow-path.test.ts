@@ -114,7 +114,8 @@ describe('rtc/file-transfer on a slow or briefly dead path (no timer ends a live
   });
 
   it('a path that carries nothing for 2 s (connection not connected) resumes; a stall is only time on a live path', async () => {
-    const { link, sender, sinks } = setup(200_000, 300);
+    // stallMs (1 s) well under the 2 s outage, which must not count, and well over a loaded machine's event-loop pauses.
+    const { link, sender, sinks } = setup(200_000, 1000);
     const data = randomBytes(256 * 1024);
     const { done } = sender.send(memorySource('outage.bin', data));
     await new Promise((r) => setTimeout(r, 300));

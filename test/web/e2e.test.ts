@@ -20,6 +20,7 @@ import {
   logInToConsole,
 } from '../../testkit/web-harness.ts';
 import type { TestServer } from '../../testkit/web-harness.ts';
+import { sendChat, waitChat, waitEnabled, waitPermission } from '../../testkit/web-session.ts';
 
 const TECH = { email: 'tech@example.test', name: 'Tessa Tech', password: 'correct horse battery staple' };
 const FILE_BYTES = 5 * 1024 * 1024 + 12345;
@@ -46,34 +47,9 @@ async function sha256OfDownload(page: Page, dir: string, name: string, size: num
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-async function permissionState(page: Page, permission: string): Promise<string> {
-  const row = await page.$(`pierce/li[data-permission="${permission}"], tr[data-permission="${permission}"]`);
-  if (!row) return 'missing';
-  return row.evaluate((el) => el.getAttribute('data-state') ?? '');
-}
 
-async function waitPermission(page: Page, permission: string, state: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if ((await permissionState(page, permission)) === state) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`permission ${permission} never became ${state} (is ${await permissionState(page, permission)})`);
-}
 
-async function sendChat(page: Page, text: string): Promise<void> {
-  const input = await byRole(page, 'textbox', 'Chat message');
-  await input.type(text);
-  await input.press('Enter');
-}
 
-async function waitChat(page: Page, text: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const all = await texts(page, '[data-testid="chat-messages"] li[data-from="peer"]');
-    if (all.some((t) => t.includes(text))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`chat message not seen: ${text}`);
-}
 
 describe('web e2e: technician console and customer page in Chromium', function () {
   this.timeout(120_000);
@@ -297,18 +273,3 @@ describe('web e2e: technician console and customer page in Chromium', function (
   });
 });
 
-async function waitEnabled(el: ElementHandle<Element>): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (!(await el.evaluate((e) => (e as HTMLButtonElement).disabled))) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const page = el.frame.page();
-  const state = await page.evaluate(() => {
-    const view = document.querySelector('rr-console-app')?.shadowRoot?.querySelector('rr-session-tabs')?.shadowRoot?.querySelector('rr-session-view') as
-      | (Element & { session?: { phase: string; log: { text: string }[]; connectionState: string; peer: unknown } })
-      | null;
-    const s = view?.session;
-    return s ? { phase: s.phase, conn: s.connectionState, peer: !!s.peer, log: s.log.map((l) => l.text) } : 'no session view';
-  });
-  throw new Error(`element stayed disabled; technician session: ${JSON.stringify(state)}`);
-}

@@ -363,10 +363,26 @@ export class ConsoleModel extends Store {
       const reply = await sig.request({ type: 'session.list' });
       if (reply.type === 'session.list') {
         for (const s of reply.sessions) this.sessions.set(s.sessionId, s);
+        this.restoreTabs(reply.sessions);
         this.changed();
       }
     } catch {
       // The next open retries.
+    }
+  }
+
+  /**
+   * A reloaded console (or one opened anew by the same login) comes back to
+   * every session the server kept for it: a tab each, whose engine offers a
+   * fresh peer connection; the customer's end keeps its grants and is not
+   * asked again. Sessions that already have a tab are left alone.
+   */
+  private restoreTabs(sessions: readonly SessionSummary[]): void {
+    for (const s of sessions) {
+      if ((s.state !== 'active' && s.state !== 'suspended') || this.tabs.some((t) => t.sessionId === s.sessionId)) continue;
+      const tab = this.ensureTab(s.sessionId);
+      void tab.restore(s.customer?.name ?? 'Customer');
+      this.selected ??= s.sessionId;
     }
   }
 

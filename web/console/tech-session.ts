@@ -1,32 +1,20 @@
 import { SessionLog } from '../../rtc/session-log.ts';
 import type { LogActor } from '../../rtc/session-log.ts';
 import type { SignalingClient } from '../../rtc/signaling-client.ts';
-import type { EngineClosed } from '../../rtc/support-engine.ts';
 import { TechnicianEngine } from '../../rtc/technician-engine.ts';
+import { technicianClosedText } from '../../rtc/closed-text.ts';
 import { ColleagueRelay } from '../../rtc/colleague-relay.ts';
 import type { TechnicianRef } from '../../protocol/handover.ts';
 import type { Capabilities, InputMessage, PointerMessage, Screen } from '../../protocol/channels.ts';
 import { PERMISSION_LABELS, initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
 import type { ClientKind, ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
-import type { SessionReason } from '../../protocol/session-state.ts';
 import { consoleHasher } from '../shared/file-digest.ts';
 import { Store } from '../shared/store.ts';
 import { TransferRows, blobSinkFactory, blobSource } from '../shared/transfer-rows.ts';
 import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
 import type { FactsView } from './rr-connection-facts.ts';
 import type { InputSink } from './rr-remote-screen.ts';
-
-const REASON_TEXT: Partial<Record<SessionReason, string>> = {
-  technician_ended: 'You ended the session.',
-  customer_ended: 'The customer ended the session.',
-  customer_lost: 'The customer did not come back in time.',
-  technician_lost: 'Your connection was lost for too long.',
-  code_expired: 'The code expired.',
-  server_shutdown: 'The server shut down.',
-  transferred: 'You transferred the session; you no longer have any access to it.',
-  colleague_removed: 'You are no longer in this session.',
-};
 
 type Activation = Extract<ServerMessage, { type: 'session.activated' }>;
 type ColleagueStateMsg = Extract<ServerMessage, { type: 'colleague.state' }>;
@@ -153,7 +141,7 @@ export class TechSession extends Store implements InputSink {
       };
       this.changed();
     });
-    engine.on('closed', (c) => this.finish(closedText(c)));
+    engine.on('closed', (c) => this.finish(technicianClosedText(c)));
   }
 
   get sessionId(): string {
@@ -171,6 +159,17 @@ export class TechSession extends Store implements InputSink {
   /** The server activated the session (the engine also hears it; the same message counts once). */
   activate(m: Extract<ServerMessage, { type: 'session.activated' }>): void {
     this.engine.handleActivated(m);
+  }
+
+  /** Reopens this session's connection after a console reload (see TechnicianEngine.resume). */
+  async restore(peerName: string): Promise<void> {
+    this.peerName = peerName;
+    try {
+      const reply = await this.sig.request({ type: 'ice.refresh', sessionId: this.id });
+      if (reply.type === 'ice.config') this.engine.resume(reply.ice, peerName);
+    } catch (err) {
+      this.sessionLog.add('system', 'session', `The session could not be restored: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /**
@@ -405,10 +404,4 @@ export class TechSession extends Store implements InputSink {
     if (actor === 'technician') return `${this.myName}: `;
     return `${this.peerName}: `;
   }
-}
-
-function closedText(c: EngineClosed): string {
-  if (c.cause === 'server') return REASON_TEXT[c.reason] ?? `The session ended (${c.reason}).`;
-  if (c.cause === 'peer') return REASON_TEXT.customer_ended ?? 'Ended.';
-  return REASON_TEXT.technician_ended ?? 'Ended.';
 }

@@ -1,9 +1,8 @@
 import { SessionLog } from '../../rtc/session-log.ts';
 import { SignalingClient } from '../../rtc/signaling-client.ts';
-import type { EngineClosed } from '../../rtc/support-engine.ts';
+import { customerClosedText, customerReasonText } from '../../rtc/closed-text.ts';
 import { PERMISSIONS, initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
-import type { SessionReason } from '../../protocol/session-state.ts';
 import { CLOSE_CODES } from '../../protocol/errors.ts';
 import { transferNoticeText } from '../../protocol/handover.ts';
 import { codeAcceptedHttpSchema, type ClientKind, type ServerMessage } from '../../protocol/signaling.ts';
@@ -20,15 +19,6 @@ import { customerLogText } from './log-text.ts';
 import { forgetSession, loadSession, saveSession } from './saved-session.ts';
 
 export type CustomerPhase = 'code' | 'checking' | 'choose' | 'agent' | 'connecting' | 'session' | 'ended';
-
-const REASON_TEXT: Partial<Record<SessionReason, string>> = {
-  technician_ended: 'Your technician ended the session.',
-  customer_ended: 'You ended the session.',
-  technician_lost: 'Your technician was disconnected.',
-  customer_lost: 'This page was disconnected for too long.',
-  code_expired: 'The code expired.',
-  server_shutdown: 'The server shut down.',
-};
 
 /**
  * The customer support page's state: the code, the choice between the support
@@ -221,7 +211,7 @@ export class CustomerModel extends Store implements CustomerPort {
         this.changed();
       }),
       sig.on('session.state', (m) => {
-        if (m.state === 'closed' && !this.customer) this.finish(REASON_TEXT[m.reason] ?? 'The session has ended.');
+        if (m.state === 'closed' && !this.customer) this.finish(customerReasonText(m.reason));
       }),
       sig.on('resume.failed', (f) => this.finish(errorText(f.code, f.message))),
       sig.on('closed', (c) => {
@@ -282,7 +272,7 @@ export class CustomerModel extends Store implements CustomerPort {
       this.changed();
     });
     engine.on('ready', () => this.changed());
-    engine.on('closed', (c) => this.finish(this.closedText(c)));
+    engine.on('closed', (c) => this.finish(customerClosedText(c)));
     customer.on('share', (s) => {
       this.sharing = s.sharing;
       this.shareError = s.error;
@@ -357,7 +347,7 @@ export class CustomerModel extends Store implements CustomerPort {
         // Finishing locally is what matters.
       }
     }
-    this.finish(REASON_TEXT.customer_ended ?? 'Ended.');
+    this.finish(customerClosedText({ cause: 'local', reason: 'ended' }));
   }
 
   dispose(): void {
@@ -366,12 +356,6 @@ export class CustomerModel extends Store implements CustomerPort {
     this.customer?.engine.close('page closed');
     this.rows?.dispose();
     this.sig?.close();
-  }
-
-  private closedText(c: EngineClosed): string {
-    if (c.cause === 'server') return REASON_TEXT[c.reason] ?? 'The session has ended.';
-    if (c.cause === 'peer') return REASON_TEXT.technician_ended ?? 'Ended.';
-    return REASON_TEXT.customer_ended ?? 'Ended.';
   }
 
   private finish(text: string): void {

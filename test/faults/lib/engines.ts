@@ -27,16 +27,16 @@ export interface EnginePair {
   close(): void;
 }
 
-/** `grant`: the permissions the customer answers yes to; `files`: where the customer's received files go. */
+/** `grant`: the permissions the customer answers yes to; `files`: where the customer's received files go; `forceRelay`: relay-only ICE. */
 export async function enginePair(
   server: { wsUrl: string; origin: string },
   cookie: string,
-  options: { grant?: readonly Permission[]; files?: FileTransferOptions } = {},
+  options: { grant?: readonly Permission[]; files?: FileTransferOptions; forceRelay?: boolean } = {},
 ): Promise<EnginePair> {
   const techSig = new SignalingClient({ url: `${server.wsUrl}/ws/technician`, role: 'technician', WebSocket: WS, headers: { cookie, origin: server.origin }, reconnect: RECONNECT });
   const custSig = new SignalingClient({ url: `${server.wsUrl}/ws/customer`, role: 'customer', WebSocket: WS, client: 'agent', reconnect: RECONNECT });
   await Promise.all([techSig.connect(), custSig.connect()]);
-  const created = await techSig.request({ type: 'session.create' });
+  const created = await techSig.request({ type: 'session.create', ...(options.forceRelay ? { forceRelay: true } : {}) });
   if (created.type !== 'session.created') throw new Error(`session.create answered ${created.type}`);
   const { sessionId, code } = created.session;
   if (code === undefined) throw new Error('session.created without a code');

@@ -39,13 +39,20 @@ export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Starts the server child with `env` (PORT defaults to 0, logs to warn). */
-export async function startFaultServer(env: Record<string, string>): Promise<FaultServer> {
+/**
+ * Starts the server child with `env` (PORT defaults to 0, logs to warn); in
+ * network namespace `netns` when given (it listens on all of that namespace's
+ * addresses then).
+ */
+export async function startFaultServer(env: Record<string, string>, netns?: string): Promise<FaultServer> {
+  const argv = [process.execPath, '--expose-gc', '--import', 'tsx', 'test/faults/lib/server-child.ts'];
+  const [command, ...args] = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+  const nsEnv = netns ? { HOST: '0.0.0.0', ALLOW_INSECURE_HTTP: '1' } : {};
   const child = await spawnReady<{ port: number; pid: number; origin: string }>(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', 'test/faults/lib/server-child.ts'],
+    command as string,
+    args,
     120_000,
-    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', LOG_FORMAT: 'json', ...env },
+    { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', LOG_FORMAT: 'json', ...nsEnv, ...env },
   );
   running.add(child);
   // FAULT_SERVER_LOGS=1 shows the server's own log lines (set TEST_LOG_LEVEL=info or debug too).

@@ -34,13 +34,16 @@ export interface CoturnOptions {
   args?: string[];
   /** Allow relaying to loopback peers (tests only). Default true. */
   allowLoopbackPeers?: boolean;
+  /** The listening port and relay range (default: free ones), e.g. to start a relay again where it was. */
+  port?: number;
+  relayPorts?: { min: number; max: number };
 }
 
 export async function startCoturn(opts: CoturnOptions = {}): Promise<Coturn> {
   const secret = opts.secret ?? randomBytes(24).toString('hex');
   const realm = opts.realm ?? 'relay-rescue.test';
-  const port = await freeUdpTcpPort();
-  const relayPorts = await freeUdpWindow(40);
+  const port = opts.port ?? (await freeUdpTcpPort());
+  const relayPorts = opts.relayPorts ?? (await freeUdpWindow(40));
   const dir = mkdtempSync(join(tmpdir(), 'rr-coturn-'));
   const args = [
     '-n',
