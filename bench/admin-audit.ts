@@ -2,14 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AuditSearch } from '../signaling/admin/audit-search.ts';
-import { AdminActionLog } from '../signaling/admin/action-log.ts';
-import { AdminService } from '../signaling/admin/admin-service.ts';
-import { AccountStore } from '../signaling/accounts.ts';
-import { AuditLog } from '../signaling/audit-log.ts';
 import { openDatabase, type Db } from '../signaling/db.ts';
-import { RuntimeSettings } from '../signaling/runtime-settings.ts';
-import { SecretBox } from '../signaling/two-factor/secret-box.ts';
-import { TwoFactorService } from '../signaling/two-factor/two-factor-service.ts';
+import { storeServices } from '../signaling/store/services.ts';
+import { SqliteAuditSearch } from '../signaling/store/sqlite-audit.ts';
+import { sqliteStore } from '../signaling/store/sqlite-store.ts';
 import { seedAuditTrail } from './lib/audit-seed.ts';
 import { median } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';
@@ -17,11 +13,11 @@ import type { BenchRow } from './lib/table.ts';
 const DAY = 86_400_000;
 
 /** Median milliseconds of `runs` calls. */
-function time(runs: number, fn: () => unknown): number {
+async function time(runs: number, fn: () => unknown): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    fn();
+    await fn();
     samples.push(performance.now() - start);
   }
   return median(samples);
@@ -58,34 +54,22 @@ export async function runAdminAudit(opts: { quick: boolean }): Promise<BenchRow[
     db = openDatabase(path.join(dir, 'audit.db'));
     const seeded = seedAuditTrail(db, { sessions });
     db.exec('ANALYZE');
-    const search = new AuditSearch(db);
+    const search = new AuditSearch(new SqliteAuditSearch(db));
     const runs = opts.quick ? 5 : 21;
     const mid = `${seeded.start + 182 * DAY}~seed99999999`;
-    const first = time(runs, () => search.page({ limit: 50 }));
-    const deep = time(runs, () => search.page({ limit: 50, cursor: mid }));
-    const offset = time(runs, () => db?.prepare('SELECT * FROM sessions ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 50000').all());
-    const technician = time(runs, () => search.page({ limit: 50, technician: seeded.emails[7], from: seeded.start + 100 * DAY, to: seeded.start + 130 * DAY }));
-    const textMiss = time(Math.min(runs, 7), () => search.page({ limit: 50, q: 'no-such-text-anywhere' }));
-    const textCommon = time(runs, () => search.page({ limit: 50, q: 'relay' }));
+    const first = await time(runs, () => search.page({ limit: 50 }));
+    const deep = await time(runs, () => search.page({ limit: 50, cursor: mid }));
+    const offset = await time(runs, () => db?.prepare('SELECT * FROM sessions ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 50000').all());
+    const technician = await time(runs, () => search.page({ limit: 50, technician: seeded.emails[7], from: seeded.start + 100 * DAY, to: seeded.start + 130 * DAY }));
+    const textMiss = await time(Math.min(runs, 7), () => search.page({ limit: 50, q: 'no-such-text-anywhere' }));
+    const textCommon = await time(runs, () => search.page({ limit: 50, q: 'relay' }));
 
-    const now = Date.now;
-    const accounts = new AccountStore(db);
-    const settings = new RuntimeSettings(db, accounts, { loginSessionHours: 12 });
-    const actions = new AdminActionLog(db, now);
-    const admin = new AdminService({
-      db,
-      accounts,
-      audit: new AuditLog(db, now),
-      settings,
-      twoFactor: new TwoFactorService({ db, box: SecretBox.ephemeral(), settings, actions, now }),
-      actions,
-      now,
-    });
+    const { admin } = storeServices(sqliteStore(db), { loginSessionHours: 12, twoFactorKeyFile: null });
     let bytes = 0;
     let longestBatch = 0;
     const exportStart = performance.now();
     let batchStart = performance.now();
-    for (const chunk of admin.exportCsv({ kind: 'cli', label: 'bench' }, {})) {
+    for await (const chunk of admin.exportCsv({ kind: 'cli', label: 'bench' }, {})) {
       bytes += Buffer.byteLength(chunk);
       longestBatch = Math.max(longestBatch, performance.now() - batchStart);
       await new Promise((resolve) => setImmediate(resolve));

@@ -8,7 +8,8 @@
 # iputils-ping: ping, which checks the loss and delay of the fault suite's userspace netem (testkit/lossy-path.ts).
 # wine, wine64, fonts-wine: the Windows applet's end-to-end test (test/windows/), without Recommends
 # (they would pull in and upgrade mesa).
-# redis-server: the scale-out tests (test/scale/) start their own on free loopback ports.
+# redis-server, postgresql: the scale-out tests (test/scale/) start their own on free loopback ports
+# (PostgreSQL's binaries are found in /usr/lib/postgresql/<version>/bin, not on PATH).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -30,6 +31,7 @@ for header in xcb/xcb.h:libxcb1-dev xcb/shm.h:libxcb-shm0-dev xcb/damage.h:libxc
   [ -f "/usr/include/${header%%:*}" ] || need+=("${header##*:}")
 done
 command -v redis-server >/dev/null || need+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

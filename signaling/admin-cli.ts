@@ -1,17 +1,15 @@
 import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ADMIN_PAGE_MAX, RescueError, type SettingsPatch } from '../protocol/index.ts';
-import { AccountStore, checkPasswordStrength } from './accounts.ts';
-import { AdminActionLog, type AdminActor } from './admin/action-log.ts';
-import { AdminService } from './admin/admin-service.ts';
-import { AuditLog } from './audit-log.ts';
+import { checkPasswordStrength } from './accounts.ts';
+import type { AdminActor } from './admin/action-log.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { prepareDataDir } from './data-dir.ts';
-import { openDatabase } from './db.ts';
-import { RuntimeSettings } from './runtime-settings.ts';
-import { secretBoxFor } from './two-factor/secret-box.ts';
-import { TwoFactorService } from './two-factor/two-factor-service.ts';
+import { createLogger } from './logger.ts';
+import { openStore } from './store/open-store.ts';
+import { storeServices } from './store/services.ts';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -34,6 +32,8 @@ const USAGE = `Usage: npm run admin -- <command> [options]
                                          --csv writes every match as CSV to stdout
   actions [--limit N]                    the administration log, newest first
   limits                                 what the configured login and code limits let an attacker do
+  migrate-to-postgres --from FILE        copy a SQLite database (the server's until now) into the empty
+                                         PostgreSQL database DATABASE_URL names; refuses a target with data
 
 The password is read from stdin, never from the command line: typed without
 echo on a terminal, or the first line of piped input. The database is the one
@@ -126,6 +126,18 @@ function cliActor(): AdminActor {
 
 const day = (at: number | null): string => (at === null ? '-' : new Date(at).toISOString().replace('T', ' ').slice(0, 19));
 
+/** `migrate-to-postgres --from FILE`: SQLite into the PostgreSQL of DATABASE_URL (signaling/store/migrate-to-postgres.ts). */
+async function migrateCommand(config: { databaseUrl: string | null }, from: string | undefined): Promise<number> {
+  if (config.databaseUrl === null) throw new Error('migrate-to-postgres needs DATABASE_URL: the PostgreSQL database to copy into.');
+  if (!from) throw new Error('migrate-to-postgres needs --from FILE: the SQLite database to copy (by default DATA_DIR/relay-rescue.db).');
+  const { migrateSqliteToPostgres } = await import('./store/migrate-to-postgres.ts');
+  const report = await migrateSqliteToPostgres(path.resolve(from), config.databaseUrl, createLogger('silent'));
+  for (const [table, rows] of Object.entries(report.copied)) console.log(`${table}\t${rows}`);
+  console.log(`Copied ${path.resolve(from)} into PostgreSQL. Start the server with DATABASE_URL set.`);
+  if (report.adhocLeft > 0) console.log(`${report.adhocLeft} ad hoc pairing(s) stay in the SQLite file: ad hoc pairings are not kept in PostgreSQL yet.`);
+  return 0;
+}
+
 export async function runAdminCli(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -154,14 +166,10 @@ export async function runAdminCli(argv: string[]): Promise<number> {
     console.log(formatLimits(config));
     return 0;
   }
+  if (command === 'migrate-to-postgres') return migrateCommand(config, values.from);
   for (const warning of prepareDataDir(config)) console.error(`Warning: ${warning}`);
-  const db = openDatabase(config.databasePath);
-  const now = Date.now;
-  const accounts = new AccountStore(db);
-  const settings = new RuntimeSettings(db, accounts, config);
-  const actions = new AdminActionLog(db, now);
-  const twoFactor = new TwoFactorService({ db, box: secretBoxFor(config), settings, actions, now });
-  const admin = new AdminService({ db, accounts, audit: new AuditLog(db, now), settings, twoFactor, actions, now });
+  const store = await openStore(config, createLogger('silent'));
+  const { accounts, settings, admin } = storeServices(store, config);
   const actor = cliActor();
   const need = (what: string): string => {
     if (!target) throw new Error(`${command} needs ${what}.`);
@@ -182,54 +190,54 @@ export async function runAdminCli(argv: string[]): Promise<number> {
         return 0;
       }
       case 'list': {
-        const seats = settings.seats;
+        const seats = await settings.seats();
         console.log(`Seats: ${seats === null ? 'unlimited' : seats}`);
-        console.log(`Two-factor login: ${settings.require2fa ? 'required' : 'optional'}`);
-        for (const account of admin.technicians()) console.log(show(account, account.twoFactor));
+        console.log(`Two-factor login: ${(await settings.require2fa()) ? 'required' : 'optional'}`);
+        for (const account of await admin.technicians()) console.log(show(account, account.twoFactor));
         return 0;
       }
       case 'disable':
       case 'enable': {
-        const account = admin.setDisabled(actor, need('an email or id'), command === 'disable');
+        const account = await admin.setDisabled(actor, need('an email or id'), command === 'disable');
         console.log(`${command === 'disable' ? 'Disabled' : 'Enabled'} ${account.email}`);
         return 0;
       }
       case 'delete': {
-        console.log(`Deleted ${admin.deleteTechnician(actor, need('an email or id')).email}`);
+        console.log(`Deleted ${(await admin.deleteTechnician(actor, need('an email or id'))).email}`);
         return 0;
       }
       case 'make-admin':
       case 'revoke-admin': {
-        const account = admin.setAdmin(actor, need('an email or id'), command === 'make-admin');
+        const account = await admin.setAdmin(actor, need('an email or id'), command === 'make-admin');
         console.log(`${account.email} is ${account.isAdmin ? 'an administrator' : 'a technician'}`);
         return 0;
       }
       case 'reset-password': {
-        const account = accounts.resolve(target ?? values.email ?? need('an email or id'));
+        const account = await accounts.resolve(target ?? values.email ?? need('an email or id'));
         const password = await readPassword(`New password for ${account.email}: `);
         await admin.resetPassword(actor, account.id, password);
         console.log(`Password changed for ${account.email}; their logins were ended.`);
         return 0;
       }
       case 'reset-2fa': {
-        const account = admin.resetTwoFactor(actor, need('an email or id'));
+        const account = await admin.resetTwoFactor(actor, need('an email or id'));
         console.log(`Two-factor login removed for ${account.email}; their logins were ended. They can enrol again at their next login.`);
         return 0;
       }
       case 'require-2fa': {
         const on = onOff(target, 'require-2fa');
-        admin.updateSettings(actor, { require2fa: on });
+        await admin.updateSettings(actor, { require2fa: on });
         console.log(on ? 'Two-factor login is now required: accounts without it must enrol at their next login.' : 'Two-factor login is now optional.');
         return 0;
       }
       case 'set-seats': {
-        admin.updateSettings(actor, settingPatch('seats', target));
+        await admin.updateSettings(actor, settingPatch('seats', target));
         console.log(`Seats: ${target}`);
         return 0;
       }
       case 'settings':
       case 'set-setting': {
-        const current = command === 'settings' ? admin.settings() : admin.updateSettings(actor, settingPatch(target ?? '', value));
+        const current = command === 'settings' ? await admin.settings() : await admin.updateSettings(actor, settingPatch(target ?? '', value));
         console.log(`seats\t${current.seats === null ? 'unlimited' : current.seats}`);
         console.log(`require2fa\t${current.require2fa ? 'on' : 'off'}`);
         console.log(`loginSessionHours\t${current.loginSessionHours}`);
@@ -243,10 +251,10 @@ export async function runAdminCli(argv: string[]): Promise<number> {
           q: values.text,
         };
         if (values.csv) {
-          for (const chunk of admin.exportCsv(actor, query)) process.stdout.write(chunk);
+          for await (const chunk of admin.exportCsv(actor, query)) process.stdout.write(chunk);
           return 0;
         }
-        const page = admin.sessions({ ...query, limit: parseLimit(values.limit) });
+        const page = await admin.sessions({ ...query, limit: parseLimit(values.limit) });
         console.log('started\tended\tduration_s\ttechnician\tcustomer\treason\tevents\tsession');
         for (const s of page.sessions) {
           const duration = s.durationMs === null ? '-' : String(Math.round(s.durationMs / 1000));
@@ -256,7 +264,7 @@ export async function runAdminCli(argv: string[]): Promise<number> {
         return 0;
       }
       case 'actions': {
-        for (const a of admin.actions(undefined, parseLimit(values.limit)).actions) {
+        for (const a of (await admin.actions(undefined, parseLimit(values.limit))).actions) {
           console.log([day(a.at), a.actorLabel, a.action, a.target, a.detail].join('\t'));
         }
         return 0;
@@ -266,7 +274,7 @@ export async function runAdminCli(argv: string[]): Promise<number> {
         return 1;
     }
   } finally {
-    db.close();
+    await store.close();
   }
 }
 runAdminCli(process.argv.slice(2)).then(

@@ -19,18 +19,18 @@ export function apiRoutes(ctx: ServerContext): Router {
     res.json({ sessionId: joined.id, token: joined.token, technicianName: joined.technician.name, technicianEmail: joined.technician.email, state: joined.state });
   });
 
-  router.get('/sessions', requireTechnician(ctx), (_req, res) => {
+  router.get('/sessions', requireTechnician(ctx), async (_req, res) => {
     const reader = technicianOf(res);
-    res.json({ sessions: ctx.audit.sessionsFor(reader) });
+    res.json({ sessions: await ctx.audit.sessionsFor(reader) });
   });
 
-  router.get('/sessions/:id/audit', requireTechnician(ctx), (req, res) => {
+  router.get('/sessions/:id/audit', requireTechnician(ctx), async (req, res) => {
     const reader = technicianOf(res);
     const id = sessionIdSchema.safeParse(req.params.id);
-    const session = id.success ? ctx.audit.getSession(id.data) : undefined;
+    const session = id.success ? await ctx.audit.getSession(id.data) : undefined;
     // Someone else's session answers exactly like a missing one.
     if (!session || !ctx.audit.canRead(session, reader)) throw new RescueError('SESSION_NOT_FOUND');
-    res.json({ session, events: ctx.audit.events(session.id) });
+    res.json({ session, events: await ctx.audit.events(session.id) });
   });
 
   return router;

@@ -17,8 +17,8 @@ export function technicianOf(res: Response): TechnicianIdentity {
 
 /** Middleware: 401 UNAUTHENTICATED unless the `rr_session` cookie belongs to an enabled account (403 SECOND_FACTOR_ENROLMENT_REQUIRED while it must enrol). */
 export function requireTechnician(ctx: ServerContext) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const { technician, mustEnrol } = consoleIdentity(ctx, req);
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const { technician, mustEnrol } = await consoleIdentity(ctx, req);
     if (!technician) {
       next(new RescueError(mustEnrol ? 'SECOND_FACTOR_ENROLMENT_REQUIRED' : 'UNAUTHENTICATED'));
       return;
@@ -76,7 +76,7 @@ export function authRoutes(ctx: ServerContext): Router {
     },
     now,
   );
-  const usual = new LoginAddresses(ctx.db, now);
+  const usual = new LoginAddresses(ctx.store.addresses, now);
   // Read per request: the public URL is known only once the server listens.
   const isSecure = (): boolean => ctx.config.tls !== null || ctx.publicUrl.startsWith('https:');
 
@@ -86,7 +86,7 @@ export function authRoutes(ctx: ServerContext): Router {
     const email = parsed.data.email.trim().toLowerCase();
     const address = ctx.clientAddress(req);
     // Reserved before the (slow) password check, so parallel guesses cannot overtake the limits.
-    const local = guard.begin(email, address, usual.isKnown(email, addressKey(address)));
+    const local = guard.begin(email, address, await usual.isKnown(email, addressKey(address)));
     let across;
     try {
       across = ctx.clusterLimits ? await ctx.clusterLimits.beginLogin(email, address) : null;
@@ -113,7 +113,7 @@ export function authRoutes(ctx: ServerContext): Router {
     }
     let factor;
     try {
-      factor = ctx.twoFactor.verifyLogin(account, parsed.data);
+      factor = await ctx.twoFactor.verifyLogin(account, parsed.data);
     } catch (error) {
       attempt.released();
       throw error;
@@ -130,8 +130,8 @@ export function authRoutes(ctx: ServerContext): Router {
       throw new RescueError('SECOND_FACTOR_INVALID');
     }
     attempt.succeeded();
-    usual.remember(account.id, addressKey(address));
-    const login = ctx.logins.create(account.id);
+    await usual.remember(account.id, addressKey(address));
+    const login = await ctx.logins.create(account.id);
     res.cookie(SESSION_COOKIE, login.token, {
       httpOnly: true,
       sameSite: 'strict',
@@ -140,22 +140,22 @@ export function authRoutes(ctx: ServerContext): Router {
       maxAge: login.expiresAt - ctx.clock.now(),
     });
     ctx.logger.info({ technicianId: account.id, address }, 'login');
-    res.json({ id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin, twoFactor: ctx.twoFactor.status(account.id) });
+    res.json({ id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin, twoFactor: await ctx.twoFactor.status(account.id) });
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', async (req, res) => {
     const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     if (token) {
-      ctx.logins.revoke(token);
+      await ctx.logins.revoke(token);
       ctx.consoles.revoke(token);
     }
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: isSecure(), path: '/' });
     res.json({ ok: true });
   });
 
-  router.get('/me', requireLogin(ctx), (_req, res) => {
+  router.get('/me', requireLogin(ctx), async (_req, res) => {
     const technician = technicianOf(res);
-    res.json({ id: technician.id, email: technician.email, name: technician.name, isAdmin: technician.isAdmin, twoFactor: ctx.twoFactor.status(technician.id) });
+    res.json({ id: technician.id, email: technician.email, name: technician.name, isAdmin: technician.isAdmin, twoFactor: await ctx.twoFactor.status(technician.id) });
   });
 
   return router;

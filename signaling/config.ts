@@ -194,17 +194,15 @@ function envServiceUrl(env: Env, name: string, protocols: readonly string[], exa
 }
 
 /**
- * DATABASE_URL is checked like REDIS_URL, then refused: the PostgreSQL store
- * is not built yet (issue 17, point 1), and a server that ignored it would
- * keep accounts and the audit trail somewhere the operator did not ask for.
+ * DATABASE_URL: a postgres:// or postgresql:// URL with a host and a database
+ * name. Whether the server answers and takes the login is checked when the
+ * store connects (signaling/store/pg-link.ts), with its own clear errors.
  */
 function postgresUrl(env: Env): string | null {
   const url = envServiceUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:pass@127.0.0.1:5432/relay');
   if (url === null) return null;
-  throw new ConfigError(
-    'DATABASE_URL',
-    'PostgreSQL storage is not available in this version; unset it (nodes on one machine share the SQLite file DATABASE_PATH, see docs/scale.md)',
-  );
+  if (new URL(url).pathname.replace(/^\//, '') === '') throw new ConfigError('DATABASE_URL', 'names no database (expected something like postgres://user:pass@127.0.0.1:5432/relay)');
+  return url;
 }
 
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;

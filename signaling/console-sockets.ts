@@ -15,12 +15,14 @@ export class ConsoleSockets {
   private readonly timer: unknown;
 
   constructor(
-    private readonly stillValid: (token: string) => boolean,
+    private readonly stillValid: (token: string) => Promise<boolean>,
     private readonly clock: Clock,
     heartbeatMs: number,
     private readonly logger: Logger,
   ) {
-    this.timer = clock.setInterval(() => this.sweep(), heartbeatMs);
+    this.timer = clock.setInterval(() => {
+      this.sweep().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not check the console logins'));
+    }, heartbeatMs);
   }
 
   /** Follows `ws`, opened with the login `token`, until it closes. */
@@ -52,9 +54,9 @@ export class ConsoleSockets {
   }
 
   /** Closes the sockets of every login that is no longer valid. Returns how many. */
-  sweep(): number {
+  async sweep(): Promise<number> {
     let closed = 0;
-    for (const token of [...this.byLogin.keys()]) if (!this.stillValid(token)) closed += this.revoke(token);
+    for (const token of [...this.byLogin.keys()]) if (!(await this.stillValid(token))) closed += this.revoke(token);
     if (closed > 0) this.logger.info({ closed }, 'closed console sockets of ended logins');
     return closed;
   }

@@ -6,7 +6,6 @@ import type { AuditLog } from './audit-log.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ConsoleSockets } from './console-sockets.ts';
-import type { Db } from './db.ts';
 import type { CarriedTokenLookup } from './download-routes.ts';
 import type { OriginPolicy } from './http-util.ts';
 import type { LoginSessions } from './login-sessions.ts';
@@ -16,6 +15,7 @@ import type { SessionRegistry } from './session-registry.ts';
 import type { TwoFactorService } from './two-factor/two-factor-service.ts';
 import type { SessionService } from './session-service.ts';
 import type { ClusterLimits } from './cluster/cluster-limits.ts';
+import type { Store } from './store/types.ts';
 import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 
 /** Everything a request or socket handler needs; built once per server. */
@@ -23,7 +23,8 @@ export interface ServerContext {
   config: Readonly<Config>;
   clock: Clock;
   logger: Logger;
-  db: Db;
+  /** The database behind the services (SQLite or PostgreSQL). */
+  store: Store;
   accounts: AccountStore;
   logins: LoginSessions;
   audit: AuditLog;

@@ -18,31 +18,39 @@ export const SETUP_LINK_MS = 30 * 60_000;
  * admin CLI in another process included: the database is asked every time).
  */
 export class FirstRunSetup {
-  private readonly token: string | null;
   private readonly expiresAt: number;
   private creating = false;
+  /** Whether no account existed at the last look (`needed`), for the synchronous `link`. */
+  private empty = false;
 
-  constructor(
+  private constructor(
     private readonly accounts: AccountStore,
     private readonly clock: Clock,
+    private readonly token: string | null,
   ) {
-    this.token = accounts.count() === 0 ? randomBytes(32).toString('base64url') : null;
+    this.empty = token !== null;
     this.expiresAt = clock.now() + SETUP_LINK_MS;
   }
 
-  /** Whether the server still needs its first account. */
-  get needed(): boolean {
-    return this.accounts.count() === 0;
+  /** A setup with a token when the store has no account yet. */
+  static async create(accounts: AccountStore, clock: Clock): Promise<FirstRunSetup> {
+    return new FirstRunSetup(accounts, clock, (await accounts.count()) === 0 ? randomBytes(32).toString('base64url') : null);
   }
 
-  /** The link to print at start (null when an account existed already). */
+  /** Whether the server still needs its first account. */
+  async needed(): Promise<boolean> {
+    this.empty = (await this.accounts.count()) === 0;
+    return this.empty;
+  }
+
+  /** The link to print at start (null when an account existed already, or exists now as far as this node has seen). */
   link(publicUrl: string): string | null {
-    return this.token && this.needed ? `${publicUrl}/console#setup=${this.token}` : null;
+    return this.token && this.empty ? `${publicUrl}/console#setup=${this.token}` : null;
   }
 
   /** Whether this request may use the setup: it carries the printed token, or comes from this machine directly. */
-  allows(req: IncomingMessage, token: string | undefined): boolean {
-    if (!this.needed) return false;
+  async allows(req: IncomingMessage, token: string | undefined): Promise<boolean> {
+    if (!(await this.needed())) return false;
     if (isDirectLoopback(req)) return true;
     return this.tokenValid(token);
   }
@@ -57,10 +65,11 @@ export class FirstRunSetup {
 
   /** Creates the first administrator; SETUP_CLOSED once any account exists (also mid-way through a parallel request). */
   async createAdmin(input: { email: string; name: string; password: string }): Promise<{ id: string; email: string; name: string }> {
-    if (!this.needed || this.creating) throw new RescueError('SETUP_CLOSED');
+    if (this.creating || !(await this.needed()) || this.creating) throw new RescueError('SETUP_CLOSED');
     this.creating = true;
     try {
       const account = await this.accounts.create({ ...input, isAdmin: true });
+      this.empty = false;
       return { id: account.id, email: account.email, name: account.name };
     } finally {
       this.creating = false;
@@ -95,13 +104,13 @@ const tokenOf = (req: express.Request): string | undefined => {
  */
 export function firstRunRoutes(ctx: ServerContext, setup: FirstRunSetup): Router {
   const router = express.Router();
-  router.get('/setup', (req, res) => {
+  router.get('/setup', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ needed: setup.needed, allowed: setup.allows(req, tokenOf(req)) });
+    res.json({ needed: await setup.needed(), allowed: await setup.allows(req, tokenOf(req)) });
   });
   router.post('/setup', async (req, res) => {
-    if (!setup.needed) throw new RescueError('SETUP_CLOSED');
-    if (!setup.allows(req, tokenOf(req))) throw new RescueError('SETUP_LINK_INVALID');
+    if (!(await setup.needed())) throw new RescueError('SETUP_CLOSED');
+    if (!(await setup.allows(req, tokenOf(req)))) throw new RescueError('SETUP_LINK_INVALID');
     const parsed = firstRunHttpSchema.safeParse(req.body);
     if (!parsed.success) throw new RescueError('INVALID_MESSAGE', 'Send {email, name, password}.');
     const account = await setup.createAdmin(parsed.data);

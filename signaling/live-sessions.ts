@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from './db.ts';
+import type { LiveSessionRows } from './store/types.ts';
 import type { Session, TechnicianIdentity } from './session.ts';
 
 /** SHA-256 of a customer token: the registry and the database keep only this. */
@@ -22,13 +22,11 @@ export interface LiveSessionRecord {
 }
 
 /**
- * The live PIN sessions in the server's database (not for `:memory:`, which a
- * restart cannot read). Its own table, created on first use.
+ * The live PIN sessions in the server's store (not for an in-memory SQLite,
+ * which a restart cannot read). Writes are ordered commands (store/types.ts).
  */
 export class LiveSessions {
-  constructor(private readonly db: Db) {
-    db.exec('CREATE TABLE IF NOT EXISTS live_sessions (id TEXT PRIMARY KEY, record TEXT NOT NULL)');
-  }
+  constructor(private readonly rows: LiveSessionRows) {}
 
   save(session: Session): void {
     if (session.tokenDigest === null || session.customer === null) return;
@@ -42,18 +40,17 @@ export class LiveSessions {
       createdAt: session.createdAt,
       activated: state === 'active' || state === 'suspended',
     };
-    this.db.prepare('INSERT INTO live_sessions (id, record) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET record = excluded.record').run(session.id, JSON.stringify(record));
+    this.rows.save(session.id, JSON.stringify(record));
   }
 
   forget(sessionId: string): void {
-    this.db.prepare('DELETE FROM live_sessions WHERE id = ?').run(sessionId);
+    this.rows.forget(sessionId);
   }
 
   /** Every record left by the last run (a record that does not parse is dropped). */
-  all(): LiveSessionRecord[] {
-    const rows = this.db.prepare('SELECT id, record FROM live_sessions').all() as { id: string; record: string }[];
+  async all(): Promise<LiveSessionRecord[]> {
     const records: LiveSessionRecord[] = [];
-    for (const row of rows) {
+    for (const row of await this.rows.all()) {
       try {
         records.push(JSON.parse(row.record) as LiveSessionRecord);
       } catch {

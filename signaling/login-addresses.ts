@@ -1,4 +1,4 @@
-import type { Db } from './db.ts';
+import type { LoginAddressRows } from './store/types.ts';
 
 /** How long an address an account logged in from stays its "usual" address. */
 export const KNOWN_ADDRESS_MS = 30 * 86_400_000;
@@ -11,35 +11,17 @@ const MAX_PER_ACCOUNT = 20;
  * password (signaling/login-guard.ts).
  */
 export class LoginAddresses {
-  private readonly known;
-  private readonly upsert;
-  private readonly prune;
-
   constructor(
-    db: Db,
+    private readonly rows: LoginAddressRows,
     private readonly now: () => number,
-  ) {
-    this.known = db.prepare(
-      `SELECT 1 FROM login_addresses l JOIN accounts a ON a.id = l.account_id
-       WHERE a.email = ? AND l.address = ? AND l.last_login_at > ?`,
-    );
-    this.upsert = db.prepare(
-      `INSERT INTO login_addresses (account_id, address, last_login_at) VALUES (?, ?, ?)
-       ON CONFLICT(account_id, address) DO UPDATE SET last_login_at = excluded.last_login_at`,
-    );
-    this.prune = db.prepare(
-      `DELETE FROM login_addresses WHERE account_id = ? AND (last_login_at <= ? OR address NOT IN
-       (SELECT address FROM login_addresses WHERE account_id = ? ORDER BY last_login_at DESC LIMIT ${MAX_PER_ACCOUNT}))`,
-    );
+  ) {}
+
+  isKnown(email: string, address: string): Promise<boolean> {
+    return this.rows.isKnown(email, address, this.now() - KNOWN_ADDRESS_MS);
   }
 
-  isKnown(email: string, address: string): boolean {
-    return this.known.get(email, address, this.now() - KNOWN_ADDRESS_MS) !== undefined;
-  }
-
-  remember(accountId: string, address: string): void {
+  remember(accountId: string, address: string): Promise<void> {
     const now = this.now();
-    this.upsert.run(accountId, address, now);
-    this.prune.run(accountId, now - KNOWN_ADDRESS_MS, accountId);
+    return this.rows.remember(accountId, address, now, now - KNOWN_ADDRESS_MS, MAX_PER_ACCOUNT);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Account } from './accounts.ts';
-import type { Db } from './db.ts';
+import { toAccount, type Account } from './accounts.ts';
+import type { LoginRows } from './store/types.ts';
 
 const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -10,37 +10,34 @@ const digest = (token: string): string => createHash('sha256').update(token).dig
  */
 export class LoginSessions {
   constructor(
-    private readonly db: Db,
+    private readonly rows: LoginRows,
     /** Read per login: an administrator may change it at run time. */
-    private readonly ttlMs: () => number,
+    private readonly ttlMs: () => Promise<number>,
     private readonly now: () => number,
   ) {}
 
-  create(accountId: string): { token: string; expiresAt: number } {
+  async create(accountId: string): Promise<{ token: string; expiresAt: number }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
-    const expiresAt = now + this.ttlMs();
-    this.db.prepare('DELETE FROM login_sessions WHERE expires_at <= ?').run(now);
-    this.db.prepare('INSERT INTO login_sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(digest(token), accountId, now, expiresAt);
+    const expiresAt = now + (await this.ttlMs());
+    await this.rows.create(digest(token), accountId, now, expiresAt);
     return { token, expiresAt };
   }
 
   /** The enabled account behind a live token, or null. */
-  lookup(token: string | undefined): Account | null {
+  async lookup(token: string | undefined): Promise<Account | null> {
     if (!token || token.length > 200) return null;
-    const row = this.db
-      .prepare(
-        `SELECT a.id, a.email, a.name, a.is_admin, a.disabled, a.created_at FROM login_sessions s
-         JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ? AND s.expires_at > ?`,
-      )
-      .get(digest(token), this.now()) as
-      | { id: string; email: string; name: string; is_admin: number; disabled: number; created_at: number }
-      | undefined;
-    if (!row || row.disabled === 1) return null;
-    return { id: row.id, email: row.email, name: row.name, isAdmin: row.is_admin === 1, disabled: false, createdAt: row.created_at };
+    const row = await this.rows.lookup(digest(token), this.now());
+    if (!row || row.disabled) return null;
+    return toAccount(row);
   }
 
-  revoke(token: string): void {
-    this.db.prepare('DELETE FROM login_sessions WHERE token_hash = ?').run(digest(token));
+  revoke(token: string): Promise<void> {
+    return this.rows.revoke(digest(token));
+  }
+
+  /** Ends every login of an account. */
+  revokeAccount(accountId: string): Promise<void> {
+    return this.rows.revokeAccount(accountId);
   }
 }

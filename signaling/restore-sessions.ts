@@ -11,12 +11,12 @@ import type { SessionRegistry } from './session-registry.ts';
  * within the grace period. Every other session left open (codes nobody
  * entered, a disabled technician's) ends once, with reason `server_restart`.
  */
-export function restoreLiveSessions(deps: { registry: SessionRegistry; live: LiveSessions | null; audit: AuditLog; accounts: AccountStore; logger: Logger }): void {
+export async function restoreLiveSessions(deps: { registry: SessionRegistry; live: LiveSessions | null; audit: AuditLog; accounts: AccountStore; logger: Logger }): Promise<void> {
   const { registry, live, audit, accounts, logger } = deps;
   const restored = new Set<string>();
-  for (const record of live?.all() ?? []) {
-    const open = audit.getSession(record.id)?.endedAt === null;
-    const account = accounts.findById(record.technician.id);
+  for (const record of (await live?.all()) ?? []) {
+    const open = (await audit.getSession(record.id))?.endedAt === null;
+    const account = await accounts.findById(record.technician.id);
     if (!open || !account || account.disabled) {
       live?.forget(record.id);
       continue;
@@ -25,6 +25,6 @@ export function restoreLiveSessions(deps: { registry: SessionRegistry; live: Liv
     restored.add(record.id);
   }
   if (restored.size > 0) logger.warn({ sessions: restored.size }, 'restored the live sessions of the last run; both sides may re-attach within the grace period');
-  const dangling = audit.closeDangling('server_restart', restored);
+  const dangling = await audit.closeDangling('server_restart', restored);
   if (dangling > 0) logger.warn({ sessions: dangling }, 'ended the sessions an earlier run left open (server_restart)');
 }

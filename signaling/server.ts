@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE_CODES, RescueError } from '../protocol/index.ts';
-import { AccountStore, type PasswordVerifier } from './accounts.ts';
+import type { AccountStore, PasswordVerifier } from './accounts.ts';
 import { apiRoutes } from './api-routes.ts';
-import { AuditLog } from './audit-log.ts';
+import type { AuditLog } from './audit-log.ts';
 import { authRoutes, checkOrigin } from './auth-http.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -18,12 +18,12 @@ import { ConsoleSockets } from './console-sockets.ts';
 import type { ServerContext, ServerPlugin, WebSocketHandler, WebSocketOptions } from './context.ts';
 import { acceptCustomerSocket } from './customer-socket.ts';
 import { prepareDataDir } from './data-dir.ts';
-import { openDatabase, type Db } from './db.ts';
+import { openStore } from './store/open-store.ts';
+import { storeServices } from './store/services.ts';
+import type { Store } from './store/types.ts';
 import { AppletDownloads } from './download-routes.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LiveSessions } from './live-sessions.ts';
-import { withStatementCache } from './statement-cache.ts';
-import { LoginSessions } from './login-sessions.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { restoreLiveSessions } from './restore-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -35,15 +35,11 @@ import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts'
 import { holdWritesForThisTurn, refuseSocket } from './signaling-socket.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
 import { UnauthenticatedSockets, type UnauthenticatedSlot } from './unauthenticated-sockets.ts';
-import { AdminActionLog } from './admin/action-log.ts';
 import { adminPage } from './admin/admin-page.ts';
 import { adminRoutes } from './admin/admin-routes.ts';
-import { AdminService } from './admin/admin-service.ts';
-import { RuntimeSettings } from './runtime-settings.ts';
-import { consoleIdentity } from './two-factor/console-gate.ts';
+import type { AdminService } from './admin/admin-service.ts';
+import { consoleIdentity, rememberUpgradeIdentity, upgradeIdentity } from './two-factor/console-gate.ts';
 import { twoFactorRoutes } from './two-factor/routes.ts';
-import { secretBoxFor } from './two-factor/secret-box.ts';
-import { TwoFactorService } from './two-factor/two-factor-service.ts';
 
 /** This module's folder: signaling/ from source, dist/server/ in the built server (scripts/build-server.ts). */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -82,7 +78,8 @@ export interface RunningServer {
   /** The origin browsers use; allowed for the technician socket. */
   publicUrl: string;
   config: Readonly<Config>;
-  db: Db;
+  /** The database (SQLite or PostgreSQL) behind the services. */
+  store: Store;
   ctx: ServerContext;
   registry: SessionRegistry;
   accounts: AccountStore;
@@ -113,34 +110,33 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const logger = opts.logger ?? createLogger(config.logLevel);
   const now = () => clock.now();
   for (const warning of prepareDataDir(config)) logger.warn(warning);
-  const db = openDatabase(config.databasePath);
-  // WAL with synchronous=NORMAL: every audit event is still its own committed transaction before the reply
-  // goes out, and survives the process dying (SIGKILL, OOM); only an OS crash or power cut can roll back the
-  // last commits, never corrupt the file. FULL fsynced every commit: 2-3 ms each on this disk, blocking
-  // signaling (docs/decisions.md, docs/performance-signaling.md).
-  if (config.databasePath !== ':memory:') db.pragma('synchronous = NORMAL');
-  const accounts = new AccountStore(db, now, opts.verifyPassword);
-  const audit = new AuditLog(db, now);
-  const seats = (): number | null => accounts.getSeats();
+  const store = await openStore(config, logger);
+  const { accounts, audit, settings, twoFactor, logins, admin } = storeServices(store, config, { now, verifyPassword: opts.verifyPassword });
+  const seats = (): Promise<number | null> => accounts.getSeats();
   const cluster =
     config.redisUrl === null
       ? null
-      : await joinCluster({ config, clock, logger, audit, seats, url: config.redisUrl }).catch((error: unknown) => {
-          db.close();
+      : await joinCluster({ config, clock, logger, audit, seats, url: config.redisUrl }).catch(async (error: unknown) => {
+          await store.close();
           throw error;
         });
   // One node restores the sessions its last run left live; on several nodes the others' sessions are open too,
   // and the cluster ends a dead node's sessions instead (docs/scale.md).
-  const live = config.databasePath === ':memory:' || cluster ? null : new LiveSessions(withStatementCache(db));
-  const atomically = (writes: () => void): void => db.transaction(writes)();
-  const registry = new SessionRegistry({ config, clock, audit, logger, seats, generateCode: cluster ? cluster.generateCode : opts.generateCode, hooks: cluster?.hooks, live, atomically });
-  if (!cluster) restoreLiveSessions({ registry, live, audit, accounts, logger });
+  const live = !store.durable || cluster ? null : new LiveSessions(store.live);
+  // One transaction per registry step (SQLite: one commit for a step's audit rows and live-session writes).
+  const registry = new SessionRegistry({
+    config,
+    clock,
+    audit,
+    logger,
+    generateCode: cluster ? cluster.generateCode : opts.generateCode,
+    hooks: cluster?.hooks,
+    live,
+    atomically: (writes) => store.atomically(writes),
+  });
+  if (!cluster) await restoreLiveSessions({ registry, live, audit, accounts, logger });
   const handover = new SessionHandover(registry, audit);
-  const sessions = cluster ? cluster.serve(registry, handover, opts.generateCode) : new LocalSessions(registry, handover);
-  const settings = new RuntimeSettings(db, accounts, config);
-  const adminActions = new AdminActionLog(db, now);
-  const twoFactor = new TwoFactorService({ db, box: secretBoxFor(config), settings, actions: adminActions, now });
-  const logins = new LoginSessions(db, () => settings.loginSessionHours * 3_600_000, now);
+  const sessions = cluster ? cluster.serve(registry, handover, opts.generateCode) : new LocalSessions(registry, handover, seats);
   const addresses = new ClientAddresses(config.trustProxy, (header) =>
     logger.warn({ header }, 'ignored an X-Forwarded-For header that is not a list of IP addresses (logged once)'),
   );
@@ -148,14 +144,14 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     config,
     clock,
     logger,
-    db,
+    store,
     accounts,
     logins,
     audit,
     registry,
     sessions,
     clusterLimits: cluster?.limits ?? null,
-    consoles: new ConsoleSockets((token) => logins.lookup(token) !== null, clock, config.heartbeatMs, logger),
+    consoles: new ConsoleSockets(async (token) => (await logins.lookup(token)) !== null, clock, config.heartbeatMs, logger),
     clientAddress: (req) => addresses.of(req),
     settings,
     twoFactor,
@@ -170,7 +166,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   app.use(securityHeaders(ctx));
   app.get('/healthz', (_req, res) => {
-    const problem = cluster?.problem() ?? null;
+    const problem = store.problem() ?? cluster?.problem() ?? null;
     if (problem) res.status(503).json({ ok: false, cause: problem });
     else res.json({ ok: true });
   });
@@ -178,11 +174,10 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   api.use(express.json({ limit: '32kb' }));
   api.use(checkOrigin(ctx));
   api.use(authRoutes(ctx));
-  const setup = new FirstRunSetup(accounts, clock);
+  const setup = await FirstRunSetup.create(accounts, clock);
   api.use(firstRunRoutes(ctx, setup));
   api.use(apiRoutes(ctx));
   api.use('/2fa', twoFactorRoutes(ctx));
-  const admin = new AdminService({ db, accounts, audit, settings, twoFactor, actions: adminActions, now });
   api.use('/admin', adminRoutes(ctx, admin));
   app.use('/api', api);
 
@@ -231,17 +226,34 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    // The 101 response and the socket's first message (a customer's welcome) leave in one write.
-    holdWritesForThisTurn(socket);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      try {
-        if (wsOptions.get(pathname)?.console) trackConsole(ctx, ws, req);
-        routeSocket(ctx, pathname, ws, req, wsHandlers, wsOptions, unauthenticated);
-      } catch (error) {
-        logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'socket setup failed');
-        ws.close(1011, 'internal error');
-      }
-    });
+    const upgrade = (): void => {
+      // The 101 response and the socket's first message (a customer's welcome) leave in one write.
+      holdWritesForThisTurn(socket);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        try {
+          if (wsOptions.get(pathname)?.console) trackConsole(ctx, ws, req);
+          routeSocket(ctx, pathname, ws, req, wsHandlers, wsOptions, unauthenticated);
+        } catch (error) {
+          logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'socket setup failed');
+          ws.close(1011, 'internal error');
+        }
+      });
+    };
+    if (!wsOptions.get(pathname)?.console) {
+      upgrade();
+      return;
+    }
+    // A console socket's login is read from the store before the handshake completes.
+    consoleIdentity(ctx, req).then(
+      (identity) => {
+        rememberUpgradeIdentity(req, identity);
+        upgrade();
+      },
+      (error: unknown) => {
+        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not read the login of a console socket');
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -277,7 +289,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         cut.unref();
       });
       wss.close();
-      db.close();
+      await store.close();
       logger.info('stopped');
     })();
     return closing;
@@ -289,7 +301,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     port,
     publicUrl: derived.publicUrl,
     config,
-    db,
+    store,
     ctx,
     registry,
     accounts,
@@ -308,7 +320,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
  */
 function trackConsole(ctx: ServerContext, ws: WebSocket, req: http.IncomingMessage): void {
   const token = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-  if (token !== undefined && ctx.logins.lookup(token)) ctx.consoles.track(ws, token);
+  if (token !== undefined && upgradeIdentity(req).loggedIn) ctx.consoles.track(ws, token);
 }
 
 function routeSocket(
@@ -331,7 +343,7 @@ function routeSocket(
       refuseSocket(ws, 'ORIGIN_NOT_ALLOWED', CLOSE_CODES.ORIGIN_NOT_ALLOWED);
       return;
     }
-    const { technician, mustEnrol } = consoleIdentity(ctx, req);
+    const { technician, mustEnrol } = upgradeIdentity(req);
     if (!technician) {
       refuseSocket(ws, mustEnrol ? 'SECOND_FACTOR_ENROLMENT_REQUIRED' : 'UNAUTHENTICATED', CLOSE_CODES.UNAUTHENTICATED);
       return;

@@ -26,8 +26,6 @@ export interface RegistryDeps {
   clock: Clock;
   audit: AuditLog;
   logger: Logger;
-  /** The seat limit (concurrent technician consoles); null = unlimited. */
-  seats: () => number | null;
   /** Overrides the code generator (tests). */
   generateCode?: () => string;
   /** Where live sessions are kept across a restart (none for a `:memory:` database). */
@@ -96,10 +94,12 @@ export class SessionRegistry {
 
   // Technician sockets.
 
-  /** Binds the technician's socket (replacing an older one) and resumes sessions suspended by their drop. */
-  attachTechnician(technician: TechnicianIdentity, conn: Connection, seatChecked = false): void {
+  /**
+   * Binds the technician's socket (replacing an older one) and resumes sessions suspended by their drop.
+   * `seats`: the seat limit (concurrent technician consoles) read by the caller; null = unlimited or checked already.
+   */
+  attachTechnician(technician: TechnicianIdentity, conn: Connection, seats: number | null = null): void {
     const previous = this.technicians.get(technician.id);
-    const seats = seatChecked ? null : this.deps.seats();
     if (!previous && seats !== null && this.technicians.size >= seats) throw new RescueError('NO_SEAT_FREE');
     this.technicians.set(technician.id, conn);
     this.online.set(technician.id, technician);

@@ -65,10 +65,13 @@ export class LocalSessions implements SessionService {
   constructor(
     private readonly registry: SessionRegistry,
     private readonly handovers: SessionHandover,
+    /** The seat limit from the store; null = unlimited. */
+    private readonly seats: () => Promise<number | null>,
   ) {}
 
   async attachTechnician(technician: TechnicianIdentity, conn: Connection): Promise<void> {
-    this.registry.attachTechnician(technician, conn);
+    // The one await before the registry: the seat limit is read from the store.
+    this.registry.attachTechnician(technician, conn, await this.seats());
   }
 
   detachTechnician(technicianId: string, conn: Connection): void {

@@ -11,7 +11,7 @@ import {
 import type { ServerContext } from './context.ts';
 import type { TechnicianIdentity } from './session.ts';
 import { SignalingSocket } from './signaling-socket.ts';
-import { consoleIdentity } from './two-factor/console-gate.ts';
+import { consoleIdentity, upgradeIdentity } from './two-factor/console-gate.ts';
 
 /** Handles one /ws/technician connection: cookie and Origin were checked by the caller. */
 export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, technician: TechnicianIdentity): void {
@@ -116,6 +116,11 @@ export function ref(id: string | undefined): { ref?: string } {
 }
 
 /** The logged-in technician behind a request's cookie, or null (also while the account must still enrol in two-factor login). */
-export function technicianFromRequest(ctx: ServerContext, req: IncomingMessage): TechnicianIdentity | null {
-  return consoleIdentity(ctx, req).technician;
+export async function technicianFromRequest(ctx: ServerContext, req: IncomingMessage): Promise<TechnicianIdentity | null> {
+  return (await consoleIdentity(ctx, req)).technician;
+}
+
+/** The same for a console socket, read before its handshake completed (signaling/server.ts). */
+export function technicianOfSocket(req: IncomingMessage): TechnicianIdentity | null {
+  return upgradeIdentity(req).technician;
 }

@@ -26,6 +26,8 @@ import type { Clock } from '../signaling/clock.ts';
 import { loadConfig } from '../signaling/config.ts';
 import { createAdhocPlugin } from '../signaling/adhoc/index.ts';
 import { startServer, type RunningServer, type StartOptions } from '../signaling/server.ts';
+import type { Db } from '../signaling/db.ts';
+import type { SqliteStore } from '../signaling/store/sqlite-store.ts';
 
 export type { RunningServer };
 
@@ -63,6 +65,12 @@ export async function startTestServer(env: Record<string, string> = {}, opts: St
 }
 
 /** Creates an account directly in the server's database. */
+/** The SQLite database of a server on the default store, for tests that change it as another process would. */
+export function sqliteOf(server: RunningServer): Db {
+  if (server.store.kind !== 'sqlite') throw new Error('this server does not run on SQLite');
+  return (server.store as SqliteStore).db;
+}
+
 export async function createTechnician(
   server: RunningServer,
   input: { email: string; password: string; name: string; admin?: boolean },

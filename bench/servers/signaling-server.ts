@@ -28,7 +28,7 @@ for (let i = 0; i < count; i++) {
   const email = `bench${i}@example.test`;
   const password = `bench-password-${i}-long-enough`;
   // The first node of a cluster creates the accounts; the others find them in the shared file.
-  if (!server.accounts.findByEmail(email)) await server.accounts.create({ email, name: `Bench ${i}`, password, isAdmin: false });
+  if (!(await server.accounts.findByEmail(email))) await server.accounts.create({ email, name: `Bench ${i}`, password, isAdmin: false });
   technicians.push({ email, password });
 }
 console.log(JSON.stringify({ ready: { port: server.port, pid: process.pid, origin: server.publicUrl, technicians } }));

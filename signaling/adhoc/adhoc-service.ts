@@ -53,7 +53,7 @@ export interface AdhocServiceDeps {
   clock: Clock;
   logger: Logger;
   /** How many seats the administrator has set (`admin set-seats N`); null = unlimited. */
-  seats(): number | null;
+  seats(): number | null | Promise<number | null>;
   audit: AdhocAudit;
   iceConfig(connectionId: string, role: 'technician' | 'customer'): IceConfig;
   /** Replaceable for tests; defaults to SMTP or the outbox. */
@@ -105,10 +105,10 @@ export class AdhocService {
 
   async create(tech: Technician, email: string): Promise<AdhocCreatedHttp> {
     const { store, clock } = this.#d;
+    // Read first: from the checks to the insert all is synchronous, so two requests cannot both take the last seat.
+    const seats = await this.#d.seats();
     const now = clock.now();
-    // Synchronous from the checks to the insert, so two requests cannot both take the last seat.
     if (store.liveForTechnician(tech.id)) throw new RescueError('ADHOC_ALREADY_ACTIVE');
-    const seats = this.#d.seats();
     if (seats !== null && store.seatsInUse() >= seats) {
       throw new RescueError('NO_SEAT_FREE', `All ${seats} ad hoc seat(s) are in use; ask an administrator to add seats (admin set-seats N).`);
     }

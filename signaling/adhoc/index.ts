@@ -1,7 +1,8 @@
-import type { ServerPlugin } from '../context.ts';
+import type { PluginInput, ServerPlugin } from '../context.ts';
 import { buildIceConfig } from '../ice-config.ts';
 import { clientAddress } from '../http-util.ts';
-import { technicianFromRequest } from '../technician-socket.ts';
+import { technicianFromRequest, technicianOfSocket } from '../technician-socket.ts';
+import { openDatabase, type Db } from '../db.ts';
 import { AdhocService, type AdhocServiceDeps } from './adhoc-service.ts';
 import { adhocRoutes } from './routes.ts';
 import { AGENT_PATH, AdhocSockets, TECHNICIAN_PATH } from './sockets.ts';
@@ -32,7 +33,7 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
       const { ctx, router } = input;
       const logger = ctx.logger.child({ module: 'adhoc' });
       const service = new AdhocService({
-        store: new AdhocStore(ctx.db),
+        store: new AdhocStore(adhocDatabase(ctx)),
         mail: ctx.config.smtp,
         publicUrl: () => ctx.publicUrl,
         clock: ctx.clock,
@@ -54,15 +55,14 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
         ...(options.sendEmail ? { sendEmail: options.sendEmail } : {}),
       });
       plugin.service = service;
-      const authenticate = (req: Parameters<typeof technicianFromRequest>[1]) => technicianFromRequest(ctx, req);
-      adhocRoutes(router, { service, publicUrl: () => ctx.publicUrl, authenticate });
+      adhocRoutes(router, { service, publicUrl: () => ctx.publicUrl, authenticate: (req) => technicianFromRequest(ctx, req) });
       sockets = new AdhocSockets({
         service,
         logger,
         heartbeatMs: ctx.config.heartbeatMs,
         sendBufferBytes: ctx.config.wsSendBufferBytes,
         clock: ctx.clock,
-        authenticate,
+        authenticate: technicianOfSocket,
         originAllowed: (req) => ctx.origins.allows(req.headers.origin),
         clientAddress: (req) => clientAddress(req, ctx.config.trustProxy),
         authTimeoutMs: ctx.config.customerAuthTimeoutSeconds * 1000,
@@ -81,4 +81,15 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
     },
   };
   return plugin;
+}
+
+/**
+ * The database of the ad hoc pairings: the server's SQLite file. With
+ * DATABASE_URL they are not in PostgreSQL yet (docs/scale.md): each node keeps
+ * them in its own SQLite file (DATABASE_PATH), closed with the plugin.
+ */
+function adhocDatabase(ctx: PluginInput['ctx']): Db {
+  if (ctx.store.kind === 'sqlite' && 'db' in ctx.store) return (ctx.store as { db: Db }).db;
+  ctx.logger.warn({ path: ctx.config.databasePath }, 'ad hoc pairings stay in this node\'s SQLite file: they are not in PostgreSQL yet');
+  return openDatabase(ctx.config.databasePath);
 }

@@ -10,7 +10,7 @@ export interface RouteDeps {
   service: AdhocService;
   publicUrl(): string;
   /** The technician behind the `rr_session` cookie, or null. */
-  authenticate(req: IncomingMessage): Technician | null;
+  authenticate(req: IncomingMessage): Promise<Technician | null>;
 }
 
 /**
@@ -19,8 +19,8 @@ export interface RouteDeps {
  * `{error:{code,message}}`), and `/adhoc/:token`, the page the email links to.
  */
 export function adhocRoutes(router: express.Router, deps: RouteDeps): void {
-  const tech = (req: Request): Technician => {
-    const technician = deps.authenticate(req);
+  const tech = async (req: Request): Promise<Technician> => {
+    const technician = await deps.authenticate(req);
     if (!technician) throw new RescueError('UNAUTHENTICATED');
     return technician;
   };
@@ -30,24 +30,24 @@ export function adhocRoutes(router: express.Router, deps: RouteDeps): void {
     return parsed.data;
   };
 
-  router.get('/api/adhoc/sessions', (req: Request, res: Response) => {
-    res.json({ sessions: deps.service.list(tech(req).id) });
+  router.get('/api/adhoc/sessions', async (req: Request, res: Response) => {
+    res.json({ sessions: deps.service.list((await tech(req)).id) });
   });
 
   router.post('/api/adhoc/sessions', async (req: Request, res: Response) => {
-    const technician = tech(req);
+    const technician = await tech(req);
     if (!req.is('application/json')) throw new RescueError('INVALID_MESSAGE', 'Send JSON.');
     const body = adhocCreateHttpSchema.safeParse(req.body);
     if (!body.success) throw new RescueError('INVALID_MESSAGE', "Send {email} with the user's email address, and nothing else.");
     res.status(201).json(await deps.service.create(technician, body.data.email));
   });
 
-  router.post('/api/adhoc/sessions/:id/code', (req: Request, res: Response) => {
-    res.json(deps.service.newCode(tech(req).id, idParam(req)));
+  router.post('/api/adhoc/sessions/:id/code', async (req: Request, res: Response) => {
+    res.json(deps.service.newCode((await tech(req)).id, idParam(req)));
   });
 
-  router.post('/api/adhoc/sessions/:id/end', (req: Request, res: Response) => {
-    res.json({ session: deps.service.end(tech(req).id, idParam(req)) });
+  router.post('/api/adhoc/sessions/:id/end', async (req: Request, res: Response) => {
+    res.json({ session: deps.service.end((await tech(req)).id, idParam(req)) });
   });
 
   router.get('/adhoc/:token', (req: Request, res: Response) => {

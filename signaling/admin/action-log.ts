@@ -1,19 +1,8 @@
 import type { ActionPage, AdminAction, AdminActionRecord } from '../../protocol/index.ts';
-import type { Db } from '../db.ts';
+import type { ActionRows } from '../store/types.ts';
 
 /** Who did an administrative action: a logged-in account (page, API) or the admin CLI on the server. */
 export type AdminActor = { kind: 'technician'; id: string; label: string } | { kind: 'cli'; label: string };
-
-interface ActionRow {
-  id: number;
-  at: number;
-  actor_kind: 'technician' | 'cli';
-  actor_id: string | null;
-  actor_label: string;
-  action: AdminAction;
-  target: string;
-  detail: string;
-}
 
 const DETAIL_CHARS = 1000;
 
@@ -22,34 +11,29 @@ const DETAIL_CHARS = 1000;
  * Append-only; read newest first with keyset paging on the row id.
  */
 export class AdminActionLog {
-  private readonly insert;
-
   constructor(
-    private readonly db: Db,
+    private readonly rows: ActionRows,
     private readonly now: () => number,
-  ) {
-    this.insert = db.prepare('INSERT INTO admin_actions (at, actor_kind, actor_id, actor_label, action, target, detail) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  }
+  ) {}
 
-  record(actor: AdminActor, action: AdminAction, target: string, detail = ''): void {
-    this.insert.run(this.now(), actor.kind, actor.kind === 'technician' ? actor.id : null, actor.label, action, target, detail.slice(0, DETAIL_CHARS));
+  record(actor: AdminActor, action: AdminAction, target: string, detail = ''): Promise<void> {
+    return this.rows.insert({
+      at: this.now(),
+      actorKind: actor.kind,
+      actorId: actor.kind === 'technician' ? actor.id : null,
+      actorLabel: actor.label,
+      action,
+      target,
+      detail: detail.slice(0, DETAIL_CHARS),
+    });
   }
 
   /** A page newest first; `cursor` is the previous page's `next`. */
-  page(cursor: string | undefined, limit: number): ActionPage {
+  async page(cursor: string | undefined, limit: number): Promise<ActionPage> {
     const before = cursor !== undefined && /^\d{1,15}$/.test(cursor) ? Number(cursor) : Number.MAX_SAFE_INTEGER;
-    const rows = this.db.prepare('SELECT * FROM admin_actions WHERE id < ? ORDER BY id DESC LIMIT ?').all(before, limit + 1) as ActionRow[];
+    const rows = await this.rows.before(before, limit + 1);
     const more = rows.length > limit;
-    const actions: AdminActionRecord[] = rows.slice(0, limit).map((row) => ({
-      id: row.id,
-      at: row.at,
-      actorKind: row.actor_kind,
-      actorId: row.actor_id,
-      actorLabel: row.actor_label,
-      action: row.action,
-      target: row.target,
-      detail: row.detail,
-    }));
+    const actions: AdminActionRecord[] = rows.slice(0, limit).map((row) => ({ ...row, action: row.action as AdminAction }));
     return { actions, next: more ? String(actions[actions.length - 1]?.id ?? '') : null };
   }
 }

@@ -12,10 +12,10 @@ import { consoleIdentity } from '../two-factor/console-gate.ts';
  */
 export function adminPage(ctx: ServerContext, webRoot: string): Router {
   const router = express.Router();
-  const serve = (req: Request, res: Response): void => {
+  const serve = async (req: Request, res: Response): Promise<void> => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Vary', 'Cookie');
-    const { technician } = consoleIdentity(ctx, req);
+    const { technician } = await consoleIdentity(ctx, req);
     if (!technician?.isAdmin) {
       res.status(404).type('text/plain').send('Not found\n');
       return;

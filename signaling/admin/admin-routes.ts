@@ -70,12 +70,12 @@ export function adminRoutes(ctx: ServerContext, admin: AdminService): Router {
   const router = express.Router();
   router.use(requireTechnician(ctx), requireAdmin, requireOrigin(ctx));
   // Consoles of a login that a change just ended (disable, delete, password or 2FA reset) close now, not at the next heartbeat's sweep.
-  const evict = (): void => {
-    ctx.consoles.sweep();
+  const evict = async (): Promise<void> => {
+    await ctx.consoles.sweep();
   };
 
-  router.get('/technicians', (_req, res) => {
-    res.json({ technicians: admin.technicians() });
+  router.get('/technicians', async (_req, res) => {
+    res.json({ technicians: await admin.technicians() });
   });
 
   router.post('/technicians', async (req, res) => {
@@ -83,41 +83,41 @@ export function adminRoutes(ctx: ServerContext, admin: AdminService): Router {
     res.status(201).json({ technician: await admin.createTechnician(actorOf(res), input) });
   });
 
-  router.post('/technicians/:id/disable', (req, res) => {
-    const technician = admin.setDisabled(actorOf(res), target(req), true);
-    evict();
+  router.post('/technicians/:id/disable', async (req, res) => {
+    const technician = await admin.setDisabled(actorOf(res), target(req), true);
+    await evict();
     res.json({ technician });
   });
 
-  router.post('/technicians/:id/enable', (req, res) => {
-    res.json({ technician: admin.setDisabled(actorOf(res), target(req), false) });
+  router.post('/technicians/:id/enable', async (req, res) => {
+    res.json({ technician: await admin.setDisabled(actorOf(res), target(req), false) });
   });
 
-  router.delete('/technicians/:id', (req, res) => {
-    const account = admin.deleteTechnician(actorOf(res), target(req));
-    evict();
+  router.delete('/technicians/:id', async (req, res) => {
+    const account = await admin.deleteTechnician(actorOf(res), target(req));
+    await evict();
     res.json({ deleted: account.id });
   });
 
   router.post('/technicians/:id/password', async (req, res) => {
     const { password } = parse(passwordBodySchema, req.body);
     const technician = await admin.resetPassword(actorOf(res), target(req), password);
-    evict();
+    await evict();
     res.json({ technician });
   });
 
-  router.post('/technicians/:id/reset-2fa', (req, res) => {
-    const technician = admin.resetTwoFactor(actorOf(res), target(req));
-    evict();
+  router.post('/technicians/:id/reset-2fa', async (req, res) => {
+    const technician = await admin.resetTwoFactor(actorOf(res), target(req));
+    await evict();
     res.json({ technician });
   });
 
-  router.post('/technicians/:id/admin', (req, res) => {
+  router.post('/technicians/:id/admin', async (req, res) => {
     const { isAdmin } = parse(adminFlagSchema, req.body);
-    res.json({ technician: admin.setAdmin(actorOf(res), target(req), isAdmin) });
+    res.json({ technician: await admin.setAdmin(actorOf(res), target(req), isAdmin) });
   });
 
-  router.get('/settings', (_req, res) => {
+  router.get('/settings', async (_req, res) => {
     const c = ctx.config;
     const facts: StartupFacts = {
       publicUrl: ctx.publicUrl,
@@ -128,15 +128,15 @@ export function adminRoutes(ctx: ServerContext, admin: AdminService): Router {
       loginLockoutAfter: c.loginLockoutAfter,
       loginLockoutSeconds: c.loginLockoutSeconds,
     };
-    res.json({ settings: admin.settings(), facts });
+    res.json({ settings: await admin.settings(), facts });
   });
 
-  router.patch('/settings', (req, res) => {
-    res.json({ settings: admin.updateSettings(actorOf(res), parse(settingsPatchSchema, req.body)) });
+  router.patch('/settings', async (req, res) => {
+    res.json({ settings: await admin.updateSettings(actorOf(res), parse(settingsPatchSchema, req.body)) });
   });
 
-  router.get('/sessions', (req, res) => {
-    res.json(admin.sessions(parse(sessionQuerySchema, req.query)));
+  router.get('/sessions', async (req, res) => {
+    res.json(await admin.sessions(parse(sessionQuerySchema, req.query)));
   });
 
   router.get('/sessions.csv', async (req, res) => {
@@ -146,24 +146,24 @@ export function adminRoutes(ctx: ServerContext, admin: AdminService): Router {
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="relay-rescue-sessions-${day}.csv"`);
     res.setHeader('Cache-Control', 'no-store');
-    for (const chunk of chunks) {
+    for await (const chunk of chunks) {
       if (res.destroyed) return;
       if (!res.write(chunk)) await once(res, 'drain');
-      // Each batch is a synchronous SQLite read: let signaling run between them.
+      // On SQLite each batch is a synchronous read: let signaling run between them.
       await nextTick();
     }
     res.end();
   });
 
-  router.get('/sessions/:id', (req, res) => {
+  router.get('/sessions/:id', async (req, res) => {
     const id = sessionIdSchema.safeParse(req.params['id']);
     if (!id.success) throw new RescueError('SESSION_NOT_FOUND');
-    res.json(admin.session(id.data));
+    res.json(await admin.session(id.data));
   });
 
-  router.get('/actions', (req, res) => {
+  router.get('/actions', async (req, res) => {
     const { cursor, limit } = parse(actionQuerySchema, req.query);
-    res.json(admin.actions(cursor, limit));
+    res.json(await admin.actions(cursor, limit));
   });
 
   return router;

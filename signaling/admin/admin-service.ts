@@ -10,7 +10,8 @@ import {
 } from '../../protocol/index.ts';
 import type { Account, AccountStore } from '../accounts.ts';
 import type { AuditLog, AuditRecord } from '../audit-log.ts';
-import type { Db } from '../db.ts';
+import type { LoginSessions } from '../login-sessions.ts';
+import type { AuditSearchRows } from '../store/types.ts';
 import type { RuntimeSettings } from '../runtime-settings.ts';
 import type { TwoFactorService } from '../two-factor/two-factor-service.ts';
 import type { AdminActionLog, AdminActor } from './action-log.ts';
@@ -18,7 +19,8 @@ import { AuditSearch } from './audit-search.ts';
 import { csvRow } from './csv.ts';
 
 export interface AdminServiceDeps {
-  db: Db;
+  search: AuditSearchRows;
+  logins: LoginSessions;
   accounts: AccountStore;
   audit: AuditLog;
   settings: RuntimeSettings;
@@ -43,76 +45,78 @@ export class AdminService {
   readonly search: AuditSearch;
 
   constructor(private readonly d: AdminServiceDeps) {
-    this.search = new AuditSearch(d.db);
+    this.search = new AuditSearch(d.search);
   }
 
-  technicians(): AdminTechnician[] {
-    return this.d.accounts.list().map((account) => this.view(account));
+  async technicians(): Promise<AdminTechnician[]> {
+    return Promise.all((await this.d.accounts.list()).map((account) => this.view(account)));
   }
 
   async createTechnician(actor: AdminActor, input: { email: string; name: string; password: string; isAdmin: boolean }): Promise<AdminTechnician> {
     const account = await this.d.accounts.create(input);
-    this.d.actions.record(actor, 'technician.created', account.email, `name=${account.name} role=${account.isAdmin ? 'admin' : 'technician'}`);
+    await this.d.actions.record(actor, 'technician.created', account.email, `name=${account.name} role=${account.isAdmin ? 'admin' : 'technician'}`);
     return this.view(account);
   }
 
-  setDisabled(actor: AdminActor, target: string, disabled: boolean): AdminTechnician {
-    const account = this.d.accounts.resolve(target);
-    if (disabled) this.guardRemoval(actor, account, 'disable');
-    const changed = this.d.accounts.setDisabled(account.id, disabled);
-    this.d.actions.record(actor, disabled ? 'technician.disabled' : 'technician.enabled', account.email);
+  async setDisabled(actor: AdminActor, target: string, disabled: boolean): Promise<AdminTechnician> {
+    const account = await this.d.accounts.resolve(target);
+    if (disabled) await this.guardRemoval(actor, account, 'disable');
+    const changed = await this.d.accounts.setDisabled(account.id, disabled);
+    await this.d.actions.record(actor, disabled ? 'technician.disabled' : 'technician.enabled', account.email);
     return this.view(changed);
   }
 
-  deleteTechnician(actor: AdminActor, target: string): Account {
-    const account = this.d.accounts.resolve(target);
-    this.guardRemoval(actor, account, 'delete');
-    this.d.accounts.delete(account.id);
-    this.d.actions.record(actor, 'technician.deleted', account.email, `name=${account.name}`);
+  async deleteTechnician(actor: AdminActor, target: string): Promise<Account> {
+    const account = await this.d.accounts.resolve(target);
+    await this.guardRemoval(actor, account, 'delete');
+    await this.d.accounts.delete(account.id);
+    await this.d.actions.record(actor, 'technician.deleted', account.email, `name=${account.name}`);
     return account;
   }
 
   async resetPassword(actor: AdminActor, target: string, password: string): Promise<AdminTechnician> {
-    const account = await this.d.accounts.setPassword(this.d.accounts.resolve(target).id, password);
-    this.d.actions.record(actor, 'technician.password_reset', account.email, 'logins ended');
+    const account = await this.d.accounts.setPassword((await this.d.accounts.resolve(target)).id, password);
+    await this.d.actions.record(actor, 'technician.password_reset', account.email, 'logins ended');
     return this.view(account);
   }
 
   /** Removes the account's two-factor enrolment and ends its logins (a lost phone is a security event). */
-  resetTwoFactor(actor: AdminActor, target: string): AdminTechnician {
-    const account = this.d.accounts.resolve(target);
-    const had = this.d.twoFactor.remove(account.id);
-    this.d.db.prepare('DELETE FROM login_sessions WHERE account_id = ?').run(account.id);
-    this.d.actions.record(actor, 'technician.two_factor_reset', account.email, had ? 'enrolment removed, logins ended' : 'was not enrolled; logins ended');
+  async resetTwoFactor(actor: AdminActor, target: string): Promise<AdminTechnician> {
+    const account = await this.d.accounts.resolve(target);
+    const had = await this.d.twoFactor.remove(account.id);
+    await this.d.logins.revokeAccount(account.id);
+    await this.d.actions.record(actor, 'technician.two_factor_reset', account.email, had ? 'enrolment removed, logins ended' : 'was not enrolled; logins ended');
     return this.view(account);
   }
 
-  setAdmin(actor: AdminActor, target: string, isAdmin: boolean): AdminTechnician {
-    const account = this.d.accounts.resolve(target);
-    if (!isAdmin) this.guardRemoval(actor, account, 'demote');
-    const changed = this.d.accounts.setAdmin(account.id, isAdmin);
-    if (account.isAdmin !== isAdmin) this.d.actions.record(actor, isAdmin ? 'technician.admin_granted' : 'technician.admin_revoked', account.email);
+  async setAdmin(actor: AdminActor, target: string, isAdmin: boolean): Promise<AdminTechnician> {
+    const account = await this.d.accounts.resolve(target);
+    if (!isAdmin) await this.guardRemoval(actor, account, 'demote');
+    const changed = await this.d.accounts.setAdmin(account.id, isAdmin);
+    if (account.isAdmin !== isAdmin) await this.d.actions.record(actor, isAdmin ? 'technician.admin_granted' : 'technician.admin_revoked', account.email);
     return this.view(changed);
   }
 
-  settings(): RuntimeSettingsValues {
+  settings(): Promise<RuntimeSettingsValues> {
     return this.d.settings.all();
   }
 
-  updateSettings(actor: AdminActor, patch: SettingsPatch): RuntimeSettingsValues {
-    const changes = this.d.settings.update(patch);
-    if (changes.length > 0) this.d.actions.record(actor, 'settings.changed', changes.map((c) => c.split(':')[0]).join(', '), changes.join('; '));
+  async updateSettings(actor: AdminActor, patch: SettingsPatch): Promise<RuntimeSettingsValues> {
+    const changes = await this.d.settings.update(patch);
+    if (changes.length > 0) await this.d.actions.record(actor, 'settings.changed', changes.map((c) => c.split(':')[0]).join(', '), changes.join('; '));
     return this.d.settings.all();
   }
 
-  sessions(query: SessionQuery): SessionPage {
+  async sessions(query: SessionQuery): Promise<SessionPage> {
+    await this.d.audit.flush();
     return this.search.page(query);
   }
 
-  session(id: string): { session: AdminSession; events: AuditRecord[] } {
-    const session = this.search.byId(id);
+  async session(id: string): Promise<{ session: AdminSession; events: AuditRecord[] }> {
+    await this.d.audit.flush();
+    const session = await this.search.byId(id);
     if (!session) throw new RescueError('SESSION_NOT_FOUND');
-    return { session, events: this.d.audit.events(id) };
+    return { session, events: await this.d.audit.events(id) };
   }
 
   /**
@@ -120,16 +124,17 @@ export class AdminService {
    * the last cell (one line each), in chunks: the caller writes each and
    * yields to the event loop between them. The export itself is audited.
    */
-  *exportCsv(actor: AdminActor, query: Omit<SessionQuery, 'cursor' | 'limit'>): Generator<string> {
+  async *exportCsv(actor: AdminActor, query: Omit<SessionQuery, 'cursor' | 'limit'>): AsyncGenerator<string> {
     const filters = Object.entries(query)
       .filter(([, value]) => value !== undefined && value !== '')
       .map(([key, value]) => `${key}=${String(value)}`)
       .join(' ');
-    this.d.actions.record(actor, 'audit.exported', 'sessions', filters || 'all sessions');
+    await this.d.actions.record(actor, 'audit.exported', 'sessions', filters || 'all sessions');
     yield `\uFEFF${csvRow(CSV_HEADER)}`;
-    // 100 sessions (~800 events) per chunk: each is one synchronous read, short enough not to hold up signaling.
-    for (const batch of this.search.batches(query, 100)) {
-      const eventsOf = this.d.audit.eventsOf(batch.map((s) => s.id));
+    await this.d.audit.flush();
+    // 100 sessions (~800 events) per chunk: on SQLite each is one synchronous read, short enough not to hold up signaling.
+    for await (const batch of this.search.batches(query, 100)) {
+      const eventsOf = await this.d.audit.eventsOf(batch.map((s) => s.id));
       let chunk = '';
       for (const s of batch) {
         const events = (eventsOf.get(s.id) ?? [])
@@ -152,11 +157,11 @@ export class AdminService {
     }
   }
 
-  actions(cursor: string | undefined, limit: number): ActionPage {
+  actions(cursor: string | undefined, limit: number): Promise<ActionPage> {
     return this.d.actions.page(cursor, limit);
   }
 
-  private view(account: Account): AdminTechnician {
+  private async view(account: Account): Promise<AdminTechnician> {
     return {
       id: account.id,
       email: account.email,
@@ -164,16 +169,16 @@ export class AdminService {
       isAdmin: account.isAdmin,
       disabled: account.disabled,
       createdAt: account.createdAt,
-      twoFactor: this.d.twoFactor.isEnrolled(account.id),
+      twoFactor: await this.d.twoFactor.isEnrolled(account.id),
     };
   }
 
-  private guardRemoval(actor: AdminActor, account: Account, what: 'disable' | 'delete' | 'demote'): void {
+  private async guardRemoval(actor: AdminActor, account: Account, what: 'disable' | 'delete' | 'demote'): Promise<void> {
     if (actor.kind === 'technician' && actor.id === account.id) {
       throw new RescueError('FORBIDDEN', `You cannot ${what} your own account; another administrator (or the admin CLI) can.`);
     }
     if (!account.isAdmin || account.disabled) return;
-    const others = this.d.accounts.list().filter((a) => a.isAdmin && !a.disabled && a.id !== account.id);
+    const others = (await this.d.accounts.list()).filter((a) => a.isAdmin && !a.disabled && a.id !== account.id);
     if (others.length === 0) throw new RescueError('LAST_ADMIN');
   }
 }

@@ -18,7 +18,7 @@ export interface ClusterOptions {
   clock: Clock;
   logger: Logger;
   audit: AuditLog;
-  seats: () => number | null;
+  seats: () => Promise<number | null>;
   url: string;
 }
 
@@ -104,8 +104,8 @@ export class ClusterSessions implements SessionService {
 
   async attachTechnician(technician: TechnicianIdentity, conn: Connection): Promise<void> {
     const id = this.conns.local(conn);
-    if (!(await this.state.takeSeat(technician.id, id, this.options.seats()))) throw new RescueError('NO_SEAT_FREE');
-    this.registry.attachTechnician(technician, conn, true);
+    if (!(await this.state.takeSeat(technician.id, id, (await this.options.seats())))) throw new RescueError('NO_SEAT_FREE');
+    this.registry.attachTechnician(technician, conn);
     this.technicians.set(id, technician.id);
     for (const node of this.bus.liveNodes()) this.bus.cast(node, 'tech.attached', { technician, conn: id });
   }
@@ -199,7 +199,7 @@ export class ClusterSessions implements SessionService {
       const found = (await this.bus.call(node, 'online', { technicianId }).catch(() => [])) as { technician: TechnicianIdentity; conn: string }[];
       const hit = found.find((f) => f.technician.id === technicianId);
       if (!hit) continue;
-      if (!this.registry.connectionOf(technicianId)) this.registry.attachTechnician(hit.technician, this.conns.remote({ node, id: hit.conn }), true);
+      if (!this.registry.connectionOf(technicianId)) this.registry.attachTechnician(hit.technician, this.conns.remote({ node, id: hit.conn }));
       return;
     }
   }
@@ -336,7 +336,7 @@ export class ClusterSessions implements SessionService {
       case 'tech.attached': {
         const technician = a.technician as TechnicianIdentity;
         if (!this.registry.technicianConnection(technician.id) && !this.registry.hasSessionsOf(technician.id)) return;
-        this.registry.attachTechnician(technician, this.conns.remote({ node: from, id: a.conn as string }), true);
+        this.registry.attachTechnician(technician, this.conns.remote({ node: from, id: a.conn as string }));
         return;
       }
       case 'tech.detached': {

@@ -84,7 +84,7 @@ describe('ad hoc support: the whole flow', function () {
   });
 
   it('emails the link, pairs with a wrong then right code, connects twice an hour apart, refuses a wrong password, and expires after 24 hours', async () => {
-    h.server.accounts.setSeats(1);
+    await h.server.accounts.setSeats(1);
     const tech = await technician(h, 'ann@example.test', 'Ann');
 
     // 1. Prepare: only the email crosses to the server; the code is shown once.
@@ -173,8 +173,8 @@ describe('ad hoc support: the whole flow', function () {
     expect(FakeSupport.started.length, 'no support session without the password').to.equal(startedBefore);
     expect(tracksBefore, 'no video without the password').to.deep.equal([]);
 
-    const audited = () => h.server.audit.events(created.session.adhocId).map((e) => e.event);
-    await waitFor(() => audited().includes('adhoc.auth_failed'), 'the failure in the audit log');
+    const audited = async () => (await h.server.audit.events(created.session.adhocId)).map((e) => e.event);
+    await waitFor(async () => (await audited()).includes('adhoc.auth_failed'), 'the failure in the audit log');
 
     // 6. 24 hours after activation the agent deletes everything and exits.
     h.clock.tick(ADHOC_VALIDITY_MS - HOUR + 1000);
@@ -191,7 +191,7 @@ describe('ad hoc support: the whole flow', function () {
     expect(next.session.state).to.equal('prepared');
 
     // The audit log keeps the whole history.
-    const events = h.server.audit.events(created.session.adhocId).map((e) => e.event);
+    const events = (await h.server.audit.events(created.session.adhocId)).map((e) => e.event);
     expect(events).to.deep.equal([
       'adhoc.created',
       'adhoc.paired',

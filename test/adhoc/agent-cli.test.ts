@@ -43,7 +43,7 @@ describe('ad hoc agent CLI: pairing from the deployment link, then the technicia
       expect(await exited, output).to.equal(0);
       expect(existsSync(stateDir), 'state dir removed').to.equal(false);
       expect(output).to.include('no longer paired');
-      const events = h.server.audit.events(created.session.adhocId).map((e) => e.event);
+      const events = (await h.server.audit.events(created.session.adhocId)).map((e) => e.event);
       expect(events).to.include.members(['adhoc.created', 'adhoc.paired', 'adhoc.connected', 'adhoc.ended']);
     } finally {
       child.kill();

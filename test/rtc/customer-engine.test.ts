@@ -164,16 +164,15 @@ async function runScenario(
     expect(customer.engine.sendChat('Hi, thanks')).to.equal(true);
     expect((await toTech).text).to.equal('Hi, thanks');
 
-    const reported = (): Row[] =>
-      server.audit
-        .events(sessionId)
+    const reported = async (): Promise<Row[]> =>
+      (await server.audit.events(sessionId))
         .filter((e) => (REPORTABLE_AUDIT_EVENTS as readonly string[]).includes(e.event))
         .map((e) => ({ actor: e.actor.kind, event: e.event, detail: e.event === 'connection.path' ? e.detail.split(' ')[0]! : e.detail }));
-    await waitFor(() => reported().filter((r) => r.event === 'file.failed').length === 2, 5000, 'both file.failed rows');
+    await waitFor(async () => (await reported()).filter((r) => r.event === 'file.failed').length === 2, 5000, 'both file.failed rows');
     const closed = nextEvent((h) => customer.engine.on('closed', h), 5000, 'the customer engine closed');
     await tech.end('done');
     await closed;
-    return { rows: reported(), kept: customer.kept() };
+    return { rows: await reported(), kept: customer.kept() };
   } finally {
     tech.close();
     customer.close();

@@ -121,7 +121,7 @@ describe('scale: transfer and a colleague across two nodes (REDIS_URL)', functio
     ada.send({ type: 'signal', sessionId, data: OFFER });
     expect((await ada.next('error')).code).to.equal('SESSION_NOT_FOUND');
 
-    const trail = a.audit.events(sessionId).map((e) => `${e.event} ${e.actor.label} ${e.detail}`.trim());
+    const trail = (await a.audit.events(sessionId)).map((e) => `${e.event} ${e.actor.label} ${e.detail}`.trim());
     expect(trail).to.include('colleague.invited ada@example.test cleo@example.test');
     expect(trail).to.include('colleague.removed ada@example.test cleo@example.test');
     expect(trail).to.include('session.transferred ada@example.test to ben@example.test: printer driver');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CLOSE_CODES } from '../../protocol/index.ts';
-import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../../testkit/server.ts';
+import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, sqliteOf, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 const login = (server: RunningServer, email: string, password: string, headers: Record<string, string> = {}) =>
   fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email, password }) });
@@ -36,7 +36,7 @@ describe('signaling: accounts, login and the technician socket', () => {
 
   it('a disabled account cannot log in, and its existing login stops working', async () => {
     const cookie = await loginCookie(server, 'ann@example.test', 'password-1234');
-    server.accounts.setDisabled('ann@example.test', true);
+    await server.accounts.setDisabled('ann@example.test', true);
     expect(await codeOf(await login(server, 'ann@example.test', 'password-1234'))).to.equal('ACCOUNT_DISABLED');
     expect((await fetch(`${server.url}/api/me`, { headers: { cookie } })).status).to.equal(401);
   });
@@ -49,7 +49,7 @@ describe('signaling: accounts, login and the technician socket', () => {
       const technician = await openTechnicianSocket(swept, await loginCookie(swept, 'bob@example.test', 'password-1234'));
       await technician.next('welcome');
       // As the admin CLI does: straight to the database, not through this server.
-      swept.db.prepare('UPDATE accounts SET disabled = 1 WHERE email = ?').run('bob@example.test');
+      sqliteOf(swept).prepare('UPDATE accounts SET disabled = 1 WHERE email = ?').run('bob@example.test');
       fake.tick(swept.config.heartbeatMs);
       expect((await technician.closed).code).to.equal(CLOSE_CODES.UNAUTHENTICATED);
     } finally {
@@ -102,7 +102,7 @@ describe('signaling: accounts, login and the technician socket', () => {
 
   it('seats limit how many technicians have a console open at once', async () => {
     await createTechnician(server, { email: 'bob@example.test', password: 'password-1234', name: 'Bob' });
-    server.accounts.setSeats(1);
+    await server.accounts.setSeats(1);
     const ann = await openTechnicianSocket(server, await loginCookie(server, 'ann@example.test', 'password-1234'));
     await ann.next('welcome');
     const bob = await openTechnicianSocket(server, await loginCookie(server, 'bob@example.test', 'password-1234'));
@@ -110,7 +110,7 @@ describe('signaling: accounts, login and the technician socket', () => {
     await bob.closed;
     ann.close();
     await ann.closed;
-    for (let i = 0; i < 200 && server.registry.isTechnicianConnected((server.accounts.findByEmail('ann@example.test'))?.id ?? ''); i++) {
+    for (let i = 0; i < 200 && server.registry.isTechnicianConnected((await server.accounts.findByEmail('ann@example.test'))?.id ?? ''); i++) {
       await new Promise((r) => setTimeout(r, 5));
     }
     const bobAgain = await openTechnicianSocket(server, await loginCookie(server, 'bob@example.test', 'password-1234'));

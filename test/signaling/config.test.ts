@@ -121,14 +121,18 @@ describe('signaling/config: scale-out (issue 17)', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://u:s3cret@127.0.0.1' })).to.throw(ConfigError).with.property('message').that.does.not.contain('s3cret');
   });
 
-  it('refuses DATABASE_URL with a clear reason (the PostgreSQL store is not built yet), and a malformed one first as malformed', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/relay' }))
-      .to.throw(ConfigError)
-      .with.property('message')
-      .that.contains('DATABASE_URL: PostgreSQL storage is not available');
+  it('takes a postgres:// or postgresql:// DATABASE_URL whole, and refuses another scheme, a missing database or host, without repeating a password', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/relay' }).databaseUrl).to.equal('postgres://u:p@127.0.0.1:5432/relay');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db.example/relay?sslmode=require' }).databaseUrl).to.equal('postgresql://db.example/relay?sslmode=require');
     expect(() => loadConfig({ DATABASE_URL: 'mysql://127.0.0.1/relay' }))
       .to.throw(ConfigError)
       .with.property('message')
       .that.contains('must start with postgres:// or postgresql://');
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u:s3cret@127.0.0.1:5432' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.contains('DATABASE_URL: names no database')
+      .and.does.not.contain('s3cret');
+    fails({ DATABASE_URL: 'not a url' }, 'DATABASE_URL');
   });
 });

@@ -9,6 +9,7 @@ import {
   loginCookie,
   openTechnicianSocket,
   requestJson,
+  sqliteOf,
   startTestServer,
   type RunningServer,
 } from '../../testkit/server.ts';
@@ -68,13 +69,13 @@ describe('signaling: console sockets end with their login', () => {
 
   it('a console of a disabled account is closed within one heartbeat', async () => {
     const { technician, adhoc } = await consoles();
-    server.db.prepare('UPDATE accounts SET disabled = 1 WHERE email = ?').run(EMAIL);
+    sqliteOf(server).prepare('UPDATE accounts SET disabled = 1 WHERE email = ?').run(EMAIL);
     expect(await afterOneHeartbeat([technician, adhoc])).to.deep.equal([CLOSE_CODES.UNAUTHENTICATED, CLOSE_CODES.UNAUTHENTICATED]);
   });
 
   it('a console of a deleted account is closed within one heartbeat', async () => {
     const { technician, adhoc } = await consoles();
-    server.accounts.delete(EMAIL);
+    await server.accounts.delete(EMAIL);
     expect(await afterOneHeartbeat([technician, adhoc])).to.deep.equal([CLOSE_CODES.UNAUTHENTICATED, CLOSE_CODES.UNAUTHENTICATED]);
   });
 

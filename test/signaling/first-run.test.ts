@@ -46,7 +46,7 @@ describe('signaling: first-run setup link (issue 15)', () => {
     const wrong = await call(server, 'POST', { ...PROXIED, 'x-setup-token': `${tokenOf(link).slice(0, -1)}${tokenOf(link).endsWith('A') ? 'B' : 'A'}` }, ADMIN);
     expect(wrong.status).to.equal(403);
     expect(wrong.body.error?.code).to.equal('SETUP_LINK_INVALID');
-    expect(server.accounts.count()).to.equal(0);
+    expect(await server.accounts.count()).to.equal(0);
   });
 
   it('the link creates the first administrator once, then dies', async () => {
@@ -54,7 +54,7 @@ describe('signaling: first-run setup link (issue 15)', () => {
     const made = await call(server, 'POST', headers, ADMIN);
     expect(made.status).to.equal(201);
     expect(made.body).to.include({ email: ADMIN.email, name: ADMIN.name });
-    expect(server.accounts.findByEmail(ADMIN.email)?.isAdmin).to.equal(true);
+    expect((await server.accounts.findByEmail(ADMIN.email))?.isAdmin).to.equal(true);
     // The account can log in with the password it was given.
     const login = await fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password }) });
     expect(login.status).to.equal(200);
@@ -83,7 +83,7 @@ describe('signaling: first-run setup link (issue 15)', () => {
     });
     expect((await call(server, 'GET', headers)).body).to.deep.equal({ needed: false, allowed: false });
     expect((await call(server, 'POST', headers, ADMIN)).body.error?.code).to.equal('SETUP_CLOSED');
-    expect(server.accounts.count()).to.equal(1);
+    expect(await server.accounts.count()).to.equal(1);
   });
 
   it('refuses a cross-site form post (Origin checked) and a short password', async () => {
@@ -91,7 +91,7 @@ describe('signaling: first-run setup link (issue 15)', () => {
     expect(foreign.body.error?.code).to.equal('ORIGIN_NOT_ALLOWED');
     const weak = await call(server, 'POST', {}, { ...ADMIN, password: 'short' });
     expect(weak.body.error?.code).to.equal('PASSWORD_TOO_WEAK');
-    expect(server.accounts.count()).to.equal(0);
+    expect(await server.accounts.count()).to.equal(0);
   });
 
   it('no link when an account existed at start', async () => {

@@ -33,7 +33,7 @@ describe('signaling: session transfer and colleagues', () => {
     expect(await a.technician.next('error')).to.include({ code: 'SESSION_NOT_FOUND' });
     b.technician.send({ type: 'signal', sessionId: a.sessionId, data: offer });
     expect((await a.customer.next('signal')).lane).to.equal(undefined);
-    const trail = server.audit.events(a.sessionId).map((e) => `${e.event} ${e.detail}`);
+    const trail = (await server.audit.events(a.sessionId)).map((e) => `${e.event} ${e.detail}`);
     expect(trail).to.include(`session.transferred to ${b.account.email}: over to you`);
   });
 
@@ -82,7 +82,7 @@ describe('signaling: session transfer and colleagues', () => {
     expect(await c.technician.next('session.state')).to.include({ state: 'closed', reason: 'colleague_removed' });
     c.technician.send({ type: 'signal', sessionId: a.sessionId, data: offer });
     expect(await c.technician.next('error')).to.include({ code: 'SESSION_NOT_FOUND' });
-    const trail = server.audit.events(a.sessionId).map((e) => `${e.event} ${e.actor.kind} ${e.detail}`);
+    const trail = (await server.audit.events(a.sessionId)).map((e) => `${e.event} ${e.actor.kind} ${e.detail}`);
     expect(trail).to.include.members([`colleague.invited technician ${c.account.email}`, `colleague.joined customer ${c.account.email}`, `colleague.removed customer ${c.account.email}`]);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { AccountStore } from '../../signaling/accounts.ts';
-import { openDatabase } from '../../signaling/db.ts';
+import { openSqliteStore } from '../../signaling/store/sqlite-store.ts';
 import { openTestSocket } from '../../testkit/server.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -51,9 +51,9 @@ describe('signaling: the audit log after a crash', () => {
   const children: ChildProcess[] = [];
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-crash-'));
-    const db = openDatabase(path.join(dir, 'relay-rescue.db'));
-    await new AccountStore(db).create({ email: 'ann@example.test', name: 'Ann', password: 'password-1234', isAdmin: false });
-    db.close();
+    const store = openSqliteStore(path.join(dir, 'relay-rescue.db'));
+    await new AccountStore(store.accounts, store.settings).create({ email: 'ann@example.test', name: 'Ann', password: 'password-1234', isAdmin: false });
+    await store.close();
   });
   after(() => {
     for (const child of children) child.kill('SIGKILL');

@@ -79,7 +79,7 @@ describe('signaling: client addresses behind TRUST_PROXY', () => {
     expect(entered.status).to.equal(200);
     const list = await tech.next('session.list');
     expect(list.sessions.find((s) => s.sessionId === session.sessionId)?.customer?.address).to.equal('198.51.100.7');
-    const audit = server.audit.events(session.sessionId).find((e) => e.event === 'code.entered');
+    const audit = (await server.audit.events(session.sessionId)).find((e) => e.event === 'code.entered');
     expect(audit?.detail).to.include('address=198.51.100.7').and.not.include('10.9.9.9');
   });
 

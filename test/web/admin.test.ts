@@ -88,7 +88,7 @@ describe('web: the administration page (Chromium)', function () {
     const page = await tech.goto(`${srv.url}/admin`);
     expect(page?.status()).to.equal(404);
     expect(await tech.evaluate(() => document.body.textContent)).to.include('Not found');
-    expect(srv.server.accounts.findByEmail('sneaky@example.test')).to.equal(undefined);
+    expect(await srv.server.accounts.findByEmail('sneaky@example.test')).to.equal(undefined);
   });
 
   it('an administrator opens it from the console', async () => {
@@ -107,12 +107,12 @@ describe('web: the administration page (Chromium)', function () {
     await clickRole(admin, 'button', 'Add technician');
     await waitRows(admin, 'technicians', (r) => r.some((cells) => cells[1] === 'nia@example.test'), 'the new row');
     expect((await texts(admin, '[data-testid="technicians-notice"]'))[0]).to.equal('Added nia@example.test.');
-    expect(srv.server.accounts.findByEmail('nia@example.test')).to.include({ name: 'Nia New', isAdmin: false, disabled: false });
+    expect(await srv.server.accounts.findByEmail('nia@example.test')).to.include({ name: 'Nia New', isAdmin: false, disabled: false });
     await checkScreen(admin, 'admin-technicians');
     await clickRole(admin, 'button', 'Disable Nia New');
     const after = await waitRows(admin, 'technicians', (r) => r.some((c) => c[1] === 'nia@example.test' && c[4]?.includes('Disabled')), 'Nia disabled');
     expect(after.find((c) => c[1] === 'nia@example.test')?.[4]).to.include('Disabled');
-    expect(srv.server.accounts.findByEmail('nia@example.test')?.disabled).to.equal(true);
+    expect((await srv.server.accounts.findByEmail('nia@example.test'))?.disabled).to.equal(true);
     await clickRole(admin, 'button', 'Administration log');
     const log = await waitRows(admin, 'admin-log', (r) => r.length >= 2, 'the log');
     expect(log.slice(0, 2).map((c) => c.slice(1, 4))).to.deep.equal([
@@ -133,7 +133,7 @@ describe('web: the administration page (Chromium)', function () {
     await clickRole(admin, 'button', 'Delete Nia New');
     await (await pollFor(admin, 'pierce/[data-testid="confirm-ok"]')).click();
     await waitRows(admin, 'technicians', (r) => !r.some((c) => c[1] === 'nia@example.test'), 'Nia gone');
-    expect(srv.server.accounts.findByEmail('nia@example.test')).to.equal(undefined);
+    expect(await srv.server.accounts.findByEmail('nia@example.test')).to.equal(undefined);
   });
 
   it('the audit trail lists three sessions and exports exactly them as CSV', async () => {
@@ -181,7 +181,7 @@ describe('web: the administration page (Chromium)', function () {
     await clickRole(admin, 'checkbox', 'Require two-factor login for every account');
     await clickRole(admin, 'button', 'Save settings');
     await waitForFn(admin, () => document.querySelector('rr-admin-app')?.shadowRoot?.querySelector('rr-admin-settings')?.shadowRoot?.querySelector('[role="status"]')?.textContent === 'Saved.');
-    expect(srv.server.ctx.settings.all()).to.deep.equal({ seats: 3, require2fa: true, loginSessionHours: 12 });
+    expect(await srv.server.ctx.settings.all()).to.deep.equal({ seats: 3, require2fa: true, loginSessionHours: 12 });
     await checkScreen(admin, 'admin-settings');
   });
 });

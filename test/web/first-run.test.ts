@@ -64,7 +64,7 @@ describe('web: first-run setup in the console', function () {
     await clickRole(page, 'button', 'Create administrator');
     const me = await byTestId(page, 'me', 20_000);
     expect(await me.evaluate((el) => el.textContent)).to.equal('Ada Admin');
-    expect(srv.server.accounts.findByEmail('ada@example.test')?.isAdmin).to.equal(true);
+    expect((await srv.server.accounts.findByEmail('ada@example.test'))?.isAdmin).to.equal(true);
   });
 
   it('once an account exists the link is dead: it opens the login form', async () => {

@@ -88,7 +88,7 @@ describe('web: session transfer and collaboration in Chromium', function () {
     console.log('    measured:', JSON.stringify(measured));
   });
 
-  const events = () => srv.server.audit.events(sessionId).map((e) => `${e.event} ${e.actor.label} ${e.detail}`.trim());
+  const events = async () => (await srv.server.audit.events(sessionId)).map((e) => `${e.event} ${e.actor.label} ${e.detail}`.trim());
 
   it('a session transferred from A to B: the customer page names B, A loses the video at once, B gets it after the customer says Yes', async () => {
     await logInToConsole(ada, srv.url, ADA.email, ADA.password);
@@ -103,7 +103,7 @@ describe('web: session transfer and collaboration in Chromium', function () {
     await clickRole(cust, 'button', 'Share my screen from this browser');
     await (await (await byTestId(ada, 'queue-row')).$('button'))!.click();
     await askAndShare(ada, cust, ADA.name);
-    sessionId = srv.server.audit.sessionsFor({ id: '', isAdmin: true })[0]?.id ?? '';
+    sessionId = (await srv.server.audit.sessionsFor({ id: '', isAdmin: true }))[0]?.id ?? '';
 
     // Ada hands the session to Ben with a note.
     await (await byTestId(ada, 'handover-open')).click();
@@ -127,8 +127,8 @@ describe('web: session transfer and collaboration in Chromium', function () {
     expect(await textOf(ben, 'peer-name')).to.not.equal('');
     expect(await decodedFrames(ben)).to.be.lessThan(1);
     await askAndShare(ben, cust, BEN.name);
-    expect(events()).to.include(`session.transferred ${ADA.email} to ${BEN.email}: printer driver, see ticket 42`);
-    expect(events().filter((e) => e.startsWith('permission.revoked'))).to.have.length(1);
+    expect(await events()).to.include(`session.transferred ${ADA.email} to ${BEN.email}: printer driver, see ticket 42`);
+    expect((await events()).filter((e) => e.startsWith('permission.revoked'))).to.have.length(1);
   });
 
   it('a colleague invited by name, approved by the customer, sees the video and chats; removed by the lead, loses it', async () => {
@@ -168,7 +168,7 @@ describe('web: session transfer and collaboration in Chromium', function () {
     measured.colleagueVideoGoneAfterRemoveMs = await waitVideoGone(cleo, "Cleo's console");
     expect(await textOf(cleo, 'ended')).to.contain('You are no longer in this session');
     await waitVideoPlaying(ben, "Ben's console after the removal");
-    const trail = events();
+    const trail = await events();
     expect(trail).to.include(`colleague.invited ${BEN.email} ${CLEO.email}`);
     expect(trail.some((e) => e.startsWith('colleague.joined') && e.endsWith(CLEO.email))).to.equal(true);
     expect(trail).to.include(`colleague.removed ${BEN.email} ${CLEO.email}`);

@@ -130,14 +130,14 @@ describe('web: two-factor login in the console (Chromium)', function () {
   });
 
   it('with two-factor login required, an account without it must enrol at login before the console opens', async () => {
-    srv.server.ctx.settings.update({ require2fa: true });
+    await srv.server.ctx.settings.update({ require2fa: true });
     await createTechnician(srv.server, 'new@example.test', 'Nico New', TECH.password);
     const fresh = await newPage(await chromium.browser.createBrowserContext());
     await logInToConsole(fresh, srv.url, 'new@example.test', TECH.password);
     await byRole(fresh, 'heading', 'Set up two-factor login to continue');
     // No console behind it: no queue, no socket.
     expect(await fresh.$('pierce/rr-session-queue')).to.equal(null);
-    expect(srv.server.registry.isTechnicianConnected(srv.server.accounts.findByEmail('new@example.test')?.id ?? '')).to.equal(false);
+    expect(srv.server.registry.isTechnicianConnected((await srv.server.accounts.findByEmail('new@example.test'))?.id ?? '')).to.equal(false);
     await checkScreen(fresh, '2fa-required');
     await clickRole(fresh, 'button', 'Set up two-factor login');
     const newSecret = (await textOf(fresh, 'totp-secret')).replace(/\s/g, '');

@@ -14,7 +14,7 @@ import { FAULT_PASSWORD, technicianEmail } from './fault-server.ts';
 
 const wanted = Number(process.env.FAULT_TECHNICIANS ?? '0');
 const server = await startServer(loadConfig(process.env), { plugins: [createAdhocPlugin()] });
-if (server.accounts.count() === 0) {
+if ((await server.accounts.count()) === 0) {
   // Hashing runs on libuv's threads: a few at a time keeps both cores busy.
   for (let first = 0; first < wanted; first += 4) {
     const batch = [];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { CLOSE_CODES, RECOVERY_CODE_COUNT, TOTP_PARAMS } from '../../../protocol/index.ts';
 import { call, enrolOverApi, login, totpAt } from '../../../testkit/two-factor.ts';
-import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, startTestServer, type RunningServer } from '../../../testkit/server.ts';
+import { createTechnician, fakeClock, loginCookie, openTechnicianSocket, sqliteOf, startTestServer, type RunningServer } from '../../../testkit/server.ts';
 
 const STEP_MS = TOTP_PARAMS.periodSeconds * 1000;
 const EMAIL = 'ann@example.test';
@@ -94,11 +94,11 @@ describe('signaling: two-factor login (TOTP, RFC 6238)', () => {
   });
 
   it('keeps recovery codes hashed and the TOTP seed sealed in the database', () => {
-    const rows = server.db.prepare('SELECT code_hash FROM recovery_codes').all() as { code_hash: string }[];
+    const rows = sqliteOf(server).prepare('SELECT code_hash FROM recovery_codes').all() as { code_hash: string }[];
     expect(rows).to.have.length(RECOVERY_CODE_COUNT);
     const stored = rows.map((r) => r.code_hash).join(' ');
     for (const code of recoveryCodes) expect(stored).not.to.include(code.replace(/-/g, ''));
-    const sealed = (server.db.prepare('SELECT secret_sealed FROM two_factor').get() as { secret_sealed: string }).secret_sealed;
+    const sealed = (sqliteOf(server).prepare('SELECT secret_sealed FROM two_factor').get() as { secret_sealed: string }).secret_sealed;
     expect(sealed).to.match(/^v1\./);
     expect(sealed).not.to.include(secret);
     expect(Buffer.from(sealed.slice(3), 'base64url').toString('latin1')).not.to.include(secret);
@@ -132,7 +132,7 @@ describe('signaling: two-factor login (TOTP, RFC 6238)', () => {
   });
 
   it('require-2fa: an account without it logs in only to enrol; API and console refuse it until then', async () => {
-    server.ctx.settings.update({ require2fa: true });
+    await server.ctx.settings.update({ require2fa: true });
     await createTechnician(server, { email: 'cid@example.test', password: PASSWORD, name: 'Cid' });
     const res = await login(server, { email: 'cid@example.test', password: PASSWORD });
     expect(res.status).to.equal(200);
