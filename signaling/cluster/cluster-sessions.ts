@@ -218,38 +218,42 @@ export class ClusterSessions implements SessionService {
   // Customers.
 
   async submitCode(code: string, client: ClientKind, address: string, conn: Connection | null, name?: string, stillWanted?: () => boolean): Promise<JoinedSession> {
-    const local = this.registry.guard.begin(address);
-    let across;
-    try {
-      across = await this.limits.beginCode(address);
-    } catch (error) {
-      local.released();
-      throw error;
+    // The counts over all nodes first (Redis). The node's own guard is asked only once the code is looked up, in
+    // the same turn as the answer: a try held open across the Redis round trips counted as a possible failure, so
+    // customers behind one address entering right codes at once were refused with CODE_SLOW_DOWN.
+    const across = await this.limits.beginCode(address);
+    if (across.delayMs > 0) await this.pause(across.delayMs);
+    if (stillWanted && !stillWanted()) {
+      across.released();
+      throw new RescueError('SESSION_CLOSED', 'The connection closed before the code was checked.');
     }
-    const settle = (outcome: 'failed' | 'released'): void => {
-      local[outcome]();
-      across[outcome]();
-    };
-    const wait = Math.max(local.delayMs, across.delayMs);
-    if (wait > 0) {
-      await new Promise<void>((resolve) => this.options.clock.setTimeout(() => resolve(), wait));
-      if (stillWanted && !stillWanted()) {
-        settle('released');
-        throw new RescueError('SESSION_CLOSED', 'The connection closed before the code was checked.');
-      }
-    }
-    // Settled as soon as Redis says whether the code is live, not after the home node answered, so that
-    // customers behind one address entering right codes at once are not counted as tries in flight.
     let found;
     try {
       found = await this.state.lookupCode(code);
     } catch (error) {
-      settle('released');
+      across.released();
       throw error;
     }
-    settle('error' in found ? 'failed' : 'released');
+    let local;
+    try {
+      local = this.registry.guard.begin(address);
+    } catch (error) {
+      across.released();
+      throw error;
+    }
+    const outcome = 'error' in found ? 'failed' : 'released';
+    if (local.delayMs > 0) {
+      // The node's global spacing: the answer waits, as on a single node.
+      await this.pause(local.delayMs);
+    }
+    local[outcome]();
+    across[outcome]();
     if ('error' in found) throw new RescueError(found.error);
     return this.enter(found, code, client, address, conn, name);
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => this.options.clock.setTimeout(() => resolve(), ms));
   }
 
   async resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Promise<JoinedSession> {
