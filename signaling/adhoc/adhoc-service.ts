@@ -81,6 +81,8 @@ interface Connection {
  */
 export class AdhocService {
   readonly #d: AdhocServiceDeps;
+  /** Set by close(): sockets that close later touch no store. */
+  #closed = false;
   readonly #limiter = new CodeFailureLimiter();
   readonly #timers = new Map<string, () => void>();
   readonly #agents = new Map<string, Peer>();
@@ -97,6 +99,7 @@ export class AdhocService {
   }
 
   close(): void {
+    this.#closed = true;
     for (const cancel of this.#timers.values()) cancel();
     this.#timers.clear();
   }
@@ -197,6 +200,8 @@ export class AdhocService {
   }
 
   technicianGone(techId: string, peer: Peer): void {
+    // A socket whose close arrives after the server shut down (its database is closed) changes nothing.
+    if (this.#closed) return;
     this.#technicians.get(techId)?.delete(peer);
     for (const c of [...this.#connections.values()]) {
       if (c.technician === peer) this.disconnect(peer, c.id);
@@ -344,7 +349,7 @@ export class AdhocService {
   }
 
   agentGone(adhocId: string, peer: Peer): void {
-    if (this.#agents.get(adhocId) !== peer) return;
+    if (this.#closed || this.#agents.get(adhocId) !== peer) return;
     this.#agents.delete(adhocId);
     for (const c of [...this.#connections.values()]) if (c.agent === peer) this.#dropConnection(c);
     this.#changed(adhocId);
