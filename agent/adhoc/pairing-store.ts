@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'n
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { sha256HexSchema } from '../../protocol/common.ts';
 
 /** What the agent keeps between runs; the password only as an argon2id hash, in its own file. */
 export const pairingSchema = z.strictObject({
@@ -19,7 +20,7 @@ export const pairingSchema = z.strictObject({
    * downloaded applet carries that token, so starting the same file again
    * (after a reboot, or a closed window) resumes instead of replacing the pairing.
    */
-  deploymentDigest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  deploymentDigest: sha256HexSchema.optional(),
 });
 export type Pairing = z.infer<typeof pairingSchema>;
 
