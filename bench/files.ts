@@ -20,7 +20,7 @@ import { nodeHasher } from '../agent/files/node-hasher.ts';
 import type { SignalData } from '../protocol/ice.ts';
 import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import { CHROMIUM } from '../testkit/chromium.ts';
-import { FilePeer } from './pages/file-peer.ts';
+import { FilePeer, type PumpStats } from './pages/file-peer.ts';
 import { median } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';
 
@@ -113,6 +113,9 @@ export async function runFiles({ quick, profile = false }: { quick: boolean; pro
       offerUp.push(n.lastIncomingAt - s2);
       tailDown.push(e1 - (await page.evaluate(() => window.benchPeer!.lastWrittenAt)));
       tailUp.push(e2 - n.lastWrittenAt);
+      const fmt = (p: PumpStats): string =>
+        `polls ${p.polls}, over mark ${p.overMark}, window full ${p.windowFull}, ran dry ${p.ranDry}, slept ${p.sleptMs.toFixed(0)} ms (max ${p.maxSleepMs.toFixed(1)}), frames ${p.frames}, acks ${p.acks}`;
+      console.error(`  pump down (Node): ${fmt(n.pump)}\n  pump up (page): ${fmt(await page.evaluate(() => window.benchPeer!.pump))}`);
       console.error(`  files rep ${r + 1}: down bare ${rawDown.at(-1)!.toFixed(1)} file ${fileDown.at(-1)!.toFixed(1)} MB/s (first frame ${offerDown.at(-1)!.toFixed(0)} ms, tail ${tailDown.at(-1)!.toFixed(0)} ms); up bare ${rawUp.at(-1)!.toFixed(1)} file ${fileUp.at(-1)!.toFixed(1)} MB/s (first frame ${offerUp.at(-1)!.toFixed(0)} ms, tail ${tailUp.at(-1)!.toFixed(0)} ms)`);
     }
     if (profile) await profileBoth(page, n, bytes, bounded);
