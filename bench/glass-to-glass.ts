@@ -159,7 +159,7 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
         value: median(product.latencies),
         unit: 'ms',
         reference: { ...cap, value: median(captureNative.latencies) },
-        note: `${product.latencies.length}/${count} changes; draw→frame received ${ms(median(product.received))}, received→shown ${ms(receivedToShown)} (decode ${product.decodeMs.toFixed(1)}, first packet→decoded ${product.processingMs.toFixed(1)} ms); shown = rVFC expectedDisplayTime (the callback ran ${product.callbackVsDisplay.toFixed(1)} ms after it); ${loadMoving}`,
+        note: `${product.latencies.length}/${count} changes; draw→frame received ${ms(median(product.received))}, received→shown ${ms(receivedToShown)} (decode ${product.decodeMs.toFixed(1)}, first packet→decoded ${product.processingMs.toFixed(1)} ms); shown = rVFC expectedDisplayTime (the callback ran ${product.callbackVsDisplay.toFixed(1)} ms after it; it is ${product.displayVsPresented.toFixed(1)} ms after presentationTime; frame clock ${product.frameIntervalMs.toFixed(1)} ms); ${loadMoving}`,
       },
       { group: GROUP, name: `${label} latency, p99`, value: p99(product.latencies), unit: 'ms', reference: { ...cap, value: p99(captureNative.latencies) } },
     ];
