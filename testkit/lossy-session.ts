@@ -148,8 +148,8 @@ export async function measureFiles(s: LossySession, bytes: number, tag: string):
   type Received = { name: string; size: number; sha256: string; corruptedBytes: number };
   const names = { toCustomer: `t2c-${tag}.bin`, toTechnician: `c2t-${tag}.bin` };
   const [down, up] = await Promise.all([
-    s.tech.call<Sent>('sendFile', { name: names.toCustomer, size: bytes }, 600_000),
-    s.cust.call<Sent>('sendFile', { name: names.toTechnician, size: bytes }, 600_000),
+    s.tech.call<Sent>('sendFile', { name: names.toCustomer, size: bytes }, 840_000),
+    s.cust.call<Sent>('sendFile', { name: names.toTechnician, size: bytes }, 840_000),
   ]);
   const [custGot, techGot] = await Promise.all([s.cust.call<Received[]>('received'), s.tech.call<Received[]>('received')]);
   const figures = (direction: FileFigures['direction'], result: Sent, got: Received | undefined): FileFigures => ({

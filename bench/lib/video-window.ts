@@ -85,6 +85,10 @@ export async function measureWindow(page: Page, x: XConnection, win: number, age
     received,
     /** rVFC callback time − expected display time, median (what the callback's own time would add or take). */
     callbackVsDisplay: median(changes.filter((c) => c[5] > 0).map((c) => c[5] - c[0])),
+    /** Expected display time − presentation time (the frame handed to the compositor), median. */
+    displayVsPresented: median(changes.filter((c) => c[6] > 0).map((c) => c[0] - c[6])),
+    /** The page's frame clock (ms between animation frames) at the end of the window. */
+    frameIntervalMs: after.frameIntervalMs,
     fps: (after.frames - before.frames) / wall,
     decodedFps: (stats1.decoded - stats0.decoded) / dt,
     receivedFps: (stats1.received - stats0.received) / dt,

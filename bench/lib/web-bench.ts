@@ -52,9 +52,12 @@ export interface ConsoleRecord {
   frames: number;
   /**
    * Colour changes seen in the sampled region: [wall ms the frame is expected on the display
-   * (rVFC expectedDisplayTime), r, g, b, receiveTime wall ms or 0, rVFC callback time (now) wall ms].
+   * (rVFC expectedDisplayTime), r, g, b, receiveTime wall ms or 0, rVFC callback time (now) wall ms,
+   * presentationTime wall ms (the frame handed to the compositor) or 0].
    */
-  changes: Array<[number, number, number, number, number, number]>;
+  changes: Array<[number, number, number, number, number, number, number]>;
+  /** Median ms between requestAnimationFrame callbacks over the last ~2 s (the page's frame clock). */
+  frameIntervalMs: number;
 }
 
 /**
@@ -65,7 +68,19 @@ export interface ConsoleRecord {
 function consoleDriver(): void {
   type Rec = ConsoleRecord & { sample: { x: number; y: number; w: number; h: number } | null; lastClick: Map<string, number> };
   const w = window as unknown as { __bench: Rec };
-  const rec: Rec = { startClickedAt: null, startClicks: 0, askClickedAt: null, trackAt: null, firstFrameAt: null, frames: 0, changes: [], sample: null, lastClick: new Map() };
+  const rec: Rec = { startClickedAt: null, startClicks: 0, askClickedAt: null, trackAt: null, firstFrameAt: null, frames: 0, changes: [], frameIntervalMs: NaN, sample: null, lastClick: new Map() };
+  // The page's frame clock: the intervals between animation frames (a headless compositor's begin-frame rate).
+  const intervals: number[] = [];
+  let lastRaf = 0;
+  const raf = (t: number): void => {
+    if (lastRaf > 0) intervals.push(t - lastRaf);
+    if (intervals.length > 120) intervals.shift();
+    lastRaf = t;
+    const sorted = [...intervals].sort((a, b) => a - b);
+    rec.frameIntervalMs = sorted[sorted.length >> 1] ?? NaN;
+    requestAnimationFrame(raf);
+  };
+  requestAnimationFrame(raf);
   w.__bench = rec;
   const wall = (t: number): number => performance.timeOrigin + t;
   const deepAll = (root: Document | ShadowRoot, sel: string, out: Element[] = []): Element[] => {
@@ -81,11 +96,11 @@ function consoleDriver(): void {
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   let last = '';
   let chain: Promise<void> = Promise.resolve();
-  const note = (at: number, r: number, g: number, b: number, receivedAt: number, calledAt: number): void => {
+  const note = (at: number, r: number, g: number, b: number, receivedAt: number, calledAt: number, presentedAt: number): void => {
     const key = `${r >> 6},${g >> 6},${b >> 6}`;
     if (key !== last && rec.changes.length < 5000) {
       last = key;
-      rec.changes.push([at, r, g, b, receivedAt, calledAt]);
+      rec.changes.push([at, r, g, b, receivedAt, calledAt, presentedAt]);
     }
   };
   /** The sampled region's mean colour from the decoded I420 planes (no RGB conversion of the whole frame), or null. */
@@ -134,10 +149,11 @@ function consoleDriver(): void {
       const s = rec.sample;
       if (s) {
         const receivedAt = meta.receiveTime ? wall(meta.receiveTime) : 0;
+        const presentedAt = meta.presentationTime ? wall(meta.presentationTime) : 0;
         // In order, one at a time; the region is read from the frame's planes where possible (cheap), else through a canvas.
         chain = chain.then(async () => {
           const rgb = (await sampleYuv(video, s)) ?? sampleCanvas(video, s);
-          note(at, rgb[0], rgb[1], rgb[2], receivedAt, calledAt);
+          note(at, rgb[0], rgb[1], rgb[2], receivedAt, calledAt, presentedAt);
         });
       }
       video.requestVideoFrameCallback(onFrame);
@@ -306,7 +322,7 @@ export async function openCustomer(bench: WebBench, ctx: BrowserContext, code: s
 export function readRecord(page: Page): Promise<ConsoleRecord> {
   return page.evaluate(() => {
     const r = (window as unknown as { __bench: ConsoleRecord }).__bench;
-    return { startClickedAt: r.startClickedAt, startClicks: r.startClicks, askClickedAt: r.askClickedAt, trackAt: r.trackAt, firstFrameAt: r.firstFrameAt, frames: r.frames, changes: r.changes };
+    return { startClickedAt: r.startClickedAt, startClicks: r.startClicks, askClickedAt: r.askClickedAt, trackAt: r.trackAt, firstFrameAt: r.firstFrameAt, frames: r.frames, changes: r.changes, frameIntervalMs: r.frameIntervalMs };
   });
 }
 

@@ -9,6 +9,6 @@ describe('agent/platform/linux-x11: libwebrtc field trials in the loaded @roamhq
     expect(typeof wrtc.RTCPeerConnection).to.equal('function'); // wrtc.node is loaded in this process.
     const native = requireNativeCapture();
     expect(new LinuxX11Platform(':0', 'auto').webrtcFieldTrials(AGENT_FIELD_TRIALS)).to.equal('');
-    expect(native.webrtcFieldTrials()).to.equal('WebRTC-ForceSendPlayoutDelay/min_ms:0,max_ms:0/');
+    expect(native.webrtcFieldTrials()).to.equal('WebRTC-ForceSendPlayoutDelay/min_ms:0,max_ms:0/WebRTC-BurstyPacer/burst:40ms/');
   });
 });
