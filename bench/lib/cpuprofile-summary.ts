@@ -5,6 +5,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 interface Profile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -13,12 +14,25 @@ interface Profile {
 const shortUrl = (url: string): string =>
   url === '' ? '(native)' : url.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, 'npm:$1').replace(/^.*?\/(signaling|protocol|rtc|agent|bench)\//, '$1/');
 
-/** Self time per function and per file/package of a V8 .cpuprofile, largest first, as text lines. */
-export function summarizeCpuProfile(file: string, top = 15): string {
+/** Microseconds on the clock V8's profiler stamps samples with (CLOCK_MONOTONIC, as process.hrtime). */
+export const profileClockUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Self time per function and per file/package of a V8 .cpuprofile, largest first, as text lines.
+ * `window` (profileClockUs readings, possibly from another process on the same machine) keeps only
+ * the samples taken in it: the load, without start-up and module loading.
+ */
+export function summarizeCpuProfile(file: string, top = 15, window?: { fromUs: number; toUs: number }): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
   const byFrame = new Map<string, number>();
   const byFile = new Map<string, number>();
   let total = 0;
