@@ -11,7 +11,8 @@
  *      checkout's `npm run agent` serves) and carried as assets;
  *   3. `node --experimental-sea-config` writes the blob: the bundle, the
  *      gzip-compressed `.node` files and the page;
- *   4. a copy of the Node runtime (stripped of debug symbols) gets the blob
+ *   4. a copy of the Node runtime (stripped of debug symbols; for Windows, of
+ *      node.exe's Authenticode signature, which the injection would break) gets the blob
  *      injected with postject at the sentinel fuse; the file is renamed into
  *      place only when complete, so the server never serves half of one.
  * A build whose inputs (bundle, page, addons, runtime) match the last one's
@@ -28,6 +29,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
 import postject from 'postject';
 import { WINDOW_MANIFEST_KEY, addonAssetKey, windowAssetKey } from '../agent/sea/asset-names.ts';
+import { removeAuthenticodeSignature } from './pe-signature.ts';
 import { stageWindows } from './stage-windows.ts';
 import { APPLET_TARGETS, KOFFI_PACKAGES, targetSpec, type AddonSpec, type AppletTarget, type TargetSpec } from './applet-targets.ts';
 
@@ -174,6 +176,8 @@ export async function buildApplet(options: BuildAppletOptions = {}): Promise<Bui
       mkdirSync(outDir, { recursive: true });
       copyFileSync(spec.nodeBinary, partial);
       chmodSync(partial, 0o755);
+      // node.exe's signature cannot survive the injection; removed, LIEF has nothing to call corrupted.
+      if (spec.target === 'win-x64') removeAuthenticodeSignature(partial);
       if (spec.strip) {
         const stripped = spawnSync('strip', ['--strip-debug', partial], { stdio: 'ignore' });
         if (stripped.status !== 0) log('applet: `strip` (Debian binutils) not found: the file keeps Node’s debug symbols (~12 MB more)');
@@ -192,7 +196,7 @@ export async function buildApplet(options: BuildAppletOptions = {}): Promise<Bui
 }
 
 /** Bumped when the build's own steps change what an identical input produces. */
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
 
 function inputsHash(spec: TargetSpec, bundleSha256: string, pageFiles: string[]): string {
   const hash = createHash('sha256');
