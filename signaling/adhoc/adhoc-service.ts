@@ -418,7 +418,7 @@ export class AdhocService {
     const adhocId = String(args.adhocId);
     const row = await this.#connectable(String(args.techId), adhocId);
     if (!this.#agents.has(adhocId)) throw new RescueError('PEER_NOT_CONNECTED', 'The computer is offline.');
-    return this.#open(row, nodes.remote(from, String(args.peer)), args.ref === undefined || args.ref === null ? undefined : String(args.ref));
+    return this.#open(row, nodes.remote(from, String(args.peer)), typeof args.ref === 'string' ? args.ref : undefined);
   }
 
   nodeCast(op: string, args: Record<string, unknown>, from: string): void {

@@ -42,8 +42,10 @@ export function postgresStore(link: PgLink): Store {
     // Writes are commands on one ordered queue: a step's writes are stored in order, not as one transaction.
     atomically: (writes) => writes(),
     close: async () => {
-      await link.close();
+      // What is still queued is stored or given up within close's few seconds; replies no longer wait for it.
+      const closing = link.close();
       unregister();
+      await closing;
     },
   };
 }
