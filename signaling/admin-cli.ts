@@ -134,7 +134,6 @@ async function migrateCommand(config: { databaseUrl: string | null }, from: stri
   const report = await migrateSqliteToPostgres(path.resolve(from), config.databaseUrl, createLogger('silent'));
   for (const [table, rows] of Object.entries(report.copied)) console.log(`${table}\t${rows}`);
   console.log(`Copied ${path.resolve(from)} into PostgreSQL. Start the server with DATABASE_URL set.`);
-  if (report.adhocLeft > 0) console.log(`${report.adhocLeft} ad hoc pairing(s) stay in the SQLite file: ad hoc pairings are not kept in PostgreSQL yet.`);
   return 0;
 }
 

@@ -30,11 +30,12 @@ export class AuditLog {
     this.rows.closeSession(id, this.now(), reason);
   }
 
-  record(sessionId: string, event: AuditEvent, actor: AuditActor, detail = ''): void {
+  /** `key`: a caller that may write the same event twice (two nodes) names it, and it is stored once. */
+  record(sessionId: string, event: AuditEvent, actor: AuditActor, detail = '', key?: string): void {
     const actorId = actor.kind === 'technician' ? actor.id : null;
     const label = actor.kind === 'technician' ? actor.label : actor.kind === 'customer' ? (actor.label ?? 'customer') : 'server';
     const at = this.now();
-    this.rows.event(sessionId, at, event, { kind: actor.kind, id: actorId, label }, detail.slice(0, 1000));
+    this.rows.event(sessionId, at, event, { kind: actor.kind, id: actorId, label }, detail.slice(0, 1000), key);
     // The start of the support itself (not of the code) is what the audit trail's duration counts from.
     if (event === 'session.activated' || event === 'adhoc.connected') this.rows.markStarted(sessionId, at);
   }

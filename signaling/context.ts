@@ -15,6 +15,7 @@ import type { SessionRegistry } from './session-registry.ts';
 import type { TwoFactorService } from './two-factor/two-factor-service.ts';
 import type { SessionService } from './session-service.ts';
 import type { ClusterLimits } from './cluster/cluster-limits.ts';
+import type { ClusterPort } from './cluster/cluster-sessions.ts';
 import type { Store } from './store/types.ts';
 import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 
@@ -34,6 +35,8 @@ export interface ServerContext {
   sessions: SessionService;
   /** Login and code lockouts counted over all nodes (REDIS_URL); null on one node alone. */
   clusterLimits: ClusterLimits | null;
+  /** The cluster's bus and Redis for features beside the PIN sessions (ad hoc support); null on one node alone. */
+  cluster: ClusterPort | null;
   /** Open console sockets by login; closed (4001) when their login ends. */
   consoles: ConsoleSockets;
   /** The client's address of a request: the socket's, or the one the trusted proxy appended (TRUST_PROXY). */

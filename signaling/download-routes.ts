@@ -23,7 +23,7 @@ export const APPLET_FILES = {
 export type AppletOs = keyof typeof APPLET_FILES;
 
 /** Answers whether a token may be carried, and until when; null when it is not valid (now). */
-export type CarriedTokenLookup = (token: string) => { expiresAt: number | null } | null;
+export type CarriedTokenLookup = (token: string) => { expiresAt: number | null } | null | Promise<{ expiresAt: number | null } | null>;
 
 /** The query parameter that names each kind of carried token. */
 const PARAMS = { token: 'session', adhoc: 'adhoc' } as const satisfies Record<string, Exclude<CarriedKind, 'none'>>;
@@ -87,19 +87,19 @@ export class AppletDownloads {
   }
 
   /** Which token the request asks to carry, checked now. */
-  private carried(req: Request): Pick<AppletTrailerPayload, 'kind' | 'token' | 'expiresAt'> {
+  private async carried(req: Request): Promise<Pick<AppletTrailerPayload, 'kind' | 'token' | 'expiresAt'>> {
     const given = (Object.keys(PARAMS) as Param[]).filter((p) => req.query[p] !== undefined);
     if (given.length === 0) return { kind: 'none', token: null, expiresAt: null };
     if (given.length > 1) throw new RescueError('INVALID_MESSAGE', 'Give one of ?token= or ?adhoc=, not both.');
     const param = given[0]!;
     const token = tokenSchema.safeParse(req.query[param]);
-    const found = token.success ? this.lookups.get(param)?.(token.data) : null;
+    const found = token.success ? await this.lookups.get(param)?.(token.data) : null;
     if (!token.success || !found) throw new RescueError(INVALID[param], 'This download link is no longer valid: go back to the support page and download the app again.');
     return { kind: PARAMS[param], token: token.data, expiresAt: found.expiresAt };
   }
 
   private async serve(os: AppletOs, req: Request, res: Response): Promise<void> {
-    const carried = this.carried(req);
+    const carried = await this.carried(req);
     const name = APPLET_FILES[os];
     const handle = await open(path.join(this.agentRoot, name), 'r').catch(() => null);
     if (!handle) {

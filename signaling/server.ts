@@ -151,6 +151,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     registry,
     sessions,
     clusterLimits: cluster?.limits ?? null,
+    cluster: cluster?.port ?? null,
     consoles: new ConsoleSockets(async (token) => (await logins.lookup(token)) !== null, clock, config.heartbeatMs, logger),
     clientAddress: (req) => addresses.of(req),
     settings,

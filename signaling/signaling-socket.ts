@@ -4,6 +4,7 @@ import { WebSocket, type RawData } from 'ws';
 import { CLOSE_CODES, ERRORS, LIMITS, RescueError, parseMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
+import { ReplyGate } from './store/reply-gate.ts';
 
 /** This many bad messages in a row close the socket with 4008. */
 export const MAX_CONSECUTIVE_ERRORS = 10;
@@ -84,6 +85,8 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   private closed = false;
   /** The last message handler still running (a promise), or null. */
   private tail: Promise<void> | null = null;
+  /** Holds replies until the audit rows of their step are stored (signaling/store/reply-gate.ts). */
+  private readonly gate = new ReplyGate<Out | ErrorReply>((message) => this.write(message));
 
   constructor(private readonly options: SignalingSocketOptions<S>) {
     const { ws, clock } = options;
@@ -98,6 +101,10 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   }
 
   send(message: Out | ErrorReply): void {
+    this.gate.send(message);
+  }
+
+  private write(message: Out | ErrorReply): void {
     const { ws } = this.options;
     if (ws.readyState !== WebSocket.OPEN) return;
     holdWritesForThisTurn((ws as unknown as { _socket?: Duplex })._socket);
@@ -120,7 +127,9 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
 
   close(code: number, reason: string): void {
     const { ws } = this.options;
-    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason.slice(0, 120));
+    this.gate.close(() => {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(code, reason.slice(0, 120));
+    });
   }
 
   private receive(data: RawData, isBinary: boolean): void {
@@ -135,7 +144,16 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseMessage(text, this.options.schema, LIMITS.wsMessageBytes, this.options.knownTypes);
     if (!parsed.ok) {
-      this.bad(parsed.code, parsed.message, parsed.ref);
+      // Behind a handler still running (an async store), so that a good message before it resets the count first.
+      const before = this.tail;
+      if (!before) this.bad(parsed.code, parsed.message, parsed.ref);
+      else {
+        const link: Promise<void> = before.then(() => {
+          this.bad(parsed.code, parsed.message, parsed.ref);
+          if (this.tail === link) this.tail = null;
+        });
+        this.tail = link;
+      }
       return;
     }
     const value = parsed.value as { id?: unknown };

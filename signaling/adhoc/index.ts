@@ -1,12 +1,11 @@
-import type { PluginInput, ServerPlugin } from '../context.ts';
+import type { ServerPlugin } from '../context.ts';
 import { buildIceConfig } from '../ice-config.ts';
 import { clientAddress } from '../http-util.ts';
 import { technicianFromRequest, technicianOfSocket } from '../technician-socket.ts';
-import { openDatabase, type Db } from '../db.ts';
 import { AdhocService, type AdhocServiceDeps } from './adhoc-service.ts';
 import { adhocRoutes } from './routes.ts';
 import { AGENT_PATH, AdhocSockets, TECHNICIAN_PATH } from './sockets.ts';
-import { AdhocStore } from './store.ts';
+import { AdhocNodes, ClusterCodeLimiter } from './adhoc-nodes.ts';
 
 /** Test seams: replace the mail sender (the default is SMTP or the outbox). */
 export interface AdhocPluginOptions {
@@ -21,19 +20,24 @@ export interface AdhocPlugin extends ServerPlugin {
 /**
  * Ad hoc support as a signaling-server plugin (signaling/context.ts): routes
  * on the plugin router, `/ws/adhoc/technician` and `/ws/adhoc/agent`, the
- * adhoc_sessions table in the server's database, events in its audit log.
+ * adhoc_sessions table in the server's store (SQLite or PostgreSQL), events in
+ * its audit log, and with REDIS_URL the `adhoc.*` ops on the cluster's bus.
  * signaling/main.ts registers one per server it starts.
  */
 export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin {
   let sockets: AdhocSockets | null = null;
+  let nodes: AdhocNodes | null = null;
   const plugin: AdhocPlugin = {
     name: 'adhoc',
     service: null,
     install(input) {
       const { ctx, router } = input;
       const logger = ctx.logger.child({ module: 'adhoc' });
+      nodes = ctx.cluster ? new AdhocNodes(ctx.cluster) : null;
       const service = new AdhocService({
-        store: new AdhocStore(adhocDatabase(ctx)),
+        store: ctx.store.adhoc,
+        nodes,
+        ...(ctx.cluster ? { limiter: new ClusterCodeLimiter(ctx.cluster) } : {}),
         mail: ctx.config.smtp,
         publicUrl: () => ctx.publicUrl,
         clock: ctx.clock,
@@ -49,12 +53,18 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
               detail,
             ),
           close: (id, reason) => ctx.audit.closeSession(id, reason),
+          flush: () => ctx.audit.flush(),
         },
         iceConfig: (connectionId, role) =>
           buildIceConfig(ctx.config, { sessionId: connectionId, role, forceRelay: ctx.config.forceRelay }, ctx.clock.now()),
         ...(options.sendEmail ? { sendEmail: options.sendEmail } : {}),
       });
       plugin.service = service;
+      ctx.cluster?.extend('adhoc', {
+        call: (op, args, from) => service.nodeCall(op, args as Record<string, unknown>, from),
+        cast: (op, args, from) => service.nodeCast(op, args as Record<string, unknown>, from),
+        dead: (dead) => service.nodesDead(dead),
+      });
       adhocRoutes(router, { service, publicUrl: () => ctx.publicUrl, authenticate: (req) => technicianFromRequest(ctx, req) });
       sockets = new AdhocSockets({
         service,
@@ -70,26 +80,16 @@ export function createAdhocPlugin(options: AdhocPluginOptions = {}): AdhocPlugin
       const s = sockets;
       input.registerWebSocket(TECHNICIAN_PATH, (ws, req) => s.acceptTechnician(ws, req), { console: true });
       input.registerWebSocket(AGENT_PATH, (ws, req, slot) => s.acceptAgent(ws, req, slot), { unauthenticated: true });
-      input.registerDownloadToken('adhoc', (token) => {
-        const until = service.deploymentValidUntil(token);
+      input.registerDownloadToken('adhoc', async (token) => {
+        const until = await service.deploymentValidUntil(token);
         return until === null ? null : { expiresAt: until };
       });
     },
     close() {
       sockets?.close();
+      nodes?.close();
       plugin.service?.close();
     },
   };
   return plugin;
-}
-
-/**
- * The database of the ad hoc pairings: the server's SQLite file. With
- * DATABASE_URL they are not in PostgreSQL yet (docs/scale.md): each node keeps
- * them in its own SQLite file (DATABASE_PATH), closed with the plugin.
- */
-function adhocDatabase(ctx: PluginInput['ctx']): Db {
-  if (ctx.store.kind === 'sqlite' && 'db' in ctx.store) return (ctx.store as { db: Db }).db;
-  ctx.logger.warn({ path: ctx.config.databasePath }, 'ad hoc pairings stay in this node\'s SQLite file: they are not in PostgreSQL yet');
-  return openDatabase(ctx.config.databasePath);
 }

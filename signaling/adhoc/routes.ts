@@ -31,7 +31,7 @@ export function adhocRoutes(router: express.Router, deps: RouteDeps): void {
   };
 
   router.get('/api/adhoc/sessions', async (req: Request, res: Response) => {
-    res.json({ sessions: deps.service.list((await tech(req)).id) });
+    res.json({ sessions: await deps.service.list((await tech(req)).id) });
   });
 
   router.post('/api/adhoc/sessions', async (req: Request, res: Response) => {
@@ -43,11 +43,11 @@ export function adhocRoutes(router: express.Router, deps: RouteDeps): void {
   });
 
   router.post('/api/adhoc/sessions/:id/code', async (req: Request, res: Response) => {
-    res.json(deps.service.newCode((await tech(req)).id, idParam(req)));
+    res.json(await deps.service.newCode((await tech(req)).id, idParam(req)));
   });
 
   router.post('/api/adhoc/sessions/:id/end', async (req: Request, res: Response) => {
-    res.json({ session: deps.service.end((await tech(req)).id, idParam(req)) });
+    res.json({ session: await deps.service.end((await tech(req)).id, idParam(req)) });
   });
 
   router.get('/adhoc/:token', (req: Request, res: Response) => {

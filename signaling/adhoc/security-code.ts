@@ -39,12 +39,18 @@ export function codeMatches(adhocId: string, code: string, storedHash: string): 
 
 export type CodeLimit = 'ok' | 'address_locked' | 'busy';
 
+/** Counts wrong security codes: on one node in memory (CodeFailureLimiter), over a cluster in Redis (adhoc-nodes.ts). */
+export interface CodeLimiter {
+  check(address: string, now: number): CodeLimit | Promise<CodeLimit>;
+  fail(address: string, now: number): void | Promise<void>;
+}
+
 /**
  * Counts wrong security codes per client address and globally, like the PIN
  * code limiter: fixed windows, so memory stays bounded by the addresses seen in
  * one window (pruned on every call).
  */
-export class CodeFailureLimiter {
+export class CodeFailureLimiter implements CodeLimiter {
   readonly #byAddress = new Map<string, { count: number; since: number }>();
   #global = { count: 0, since: 0 };
 

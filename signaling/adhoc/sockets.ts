@@ -97,14 +97,14 @@ export class AdhocSockets {
     this.#sockets.add(socket);
     service.technicianOnline(tech.id, socket);
 
-    function handle(msg: AdhocTechnicianMessage): void {
+    async function handle(msg: AdhocTechnicianMessage): Promise<void> {
       const ref = 'id' in msg ? msg.id : undefined;
       switch (msg.type) {
         case 'adhoc.list':
-          socket.send({ type: 'adhoc.list', ref, sessions: service.list(tech.id) });
+          socket.send({ type: 'adhoc.list', ref, sessions: await service.list(tech.id) });
           return;
         case 'adhoc.connect':
-          service.connect(tech.id, socket, msg.adhocId, ref);
+          await service.connect(tech.id, socket, msg.adhocId, ref);
           return;
         case 'adhoc.signal':
           service.signal(socket, msg.connectionId, msg.data);
@@ -114,7 +114,7 @@ export class AdhocSockets {
           if (ref) socket.send({ type: 'ack', ref });
           return;
         case 'adhoc.end':
-          service.end(tech.id, msg.adhocId);
+          await service.end(tech.id, msg.adhocId);
           if (ref) socket.send({ type: 'ack', ref });
           return;
         default:
@@ -129,6 +129,12 @@ export class AdhocSockets {
     let adhocId: string | null = null;
     /** Set once the agent proved its agent token or a right code; before that only hello/code/resume are heard. */
     let trusted = false;
+    /** Set once the socket closed: a hello still being answered then is undone at once. */
+    let gone = false;
+    const bound = (id: string): string => {
+      if (gone) service.agentGone(id, socket);
+      return id;
+    };
     const socket: SignalingSocket<typeof adhocAgentMessageSchema, AdhocServerMessage> = new SignalingSocket({
       ws,
       schema: adhocAgentMessageSchema,
@@ -141,6 +147,7 @@ export class AdhocSockets {
       onMessage: (msg) => handle(msg),
       onClose: () => {
         proved();
+        gone = true;
         this.#sockets.delete(socket);
         if (adhocId) service.agentGone(adhocId, socket);
       },
@@ -158,33 +165,33 @@ export class AdhocSockets {
       slot?.release();
     }
 
-    function handle(msg: AdhocAgentMessage): void {
+    async function handle(msg: AdhocAgentMessage): Promise<void> {
       const ref = 'id' in msg ? msg.id : undefined;
       switch (msg.type) {
         case 'adhoc.hello':
           if (trusted) throw new RescueError('SESSION_BAD_STATE');
-          adhocId = service.agentHello(socket, msg.deploymentToken, ref);
+          adhocId = bound(await service.agentHello(socket, msg.deploymentToken, ref));
           proved();
           return;
         case 'adhoc.code':
           if (trusted) throw new RescueError('SESSION_BAD_STATE');
-          adhocId = service.agentCode(socket, msg.deploymentToken, msg.code, msg.computerName, address, ref);
+          adhocId = bound(await service.agentCode(socket, msg.deploymentToken, msg.code, msg.computerName, address, ref));
           trusted = true;
           proved();
           return;
         case 'adhoc.resume':
           if (trusted) throw new RescueError('SESSION_BAD_STATE');
-          adhocId = service.agentResume(socket, msg.agentToken, ref);
+          adhocId = bound(await service.agentResume(socket, msg.agentToken, ref));
           trusted = true;
           proved();
           return;
         case 'adhoc.paired':
           if (!trusted || !adhocId) throw new RescueError('UNAUTHENTICATED');
-          service.agentPaired(adhocId, socket, ref);
+          await service.agentPaired(adhocId, socket, ref);
           return;
         case 'adhoc.auth':
           if (!trusted || !adhocId) throw new RescueError('UNAUTHENTICATED');
-          service.agentAuth(adhocId, msg.connectionId, msg.ok);
+          await service.agentAuth(adhocId, msg.connectionId, msg.ok);
           return;
         case 'adhoc.signal':
           if (!trusted) throw new RescueError('UNAUTHENTICATED');

@@ -10,7 +10,7 @@ import type { RegistryHooks, SessionRegistry } from '../session-registry.ts';
 import { joinedView, registryParty, type JoinedSession, type ServiceParty, type SessionService } from '../session-service.ts';
 import { ConnectionTable } from './connections.ts';
 import { ClusterLimits } from './cluster-limits.ts';
-import { NodeBus } from './node-bus.ts';
+import { NodeBus, type BusHandlers } from './node-bus.ts';
 import { SharedState } from './shared-state.ts';
 
 export interface ClusterOptions {
@@ -22,8 +22,26 @@ export interface ClusterOptions {
   url: string;
 }
 
+/**
+ * What a feature beside the PIN sessions (ad hoc support) uses of the
+ * cluster: the node's id, Redis, the bus, and its own ops (named with its
+ * prefix, `adhoc.*`) routed to it.
+ */
+export interface ClusterPort {
+  readonly nodeId: string;
+  readonly redis: NodeBus['redis'];
+  call(node: string, op: string, args: unknown): Promise<unknown>;
+  cast(node: string, op: string, args: unknown): void;
+  /** The other nodes believed alive. */
+  liveNodes(): string[];
+  isAlive(node: string): boolean;
+  /** Routes the bus's calls and messages whose op starts with `prefix`, and dead nodes, to `handlers`. */
+  extend(prefix: string, handlers: BusHandlers): void;
+}
+
 /** A running node of the cluster: hooks for its registry, then the service over it (server.ts). */
 export interface Cluster {
+  port: ClusterPort;
   hooks: RegistryHooks;
   /** The registry's code generator: the code this node claimed in Redis just before. */
   generateCode: () => string;
@@ -44,6 +62,15 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
     limits: service.limits,
     serve: (registry, handover, generateCode) => service.bind(registry, handover, generateCode ?? randomPinCode),
     problem: () => bus.problem(),
+    port: {
+      nodeId: bus.nodeId,
+      redis: bus.redis,
+      call: (node, op, args) => bus.call(node, op, args),
+      cast: (node, op, args) => bus.cast(node, op, args),
+      liveNodes: () => bus.liveNodes(),
+      isAlive: (node) => bus.isAlive(node),
+      extend: (prefix, handlers) => service.extensions.set(prefix, handlers),
+    },
   };
 }
 
@@ -70,6 +97,8 @@ export class ClusterSessions implements SessionService {
   /** This node's technician sockets (by the id other nodes know them by), told to the others on shutdown. */
   private readonly technicians = new Map<string, string>();
   readonly limits: ClusterLimits;
+  /** Other features' handlers, by op prefix (ClusterPort.extend). */
+  readonly extensions = new Map<string, BusHandlers>();
 
   constructor(
     private readonly bus: NodeBus,
@@ -296,6 +325,8 @@ export class ClusterSessions implements SessionService {
   // Calls and messages from other nodes (BusHandlers).
 
   call(op: string, args: unknown, from: string): unknown {
+    const extension = this.extensionOf(op);
+    if (extension) return extension.call(op, args, from);
     const a = args as Record<string, unknown>;
     const party = (): ServiceParty => a.party as ServiceParty;
     const sessionId = a.sessionId as string;
@@ -331,6 +362,8 @@ export class ClusterSessions implements SessionService {
   }
 
   cast(op: string, args: unknown, from: string): void {
+    const extension = this.extensionOf(op);
+    if (extension) return extension.cast(op, args, from);
     const a = args as Record<string, unknown>;
     switch (op) {
       case 'deliver':
@@ -368,6 +401,7 @@ export class ClusterSessions implements SessionService {
 
   /** Nodes that stopped renewing their liveness key: their sockets here and there are lost (docs/scale.md). */
   dead(nodes: string[]): void {
+    for (const extension of this.extensions.values()) extension.dead(nodes);
     const grace = this.options.config.reconnectGraceSeconds * 1000;
     for (const node of nodes) {
       this.options.logger.warn({ node }, 'a node of the cluster stopped answering; its sessions end after the grace period');
@@ -392,6 +426,11 @@ export class ClusterSessions implements SessionService {
   }
 
   // Internals.
+
+  private extensionOf(op: string): BusHandlers | undefined {
+    const dot = op.indexOf('.');
+    return dot > 0 ? this.extensions.get(op.slice(0, dot)) : undefined;
+  }
 
   /** Writes a dead node's session's end into the audit trail, once across the cluster. */
   private async endOnce(sessionId: string): Promise<void> {

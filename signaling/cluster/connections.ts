@@ -1,5 +1,6 @@
 import type { ServerMessage } from '../../protocol/index.ts';
 import type { Connection } from '../session.ts';
+import { ReplyGate } from '../store/reply-gate.ts';
 import type { NodeBus } from './node-bus.ts';
 
 /** A socket on some node, as other nodes name it. */
@@ -10,18 +11,23 @@ export interface ConnRef {
 
 /** A socket on another node: what the home node's registry sends it goes through that node's inbox, in order. */
 class RemoteConnection implements Connection {
+  /** What this node tells the other node's socket waits for this node's audit rows, as a local socket's replies do. */
+  private readonly gate: ReplyGate<ServerMessage>;
+
   constructor(
     readonly ref: ConnRef,
     private readonly bus: NodeBus,
     private readonly gone: () => void,
-  ) {}
+  ) {
+    this.gate = new ReplyGate((message) => this.bus.cast(this.ref.node, 'deliver', { conn: this.ref.id, message }));
+  }
 
   send(message: ServerMessage): void {
-    this.bus.cast(this.ref.node, 'deliver', { conn: this.ref.id, message });
+    this.gate.send(message);
   }
 
   close(code: number, reason: string): void {
-    this.bus.cast(this.ref.node, 'close', { conn: this.ref.id, code, reason });
+    this.gate.close(() => this.bus.cast(this.ref.node, 'close', { conn: this.ref.id, code, reason }));
     this.gone();
   }
 }

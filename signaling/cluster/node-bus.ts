@@ -154,6 +154,13 @@ export class NodeBus {
   /** Finds nodes that stopped renewing their key. */
   private async look(): Promise<void> {
     const nodes = (await this.redis.smembers(KEY.nodes)).filter((node) => node !== this.nodeId);
+    // A node that stopped cleanly took itself out of the set: it is gone, with nothing to reap (a call to it
+    // would wait CALL_TIMEOUT_MS for an inbox nobody reads; every console's session.list did).
+    for (const node of this.known) {
+      if (nodes.includes(node)) continue;
+      this.known.delete(node);
+      this.gone.add(node);
+    }
     if (nodes.length === 0) return;
     const present = await Promise.all(nodes.map((node) => this.redis.exists(KEY.alive(node))));
     const died: string[] = [];

@@ -16,10 +16,11 @@ const TABLES: readonly { name: string; booleans?: readonly string[]; identity?: 
   { name: 'audit_events', identity: true },
   { name: 'admin_actions', identity: true },
   { name: 'live_sessions' },
+  { name: 'adhoc_sessions' },
 ];
 
 /** The tables a target must have empty before a copy. */
-const MUST_BE_EMPTY = ['accounts', 'sessions', 'audit_events', 'admin_actions', 'settings'] as const;
+const MUST_BE_EMPTY = ['accounts', 'sessions', 'audit_events', 'admin_actions', 'settings', 'adhoc_sessions'] as const;
 
 const ROWS_PER_INSERT = 500;
 
@@ -29,8 +30,6 @@ export class MigrationRefused extends Error {}
 export interface MigrationReport {
   /** Rows copied per table. */
   copied: Record<string, number>;
-  /** Ad hoc pairings left in SQLite (they are not in PostgreSQL yet). */
-  adhocLeft: number;
 }
 
 function tableExists(db: Db, name: string): boolean {
@@ -39,7 +38,7 @@ function tableExists(db: Db, name: string): boolean {
 
 /**
  * Copies an existing SQLite database (accounts, logins, settings, two-factor,
- * the audit trail, the admin log, live sessions) into an empty PostgreSQL
+ * the audit trail, the admin log, live sessions, ad hoc pairings) into an empty PostgreSQL
  * database in one transaction, after applying the PostgreSQL migrations. A
  * target that already holds accounts, sessions or settings is refused, so a
  * second run changes nothing (MigrationRefused).
@@ -77,8 +76,7 @@ export async function migrateSqliteToPostgres(sqlitePath: string, databaseUrl: s
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
-      const adhocLeft = tableExists(db, 'adhoc_sessions') ? (db.prepare('SELECT COUNT(*) AS n FROM adhoc_sessions').get() as { n: number }).n : 0;
-      return { copied, adhocLeft };
+      return { copied };
     } finally {
       client.release();
     }

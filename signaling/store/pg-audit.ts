@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '../../protocol/index.ts';
 import type { PgLink } from './pg-link.ts';
 import { POSTGRES_DIALECT, searchSql } from './search-sql.ts';
@@ -40,16 +41,16 @@ export class PgAudit implements AuditRows {
     this.pg.write('UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL', [at, reason, id]);
   }
 
-  event(sessionId: string, at: number, event: AuditEvent, actor: AuditActorRow, detail: string): void {
-    this.pg.write('INSERT INTO audit_events (session_id, at, event, actor_kind, actor_id, actor_label, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      sessionId,
-      at,
-      event,
-      actor.kind,
-      actor.id,
-      actor.label,
-      detail,
-    ]);
+  /**
+   * The write carries its key (random unless given): a batch whose COMMIT
+   * was stored but whose reply was lost is retried, and the retry's rows
+   * meet the key and are skipped, so each event is stored once.
+   */
+  event(sessionId: string, at: number, event: AuditEvent, actor: AuditActorRow, detail: string, key: string = randomUUID()): void {
+    this.pg.write(
+      'INSERT INTO audit_events (session_id, at, event, actor_kind, actor_id, actor_label, detail, write_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (write_key) DO NOTHING',
+      [sessionId, at, event, actor.kind, actor.id, actor.label, detail, key],
+    );
   }
 
   markStarted(id: string, at: number): void {

@@ -120,6 +120,11 @@ export class PgLink {
     if (!this.running) void this.drain();
   }
 
+  /** Whether queued writes are not stored yet (replies wait for them: signaling/store/reply-gate.ts). */
+  pending(): boolean {
+    return this.stored < this.queued;
+  }
+
   /** Resolves once every write queued before the call is stored. */
   flush(): Promise<void> {
     if (this.stored >= this.queued) return Promise.resolve();

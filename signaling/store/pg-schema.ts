@@ -85,6 +85,34 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE live_sessions (id TEXT PRIMARY KEY, record TEXT NOT NULL);
   `,
+  // 2: the ad hoc pairings (SQLite keeps them in adhoc_sessions, signaling/store/sqlite-adhoc.ts), and the
+  // audit events' idempotency key: a write retried after a lost COMMIT reply is stored once (docs/decisions.md).
+  `
+  CREATE TABLE adhoc_sessions (
+    id TEXT PRIMARY KEY,
+    technician_id TEXT NOT NULL,
+    technician_name TEXT NOT NULL,
+    technician_email TEXT NOT NULL,
+    email TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('prepared','downloaded','code_entered','paired','ended','expired')),
+    created_at BIGINT NOT NULL,
+    activated_at BIGINT,
+    expires_at BIGINT NOT NULL,
+    ended_at BIGINT,
+    end_reason TEXT,
+    deployment_token_hash TEXT NOT NULL UNIQUE,
+    code_hash TEXT,
+    code_expires_at BIGINT,
+    code_failures INTEGER NOT NULL DEFAULT 0,
+    computer_name TEXT,
+    agent_token_hash TEXT UNIQUE,
+    pairing_deadline BIGINT
+  );
+  CREATE INDEX adhoc_sessions_technician ON adhoc_sessions (technician_id, state);
+  CREATE INDEX adhoc_sessions_live ON adhoc_sessions (state) WHERE state IN ('prepared','downloaded','code_entered','paired');
+  ALTER TABLE audit_events ADD COLUMN write_key TEXT;
+  CREATE UNIQUE INDEX audit_events_write_key ON audit_events (write_key);
+  `,
 ];
 
 /** The advisory lock that makes nodes starting together migrate one after another. */

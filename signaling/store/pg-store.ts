@@ -1,7 +1,9 @@
 import type { Logger } from '../logger.ts';
 import { PgAccounts, PgLoginAddresses, PgLogins, PgSettings, PgTwoFactor } from './pg-accounts.ts';
 import { PgActions, PgAudit, PgAuditSearch, PgLiveSessions } from './pg-audit.ts';
+import { PgAdhoc } from './pg-adhoc.ts';
 import { PgLink } from './pg-link.ts';
+import { registerWriteBarrier } from './reply-gate.ts';
 import { migratePostgres } from './pg-schema.ts';
 import type { Store } from './types.ts';
 
@@ -22,6 +24,7 @@ export async function openPostgresStore(url: string, logger: Logger): Promise<St
 }
 
 export function postgresStore(link: PgLink): Store {
+  const unregister = registerWriteBarrier(link);
   return {
     kind: 'postgres',
     durable: true,
@@ -34,9 +37,15 @@ export function postgresStore(link: PgLink): Store {
     auditSearch: new PgAuditSearch(link),
     actions: new PgActions(link),
     live: new PgLiveSessions(link),
+    adhoc: new PgAdhoc(link),
     problem: () => link.problem(),
     // Writes are commands on one ordered queue: a step's writes are stored in order, not as one transaction.
     atomically: (writes) => writes(),
-    close: () => link.close(),
+    close: async () => {
+      // What is still queued is stored or given up within close's few seconds; replies no longer wait for it.
+      const closing = link.close();
+      unregister();
+      await closing;
+    },
   };
 }

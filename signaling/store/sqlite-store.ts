@@ -1,5 +1,6 @@
 import { openDatabase, type Db } from '../db.ts';
 import { SqliteAccounts, SqliteLoginAddresses, SqliteLogins, SqliteSettings, SqliteTwoFactor } from './sqlite-accounts.ts';
+import { SqliteAdhoc } from './sqlite-adhoc.ts';
 import { SqliteActions, SqliteAudit, SqliteAuditSearch, SqliteLiveSessions } from './sqlite-audit.ts';
 import type { Store } from './types.ts';
 
@@ -24,6 +25,7 @@ export function sqliteStore(db: Db, durable = db.name !== ':memory:'): SqliteSto
     auditSearch: new SqliteAuditSearch(db),
     actions: new SqliteActions(db),
     live: new SqliteLiveSessions(db),
+    adhoc: new SqliteAdhoc(db),
     problem: () => null,
     atomically: (writes) => db.transaction(writes)(),
     close: async () => {

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../../protocol/index.ts';
+import type { AdhocRows } from './adhoc-rows.ts';
 
 /**
  * The server's storage, one interface per concern, with a SQLite and a
@@ -113,7 +114,8 @@ export interface AuditRows {
   // Writes: ordered, synchronous to call (see above).
   openSession(input: { id: string; kind: string; technicianId: string | null; technicianEmail: string; createdAt: number; forceRelay: boolean }): void;
   closeSession(id: string, at: number, reason: string): void;
-  event(sessionId: string, at: number, event: AuditEvent, actor: AuditActorRow, detail: string): void;
+  /** `key` makes the write idempotent where the store retries it (PostgreSQL: audit_events.write_key); random by default. */
+  event(sessionId: string, at: number, event: AuditEvent, actor: AuditActorRow, detail: string, key?: string): void;
   markStarted(id: string, at: number): void;
   setCustomer(id: string, address: string): void;
   /** Resolves once every write made before it is stored. */
@@ -186,6 +188,8 @@ export interface Store {
   readonly auditSearch: AuditSearchRows;
   readonly actions: ActionRows;
   readonly live: LiveSessionRows;
+  /** The ad hoc pairings (signaling/store/adhoc-rows.ts). */
+  readonly adhoc: AdhocRows;
   /** Whether a restarted node can read what the last run left (not for an in-memory SQLite). */
   readonly durable: boolean;
   /** Why the database is not usable now (a lost connection), or null. */

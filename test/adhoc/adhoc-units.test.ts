@@ -12,7 +12,7 @@ import { IllegalTransitionError } from '../../protocol/state-table.ts';
 import { AdhocService, type Peer } from '../../signaling/adhoc/adhoc-service.ts';
 import { composeDeploymentEmail, sendDeploymentEmail } from '../../signaling/adhoc/mailer.ts';
 import { deploymentPage } from '../../signaling/adhoc/deploy-page.ts';
-import { AdhocStore } from '../../signaling/adhoc/store.ts';
+import { SqliteAdhoc } from '../../signaling/store/sqlite-adhoc.ts';
 import { PairingStore } from '../../agent/adhoc/pairing-store.ts';
 import { LOCK_MS, MAX_FAILURES, PasswordVerifier } from '../../agent/adhoc/password-verifier.ts';
 import { deriveKey } from './derive-key.ts';
@@ -21,9 +21,9 @@ import { fakeClock } from '../../testkit/server.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'rr-adhoc-unit-'));
 
-function codeOf(fn: () => unknown): string {
+async function codeOf(fn: () => Promise<unknown>): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (err) {
     return (err as RescueError).code;
   }
@@ -96,13 +96,13 @@ describe('ad hoc service: seats, one per technician, security codes', () => {
     seats = 1;
     const { clock } = fakeClock();
     service = new AdhocService({
-      store: new AdhocStore(new Database(':memory:')),
+      store: new SqliteAdhoc(new Database(':memory:')),
       mail: { host: undefined, port: 587, secure: false, user: undefined, pass: undefined, from: undefined, outboxDir: '/nonexistent' },
       publicUrl: () => 'http://127.0.0.1:1',
       clock,
       logger: pino({ level: 'silent' }),
       seats: () => seats,
-      audit: { open: () => undefined, record: () => undefined, close: () => undefined },
+      audit: { open: () => undefined, record: () => undefined, close: () => undefined, flush: async () => undefined },
       iceConfig: () => ({ iceServers: [], iceTransportPolicy: 'all', turnConfigured: false }),
       sendEmail: async () => 'outbox',
     });
@@ -120,7 +120,7 @@ describe('ad hoc service: seats, one per technician, security codes', () => {
     const err = await service.create(bob, 'v@example.test').catch((e: RescueError) => e);
     expect((err as RescueError).code).to.equal('NO_SEAT_FREE');
     expect((err as RescueError).message).to.match(/set-seats/);
-    service.end(ann.id, first.session.adhocId);
+    await service.end(ann.id, first.session.adhocId);
     expect((await service.create(bob, 'v@example.test')).session.state).to.equal('prepared');
   });
 
@@ -137,16 +137,16 @@ describe('ad hoc service: seats, one per technician, security codes', () => {
     const created = await service.create(ann, 'u@example.test');
     const token = created.deploymentUrl.split('/adhoc/')[1]!;
     const agent = peer();
-    service.agentHello(agent, token, undefined);
+    await service.agentHello(agent, token, undefined);
     const right = created.securityCode.replace(/-/g, '');
     const wrong = right === '000000000' ? '111111111' : '000000000';
-    for (let i = 0; i < 5; i++) expect(codeOf(() => service.agentCode(agent, token, wrong, 'pc', '10.0.0.1', undefined))).to.equal('SECURITY_CODE_INVALID');
-    expect(codeOf(() => service.agentCode(agent, token, right, 'pc', '10.0.0.1', undefined))).to.equal('SECURITY_CODE_INVALID');
-    const fresh = service.newCode(ann.id, created.session.adhocId);
-    expect(service.agentCode(agent, token, fresh.securityCode.replace(/-/g, ''), 'pc', '10.0.0.1', undefined)).to.equal(created.session.adhocId);
+    for (let i = 0; i < 5; i++) expect(await codeOf(() => service.agentCode(agent, token, wrong, 'pc', '10.0.0.1', undefined))).to.equal('SECURITY_CODE_INVALID');
+    expect(await codeOf(() => service.agentCode(agent, token, right, 'pc', '10.0.0.1', undefined))).to.equal('SECURITY_CODE_INVALID');
+    const fresh = await service.newCode(ann.id, created.session.adhocId);
+    expect(await service.agentCode(agent, token, fresh.securityCode.replace(/-/g, ''), 'pc', '10.0.0.1', undefined)).to.equal(created.session.adhocId);
     expect(agent.got.at(-1)?.type).to.equal('adhoc.code_accepted');
     // Single use: the link and the code are spent.
-    expect(codeOf(() => service.agentHello(peer(), token, undefined))).to.equal('SESSION_BAD_STATE');
+    expect(await codeOf(() => service.agentHello(peer(), token, undefined))).to.equal('SESSION_BAD_STATE');
   });
 
   it('locks an address out after 10 wrong codes across sessions (CODE_LOCKED_OUT)', async () => {
@@ -155,12 +155,12 @@ describe('ad hoc service: seats, one per technician, security codes', () => {
     for (let i = 0; i < 3; i++) {
       const c = await service.create({ id: `t${i}`, name: 'T', email: `t${i}@example.test` }, 'u@example.test');
       const token = c.deploymentUrl.split('/adhoc/')[1]!;
-      service.agentHello(peer(), token, undefined);
+      await service.agentHello(peer(), token, undefined);
       codes.push(token);
     }
     let locked = '';
     for (let i = 0; i < 12 && !locked; i++) {
-      const code = codeOf(() => service.agentCode(peer(), codes[Math.floor(i / 4)]!, '999999999', 'pc', '10.0.0.9', undefined));
+      const code = await codeOf(() => service.agentCode(peer(), codes[Math.floor(i / 4)]!, '999999999', 'pc', '10.0.0.9', undefined));
       if (code === 'CODE_LOCKED_OUT') locked = `after ${i}`;
     }
     expect(locked).to.equal('after 10');

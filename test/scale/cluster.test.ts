@@ -332,11 +332,10 @@ describe(`scale: three nodes on one Redis (REDIS_URL) and ${storeKind === 'postg
     expect(events).to.have.length(1);
     expect(events[0]!.detail).to.equal('technician_lost');
     expect((await b.audit.getSession(session.sessionId))?.endReason).to.equal('technician_lost');
-    // One trail: the killed node wrote the start, the reaping node the end, into the one database. On SQLite the
-    // killed node's rows were written before it answered; on PostgreSQL they are queued a few milliseconds, which a
-    // SIGKILL under load can cut short (docs/decisions.md), so there only the end is asserted.
+    // One trail: the killed node wrote the start, the reaping node the end, into the one database. The killed node's
+    // rows were stored before its replies left (SQLite at once; PostgreSQL's replies wait for them: docs/decisions.md).
     const trail = (await b.audit.events(session.sessionId)).map((event) => event.event);
-    if (!postgres) expect(trail.slice(0, 3)).to.deep.equal(['session.created', 'code.entered', 'session.activated']);
+    expect(trail.slice(0, 3)).to.deep.equal(['session.created', 'code.entered', 'session.activated']);
     expect(trail.at(-1)).to.equal('session.ended');
     if (postgres) {
       // Read straight from PostgreSQL, as another node or an auditor would.

@@ -110,7 +110,7 @@ describe('scale: the PostgreSQL store (DATABASE_URL)', function () {
     expect((audit.body as { session: { endReason: string } }).session.endReason).to.equal('technician_ended');
   });
 
-  it('/healthz answers 503 with the cause while PostgreSQL is gone, keeps the audit writes made meanwhile, and 200 once it is back', async () => {
+  it('/healthz answers 503 with the cause while PostgreSQL is gone, keeps the audit writes made meanwhile (the reply waits for them), and 200 once it is back', async () => {
     const url = await postgres.createDatabase('outage');
     server = await startTestServer({ DATABASE_URL: url, DATA_DIR: dir }, { plugins: [] });
     await createTechnician(server, { email: 'bo@example.test', password: PASSWORD, name: 'Bo' });
@@ -119,15 +119,15 @@ describe('scale: the PostgreSQL store (DATABASE_URL)', function () {
     expect(await health(server)).to.deep.equal({ status: 200, body: { ok: true } });
     await postgres.pause();
     try {
-      // Signaling goes on: the session's audit rows wait in the queue.
+      // The step runs; its audit rows wait in the queue, and so does the reply that tells of it (docs/decisions.md).
       tech.send({ type: 'session.create', id: 'c' });
-      const { session } = await tech.next('session.created');
       const down = await until(async () => (await health(server!)).status === 503, 'healthz while PostgreSQL is down', 20_000).then(() => health(server!));
       expect(down.body.ok).to.equal(false);
       expect(down.body.cause).to.match(/^PostgreSQL: /);
+      expect(tech.received.map((m) => m.type)).not.to.include('session.created');
       await postgres.resume();
+      const { session } = await tech.next('session.created', 30_000);
       await until(async () => (await health(server!)).status === 200, 'healthz once PostgreSQL is back', 30_000);
-      await server.audit.flush();
       const events = await rows<{ event: string }>(url, 'SELECT event FROM audit_events WHERE session_id = $1', [session.sessionId]);
       expect(events.map((e) => e.event)).to.deep.equal(['session.created']);
     } finally {
@@ -145,6 +145,28 @@ describe('scale: the PostgreSQL store (DATABASE_URL)', function () {
       old.audit.openSession({ id: 'old-session-1', technicianId: 'x', technicianEmail: 'cy@example.test', forceRelay: true });
       old.audit.record('old-session-1', 'session.created', { kind: 'server' }, 'before the move');
       old.audit.closeSession('old-session-1', 'technician_ended');
+      const now = Date.now();
+      const adhoc = {
+        id: 'ah_moved',
+        technician_id: 'x',
+        technician_name: 'Cy',
+        technician_email: 'cy@example.test',
+        email: 'user@example.test',
+        state: 'paired' as const,
+        created_at: now,
+        activated_at: now,
+        expires_at: now + 24 * 3_600_000,
+        ended_at: null,
+        end_reason: null,
+        deployment_token_hash: 'd'.repeat(64),
+        code_hash: null,
+        code_expires_at: null,
+        code_failures: 2,
+        computer_name: 'pc',
+        agent_token_hash: 'a'.repeat(64),
+        pairing_deadline: null,
+      };
+      expect(await old.store.adhoc.create(adhoc, null)).to.equal('created');
     } finally {
       await old.close();
     }
@@ -158,6 +180,7 @@ describe('scale: the PostgreSQL store (DATABASE_URL)', function () {
     expect(first.status, first.stderr).to.equal(0);
     expect(first.stdout).to.match(/^accounts\t1$/m);
     expect(first.stdout).to.match(/^audit_events\t1$/m);
+    expect(first.stdout).to.match(/^adhoc_sessions\t1$/m);
     const second = run();
     expect(second.status).to.equal(1);
     expect(second.stderr).to.contain('The PostgreSQL database is not empty (it holds 1 accounts, 1 sessions, 1 audit events');
@@ -168,6 +191,9 @@ describe('scale: the PostgreSQL store (DATABASE_URL)', function () {
     expect(await server.ctx.settings.seats()).to.equal(4);
     const moved = await server.audit.getSession('old-session-1');
     expect(moved).to.include({ endReason: 'technician_ended', forceRelay: true, technicianEmail: 'cy@example.test' });
+    // The ad hoc pairing too, with its 24 hours and its agent token: the agent resumes on the new store.
+    expect(await server.store.adhoc.byAgentTokenHash('a'.repeat(64))).to.include({ id: 'ah_moved', state: 'paired', code_failures: 2, computer_name: 'pc' });
+    expect((await server.store.adhoc.allLive()).map((r) => r.id)).to.deep.equal(['ah_moved']);
     // New rows get new ids after the copied ones.
     server.audit.record('old-session-1', 'session.resumed', { kind: 'server' }, 'after the move');
     const ids = (await server.audit.events('old-session-1')).map((e) => e.id);

@@ -1,0 +1,195 @@
+import type { AdhocServerMessage } from '../../protocol/adhoc.ts';
+import type { ClusterPort } from '../cluster/cluster-sessions.ts';
+import { LIVENESS_MS } from '../cluster/node-bus.ts';
+import { ReplyGate } from '../store/reply-gate.ts';
+import { ADDRESS_WINDOW_MS, CODE_FAILURES_GLOBAL_PER_MINUTE, CODE_FAILURES_PER_ADDRESS, type CodeLimit, type CodeLimiter } from './security-code.ts';
+
+/** One end of a socket, as the service sees it (a socket here, or one on another node). */
+export interface Peer {
+  send(msg: AdhocServerMessage): void;
+}
+
+const KEY = {
+  agent: (adhocId: string) => `rr:adhoc:agent:${adhocId}`,
+  failures: (address: string) => `rr:adhoc:codefail:${address}`,
+  global: (minute: number) => `rr:adhoc:codefail-all:${minute}`,
+};
+
+/** How long an agent's presence key lives without renewal: a node that dies stops renewing, and its agents are offline after this. */
+export const AGENT_KEY_MS = 3 * LIVENESS_MS;
+
+/** Deletes the presence key only if this node still holds it (the agent may have moved to another node since). */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** A technician's socket on another node: what is sent to it goes over that node's inbox, in order, after this node's audit rows. */
+class RemotePeer implements Peer {
+  private readonly gate: ReplyGate<AdhocServerMessage>;
+
+  constructor(
+    readonly node: string,
+    readonly id: string,
+    port: ClusterPort,
+  ) {
+    this.gate = new ReplyGate((message) => port.cast(node, 'adhoc.deliver', { peer: id, message }));
+  }
+
+  send(msg: AdhocServerMessage): void {
+    this.gate.send(msg);
+  }
+}
+
+/**
+ * Ad hoc support across the nodes of a cluster (REDIS_URL; docs/scale.md).
+ * An agent's connections live on the node that holds its socket; a Redis key
+ * with expiry (`rr:adhoc:agent:<id>`, renewed every second) names that node.
+ * A technician on another node opens a connection with a call to it and its
+ * signals follow as messages on the bus, in order; what the agent's node
+ * sends the technician comes back the same way (RemotePeer). Every node
+ * hears of every change (`adhoc.changed`, `adhoc.finished`) to refresh its
+ * consoles and timers. Wrong security codes are counted in Redis, so the
+ * per-address and global limits hold over all nodes.
+ */
+export class AdhocNodes {
+  private readonly localIds = new WeakMap<Peer, string>();
+  private readonly locals = new Map<string, Peer>();
+  private readonly remotes = new Map<string, RemotePeer>();
+  private readonly agents = new Set<string>();
+  private sequence = 0;
+  private readonly renewal: NodeJS.Timeout;
+
+  constructor(readonly port: ClusterPort) {
+    this.renewal = setInterval(() => this.renew(), LIVENESS_MS / 3);
+    this.renewal.unref();
+  }
+
+  get nodeId(): string {
+    return this.port.nodeId;
+  }
+
+  close(): void {
+    clearInterval(this.renewal);
+  }
+
+  /** The id other nodes know a local socket by. */
+  idOf(peer: Peer): string {
+    let id = this.localIds.get(peer);
+    if (id === undefined) {
+      id = `a${++this.sequence}`;
+      this.localIds.set(peer, id);
+      this.locals.set(id, peer);
+    }
+    return id;
+  }
+
+  /** Forgets a closed local socket. */
+  dropLocal(peer: Peer): void {
+    const id = this.localIds.get(peer);
+    if (id === undefined) return;
+    this.localIds.delete(peer);
+    this.locals.delete(id);
+  }
+
+  local(id: string): Peer | undefined {
+    return this.locals.get(id);
+  }
+
+  /** The one object for a socket on another node (the service compares peers by identity). */
+  remote(node: string, id: string): RemotePeer {
+    const key = `${node}/${id}`;
+    let peer = this.remotes.get(key);
+    if (!peer) this.remotes.set(key, (peer = new RemotePeer(node, id, this.port)));
+    return peer;
+  }
+
+  forgetRemote(node: string, id: string): void {
+    this.remotes.delete(`${node}/${id}`);
+  }
+
+  /** The node of a remote peer, or null for a local one. */
+  nodeOf(peer: Peer): string | null {
+    return peer instanceof RemotePeer ? peer.node : null;
+  }
+
+  // Where agents are.
+
+  agentHere(adhocId: string): void {
+    this.agents.add(adhocId);
+    void this.port.redis.set(KEY.agent(adhocId), this.nodeId, 'PX', AGENT_KEY_MS).catch(() => undefined);
+  }
+
+  agentLeft(adhocId: string): void {
+    this.agents.delete(adhocId);
+    void this.port.redis.eval(RELEASE, 1, KEY.agent(adhocId), this.nodeId).catch(() => undefined);
+  }
+
+  /** The live node that holds the agent's socket, or null. */
+  async agentNode(adhocId: string): Promise<string | null> {
+    if (this.agents.has(adhocId)) return this.nodeId;
+    const node = await this.port.redis.get(KEY.agent(adhocId));
+    return node !== null && this.port.isAlive(node) ? node : null;
+  }
+
+  /** Which of the sessions have their agent online on some node. */
+  async online(adhocIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set(adhocIds.filter((id) => this.agents.has(id)));
+    const ask = adhocIds.filter((id) => !found.has(id));
+    if (ask.length === 0) return found;
+    const nodes = await this.port.redis.mget(...ask.map(KEY.agent));
+    ask.forEach((id, i) => {
+      const node = nodes[i];
+      if (node && this.port.isAlive(node)) found.add(id);
+    });
+    return found;
+  }
+
+  /** Tells every other live node (in order per node, after this node's audit rows). */
+  broadcast(op: string, args: unknown): void {
+    for (const node of this.port.liveNodes()) this.gated(node).send({ type: op, op, args });
+  }
+
+  cast(node: string, op: string, args: unknown): void {
+    this.gated(node).send({ type: op, op, args });
+  }
+
+  call(node: string, op: string, args: unknown): Promise<unknown> {
+    return this.port.call(node, op, args);
+  }
+
+  private readonly gates = new Map<string, ReplyGate<{ type: string; op: string; args: unknown }>>();
+
+  private gated(node: string): ReplyGate<{ type: string; op: string; args: unknown }> {
+    let gate = this.gates.get(node);
+    if (!gate) this.gates.set(node, (gate = new ReplyGate((m) => this.port.cast(node, m.op, m.args))));
+    return gate;
+  }
+
+  /** Renews the presence keys of this node's agents. */
+  private renew(): void {
+    if (this.agents.size === 0) return;
+    const multi = this.port.redis.multi();
+    for (const id of this.agents) multi.set(KEY.agent(id), this.nodeId, 'PX', AGENT_KEY_MS);
+    void multi.exec().catch(() => undefined);
+  }
+}
+
+/**
+ * Wrong security codes counted in Redis (fixed windows, keys with expiry):
+ * per address over ADDRESS_WINDOW_MS and from everyone per minute, the same
+ * limits the one-node limiter keeps in memory.
+ */
+export class ClusterCodeLimiter implements CodeLimiter {
+  constructor(private readonly port: ClusterPort) {}
+
+  async check(address: string, now: number): Promise<CodeLimit> {
+    const [global, mine] = await this.port.redis.mget(KEY.global(Math.floor(now / 60_000)), KEY.failures(address));
+    if (Number(global ?? 0) >= CODE_FAILURES_GLOBAL_PER_MINUTE) return 'busy';
+    if (Number(mine ?? 0) >= CODE_FAILURES_PER_ADDRESS) return 'address_locked';
+    return 'ok';
+  }
+
+  async fail(address: string, now: number): Promise<void> {
+    const global = KEY.global(Math.floor(now / 60_000));
+    const mine = KEY.failures(address);
+    await this.port.redis.multi().incr(global).pexpire(global, 120_000).incr(mine).pexpire(mine, ADDRESS_WINDOW_MS, 'NX').exec();
+  }
+}
