@@ -47,6 +47,14 @@ export function rtcConfiguration(ice: IceConfig): RTCConfiguration {
 
 const ERRORS_PER_SECOND = 10;
 
+const iceUfrags = (sdp: string): string => [...sdp.matchAll(/^a=ice-ufrag:(\S+)/gm)].map((m) => m[1]).join(' ');
+
+/** An offer on an established connection whose ICE credentials changed (RFC 8839: a new ice-ufrag is an ICE restart). */
+export function isIceRestartOffer(previousRemoteSdp: string | undefined, offerSdp: string | undefined): boolean {
+  if (!previousRemoteSdp || !offerSdp) return false;
+  return iceUfrags(previousRemoteSdp) !== iceUfrags(offerSdp);
+}
+
 /**
  * One RTCPeerConnection of a support session: the five pre-negotiated data
  * channels, perfect negotiation (W3C WebRTC §10.7), ICE restarts, typed and
@@ -185,6 +193,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         await this.pc.setLocalDescription({ type: 'rollback' });
         this.pendingOffer ??= { iceRestart: false };
       }
+      if (description.type === 'offer' && isIceRestartOffer(this.pc.remoteDescription?.sdp, description.sdp)) await this.refreshIceServers();
       this.isSettingRemoteAnswerPending = description.type === 'answer';
       try {
         await this.pc.setRemoteDescription(description);
@@ -207,16 +216,24 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** Restarts ICE: refreshes the ICE servers if possible, then offers with `iceRestart`. */
   restartIce(reason = 'requested'): Promise<void> {
     this.emit('ice.restart', { reason });
-    return this.enqueue(async () => {
-      if (this.refreshIce) {
-        try {
-          const ice = await this.refreshIce();
-          if (ice && !this.isClosed) this.pc.setConfiguration(rtcConfiguration(ice));
-        } catch (err) {
-          this.warn('negotiation', 'INTERNAL', `ICE refresh failed: ${String(err)}`);
-        }
-      }
-    }).then(() => this.negotiate(true));
+    return this.enqueue(() => this.refreshIceServers()).then(() => this.negotiate(true));
+  }
+
+  /**
+   * Fetches fresh ICE servers (new TURN credentials, minted with the server's
+   * current secret) and applies them to the next gathering. Both sides do this
+   * on an ICE restart: the impolite side before its offer, the polite side
+   * before answering one, so a relay that came back with a rotated secret
+   * accepts both sides' allocations.
+   */
+  private async refreshIceServers(): Promise<void> {
+    if (!this.refreshIce) return;
+    try {
+      const ice = await this.refreshIce();
+      if (ice && !this.isClosed) this.pc.setConfiguration(rtcConfiguration(ice));
+    } catch (err) {
+      this.warn('negotiation', 'INTERNAL', `ICE refresh failed: ${String(err)}`);
+    }
   }
 
   /** Adds a track (renegotiates through negotiationneeded). */

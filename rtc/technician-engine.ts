@@ -61,7 +61,10 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
     this.permissions.on('change', (change) => {
       const { permissions, previous } = change;
       for (const p of PERMISSIONS) {
-        if (permissions[p] !== previous[p]) this.log.add('customer', 'permission', `${PERMISSION_LABELS[p]}: ${permissions[p].replace('_', ' ')}.`);
+        if (permissions[p] === previous[p]) continue;
+        // The customer's decisions are theirs ("View your screen: granted by Bob."); asked / not asked is the session's state.
+        const decided = permissions[p] === 'granted' || permissions[p] === 'denied' || permissions[p] === 'revoked';
+        this.log.add(decided ? 'customer' : 'system', 'permission', `${PERMISSION_LABELS[p]}: ${permissions[p].replace('_', ' ')}.`);
       }
       this.fire('permissions', change);
     });
@@ -109,7 +112,7 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
   /** Asks the customer for a permission (the customer's end decides, and writes the audit row). */
   requestPermission(permission: Permission): boolean {
     if (!this.peer?.send('control', { type: 'permission.request', permission })) return false;
-    this.log.add('technician', 'permission', `Asked: ${PERMISSION_LABELS[permission]}.`);
+    this.log.add('technician', 'permission', `asked: ${PERMISSION_LABELS[permission]}.`);
     return true;
   }
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fixedTurnSecret, TurnSecretFile, TurnSecretFileError, type TurnSecretSource } from './turn-secret.ts';
 
 /**
  * The signaling server's configuration: read from the environment once at
@@ -128,7 +129,8 @@ export interface Config {
   wsSendBufferBytes: number;
   stunUrls: readonly string[];
   turnUrls: readonly string[];
-  turnSecret: string | undefined;
+  /** TURN_SECRET or TURN_SECRET_FILE (re-read when it changes); null when neither is set. */
+  turnSecret: TurnSecretSource | null;
   turnTtlSeconds: number;
   forceRelay: boolean;
   logLevel: LogLevel;
@@ -221,6 +223,21 @@ export function logOutputFor(config: Pick<Config, 'logFormat' | 'noColour'>, std
   return { format, colour: format === 'pretty' && stdoutIsTty && !config.noColour };
 }
 
+/** TURN_SECRET, or TURN_SECRET_FILE (read and checked now; see signaling/turn-secret.ts). */
+function loadTurnSecret(env: Env): TurnSecretSource | null {
+  const secret = envString(env, 'TURN_SECRET');
+  const file = envString(env, 'TURN_SECRET_FILE');
+  if (secret !== undefined && file !== undefined) throw new ConfigError('TURN_SECRET_FILE', 'set TURN_SECRET or TURN_SECRET_FILE, not both');
+  if (secret !== undefined) return fixedTurnSecret(secret);
+  if (file === undefined) return null;
+  try {
+    return new TurnSecretFile(file);
+  } catch (error) {
+    if (error instanceof TurnSecretFileError) throw new ConfigError('TURN_SECRET_FILE', error.message);
+    throw error;
+  }
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const port = envInt(env, 'PORT', 8080, 0, 65535);
@@ -250,8 +267,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   for (const url of stunUrls) {
     if (!/^stuns?:[^\s]+$/.test(url)) throw new ConfigError('STUN_URLS', `not a stun:/stuns: URL: ${JSON.stringify(url)}`);
   }
-  const turnSecret = envString(env, 'TURN_SECRET');
-  if (turnUrls.length > 0 && turnSecret === undefined) throw new ConfigError('TURN_SECRET', 'is required when TURN_URLS is set');
+  const turnSecret = loadTurnSecret(env);
+  if (turnUrls.length > 0 && turnSecret === null) throw new ConfigError('TURN_SECRET', 'is required when TURN_URLS is set (or TURN_SECRET_FILE)');
   const forceRelay = envBool(env, 'FORCE_RELAY', false);
   if (forceRelay && turnUrls.length === 0) throw new ConfigError('FORCE_RELAY', 'needs a TURN server (TURN_URLS and TURN_SECRET)');
 

@@ -15,10 +15,11 @@ export function buildIceConfig(
 ): IceConfig {
   const iceServers: IceServer[] = [];
   if (config.stunUrls.length > 0) iceServers.push({ urls: config.stunUrls.slice(0, 8) });
-  const turnConfigured = config.turnUrls.length > 0 && config.turnSecret !== undefined;
+  const turnConfigured = config.turnUrls.length > 0 && config.turnSecret !== null;
   let expiresAt: number | undefined;
-  if (turnConfigured && config.turnSecret !== undefined) {
-    const creds = mintTurnCredentials(config.turnSecret, `${party.sessionId}-${party.role}`.slice(0, 64), config.turnTtlSeconds, nowMs);
+  if (turnConfigured && config.turnSecret !== null) {
+    // current() re-reads TURN_SECRET_FILE if it changed: an ICE restart's `ice.refresh` gets the rotated secret.
+    const creds = mintTurnCredentials(config.turnSecret.current(), `${party.sessionId}-${party.role}`.slice(0, 64), config.turnTtlSeconds, nowMs);
     iceServers.push({ urls: config.turnUrls.slice(0, 8), username: creds.username, credential: creds.credential });
     expiresAt = creds.expiresAt;
   }

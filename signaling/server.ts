@@ -271,10 +271,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${hostForUrl}:${port}`;
   logger.info({ url, publicUrl: derived.publicUrl }, 'listening');
+  const stopWatchingTurnSecret = config.turnSecret?.watch((level, message) => logger[level](message)) ?? (() => {});
+  if (config.turnSecret?.file) logger.info(`TURN secret read from ${config.turnSecret.file}; re-read when it changes`);
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      stopWatchingTurnSecret();
       ctx.consoles.close();
       await sessions.shutdown();
       for (const plugin of plugins) await plugin.close?.();

@@ -8,7 +8,9 @@
 #
 # Environment (only TURN_SECRET is required):
 #   TURN_SECRET        shared secret, the same as the signaling server's TURN_SECRET (>= 16 chars;
-#                      `openssl rand -hex 32`). Or TURN_SECRET_FILE: a file holding it.
+#                      `openssl rand -hex 32`). Or TURN_SECRET_FILE: a file holding it, the same file
+#                      as the signaling server's TURN_SECRET_FILE; one secret per line, all accepted
+#                      (rotation: docs/turn.md). Restart coturn after changing the file.
 #   TURN_REALM         realm, usually the relay's domain name (default: turn.example.com)
 #   TURN_PORT          TURN/STUN port, UDP and TCP (default 3478)
 #   TURN_TLS_PORT      TURN over TLS port (default 5349); used only with TURN_CERT and TURN_KEY
@@ -35,7 +37,7 @@ dry_run=0
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
-    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "start.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,15 +50,26 @@ is_ip() { [[ "$1" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ || "$1" =~ ^[0-9a-fA-F:]+$ ]]
 
 [ -f "$template" ] || fail "template not found: $template"
 
-secret="${TURN_SECRET:-}"
-if [ -z "$secret" ] && [ -n "${TURN_SECRET_FILE:-}" ]; then
+# One secret (TURN_SECRET), or one per line (TURN_SECRET_FILE): coturn accepts credentials minted with
+# any of them, which is how a secret is rotated without refusing credentials already handed out.
+secrets=()
+if [ -n "${TURN_SECRET:-}" ]; then
+  secrets=("$TURN_SECRET")
+elif [ -n "${TURN_SECRET_FILE:-}" ]; then
   [ -r "$TURN_SECRET_FILE" ] || fail "TURN_SECRET_FILE is not readable: $TURN_SECRET_FILE"
-  secret="$(tr -d '\r\n' < "$TURN_SECRET_FILE")"
+  while IFS= read -r line || [ -n "$line" ]; do
+    line="${line//$'\r'/}"
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    [ -z "$line" ] || secrets+=("$line")
+  done < "$TURN_SECRET_FILE"
 fi
-[ -n "$secret" ] || fail "TURN_SECRET is required (the same value as the signaling server's TURN_SECRET; generate one with: openssl rand -hex 32)"
-[ "${#secret}" -ge 16 ] || fail "TURN_SECRET is too short (${#secret} characters; use at least 16, e.g. openssl rand -hex 32)"
-[[ "$secret" =~ ^[[:graph:]]+$ ]] || fail "TURN_SECRET must not contain spaces or control characters"
-[[ "$secret" != CHANGE_ME* ]] || fail "TURN_SECRET is still the template placeholder"
+[ "${#secrets[@]}" -gt 0 ] || fail "TURN_SECRET is required (the same value as the signaling server's TURN_SECRET; generate one with: openssl rand -hex 32)"
+for secret in "${secrets[@]}"; do
+  [ "${#secret}" -ge 16 ] || fail "TURN_SECRET is too short (${#secret} characters; use at least 16, e.g. openssl rand -hex 32)"
+  [[ "$secret" =~ ^[[:graph:]]+$ ]] || fail "TURN_SECRET must not contain spaces or control characters"
+  [[ "$secret" != CHANGE_ME* ]] || fail "TURN_SECRET is still the template placeholder"
+done
 
 realm="${TURN_REALM:-turn.example.com}"
 [[ "$realm" =~ ^[A-Za-z0-9.-]{1,253}$ ]] || fail "TURN_REALM must be a domain-like name (letters, digits, dots, dashes): '$realm'"
@@ -116,11 +129,13 @@ fi
 managed='static-auth-secret|realm|listening-port|tls-listening-port|cert|pkey|min-port|max-port|listening-ip|relay-ip|external-ip|user-quota|total-quota|max-bps|bps-capacity|log-file|no-tls|no-dtls|pidfile'
 
 render() {
-  local shown_secret="$1"
+  local mask="$1"
   grep -Ev "^[[:space:]]*($managed)([[:space:]]*=|[[:space:]]*$)" "$template"
   echo
   echo "# --- Rendered by turn/start.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ) ---"
-  echo "static-auth-secret=$shown_secret"
+  for secret in "${secrets[@]}"; do
+    if [ "$mask" -eq 1 ]; then echo "static-auth-secret=********"; else echo "static-auth-secret=$secret"; fi
+  done
   echo "realm=$realm"
   echo "listening-port=$port"
   echo "min-port=$min_port"
@@ -146,7 +161,7 @@ render() {
 }
 
 if [ "$dry_run" -eq 1 ]; then
-  render "********"
+  render 1
   exit 0
 fi
 
@@ -158,7 +173,7 @@ else
   out="$dir/turnserver.conf"
   pidfile="$dir/turnserver.pid"
 fi
-(umask 077; render "$secret" > "$out")
+(umask 077; render 0 > "$out")
 chmod 600 "$out"
 
 if [ "$tls" -eq 1 ]; then

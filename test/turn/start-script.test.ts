@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -72,6 +72,75 @@ describe('turn: start.sh validates its environment', () => {
     expect(r.stdout.match(/^realm=/gm)).to.have.length(1);
     expect(r.stdout).to.not.match(/^cert=/m);
     expect(r.stdout).to.not.match(/^allow-loopback-peers/m);
+  });
+
+  it('TURN_SECRET_FILE with two lines (a rotation) renders two static-auth-secret lines, both masked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rr-start-sh-secret-'));
+    try {
+      const file = join(dir, 'turn-secret');
+      writeFileSync(file, `${'n'.repeat(32)}\r\n\n  ${'o'.repeat(32)}  \n`, { mode: 0o600 });
+      const r = await startSh({ TURN_SECRET_FILE: file }, ['--dry-run']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout.match(/^static-auth-secret=.*$/gm)).to.deep.equal(['static-auth-secret=********', 'static-auth-secret=********']);
+      writeFileSync(file, `${'n'.repeat(32)}\nshort\n`);
+      expect((await startSh({ TURN_SECRET_FILE: file }, ['--dry-run'])).stderr).to.match(/TURN_SECRET is too short \(5 characters/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('turn: coturn accepts credentials minted with any line of TURN_SECRET_FILE (rotation, loopback)', function () {
+  this.timeout(40_000);
+  let dir: string;
+  let coturn: Coturn | undefined;
+  const newSecret = 'n'.repeat(40);
+  const oldSecret = 'o'.repeat(40);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rr-start-sh-rotate-'));
+    const file = join(dir, 'turn-secret');
+    writeFileSync(file, `${newSecret}\n${oldSecret}\n`, { mode: 0o600 });
+    const port = await freeUdpTcpPort();
+    const relayPorts = await freeUdpWindow(10);
+    coturn = await runTurnProcess({
+      command: 'bash',
+      args: [START],
+      env: {
+        PATH: process.env.PATH,
+        TURN_SECRET_FILE: file,
+        TURN_REALM: 'turn.relay-rescue.test',
+        TURN_LISTEN_IP: '127.0.0.1',
+        TURN_RELAY_IP: '127.0.0.1',
+        TURN_PORT: String(port),
+        TURN_MIN_PORT: String(relayPorts.min),
+        TURN_MAX_PORT: String(relayPorts.max),
+        TURN_CONFIG_OUT: join(dir, 'turnserver.conf'),
+      },
+      port,
+      secret: newSecret,
+      realm: 'turn.relay-rescue.test',
+      relayPorts,
+    });
+  });
+  after(async () => {
+    await coturn?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('relays for the new and the old secret, refuses a third (401)', async () => {
+    const gather = (secret: string) => {
+      const c = mintTurnCredentials(secret, 'sess-rotate.customer', 300);
+      return gatherCandidates(wrtc.RTCPeerConnection, {
+        iceServers: [{ urls: [coturn!.urls.udp], username: c.username, credential: c.credential }],
+        iceTransportPolicy: 'relay',
+      });
+    };
+    expect((await gather(newSecret)).types, 'the new secret').to.deep.equal(['relay']);
+    expect((await gather(oldSecret)).types, 'the old secret').to.deep.equal(['relay']);
+    const other = await gather('x'.repeat(40));
+    expect(other.candidates, 'a third secret').to.deep.equal([]);
+    expect(other.errors.map((e) => e.errorCode)).to.include(401);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   launchChromium,
   newPage,
   screenshotAt,
+  SHOT_DIR,
   startWebServer,
   texts,
   unnamedControls,
@@ -132,6 +133,15 @@ describe('web e2e: technician console and customer page in Chromium', function (
     await yes.click();
     await waitPermission(tech, 'view', 'granted');
     await byTestId(cust, 'sharing-status');
+    // The logs read as sentences: "Ann Tech asked: View your screen.", "View your screen: granted by …", never "Name: asked: …".
+    const techLog = await texts(tech, '[data-testid="session-log"] li');
+    expect(techLog.filter((l) => l.includes(`${TECH.name} asked: View your screen.`)), techLog.join(' | ')).to.have.length(2);
+    expect(techLog.some((l) => / denied by .+\.$/.test(l) && l.includes('View your screen: denied by ')), techLog.join(' | ')).to.equal(true);
+    expect(techLog.filter((l) => /: (asked|asks|Asked):/i.test(l)), 'a doubled colon').to.deep.equal([]);
+    const custLog = await texts(cust, '[data-testid="session-log"] li');
+    expect(custLog.filter((l) => l.includes(`${TECH.name} asks: View your screen`)), custLog.join(' | ')).to.have.length(2);
+    expect(custLog.some((l) => l.includes('View your screen: granted by you')), custLog.join(' | ')).to.equal(true);
+    expect(custLog.filter((l) => /: (asked|asks|Asked):/i.test(l)), 'a doubled colon').to.deep.equal([]);
     const video = await byTestId(tech, 'remote-video');
     let frames = 0;
     for (let i = 0; i < 200 && frames === 0; i++) {
@@ -176,6 +186,53 @@ describe('web e2e: technician console and customer page in Chromium', function (
     await waitChat(cust, 'Hello from the technician');
     await sendChat(cust, 'Hi, my printer is broken');
     await waitChat(tech, 'Hi, my printer is broken');
+  });
+
+  it('many chat messages at 390x844: the chat scrolls to the newest, which is on screen and not cut off', async function () {
+    this.timeout(240_000);
+    try {
+      // The messages arrive while the page is wide; then the window narrows (a phone turned, a window resized):
+      // the lines re-wrap, and the newest must stay in view.
+      for (let i = 1; i <= 15; i++) await sendChat(tech, `Step ${i} of 15: what does line two say?`);
+      await waitChat(cust, 'Step 15 of 15');
+      await cust.setViewport({ width: 390, height: 844 });
+      await new Promise((r) => setTimeout(r, 200));
+      // What a person does: scroll the page to the chat's field, then read the newest message.
+      const seen = (await cust.evaluate(`(async () => {
+        const chat = document.querySelector('rr-support-page').shadowRoot.querySelector('rr-customer-session').shadowRoot.querySelector('rr-chat');
+        const root = chat.shadowRoot;
+        const list = root.querySelector('[data-testid="chat-messages"]');
+        root.querySelector('#chat-input').scrollIntoView({ block: 'end' });
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const last = list.lastElementChild.getBoundingClientRect();
+        const box = list.getBoundingClientRect();
+        const hit = root.elementFromPoint(last.left + last.width / 2, last.top + Math.min(last.height / 2, 10));
+        return {
+          scrolls: list.scrollHeight > list.clientHeight,
+          listHeight: Math.round(box.height),
+          lastInList: last.top >= box.top - 1 && last.bottom <= box.bottom + 1,
+          lastOnScreen: last.top >= 0 && last.bottom <= window.innerHeight,
+          lastHit: hit !== null && list.lastElementChild.contains(hit),
+          text: list.lastElementChild.textContent.replace(/\\s+/g, ' ').trim(),
+          logLastInList: (() => {
+            const log = document.querySelector('rr-support-page').shadowRoot.querySelector('rr-customer-session').shadowRoot.querySelector('rr-session-log').shadowRoot.querySelector('[data-testid="session-log"]');
+            const a = log.lastElementChild.getBoundingClientRect();
+            const b = log.getBoundingClientRect();
+            return a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+          })(),
+        };
+      })()`)) as { scrolls: boolean; listHeight: number; lastInList: boolean; lastOnScreen: boolean; lastHit: boolean; text: string; logLastInList: boolean };
+      fs.mkdirSync(SHOT_DIR, { recursive: true });
+      await cust.screenshot({ path: path.join(SHOT_DIR, 'customer-chat-many-viewport-390x844.png') });
+      await screenshotAt(cust, 'customer-chat-many', 390, 844);
+      await screenshotAt(cust, 'customer-chat-many', 1280, 800);
+      measured.chatAt390 = JSON.stringify(seen);
+      expect(seen.scrolls, 'the list scrolls (15 messages do not fit)').to.equal(true);
+      expect(seen.text).to.include('Step 15 of 15');
+      expect(seen, JSON.stringify(seen)).to.include({ lastInList: true, lastOnScreen: true, lastHit: true, logLastInList: true });
+    } finally {
+      await cust.setViewport({ width: 1280, height: 800 });
+    }
   });
 
   it('a fake name in the console\'s hello ("Microsoft Support") never reaches the customer: the page keeps the verified name', async () => {

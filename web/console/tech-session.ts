@@ -1,5 +1,6 @@
 import { SessionLog } from '../../rtc/session-log.ts';
 import type { LogActor } from '../../rtc/session-log.ts';
+import { logLineText } from '../shared/log-line.ts';
 import type { SignalingClient } from '../../rtc/signaling-client.ts';
 import { TechnicianEngine } from '../../rtc/technician-engine.ts';
 import { technicianClosedText } from '../../rtc/closed-text.ts';
@@ -69,7 +70,7 @@ export class TechSession extends Store implements InputSink {
     this.customerClient = summary?.customer?.kind ?? null;
     this.sessionLog.on('entry', (e) => {
       if (e.kind === 'chat') return;
-      this.log = [...this.log, { at: e.at, text: `${this.actorName(e.actor)}${e.text}` }].slice(-1000);
+      this.log = [...this.log, { at: e.at, text: logLineText(this.actorOf(e.actor), e.kind, e.text) }].slice(-1000);
       this.changed();
     });
     const engine = new TechnicianEngine({
@@ -399,9 +400,8 @@ export class TechSession extends Store implements InputSink {
     this.changed();
   }
 
-  private actorName(actor: LogActor): string {
-    if (actor === 'system') return '';
-    if (actor === 'technician') return `${this.myName}: `;
-    return `${this.peerName}: `;
+  private actorOf(actor: LogActor): { name: string; you: boolean } | null {
+    if (actor === 'system') return null;
+    return actor === 'technician' ? { name: this.myName, you: false } : { name: this.peerName, you: false };
   }
 }

@@ -1,14 +1,12 @@
 import type { LogActor } from '../../rtc/session-log.ts';
+import { logLineText } from '../shared/log-line.ts';
 
 /**
  * A session log line as the customer reads it, the same on the support page
- * and in the support window: "You: …", "Ann Tech: …", or the system's text
- * alone. A technician's request already reads as a sentence ("asks: View
- * your screen"), so it gets their name without a colon of its own:
- * "Ann Tech asks: View your screen".
+ * and in the support window: "You: …", "Ann Tech asks: View your screen",
+ * "View your screen: granted by you", or the system's text alone.
  */
 export function customerLogText(actor: LogActor, kind: string, text: string, technicianName: string): string {
   if (actor === 'system') return text;
-  if (actor === 'customer') return `You: ${text}`;
-  return kind === 'permission' && text.startsWith('asks') ? `${technicianName} ${text}` : `${technicianName}: ${text}`;
+  return logLineText(actor === 'customer' ? { name: 'You', you: true } : { name: technicianName, you: false }, kind, text);
 }

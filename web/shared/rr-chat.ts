@@ -2,6 +2,7 @@ import { LitElement, html, css } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { LIMITS } from '../../protocol/limits.ts';
 import { baseStyles, formatTime } from './styles.ts';
+import { StickToBottom } from './stick-to-bottom.ts';
 import type { ChatEntry } from './view-models.ts';
 
 /** Characters left at which the field starts counting. */
@@ -22,6 +23,9 @@ export class RrChat extends LitElement {
       :host { display: flex; flex-direction: column; min-height: 0; }
       ol { list-style: none; margin: 0 0 0.5rem; padding: 0.5rem; overflow-y: auto; flex: 1; min-height: var(--rr-chat-min-height, 6rem);
         max-height: var(--rr-chat-max-height, 18rem); border: 1px solid #d5dbe1; border-radius: 0.4rem; background: #f7f9fb; }
+      /* Scroll anchoring on a last, empty line: while at the bottom, a re-wrap keeps the newest line in view (Chromium, Firefox; StickToBottom covers Safari). */
+      ol > li { overflow-anchor: none; }
+      ol::after { content: ''; display: block; height: 1px; overflow-anchor: auto; }
       li { margin: 0.25rem 0; overflow-wrap: anywhere; }
       li.me { text-align: right; }
       .bubble { display: inline-block; padding: 0.3rem 0.6rem; border-radius: 0.6rem; background: #e4ebf3; max-width: 90%; text-align: left; }
@@ -99,8 +103,17 @@ export class RrChat extends LitElement {
     if (this.draft.length < LIMITS.chatChars) this.cut = false;
   }
 
+  private stick: StickToBottom | null = null;
+
   protected override updated(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('messages') && this.list) this.list.scrollTop = this.list.scrollHeight;
+    if (this.list && !this.stick) this.stick = new StickToBottom(this.list);
+    if (changed.has('messages')) this.stick?.toBottom();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stick?.disconnect();
+    this.stick = null;
   }
 
   private onSubmit(e: Event): void {

@@ -1,6 +1,7 @@
 import { LitElement, html, css } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { baseStyles, formatTime } from './styles.ts';
+import { StickToBottom } from './stick-to-bottom.ts';
 import type { LogEntry } from './view-models.ts';
 
 /** The detailed session log: every permission, file and connection event, newest last. */
@@ -12,6 +13,9 @@ export class RrSessionLog extends LitElement {
       :host { display: block; }
       ol { list-style: none; margin: 0; padding: 0.5rem; max-height: var(--rr-log-max-height, 12rem); overflow-y: auto;
         border: 1px solid #d5dbe1; border-radius: 0.4rem; background: #fbfcfd; font-size: 0.9rem; }
+      /* Scroll anchoring on a last, empty line: while at the bottom, a re-wrap keeps the newest line in view (Chromium, Firefox; StickToBottom covers Safari). */
+      ol > li { overflow-anchor: none; }
+      ol::after { content: ''; display: block; height: 1px; overflow-anchor: auto; }
       li { padding: 0.1rem 0; overflow-wrap: anywhere; }
       time { color: #56606b; font-variant-numeric: tabular-nums; margin-right: 0.4rem; }
     `,
@@ -29,8 +33,17 @@ export class RrSessionLog extends LitElement {
     `;
   }
 
+  private stick: StickToBottom | null = null;
+
   protected override updated(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('entries') && this.list) this.list.scrollTop = this.list.scrollHeight;
+    if (this.list && !this.stick) this.stick = new StickToBottom(this.list);
+    if (changed.has('entries')) this.stick?.toBottom();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stick?.disconnect();
+    this.stick = null;
   }
 }
 
