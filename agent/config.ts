@@ -4,6 +4,7 @@ import type { AppletTrailerPayload } from '../protocol/applet-trailer.ts';
 import type { Permission } from '../protocol/index.ts';
 import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
 import type { AgentMediaConfig } from './create-session.ts';
+import type { FrameRate } from './capture/frame-rate.ts';
 import { choosePlatform, platformOptionHelp } from './platform/choose-platform.ts';
 import { UsageError } from './usage-error.ts';
 import { parseServerUrl } from './server-url.ts';
@@ -42,7 +43,8 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
                         or set RELAY_RESCUE_TOKEN, which other users cannot see in ps)
   --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue;
                         Windows: %USERPROFILE%\\Downloads\\Relay Rescue)
-  --fps N               frames per second, 1-60 (default 30)
+  --fps N|auto          frames per second at most, 1-60; auto (the default): 60 up to
+                        1280x720, fewer on larger screens (30 at 1920x1080)
 ${helpLines(platformOptionHelp(), 24)}
   --auto-grant LIST     grant these without asking: view,control,files,clipboard
   --yes                 grant everything without asking (unattended/test use)
@@ -135,8 +137,8 @@ export function parseMediaOptions(
   name: string,
   env: NodeJS.ProcessEnv,
 ): AgentMediaConfig {
-  const fps = raw.fps === undefined ? 30 : Number(raw.fps);
-  if (!Number.isInteger(fps) || fps < 1 || fps > 60) throw new UsageError('--fps must be a whole number from 1 to 60');
+  const fps: FrameRate = raw.fps === undefined || raw.fps === 'auto' ? 'auto' : Number(raw.fps);
+  if (fps !== 'auto' && (!Number.isInteger(fps) || fps < 1 || fps > 60)) throw new UsageError('--fps must be auto or a whole number from 1 to 60');
   const platform = choosePlatform({ display: raw.display, capture: raw.capture }, env);
   const downloadDir = resolve(raw['download-dir'] ?? platform.defaultDownloadDir(env));
   return { platform, downloadDir, fps, name };

@@ -10,13 +10,15 @@ import { nodeHasher } from './files/node-hasher.ts';
 import type { Platform, ScreenDevices } from './platform/platform.ts';
 import { AgentSession, type AgentSessionOptions, type AskPermission } from './session.ts';
 import type { TerminalUi } from './terminal/terminal-ui.ts';
+import type { FrameRate } from './capture/frame-rate.ts';
 
 /** What a support session needs from the command line, however the agent was started (PIN or ad hoc). */
 export interface AgentMediaConfig {
   /** This machine's platform (capture, input, clipboard), chosen once at start. */
   platform: Platform;
   downloadDir: string;
-  fps: number;
+  /** The frame rate cap (`--fps`), or `auto`: by the screen's size (capture/frame-rate.ts). */
+  fps: FrameRate;
   /** The name the technician sees in `hello`. */
   name: string;
 }

@@ -4,6 +4,7 @@ import { CustomerEngine, type CustomerHooks } from '../rtc/customer-engine.ts';
 import type { FileTransferOptions } from '../rtc/file-types.ts';
 import type { SupportEngineOptions } from '../rtc/support-engine.ts';
 import { ScreenVideoTrack } from './capture/video-track.ts';
+import { frameRateFor, type FrameRate } from './capture/frame-rate.ts';
 import type { Clipboard } from './platform/clipboard.ts';
 import type { InputInjector } from './platform/input-injector.ts';
 import type { ScreenCapturer } from './platform/screen-capturer.ts';
@@ -21,7 +22,7 @@ export type AgentSessionOptions = Omit<SupportEngineOptions, 'client' | 'files'>
   askColleague?: CustomerHooks['askColleague'];
   /** Granted as soon as the session starts, without asking (`--auto-grant`). */
   preGranted: readonly Permission[];
-  fps: number;
+  fps: FrameRate;
 };
 
 /** Counters for tests, the bench and the closing summary. */
@@ -110,7 +111,7 @@ export class AgentSession {
   /** The engine wants the screen: capture the selected monitor into the (one, session-long) track. */
   private async startVideo(): Promise<MediaStreamTrack | null> {
     if (!this.selected || this.engine.closed) return null;
-    this.video ??= new ScreenVideoTrack(this.agent.fps, () => this.counters.framesPushed++);
+    this.video ??= new ScreenVideoTrack(frameRateFor(this.agent.fps, this.selected.width, this.selected.height), () => this.counters.framesPushed++);
     await this.startCapture();
     return this.video.track;
   }
@@ -120,13 +121,15 @@ export class AgentSession {
     const screen = this.selected;
     if (this.capturing || !video || !screen) return;
     this.capturing = true;
+    const fps = frameRateFor(this.agent.fps, screen.width, screen.height);
+    video.setFps(fps);
     try {
-      await this.agent.capturer.start(screen, { fps: this.agent.fps }, (frame) => {
+      await this.agent.capturer.start(screen, { fps }, (frame) => {
         // Re-checked per frame: a revocation or the end stops frames even before capture stops.
         if (!this.capturing || this.engine.closed || !this.engine.permissions.isGranted('view')) return;
         video.push(frame);
       });
-      this.engine.log.add('system', 'screen', `Sharing ${screen.name} (${screen.width}x${screen.height})`);
+      this.engine.log.add('system', 'screen', `Sharing ${screen.name} (${screen.width}x${screen.height}, up to ${fps} frames/s)`);
     } catch (err) {
       this.capturing = false;
       this.engine.log.add('system', 'error', `Screen capture failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import type { BrowserContext } from 'puppeteer-core';
 import { openDisplay, type XConnection } from '../agent/platform/linux-x11/display.ts';
 import { drawRect, startXvfb } from '../testkit/xvfb.ts';
+import { frameRateFor } from '../agent/capture/frame-rate.ts';
 import { spawnBundledAgent } from './lib/agent-bundle.ts';
 import { spawnReady, type ReadyChild } from './lib/child.ts';
 import { drawMarks, MARK, match, PALETTE } from './lib/marker.ts';
@@ -47,9 +48,9 @@ export function startMover(display: string, width: number, height: number, every
   return spawnReady<boolean>(process.execPath, ['--import', 'tsx', 'bench/lib/screen-mover.ts', display, String(width), String(height), String(everyMs)]);
 }
 
-/** Capture-only latency of one capture method, in a process of its own: colour changes to the capturer's frame callback; and its frame rate. */
+/** Capture-only latency of one capture method at the agent's default rate for this size, in a process of its own: colour changes to the capturer's frame callback; and its frame rate. */
 export async function captureOnly(method: 'native' | 'ffmpeg', display: string, width: number, height: number, x: XConnection, win: number, count: number): Promise<{ latencies: number[]; fps: number }> {
-  const probe = await spawnReady<string>(process.execPath, ['--import', 'tsx', 'bench/lib/capture-probe.ts', JSON.stringify({ display, width, height, fps: 30, method })]);
+  const probe = await spawnReady<string>(process.execPath, ['--import', 'tsx', 'bench/lib/capture-probe.ts', JSON.stringify({ display, width, height, fps: frameRateFor('auto', width, height), method })]);
   const seen: Array<[number, number]> = [];
   let fps = NaN;
   let from: { frames: number; seconds: number } | null = null;
@@ -89,10 +90,10 @@ async function stillCpu(agentPid: number, ms: number): Promise<{ percent: number
 }
 
 /** A console session with the real agent on this display, past its first frames; the sampled region set. */
-async function startSession(bench: WebBench, ctx: BrowserContext, display: string, downloads: string, options: { stripPlayoutDelay?: boolean } = {}) {
+export async function startSession(bench: WebBench, ctx: BrowserContext, display: string, downloads: string, options: { stripPlayoutDelay?: boolean; agentArgs?: string[] } = {}) {
   const page = await openConsole(bench, ctx, { width: 1600, height: 1000 }, options);
   const code = await createCode(page);
-  const agent = await spawnBundledAgent(['--server', bench.srv.url, '--code', code, '--display', display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
+  const agent = await spawnBundledAgent(['--server', bench.srv.url, '--code', code, '--display', display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', ...(options.agentArgs ?? [])]);
   try {
     const method = (await agent.waitLine(/capture \S+/, 30_000)).match(/capture (\S+),/)?.[1] ?? '?';
     await waitFirstFrame(page, 30_000);
@@ -151,7 +152,7 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
     const receivedToShown = median(product.latencies) - median(product.received);
     const ms = (v: number): string => `${v.toFixed(0)} ms`;
     const rows: BenchRow[] = [
-      { group: GROUP, name: `${label} capture only, median (${method}, own process)`, value: median(captureNative.latencies), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: median(captureFfmpeg.latencies) }, note: `${captureNative.latencies.length}/${count} changes, ${captureNative.fps.toFixed(1)} frames/s captured, ${load()}` },
+      { group: GROUP, name: `${label} capture only, median (${method}, own process)`, value: median(captureNative.latencies), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: median(captureFfmpeg.latencies) }, note: `${captureNative.latencies.length}/${count} changes, ${captureNative.fps.toFixed(1)} frames/s captured (at most ${frameRateFor('auto', width, height)}), ${load()}` },
       { group: GROUP, name: `${label} capture only, p99`, value: p99(captureNative.latencies), unit: 'ms', reference: { name: 'ffmpeg x11grab', value: p99(captureFfmpeg.latencies) } },
       {
         group: GROUP,
@@ -171,7 +172,7 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
     }
     rows.push(
       { group: GROUP, name: `${label} jitter-buffer delay per frame (getStats), jitterBufferTarget ${String(product.target)}`, value: product.jitter, unit: 'ms', reference: { name: `browser default (${String(browserDefault.target)})`, value: browserDefault.jitter }, note: `latency median with the default: ${ms(median(browserDefault.latencies))}` },
-      { group: GROUP, name: `${label} frames shown, screen changing every frame`, value: product.fps, unit: 'fps', reference: { name: 'captured alone (same run)', value: captureNative.fps }, note: `target ${width > 1280 ? 27 : 29} fps, agent --fps 30; received ${product.receivedFps.toFixed(1)}, decoded ${product.decodedFps.toFixed(1)}, dropped ${product.droppedFps.toFixed(1)} fps; ${product.size}; ${loadMoving}` },
+      { group: GROUP, name: `${label} frames shown, screen changing every frame`, value: product.fps, unit: 'fps', reference: { name: 'captured alone (same run)', value: captureNative.fps }, note: `target ${width > 1280 ? 27 : 29} fps, agent's default --fps auto (${frameRateFor('auto', width, height)} at this size); received ${product.receivedFps.toFixed(1)}, decoded ${product.decodedFps.toFixed(1)}, dropped ${product.droppedFps.toFixed(1)} fps; ${product.size}; ${loadMoving}` },
       { group: GROUP, name: `${label} bitrate received`, value: product.mbps, unit: 'Mbit/s', note: `400x250 window moving every ${MOVER_MS} ms + marker` },
       { group: GROUP, name: `${label} agent CPU, screen changing every frame (agent + capture)`, value: product.cpu, unit: '% core', reference: { name: 'target', value: 100 }, note: product.threads },
       { group: GROUP, name: `${label} agent CPU, still screen (30 s from 15 s after the last change)`, value: still.percent, unit: '% core', reference: { name: 'target', value: 3 }, note: `${still.threads}; ${load()}` },

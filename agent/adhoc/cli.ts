@@ -19,7 +19,8 @@ Options:
   --security-code CODE   the code, instead of asking (tests, scripted installs)
   --name NAME            the computer's name shown to the technician (default: the host name)
   --download-dir DIR     where received files go (default ~/Downloads/Relay Rescue)
-  --fps N                frames per second, 1-60 (default 30)
+  --fps N|auto           frames per second at most, 1-60; auto (the default): 60 up to
+                         1280x720, fewer on larger screens (30 at 1920x1080)
 ${helpLines(platformOptionHelp(), 25)}
 RELAY_RESCUE_ADHOC_TOKEN and RELAY_RESCUE_SECURITY_CODE in the environment stand for
 --adhoc and --security-code, and stay out of the process list, which every user can read.

@@ -66,8 +66,12 @@ await b.setLocalDescription(await b.createAnswer());
 await a.setRemoteDescription(b.localDescription!);
 await new Promise((r) => setTimeout(r, 3000));
 const out = async () => {
-  for (const s of (await a.getStats()).values()) if (s.type === 'outbound-rtp' && s.kind === 'video') return s as Record<string, number>;
-  return {} as Record<string, number>;
+  const r: Record<string, number> = {};
+  for (const s of (await a.getStats()).values()) {
+    if (s.type === 'outbound-rtp' && s.kind === 'video') Object.assign(r, s);
+    if (s.type === 'media-source' && s.kind === 'video') r['sourceFrames'] = s.frames;
+  }
+  return r;
 };
 const s0 = await out();
 const drawn = await drawMarks(x, win, count);
@@ -83,6 +87,7 @@ console.log('draw → decoded ', fmt(match(drawn, decoded)));
 console.log('captured → decoded', fmt(match(captured, decoded)));
 console.log(`encode ${((((s1['totalEncodeTime'] ?? 0) - (s0['totalEncodeTime'] ?? 0)) / frames) * 1000).toFixed(1)} ms/frame, packet send delay ${((((s1['totalPacketSendDelay'] ?? 0) - (s0['totalPacketSendDelay'] ?? 0)) / packets) * 1000).toFixed(1)} ms/packet, ${frames} frames, ${packets} packets, ${(((s1['bytesSent'] ?? 0) - (s0['bytesSent'] ?? 0)) / frames).toFixed(0)} B/frame; encoder ${String(s1['encoderImplementation'])}`);
 for (const st of (await a.getStats()).values()) if (st.type === 'candidate-pair' && st.nominated) console.log('available out kbps', (st.availableOutgoingBitrate / 1000).toFixed(0));
+console.log(`source frames ${(s1['sourceFrames'] ?? 0) - (s0['sourceFrames'] ?? 0)} → encoded ${frames}; quality limitation ${String(s1['qualityLimitationReason'])} ${JSON.stringify(s1['qualityLimitationDurations'])}`);
 console.log('track', JSON.stringify(video.stats()), 'native replaced', capturer.nativeStats()?.replaced);
 await capturer.stop();
 video.stop();

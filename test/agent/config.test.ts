@@ -11,7 +11,7 @@ describe('agent/config', () => {
   it('derives the customer WebSocket URL and defaults', () => {
     const c = ok(['--server', 'https://help.example.com/', '--code', '123456']);
     expect(c.wsUrl).to.equal('wss://help.example.com/ws/customer');
-    expect(c).to.include({ code: '123456', token: null, fps: 30, prompt: true, name: 'carol' });
+    expect(c).to.include({ code: '123456', token: null, fps: 'auto', prompt: true, name: 'carol' });
     expect(c.platform).to.include({ id: 'linux-x11', display: ':5', capture: 'auto' });
     expect(c.downloadDir).to.equal('/home/c/Downloads/Relay Rescue');
     expect(c.autoGrant).to.deep.equal([]);
@@ -45,6 +45,9 @@ describe('agent/config', () => {
     bad(['--server', 'http://s', '--code', '12345a'], /6 digits/);
     bad(['--server', 'http://s', '--token', 'x y'], /--token/);
     bad(['--server', 'http://s', '--code', '123456', '--fps', '0'], /--fps/);
+    bad(['--server', 'http://s', '--code', '123456', '--fps', 'fast'], /--fps must be auto or/);
+    expect(ok(['--server', 'http://s', '--code', '123456', '--fps', 'auto']).fps).to.equal('auto');
+    expect(ok(['--server', 'http://s', '--code', '123456', '--fps', '15']).fps).to.equal(15);
     bad(['--server', 'http://s', '--code', '123456', '--auto-grant', 'root'], /unknown permission "root"/);
     bad(['--server', 'http://s', '--code', '123456', '--capture', 'vnc'], /--capture/);
     bad(['--server', 'http://s', '--code', '123456', '--bogus'], /bogus/);

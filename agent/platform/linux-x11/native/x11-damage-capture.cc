@@ -6,7 +6,7 @@
 // to JavaScript through a one-frame mailbox: a newer frame replaces one JavaScript has not
 // taken yet, so nothing queues between the screen and RTCVideoSource. Frames are taken when
 // the screen changes, at most one per `minIntervalMs`; an unchanged screen costs a pointer
-// query per interval and a repeated frame (no screen read) 0.25, 0.5, 1, 2 and 4 s after the last
+// query per interval (at most one per 33 ms once still for a second) and a repeated frame (no screen read) 0.25, 0.5, 1, 2 and 4 s after the last
 // change, then one per `keepAliveMs`: the early repeats let the receiver see (and NACK) a lost tail
 // of the last change at once; the late ones cost little (docs/decisions.md "Still screen").
 // XCB rather than Xlib: a lost X server is an error state here, where Xlib would exit().
@@ -249,12 +249,17 @@ void publish(Capture* c) {
 }
 
 constexpr double kFirstRepeatMs = 250;
+// The pointer is read every frame interval while the screen changes, and at most this often once it has
+// been still for kPointerIdleAfterMs: at a 60 fps cap the still screen's pointer query would otherwise
+// double (docs/decisions.md "The agent's frame rate").
+constexpr double kIdlePointerMs = 33;
+constexpr double kPointerIdleAfterMs = 1000;
 
 void run(Capture* c) {
   bool whole = true;  // The first frame is the whole screen.
   bool damaged = false;
   bool pointerMoved = true;
-  double lastOut = -1e12, lastPointer = -1e12;
+  double lastOut = -1e12, lastPointer = -1e12, lastChange = -1e12;
   if (c->drawCursor) fetchCursor(c);
   while (c->running) {
     while (xcb_generic_event_t* ev = xcb_poll_for_event(c->conn)) {
@@ -272,7 +277,8 @@ void run(Capture* c) {
       break;
     }
     double now = monoMs();
-    if (c->drawCursor && now - lastPointer >= c->minIntervalMs) {
+    const double pointerMs = now - lastChange < kPointerIdleAfterMs ? c->minIntervalMs : std::max(c->minIntervalMs, kIdlePointerMs);
+    if (c->drawCursor && now - lastPointer >= pointerMs) {
       lastPointer = now;
       if (pollPointer(c)) pointerMoved = true;
       continue;  // Events may have arrived with the reply: read them first.
@@ -282,6 +288,7 @@ void run(Capture* c) {
     const bool due = changed || now - lastOut >= repeatMs;
     if (due && now - lastOut >= c->minIntervalMs) {
       if (changed) {
+        lastChange = now;
         c->repeatMs = std::min(std::max(kFirstRepeatMs, c->minIntervalMs), c->keepAliveMs);
       } else {
         c->repeats++;
@@ -303,7 +310,7 @@ void run(Capture* c) {
     }
     double wait = repeatMs - (now - lastOut);
     if (changed) wait = c->minIntervalMs - (now - lastOut);
-    if (c->drawCursor) wait = std::min(wait, c->minIntervalMs - (now - lastPointer));
+    if (c->drawCursor) wait = std::min(wait, pointerMs - (now - lastPointer));
     xcb_flush(c->conn);
     pollfd fds[2] = {{xcb_get_file_descriptor(c->conn), POLLIN, 0}, {c->wake[0], POLLIN, 0}};
     poll(fds, 2, std::max(0, static_cast<int>(wait + 0.999)));
