@@ -111,7 +111,7 @@ export class AgentSession {
   /** The engine wants the screen: capture the selected monitor into the (one, session-long) track. */
   private async startVideo(): Promise<MediaStreamTrack | null> {
     if (!this.selected || this.engine.closed) return null;
-    this.video ??= new ScreenVideoTrack(frameRateFor(this.agent.fps, this.selected.width, this.selected.height), () => this.counters.framesPushed++);
+    this.video ??= new ScreenVideoTrack(frameRateFor(this.agent.fps, this.selected.width, this.selected.height, this.agent.capturer.autoMaxFps), () => this.counters.framesPushed++);
     await this.startCapture();
     return this.video.track;
   }
@@ -121,7 +121,7 @@ export class AgentSession {
     const screen = this.selected;
     if (this.capturing || !video || !screen) return;
     this.capturing = true;
-    const fps = frameRateFor(this.agent.fps, screen.width, screen.height);
+    const fps = frameRateFor(this.agent.fps, screen.width, screen.height, this.agent.capturer.autoMaxFps);
     video.setFps(fps);
     try {
       await this.agent.capturer.start(screen, { fps }, (frame) => {

@@ -9,8 +9,12 @@ export type FrameRate = number | 'auto';
  */
 export const AUTO_PIXEL_RATE = 1280 * 720 * 60;
 
-/** The frame rate cap for a screen of this size: `fps` itself when fixed; for `auto`, 30 to 60 by the pixel budget. */
-export function frameRateFor(fps: FrameRate, width: number, height: number): number {
+/**
+ * The frame rate cap for a screen of this size: `fps` itself when fixed; for `auto`, 30 to 60 by the pixel
+ * budget, and never over what the capturer says `auto` may ask of it (`ScreenCapturer.autoMaxFps`).
+ */
+export function frameRateFor(fps: FrameRate, width: number, height: number, autoMax = 60): number {
   if (fps !== 'auto') return fps;
-  return Math.max(30, Math.min(60, Math.floor(AUTO_PIXEL_RATE / Math.max(1, width * height))));
+  const cap = Math.max(30, Math.min(60, autoMax));
+  return Math.max(30, Math.min(cap, Math.floor(AUTO_PIXEL_RATE / Math.max(1, width * height))));
 }

@@ -33,6 +33,12 @@ export interface CaptureStats {
 export interface ScreenCapturer {
   /** A short name for logs and the benchmark (e.g. "ffmpeg-x11grab"). */
   readonly method: string;
+  /**
+   * The highest rate `--fps auto` asks of this capturer (default 60, agent/capture/frame-rate.ts). A capturer
+   * without damage events (GDI, x11grab, the pure-JS grab) pays a whole-screen grab per frame whether or not
+   * anything changed, so it says 30: 60 would double its cost on a still screen.
+   */
+  readonly autoMaxFps?: number;
   listScreens(): Promise<Screen[]>;
   /** Starts capturing `screen`; a running capture is stopped first. */
   start(screen: Screen, options: CaptureOptions, onFrame: (frame: I420Frame) => void): Promise<void>;

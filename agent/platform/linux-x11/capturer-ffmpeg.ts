@@ -16,6 +16,7 @@ export function ffmpegHasX11grab(): boolean {
  * pure-JS X client by measurement; see docs/decisions-agent.md.
  */
 export class FfmpegCapturer extends X11CapturerBase {
+  readonly autoMaxFps = 30;
   readonly method = 'ffmpeg-x11grab';
   private child: ChildProcess | null = null;
 

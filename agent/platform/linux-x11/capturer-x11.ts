@@ -11,6 +11,7 @@ import { evenSize, i420Bytes, type CaptureOptions, type I420Frame } from '../scr
  * on the agent's event loop (see docs/decisions-agent.md for the figures).
  */
 export class X11Capturer extends X11CapturerBase {
+  readonly autoMaxFps = 30;
   readonly method = 'x11-getimage';
   private conn: XConnection | null = null;
   private timer: NodeJS.Timeout | null = null;

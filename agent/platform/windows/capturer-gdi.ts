@@ -28,6 +28,7 @@ interface Surface {
  * path where it exists; Wine 8's is a stub (docs/windows.md).
  */
 export class GdiCapturer implements ScreenCapturer {
+  readonly autoMaxFps = 30;
   readonly method = 'gdi-bitblt';
   private counters: CaptureStats = { captured: 0, unchanged: 0, delivered: 0 };
   private surface: Surface | null = null;

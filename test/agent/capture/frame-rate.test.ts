@@ -14,4 +14,10 @@ describe('agent/capture/frame-rate', () => {
     expect(frameRateFor('auto', 3840, 2160)).to.equal(30);
     expect(frameRateFor('auto', 0, 0)).to.equal(60);
   });
+  it("auto never asks more than the capturer allows (a whole-screen grab per frame: GDI, x11grab)", () => {
+    expect(frameRateFor('auto', 1280, 720, 30)).to.equal(30);
+    expect(frameRateFor('auto', 800, 600, 45)).to.equal(45);
+    expect(frameRateFor('auto', 1920, 1080, 30)).to.equal(30);
+    expect(frameRateFor(60, 1280, 720, 30)).to.equal(60);
+  });
 });
