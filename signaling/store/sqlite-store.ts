@@ -1,6 +1,7 @@
 import { openDatabase, type Db } from '../db.ts';
 import { SqliteAccounts, SqliteLoginAddresses, SqliteLogins, SqliteSettings, SqliteTwoFactor } from './sqlite-accounts.ts';
 import { SqliteActions, SqliteAudit, SqliteAuditSearch, SqliteLiveSessions } from './sqlite-audit.ts';
+import { SqliteCodeFailures } from './sqlite-code-failures.ts';
 import type { Store } from './types.ts';
 
 /** The default store: one SQLite file (or `:memory:`), synchronous underneath. */
@@ -24,6 +25,7 @@ export function sqliteStore(db: Db, durable = db.name !== ':memory:'): SqliteSto
     auditSearch: new SqliteAuditSearch(db),
     actions: new SqliteActions(db),
     live: new SqliteLiveSessions(db),
+    codeFailures: new SqliteCodeFailures(db),
     problem: () => null,
     atomically: (writes) => db.transaction(writes)(),
     close: async () => {
