@@ -248,7 +248,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const twoFactorKeyFile = keyRaw !== undefined ? path.resolve(keyRaw) : databasePath === ':memory:' ? null : path.join(dataDir, 'two-factor.key');
 
   const codeKeyRaw = envString(env, 'CODE_KEY_FILE');
-  const codeKeyFile = codeKeyRaw !== undefined ? path.resolve(codeKeyRaw) : databasePath === ':memory:' ? null : path.join(dataDir, 'codes.key');
+  // Beside the database (DATA_DIR unless DATABASE_PATH moves it), so a server never writes a key where its data is not.
+  const codeKeyFile = codeKeyRaw !== undefined ? path.resolve(codeKeyRaw) : databasePath === ':memory:' ? null : path.join(path.dirname(databasePath), 'codes.key');
 
   const turnUrls = envList(env, 'TURN_URLS');
   for (const url of turnUrls) {
