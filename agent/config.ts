@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AppletTrailerPayload } from '../protocol/applet-trailer.ts';
@@ -39,8 +40,11 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
 
   --server URL          the Relay Rescue server (https://… or http://…)
   --code CODE           the 6-digit code the technician gave you
-  --token T             the session token from the support page (instead of --code;
-                        or set RELAY_RESCUE_TOKEN, which other users cannot see in ps)
+  --token T             the session token from the support page (instead of --code);
+                        other users of this computer can see a command line, so
+                        prefer RELAY_RESCUE_TOKEN or --token-file
+  --token-file FILE     read the token from the first line of FILE (- = stdin,
+                        /dev/fd/3 = a descriptor: --token-file /dev/fd/3 3<<<"$T")
   --download-dir DIR    where received files go (default ~/Downloads/Relay Rescue;
                         Windows: %USERPROFILE%\\Downloads\\Relay Rescue)
   --fps N|auto          frames per second at most, 1-60; auto (the default): 60 up to
@@ -73,6 +77,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
         server: { type: 'string' },
         code: { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
         'download-dir': { type: 'string' },
         display: { type: 'string' },
         fps: { type: 'string' },
@@ -90,6 +95,10 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (parsed.help) throw new UsageError('');
+  if (parsed['token-file'] !== undefined) {
+    if (parsed.token) throw new UsageError('give one of --token or --token-file');
+    parsed.token = readTokenFile(parsed['token-file']);
+  }
   // From the environment, the token stays out of the process list (`ps` shows every user the command line).
   if (!parsed.code && !parsed.token && env.RELAY_RESCUE_TOKEN) parsed.token = env.RELAY_RESCUE_TOKEN.trim();
   if (carried) {
@@ -125,6 +134,19 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
     terminalOnly: parsed.terminal === true,
     fromDownload: carried !== null,
   });
+}
+
+/** The first line of `file` (`-`: stdin), trimmed; a UsageError naming the file when it cannot be read. */
+function readTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--token-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const token = (text.split('\n')[0] ?? '').trim();
+  if (token === '') throw new UsageError(`--token-file: ${file} holds no token`);
+  return token;
 }
 
 /**

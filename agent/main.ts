@@ -8,6 +8,7 @@ import { Cleanup } from './cleanup.ts';
 import { loadAgentConfig, USAGE, UsageError } from './config.ts';
 import { createAgentSession, type AgentMediaConfig } from './create-session.ts';
 import { diskSource } from './files/disk-source.ts';
+import { hideSecretArguments } from './hide-secrets.ts';
 import { readCarriedSettings } from './sea/carried-settings.ts';
 import { runningAsSea } from './sea/sea-assets.ts';
 import { removeSelfAtExit } from './sea/self-removal.ts';
@@ -22,6 +23,8 @@ import type { SupportWindow } from './window/support-window.ts';
  * allows, and exits (removing its temporary files) when the session ends.
  */
 async function main(argv: readonly string[]): Promise<number> {
+  // Before anything waits: a token given as an argument leaves /proc/PID/cmdline (agent/hide-secrets.ts).
+  if (!hideSecretArguments()) process.stderr.write('agent: other users of this computer may see the token on the command line; use RELAY_RESCUE_TOKEN or --token-file instead.\n');
   // A downloaded applet carries the server and its token at its end (docs/agent.md, "The carried token").
   const carried = runningAsSea() ? readCarriedSettings() : null;
   if (carried && !carried.found && carried.problem) {

@@ -91,6 +91,18 @@ for arg in "$@"; do
   prev="$arg"
 done
 if [ -n "\${RELAY_RESCUE_TOKEN:-}" ] || [ -n "\${RELAY_RESCUE_ADHOC_TOKEN:-}" ]; then has_session=yes; fi
+# A token given as an argument reaches the agent through its environment, out of its command line
+# (/proc/PID/cmdline, which every local user can read; this shell's own stays: prefer RELAY_RESCUE_TOKEN=… bash).
+take_token=""
+for arg in "$@"; do
+  shift
+  if [ -n "$take_token" ]; then RELAY_RESCUE_TOKEN="$arg"; export RELAY_RESCUE_TOKEN; take_token=""; continue; fi
+  case "$arg" in
+    --token) take_token=yes; continue ;;
+    --token=*) RELAY_RESCUE_TOKEN="\${arg#--token=}"; export RELAY_RESCUE_TOKEN; continue ;;
+  esac
+  set -- "$@" "$arg"
+done
 if [ -n "$given_server" ]; then server="$given_server"; elif [ -n "$server" ]; then set -- --server "$server" "$@"; fi
 if [ -z "$has_session" ] && [ -n "$server" ]; then
   # Run with no arguments (curl … | bash): ask for the code on the terminal, not the pipe.

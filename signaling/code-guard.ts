@@ -1,6 +1,6 @@
 import { RescueError } from '../protocol/index.ts';
 import { addressKey } from './client-address.ts';
-import { FailureLimiter, WindowCounter } from './rate-limit.ts';
+import { FailureLimiter, WindowCounter, type FailureSnapshot } from './rate-limit.ts';
 
 export interface CodeGuardPolicy {
   slowdownAfter: number;
@@ -35,6 +35,18 @@ class RecentFailures {
     return (this.times.get(key) ?? []).filter((at) => at > cutoff).length;
   }
 
+  /** The key's failure times still in the window, oldest first. */
+  of(key: string): number[] {
+    const cutoff = this.now() - this.windowMs;
+    return (this.times.get(key) ?? []).filter((at) => at > cutoff);
+  }
+
+  /** Takes back a key's failure times after a restart. */
+  adopt(key: string, times: readonly number[]): void {
+    const kept = [...times].sort((a, b) => a - b).slice(-this.keep);
+    if (kept.length > 0) this.times.set(key, kept);
+  }
+
   add(key: string): void {
     const times = this.times.get(key) ?? [];
     times.push(this.now());
@@ -46,6 +58,14 @@ class RecentFailures {
     }
     this.times.set(key, times);
   }
+}
+
+/** What a restart keeps of one address (its /64 for IPv6): signaling/code-failures.ts. */
+export interface CodeGuardState {
+  limiter: FailureSnapshot | null;
+  firstTries: number[];
+  /** When nothing of it matters any more. */
+  expiresAt: number;
 }
 
 /** One reserved code try: wait `delayMs`, look the code up, then settle it once. */
@@ -72,6 +92,7 @@ export class CodeGuard {
   private readonly firstTries: RecentFailures;
   private readonly spacingMs: number;
   private nextSlotAt = -Infinity;
+  private onFailure: ((key: string, state: CodeGuardState) => void) | null = null;
 
   constructor(
     private readonly policy: CodeGuardPolicy,
@@ -116,12 +137,35 @@ export class CodeGuard {
         reserved.failed();
         this.firstTries.add(key);
         this.global.add();
+        this.onFailure?.(key, this.stateOf(key));
       },
       released: () => {
         settled = true;
         reserved.released();
       },
     };
+  }
+
+  /** Calls `sink` after each wrong code with what a restart must keep of its address. */
+  persistTo(sink: (key: string, state: CodeGuardState) => void): void {
+    this.onFailure = sink;
+  }
+
+  /** Takes back an address key's state after a restart (start-up, before any try). */
+  adopt(key: string, state: Pick<CodeGuardState, 'limiter' | 'firstTries'>): void {
+    if (state.limiter) this.perAddress.adopt(key, state.limiter);
+    this.firstTries.adopt(key, state.firstTries);
+  }
+
+  private stateOf(key: string): CodeGuardState {
+    const limiter = this.perAddress.snapshot(key);
+    const firstTries = this.firstTries.of(key);
+    const expiresAt = Math.max(
+      limiter?.lockedUntil ?? 0,
+      (limiter?.failures.at(-1) ?? 0) + this.policy.lockoutMs,
+      (firstTries.at(-1) ?? 0) + FIRST_TRIES_WINDOW_MS,
+    );
+    return { limiter, firstTries, expiresAt };
   }
 
   /** Wrong codes from the address (its /64 for IPv6) in the window. */

@@ -153,6 +153,11 @@ export interface Config {
    * created on first use; null = a key in memory only (a `:memory:` database).
    */
   twoFactorKeyFile: string | null;
+  /**
+   * The key that seals pending PIN codes kept across a restart
+   * (signaling/live-sessions.ts), created at start; null = no file (a `:memory:` database keeps nothing).
+   */
+  codeKeyFile: string | null;
   codeSlowdownAfter: number;
   codeLockoutAfter: number;
   codeLockoutSeconds: number;
@@ -259,6 +264,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const keyRaw = envString(env, 'TWO_FACTOR_KEY_FILE');
   const twoFactorKeyFile = keyRaw !== undefined ? path.resolve(keyRaw) : databasePath === ':memory:' ? null : path.join(dataDir, 'two-factor.key');
 
+  const codeKeyRaw = envString(env, 'CODE_KEY_FILE');
+  // Beside the database (DATA_DIR unless DATABASE_PATH moves it), so a server never writes a key where its data is not.
+  const codeKeyFile = codeKeyRaw !== undefined ? path.resolve(codeKeyRaw) : databasePath === ':memory:' ? null : path.join(path.dirname(databasePath), 'codes.key');
+
   const turnUrls = envList(env, 'TURN_URLS');
   for (const url of turnUrls) {
     if (!/^turns?:[^\s]+$/.test(url)) throw new ConfigError('TURN_URLS', `not a turn:/turns: URL: ${JSON.stringify(url)}`);
@@ -317,6 +326,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     loginIpLockoutAfter: envInt(env, 'LOGIN_IP_LOCKOUT_AFTER', 20, 1, 10_000),
     loginLockoutSeconds: envInt(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
     twoFactorKeyFile,
+    codeKeyFile,
     codeSlowdownAfter: envInt(env, 'CODE_SLOWDOWN_AFTER', 3, 1, 1000),
     codeLockoutAfter: envInt(env, 'CODE_LOCKOUT_AFTER', 10, 1, 10_000),
     codeLockoutSeconds: envInt(env, 'CODE_LOCKOUT_SECONDS', 900, 1, 86_400),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LiveSessionRows } from './store/types.ts';
 import type { Session, TechnicianIdentity } from './session.ts';
+import type { SecretBox } from './two-factor/secret-box.ts';
 
 /** SHA-256 of a customer token: the registry and the database keep only this. */
 export const tokenDigest = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -21,21 +22,60 @@ export interface LiveSessionRecord {
   activated: boolean;
 }
 
+/** A code nobody has entered yet, as a restarted server gets it back (`code` null: its seal did not open). */
+export interface PendingCodeRecord {
+  id: string;
+  technician: TechnicianIdentity;
+  forceRelay: boolean;
+  createdAt: number;
+  code: string | null;
+  codeExpiresAt: number;
+}
+
+/**
+ * The rows as stored. A code is never stored in plain: a pending code as
+ * `codeSealed`, the code a joined customer used as `customerCodeSealed`
+ * (AES-256-GCM under CODE_KEY_FILE, the session id as associated data, so a
+ * sealed code copied into another session's row does not open).
+ */
+type StoredRecord =
+  | ({ kind?: 'joined'; customerCodeSealed?: string } & LiveSessionRecord)
+  | ({ kind: 'pending'; codeSealed: string } & Omit<PendingCodeRecord, 'code'>);
+
 /**
  * The live PIN sessions in the server's store (not for an in-memory SQLite,
- * which a restart cannot read). Writes are ordered commands (store/types.ts).
+ * which a restart cannot read): sessions a customer joined, and pending codes.
+ * Writes are ordered commands (store/types.ts).
  */
 export class LiveSessions {
-  constructor(private readonly rows: LiveSessionRows) {}
+  constructor(
+    private readonly rows: LiveSessionRows,
+    private readonly box: SecretBox,
+  ) {}
 
+  /** Stores the session as it is now: a pending code, or a joined session (anything else has nothing to keep). */
   save(session: Session): void {
-    if (session.tokenDigest === null || session.customer === null) return;
     const state = session.lifecycle.state;
-    const record: LiveSessionRecord = {
+    if (state === 'pending' && session.code !== null && session.codeExpiresAt !== null) {
+      const record: StoredRecord = {
+        kind: 'pending',
+        id: session.id,
+        technician: session.technician,
+        forceRelay: session.forceRelay,
+        createdAt: session.createdAt,
+        codeSealed: this.box.seal(session.code, session.id),
+        codeExpiresAt: session.codeExpiresAt,
+      };
+      this.rows.save(session.id, JSON.stringify(record));
+      return;
+    }
+    if (session.tokenDigest === null || session.customer === null) return;
+    const record: StoredRecord = {
       id: session.id,
       technician: session.technician,
       tokenDigest: session.tokenDigest,
-      customer: session.customer,
+      customer: { ...session.customer, code: '' },
+      customerCodeSealed: this.box.seal(session.customer.code, session.id),
       forceRelay: session.forceRelay,
       createdAt: session.createdAt,
       activated: state === 'active' || state === 'suspended',
@@ -48,15 +88,35 @@ export class LiveSessions {
   }
 
   /** Every record left by the last run (a record that does not parse is dropped). */
-  async all(): Promise<LiveSessionRecord[]> {
-    const records: LiveSessionRecord[] = [];
+  async all(): Promise<{ joined: LiveSessionRecord[]; pending: PendingCodeRecord[] }> {
+    const joined: LiveSessionRecord[] = [];
+    const pending: PendingCodeRecord[] = [];
     for (const row of await this.rows.all()) {
+      let stored: StoredRecord;
       try {
-        records.push(JSON.parse(row.record) as LiveSessionRecord);
+        stored = JSON.parse(row.record) as StoredRecord;
       } catch {
         this.forget(row.id);
+        continue;
       }
+      if (stored.kind === 'pending') {
+        const { kind: _kind, codeSealed, ...rest } = stored;
+        pending.push({ ...rest, code: this.open(codeSealed, stored.id) });
+        continue;
+      }
+      const { kind: _kind, customerCodeSealed, ...record } = stored;
+      // Rows of an older run hold the used code in plain; they are rewritten sealed at the next save.
+      const code = customerCodeSealed === undefined ? record.customer.code : (this.open(customerCodeSealed, record.id) ?? '');
+      joined.push({ ...record, customer: { ...record.customer, code } });
     }
-    return records;
+    return { joined, pending };
+  }
+
+  private open(sealed: string, sessionId: string): string | null {
+    try {
+      return this.box.open(sealed, sessionId);
+    } catch {
+      return null;
+    }
   }
 }

@@ -36,6 +36,17 @@ export class PinCodeBook {
     throw new RescueError('INTERNAL', 'No free code could be found; try again.');
   }
 
+  /**
+   * Takes back a code a restarted server restores (signaling/restore-sessions.ts);
+   * false when it is live already (for another session), so it cannot be taken twice.
+   */
+  adopt(code: string, sessionId: string): boolean {
+    if (this.live.has(code)) return false;
+    this.dead.delete(code);
+    this.live.set(code, sessionId);
+    return true;
+  }
+
   /** The session a live code belongs to, or why it is not live. */
   lookup(code: string): { sessionId: string } | { error: 'CODE_INVALID' | 'CODE_USED' | 'CODE_EXPIRED' } {
     const sessionId = this.live.get(code);

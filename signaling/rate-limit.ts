@@ -32,6 +32,13 @@ export interface Reservation {
   released(): void;
 }
 
+/** A key's state as a restart keeps it (signaling/code-failures.ts). */
+export interface FailureSnapshot {
+  failures: number[];
+  lockedUntil: number;
+  lastTryAt: number;
+}
+
 interface Entry {
   failures: number[];
   /** Reserved tries not yet settled. */
@@ -102,6 +109,25 @@ export class FailureLimiter {
     if (!entry) return 0;
     this.prune(entry, this.now());
     return entry.failures.length;
+  }
+
+  /** What a restart must keep of the key (failures in the window, a running lockout), or null when nothing. */
+  snapshot(key: string): FailureSnapshot | null {
+    const entry = this.entries.get(key);
+    if (!entry) return null;
+    const now = this.now();
+    this.prune(entry, now);
+    if (entry.failures.length === 0 && entry.lockedUntil <= now) return null;
+    return { failures: [...entry.failures], lockedUntil: entry.lockedUntil, lastTryAt: Number.isFinite(entry.lastTryAt) ? entry.lastTryAt : 0 };
+  }
+
+  /** Takes back a snapshot after a restart (start-up, before any try). */
+  adopt(key: string, snapshot: FailureSnapshot): void {
+    const entry = this.entry(key);
+    entry.failures = snapshot.failures.slice(-Math.max(1, this.policy.lockAfter)).sort((a, b) => a - b);
+    entry.lockedUntil = snapshot.lockedUntil;
+    entry.lastTryAt = Math.max(entry.lastTryAt, snapshot.lastTryAt);
+    this.prune(entry, this.now());
   }
 
   /** Tries reserved and not settled yet. */

@@ -3,28 +3,55 @@ import type { AuditLog } from './audit-log.ts';
 import type { LiveSessions } from './live-sessions.ts';
 import type { Logger } from './logger.ts';
 import type { SessionRegistry } from './session-registry.ts';
+import type { TechnicianIdentity } from './session.ts';
 
 /**
  * Start-up after a stop or a crash: the sessions the last run left live
- * (a customer had joined, the audit log has them open, the technician's
- * account still works) are restored, suspended, for both sides to re-attach
- * within the grace period. Every other session left open (codes nobody
- * entered, a disabled technician's) ends once, with reason `server_restart`.
+ * (a customer had joined, or a code nobody had entered yet; the audit log has
+ * them open, the technician's account still works) are restored: a joined
+ * session suspended, for both sides to re-attach within the grace period; a
+ * pending code pending again until its original expiry (one that expired
+ * while the server was down ends once with `code_expired`). Every other
+ * session left open (a disabled technician's, a code whose seal does not
+ * open because CODE_KEY_FILE changed) ends once, with reason `server_restart`.
  */
 export async function restoreLiveSessions(deps: { registry: SessionRegistry; live: LiveSessions | null; audit: AuditLog; accounts: AccountStore; logger: Logger }): Promise<void> {
   const { registry, live, audit, accounts, logger } = deps;
-  const restored = new Set<string>();
-  for (const record of (await live?.all()) ?? []) {
+  const handled = new Set<string>();
+  const { joined, pending } = (await live?.all()) ?? { joined: [], pending: [] };
+  /** The technician as their account names them now, or null when the record cannot come back. */
+  const restorable = async (record: { id: string; technician: TechnicianIdentity }): Promise<TechnicianIdentity | null> => {
     const open = (await audit.getSession(record.id))?.endedAt === null;
     const account = await accounts.findById(record.technician.id);
     if (!open || !account || account.disabled) {
       live?.forget(record.id);
+      return null;
+    }
+    return { id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin };
+  };
+  for (const record of joined) {
+    const technician = await restorable(record);
+    if (!technician) continue;
+    registry.restore({ ...record, technician });
+    handled.add(record.id);
+  }
+  let codes = 0;
+  let expired = 0;
+  // Oldest first, so a technician's codes keep their order in the console's list.
+  for (const record of pending.sort((a, b) => a.createdAt - b.createdAt)) {
+    const technician = await restorable(record);
+    const code = record.code;
+    const outcome = technician && code !== null ? registry.restorePending({ ...record, code, technician }) : 'taken';
+    if (outcome === 'taken') {
+      live?.forget(record.id);
       continue;
     }
-    registry.restore({ ...record, technician: { id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin } });
-    restored.add(record.id);
+    handled.add(record.id);
+    if (outcome === 'expired') expired++;
+    else codes++;
   }
-  if (restored.size > 0) logger.warn({ sessions: restored.size }, 'restored the live sessions of the last run; both sides may re-attach within the grace period');
-  const dangling = await audit.closeDangling('server_restart', restored);
+  if (joined.length > 0 || codes > 0) logger.warn({ sessions: handled.size - expired, codes }, 'restored the live sessions and pending codes of the last run; both sides may re-attach within the grace period');
+  if (expired > 0) logger.warn({ codes: expired }, 'ended the codes that expired while the server was down (code_expired)');
+  const dangling = await audit.closeDangling('server_restart', handled);
   if (dangling > 0) logger.warn({ sessions: dangling }, 'ended the sessions an earlier run left open (server_restart)');
 }

@@ -24,6 +24,8 @@ import type { Store } from './store/types.ts';
 import { AppletDownloads } from './download-routes.ts';
 import { OriginPolicy, SESSION_COOKIE, deriveOrigins, parseCookies } from './http-util.ts';
 import { LiveSessions } from './live-sessions.ts';
+import { keepCodeFailures } from './code-failures.ts';
+import { SecretBox } from './two-factor/secret-box.ts';
 import { FirstRunSetup, firstRunRoutes } from './first-run.ts';
 import { restoreLiveSessions } from './restore-sessions.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -122,7 +124,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         });
   // One node restores the sessions its last run left live; on several nodes the others' sessions are open too,
   // and the cluster ends a dead node's sessions instead (docs/scale.md).
-  const live = !store.durable || cluster ? null : new LiveSessions(store.live);
+  const live = !store.durable || cluster ? null : new LiveSessions(store.live, codeBox(config));
   // One transaction per registry step (SQLite: one commit for a step's audit rows and live-session writes).
   const registry = new SessionRegistry({
     config,
@@ -135,6 +137,11 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     atomically: (writes) => store.atomically(writes),
   });
   if (!cluster) await restoreLiveSessions({ registry, live, audit, accounts, logger });
+  // The per-address code limits outlast a restart too, or a restart would lift an attacker's lockout.
+  if (!cluster && store.durable && store.codeFailures) {
+    const kept = await keepCodeFailures(registry.guard, store.codeFailures, now);
+    if (kept > 0) logger.info({ addresses: kept }, 'restored the code limits of the last run (wrong codes per address)');
+  }
   const handover = new SessionHandover(registry, audit);
   const sessions = cluster ? cluster.serve(registry, handover, opts.generateCode) : new LocalSessions(registry, handover, seats);
   const addresses = new ClientAddresses(config.trustProxy, (header) =>
@@ -316,6 +323,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     downloads,
     close,
   };
+}
+
+/** The key that seals the pending codes kept across a restart, its file made now (0600) if there is none. */
+function codeBox(config: Readonly<Config>): SecretBox {
+  const box = config.codeKeyFile === null ? SecretBox.ephemeral() : SecretBox.fromKeyFile(config.codeKeyFile, 'code');
+  box.prepare();
+  return box;
 }
 
 /**

@@ -15,7 +15,7 @@ import { delay, type Clock } from './clock.ts';
 import { CodeGuard } from './code-guard.ts';
 import type { Config } from './config.ts';
 import { buildIceConfig } from './ice-config.ts';
-import { tokenDigest, type LiveSessionRecord, type LiveSessions } from './live-sessions.ts';
+import { tokenDigest, type LiveSessionRecord, type LiveSessions, type PendingCodeRecord } from './live-sessions.ts';
 import { sessionLogger, type Logger } from './logger.ts';
 import { PinCodeBook } from './pin-codes.ts';
 import { summarize, type Connection, type Party, type Role, type Session, type TechnicianIdentity } from './session.ts';
@@ -168,6 +168,7 @@ export class SessionRegistry {
     this.atomically(() => {
       this.deps.audit.openSession({ id, technicianId: technician.id, technicianEmail: technician.email, forceRelay: relay });
       this.deps.audit.record(id, 'session.created', this.actorOf({ role: 'technician', technician }), relay ? 'forceRelay' : '');
+      this.deps.live?.save(session);
     });
     log.info({ technicianId: technician.id }, 'session created');
     return summarize(session);
@@ -372,14 +373,16 @@ export class SessionRegistry {
   }
 
   /**
-   * Server shutdown. Sessions a customer has joined stay in the live-session
-   * store when there is one (the next run restores them, signaling/live-sessions.ts):
+   * Server shutdown. Sessions a customer has joined, and pending codes, stay in
+   * the live-session store when there is one (the next run restores them, signaling/live-sessions.ts):
    * their timers stop, their sockets are closed with 4012 and the clients
    * reconnect. Every other session is closed and both sides are told.
    */
   shutdown(): void {
     for (const session of [...this.sessions.values()]) {
-      if (this.deps.live && session.tokenDigest !== null) {
+      // Kept: a joined session, and a pending code (the customer may still be reading it out).
+      if (this.deps.live && (session.tokenDigest !== null || session.lifecycle.state === 'pending')) {
+        this.deps.clock.clearTimeout(session.expiryTimer);
         for (const timer of session.lost.values()) this.deps.clock.clearTimeout(timer);
         session.lost.clear();
         const customer = session.customerConn;
@@ -437,6 +440,41 @@ export class SessionRegistry {
       this.lostSide(session, 'customer');
     }
     log.info({ activated: record.activated }, 'session restored after a restart');
+  }
+
+  /**
+   * Brings back a code nobody had entered when the last run stopped (start-up):
+   * pending again under its technician, with its original expiry; one that
+   * expired while the server was down ends now, once, with `code_expired`
+   * (a customer typing it then hears CODE_EXPIRED). `taken`, and nothing kept,
+   * when the code is live for another session already.
+   */
+  restorePending(record: PendingCodeRecord & { code: string }): 'restored' | 'expired' | 'taken' {
+    if (!this.codes.adopt(record.code, record.id)) return 'taken';
+    const log = sessionLogger(this.deps.logger, record.id, 'server');
+    const session: Session = {
+      id: record.id,
+      technician: record.technician,
+      lifecycle: new SessionLifecycle((from, to, reason) => log.info({ from, to, reason }, 'session state')),
+      createdAt: record.createdAt,
+      forceRelay: record.forceRelay,
+      log,
+      code: record.code,
+      codeExpiresAt: record.codeExpiresAt,
+      expiryTimer: null,
+      tokenDigest: null,
+      customer: null,
+      colleague: null,
+      customerConn: null,
+      lost: new Map(),
+    };
+    this.sessions.set(session.id, session);
+    this.file(session);
+    const left = record.codeExpiresAt - this.deps.clock.now();
+    if (left <= 0) this.close(session, 'code_expired');
+    else session.expiryTimer = this.deps.clock.setTimeout(() => this.close(session, 'code_expired'), left);
+    log.info({ expired: left <= 0 }, 'pending code restored after a restart');
+    return left <= 0 ? 'expired' : 'restored';
   }
 
   /** Moves a session to closed (idempotent), tells both sides, and forgets it. */

@@ -2,6 +2,7 @@ import { openDatabase, type Db } from '../db.ts';
 import { SqliteAccounts, SqliteLoginAddresses, SqliteLogins, SqliteSettings, SqliteTwoFactor } from './sqlite-accounts.ts';
 import { SqliteAdhoc } from './sqlite-adhoc.ts';
 import { SqliteActions, SqliteAudit, SqliteAuditSearch, SqliteLiveSessions } from './sqlite-audit.ts';
+import { SqliteCodeFailures } from './sqlite-code-failures.ts';
 import type { Store } from './types.ts';
 
 /** The default store: one SQLite file (or `:memory:`), synchronous underneath. */
@@ -26,6 +27,7 @@ export function sqliteStore(db: Db, durable = db.name !== ':memory:'): SqliteSto
     actions: new SqliteActions(db),
     live: new SqliteLiveSessions(db),
     adhoc: new SqliteAdhoc(db),
+    codeFailures: new SqliteCodeFailures(db),
     problem: () => null,
     atomically: (writes) => db.transaction(writes)(),
     close: async () => {

@@ -176,6 +176,15 @@ export interface LiveSessionRows {
   all(): Promise<{ id: string; record: string }[]>;
 }
 
+/** The per-address code-guard state kept across a restart (signaling/code-failures.ts): bounded, expiring rows. */
+export interface CodeFailureRows {
+  // Writes: ordered, synchronous to call.
+  save(key: string, state: string, expiresAt: number): void;
+  /** Drops the rows expired at `now`, then all but the `keep` that expire last. */
+  prune(now: number, keep: number): void;
+  live(now: number): Promise<{ key: string; state: string }[]>;
+}
+
 /** Everything the server stores, from one database. */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -190,6 +199,8 @@ export interface Store {
   readonly live: LiveSessionRows;
   /** The ad hoc pairings (signaling/store/adhoc-rows.ts). */
   readonly adhoc: AdhocRows;
+  /** Where the code guard keeps its per-address state (SQLite; not on PostgreSQL yet: docs/reliability.md). */
+  readonly codeFailures?: CodeFailureRows;
   /** Whether a restarted node can read what the last run left (not for an in-memory SQLite). */
   readonly durable: boolean;
   /** Why the database is not usable now (a lost connection), or null. */

@@ -17,11 +17,14 @@ const TAG_BYTES = 16;
 export class SecretBox {
   private key: Buffer | null = null;
 
-  private constructor(private readonly keyFile: string | null) {}
+  private constructor(
+    private readonly keyFile: string | null,
+    private readonly label = 'two-factor',
+  ) {}
 
-  /** A key in `file` (base64, mode 0600), created the first time a secret is sealed. */
-  static fromKeyFile(file: string): SecretBox {
-    return new SecretBox(file);
+  /** A key in `file` (base64, mode 0600), created the first time a secret is sealed; `label` names it in errors. */
+  static fromKeyFile(file: string, label?: string): SecretBox {
+    return new SecretBox(file, label);
   }
 
   /** A key that lives as long as the process (a `:memory:` database). */
@@ -29,6 +32,11 @@ export class SecretBox {
     const box = new SecretBox(null);
     box.key = randomBytes(KEY_BYTES);
     return box;
+  }
+
+  /** Reads the key, creating its file if there is none (at start, rather than in the first request that seals). */
+  prepare(): void {
+    this.loadKey(true);
   }
 
   seal(plaintext: string, associated: string): string {
@@ -57,7 +65,7 @@ export class SecretBox {
     const file = this.keyFile;
     if (file === null) throw new Error('no key');
     if (!fs.existsSync(file)) {
-      if (!create) throw new Error(`the two-factor key file ${file} is missing`);
+      if (!create) throw new Error(`the ${this.label} key file ${file} is missing`);
       fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       try {
         // 'wx': two processes creating it at once cannot overwrite each other's key.
@@ -67,7 +75,7 @@ export class SecretBox {
       }
     }
     const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== KEY_BYTES) throw new Error(`the two-factor key file ${file} does not hold a ${KEY_BYTES}-byte base64 key`);
+    if (key.length !== KEY_BYTES) throw new Error(`the ${this.label} key file ${file} does not hold a ${KEY_BYTES}-byte base64 key`);
     this.key = key;
     return key;
   }

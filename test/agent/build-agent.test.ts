@@ -101,6 +101,20 @@ describe('scripts/build-agent.ts: `curl -fsSL …/download/agent.sh | bash` with
     expect(run.status).to.equal(0);
   });
 
+  it('a --token given to agent.sh reaches the agent in RELAY_RESCUE_TOKEN, not on its command line (either form)', async () => {
+    const bin = join(out, 'bin-token');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\nshift\necho "agent args: $*"\necho "agent env: ${RELAY_RESCUE_TOKEN:-none}"\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'npm'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` };
+    for (const given of ['--token tok-en_1', '--token=tok-en_1']) {
+      const run = await runAsync('setsid', ['-w', 'bash', '-c', `curl -fsSL '${server.url}/download/agent.sh' | bash -s -- ${given} --no-open`], env, '');
+      expect(run.stdout, run.stderr).to.contain(`agent args: --server ${server.url} --no-open\n`);
+      expect(run.stdout).to.contain('agent env: tok-en_1');
+      expect(run.status).to.equal(0);
+    }
+  });
+
   it('without a terminal it says how to give the code and exits 2', async () => {
     const run = await runAsync('setsid', ['-w', 'bash', '-c', `curl -fsSL '${server.url}/download/agent.sh' | bash`], process.env, '');
     expect(run.stderr).to.contain('agent.sh: run it in a terminal, or add your code: … | bash -s -- --code 123456');

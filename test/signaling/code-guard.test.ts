@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { RescueError } from '../../protocol/index.ts';
+import { keepCodeFailures } from '../../signaling/code-failures.ts';
 import { CodeGuard, GLOBAL_MAX_DELAY_MS } from '../../signaling/code-guard.ts';
 
 /** One try: a wrong code (or `right`), answered with its hold-back in ms or the refusal's error code. */
@@ -97,5 +98,56 @@ describe('signaling/code-guard', () => {
     expect(attempt(guard, 'bot')).to.equal(0); // a day later its first tries are free again
     expect(attempt(guard, 'bot')).to.equal(0);
     expect(attempt(guard, 'bot')).to.equal('CODE_SLOW_DOWN');
+  });
+});
+
+describe('signaling/code-failures: the code guard across a restart', () => {
+  const policy = { slowdownAfter: 2, lockoutAfter: 3, lockoutMs: 60_000, globalFailuresPerMinute: 1000 };
+  /** An in-memory CodeFailureRows, as SQLite keeps them. */
+  const memoryRows = () => {
+    const rows = new Map<string, { state: string; expiresAt: number }>();
+    return {
+      rows,
+      save: (key: string, state: string, expiresAt: number) => void rows.set(key, { state, expiresAt }),
+      prune: (now: number) => {
+        for (const [key, row] of rows) if (row.expiresAt <= now) rows.delete(key);
+      },
+      live: async (now: number) => [...rows].filter(([, row]) => row.expiresAt > now).map(([key, row]) => ({ key, state: row.state })),
+    };
+  };
+
+  it('a lockout and the failures of another address come back in a new guard; a right code writes nothing; the row goes a day after the last wrong code', async () => {
+    let now = 1_000_000;
+    const store = memoryRows();
+    const before = new CodeGuard(policy, () => now);
+    await keepCodeFailures(before, store, () => now);
+    expect(attempt(before, '203.0.113.9', true)).to.equal(0);
+    expect(store.rows.size, 'a right code').to.equal(0);
+    for (let i = 0; i < 3; i++) {
+      expect(attempt(before, '203.0.113.9')).to.equal(0);
+      now += 8_000; // past the slowdown after the second
+    }
+    expect(attempt(before, '203.0.113.9')).to.equal('CODE_LOCKED_OUT');
+    expect(attempt(before, '198.51.100.1')).to.equal(0);
+
+    const after = new CodeGuard(policy, () => now);
+    expect(await keepCodeFailures(after, store, () => now)).to.equal(2);
+    expect(attempt(after, '203.0.113.9', true)).to.equal('CODE_LOCKED_OUT');
+    expect(after.failures('198.51.100.1')).to.equal(1);
+    now += 60_001;
+    expect(attempt(after, '203.0.113.9', true), 'after the lockout').to.equal(0);
+    // The day's first tries are kept too: the row lasts a day after the last wrong code, then goes.
+    now += 86_400_000;
+    store.prune(now);
+    expect(store.rows.size).to.equal(0);
+  });
+
+  it('skips rows that are not a state (another version, a hand edit) and starts clean for them', async () => {
+    const store = memoryRows();
+    store.save('a', 'not json', 10);
+    store.save('b', JSON.stringify({ limiter: { failures: ['x'] }, firstTries: [] }), 10);
+    store.save('c', JSON.stringify({ limiter: null, firstTries: [1, 2] }), 10);
+    const guard = new CodeGuard(policy, () => 5);
+    expect(await keepCodeFailures(guard, store, () => 5)).to.equal(1);
   });
 });

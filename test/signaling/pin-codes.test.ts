@@ -26,6 +26,15 @@ describe('signaling/pin-codes', () => {
     expect(book.liveCount).to.equal(3);
   });
 
+  it('adopt takes back a restored code once: it is live for its session, a second claim is refused, and issue never hands it out', () => {
+    const draws = ['424242', '424242', '515151'];
+    const book = new PinCodeBook(60_000, () => 0, () => draws.shift() ?? '999999');
+    expect(book.adopt('424242', 'restored')).to.equal(true);
+    expect(book.adopt('424242', 'other')).to.equal(false);
+    expect(book.lookup('424242')).to.deep.equal({ sessionId: 'restored' });
+    expect(book.issue('new')).to.equal('515151');
+  });
+
   it('a used code is single use and says so; a never-issued code is invalid', () => {
     let now = 0;
     const book = new PinCodeBook(60_000, () => now);

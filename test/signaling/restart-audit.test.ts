@@ -1,44 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { AccountStore } from '../../signaling/accounts.ts';
 import { openSqliteStore } from '../../signaling/store/sqlite-store.ts';
 import { openTestSocket } from '../../testkit/server.ts';
+import { startServerProcess as startProcess, type ServerProcess } from '../../testkit/server-process.ts';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-  exited: Promise<NodeJS.Signals | number | null>;
-}
-
-/** `npm start` as a real process (node + tsx, no wrapper that would outlive a SIGKILL); resolves once it listens. */
-function startServerProcess(dataDir: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'signaling', 'main.ts')], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not start within 30 s')), 30_000);
-    void exited.then((how) => reject(new Error(`the server exited (${String(how)}) before listening`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && entry.url) {
-          clearTimeout(timer);
-          resolve({ process: child, url: entry.url, exited });
-        }
-      } catch {
-        // not a log line
-      }
-    });
-  });
-}
+const startServerProcess = (dataDir: string): Promise<ServerProcess> => startProcess({ DATA_DIR: dataDir });
 
 async function login(url: string): Promise<string> {
   const res = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ann@example.test', password: 'password-1234' }) });
@@ -48,7 +17,7 @@ async function login(url: string): Promise<string> {
 
 describe('signaling: the audit log after a crash', () => {
   let dir: string;
-  const children: ChildProcess[] = [];
+  const children: ServerProcess['process'][] = [];
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rr-crash-'));
     const store = openSqliteStore(path.join(dir, 'relay-rescue.db'));
@@ -60,8 +29,8 @@ describe('signaling: the audit log after a crash', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('after SIGKILL, a session the customer joined is restored (suspended, once); a code nobody entered ends once with server_restart', async function () {
-    this.timeout(60_000);
+  it('after SIGKILL, a session the customer joined is restored (suspended, once), and so is a code nobody entered; a code whose seal no longer opens ends once with server_restart', async function () {
+    this.timeout(120_000);
     const first = await startServerProcess(dir);
     children.push(first.process);
     const cookie = await login(first.url);
@@ -88,18 +57,35 @@ describe('signaling: the audit log after a crash', () => {
       const res = await fetch(`${second.url}/api/sessions/${sessionId}/audit`, { headers: { cookie: reader } });
       return (await res.json()) as { session: { endReason: string | null; endedAt: number | null }; events: { event: string; actor: { kind: string }; detail: string }[] };
     };
-    const ended = await trail(pending.sessionId);
+    // The pending code came back too (test/signaling/restart-codes.test.ts covers it whole).
+    const kept = await trail(pending.sessionId);
+    expect(kept.session.endedAt).to.equal(null);
+    expect(kept.events.map((e) => e.event)).to.deep.equal(['session.created']);
+    const restored = await trail(active.sessionId);
+    expect(restored.session.endedAt).to.equal(null);
+    expect(restored.events.map((e) => e.event)).to.deep.equal(['session.created', 'code.entered', 'session.activated', 'session.suspended']);
+    expect(restored.events.at(-1)).to.deep.include({ event: 'session.suspended', detail: 'server restarted' });
+
+    // A code that cannot be restored (its key is gone: CODE_KEY_FILE lost or replaced) ends once, with server_restart.
+    second.process.kill('SIGKILL');
+    expect(await second.exited).to.equal('SIGKILL');
+    fs.rmSync(path.join(dir, 'codes.key'));
+    const third = await startServerProcess(dir);
+    children.push(third.process);
+    const ended = await (async () => {
+      const res = await fetch(`${third.url}/api/sessions/${pending.sessionId}/audit`, { headers: { cookie: reader } });
+      return (await res.json()) as Awaited<ReturnType<typeof trail>>;
+    })();
     expect(ended.session.endReason).to.equal('server_restart');
     expect(ended.session.endedAt).to.be.a('number');
     const last = ended.events.at(-1);
     expect(last, ended.events.map((e) => e.event).join(', ')).to.deep.include({ event: 'session.ended', detail: 'server_restart' });
     expect(last?.actor.kind).to.equal('server');
     expect(ended.events.filter((e) => e.event === 'session.ended')).to.have.length(1);
-    const restored = await trail(active.sessionId);
-    expect(restored.session.endedAt).to.equal(null);
-    expect(restored.events.map((e) => e.event)).to.deep.equal(['session.created', 'code.entered', 'session.activated', 'session.suspended']);
-    expect(restored.events.at(-1)).to.deep.include({ event: 'session.suspended', detail: 'server restarted' });
-    second.process.kill('SIGTERM');
-    expect(await second.exited).to.equal(0);
+    // The joined session does not need the key: it is still open.
+    const still = (await (await fetch(`${third.url}/api/sessions/${active.sessionId}/audit`, { headers: { cookie: reader } })).json()) as Awaited<ReturnType<typeof trail>>;
+    expect(still.session.endedAt).to.equal(null);
+    third.process.kill('SIGTERM');
+    expect(await third.exited).to.equal(0);
   });
 });
