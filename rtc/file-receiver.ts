@@ -190,11 +190,20 @@ export class IncomingTransfer {
   private async verify(): Promise<void> {
     if (this.isFinal || this.state === 'verifying' || !this.sink) return;
     if (this.written !== this.totalChunks) return;
-    this.ownDigest ??= Promise.resolve(this.hasher.digestHex());
+    if (!this.ownDigest) {
+      this.ownDigest = Promise.resolve().then(() => this.hasher.digestHex());
+      this.ownDigest.catch(() => undefined); // Awaited below once file.digest is here.
+    }
     if (this.expectedSha256 === null) return; // file.digest is on its way.
     this.state = 'verifying';
     const expected = this.expectedSha256;
-    const sha256 = await this.ownDigest;
+    let sha256: string;
+    try {
+      sha256 = await this.ownDigest;
+    } catch (err) {
+      await this.fail('FILE_IO', `could not hash ${this.offer.name}: ${String(err)}`, true);
+      return;
+    }
     if (this.isFinal) return;
     if (sha256 !== expected) {
       this.ctx.port()?.sendMessage({ type: 'file.complete', transferId: this.transferId, ok: false, sha256 });

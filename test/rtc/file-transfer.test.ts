@@ -203,6 +203,16 @@ describe('rtc/file-transfer', function () {
     expect(b.sinks[0]!.aborted).to.be.a('string');
   });
 
+  it("a receiver whose hasher cannot digest (its worker died) fails FILE_IO on both sides and aborts its sink", async () => {
+    const broken = (): { update(): void; digestHex(): Promise<string> } => ({ update: () => undefined, digestHex: () => Promise.reject(new Error('worker gone')) });
+    const { a, b } = sides(await connected(), {}, { hasher: broken });
+    const r = await a.ft.send(memorySource('x.bin', randomBytes(300_000))).done;
+    expect(!r.ok && r.code).to.equal('FILE_IO');
+    await waitFor(() => typeof b.sinks[0]?.aborted === 'string', 5000, 'sink aborted');
+    expect(String(b.sinks[0]!.aborted)).to.match(/could not hash x\.bin: Error: worker gone/);
+    expect(b.sinks[0]!.finished).to.equal(false);
+  });
+
   it('cancels from the sender side and the receiver aborts its sink', async () => {
     const { a, b } = sides(await connected());
     const { transferId, done } = a.ft.send(memorySource('big.bin', randomBytes(8 * MiB)));

@@ -1,7 +1,40 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Sha256 } from '../../rtc/sha256.ts';
-import { WEBCRYPTO_RECEIVE_MAX_BYTES, consoleHasher } from '../../web/shared/file-digest.ts';
+import { WEBCRYPTO_RECEIVE_MAX_BYTES, consoleHasher, resetHashWorker, startHashWorker, type HashWorkerLike } from '../../web/shared/file-digest.ts';
+import { hashWorkerHandler, type HashReply, type HashRequest } from '../../web/shared/hash-worker-core.ts';
+
+/** A Worker stand-in running the worker's handler a turn later (as a real one would); `fail()` fires its error event. */
+function fakeWorker(ready = true): HashWorkerLike & { fail(): void; posted: number } {
+  const handle = hashWorkerHandler();
+  const w = {
+    onmessage: null as ((e: MessageEvent<HashReply>) => void) | null,
+    onerror: null as ((e: unknown) => void) | null,
+    posted: 0,
+    terminated: false,
+    reply(m: HashReply) {
+      setImmediate(() => !w.terminated && w.onmessage?.({ data: m } as MessageEvent<HashReply>));
+    },
+    postMessage(m: HashRequest, transfer?: Transferable[]) {
+      w.posted++;
+      // The page transfers its copy: it must be its own buffer, never the caller's.
+      if ('bytes' in m) expect(transfer).to.deep.equal([m.bytes.buffer]);
+      setImmediate(() => {
+        if (w.terminated) return;
+        const r = handle(m);
+        if (r) w.reply(r);
+      });
+    },
+    terminate() {
+      w.terminated = true;
+    },
+    fail() {
+      w.onerror?.(new Error('boom'));
+    },
+  };
+  if (ready) w.reply({ ready: true });
+  return w;
+}
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -13,6 +46,7 @@ async function digestOf(bytes: Uint8Array, size: number): Promise<string> {
 }
 
 describe('web/shared/file-digest (the console hashes with WebCrypto)', () => {
+  afterEach(() => resetHashWorker());
   it('a received file of announced size: gathered and hashed by WebCrypto, the same SHA-256 as node:crypto', async () => {
     const bytes = new Uint8Array(randomBytes(3 * 1024 * 1024 + 17));
     expect(consoleHasher(bytes.length)).not.to.be.instanceOf(Sha256);
@@ -28,5 +62,54 @@ describe('web/shared/file-digest (the console hashes with WebCrypto)', () => {
   it('files above the in-memory limit, or of unknown size, hash incrementally (bounded memory)', () => {
     expect(consoleHasher(WEBCRYPTO_RECEIVE_MAX_BYTES + 1)).to.be.instanceOf(Sha256);
     expect(consoleHasher()).to.be.instanceOf(Sha256);
+  });
+
+  it('with the hashing worker running, files of any size hash there, interleaved, with the same SHA-256 as node:crypto', async () => {
+    const worker = fakeWorker();
+    startHashWorker(() => worker);
+    await new Promise((r) => setImmediate(r));
+    const a = new Uint8Array(randomBytes(1024 * 1024 + 5));
+    const b = new Uint8Array(randomBytes(300_001));
+    const ha = consoleHasher(a.length);
+    const hb = consoleHasher();
+    expect(ha).not.to.be.instanceOf(Sha256);
+    for (let off = 0, step = 1; off < a.length; off += step, step = (step * 7 + 13) % 70_000 || 1) {
+      const chunk = a.slice(off, off + step);
+      ha.update(chunk);
+      chunk.fill(0); // the caller may reuse its bytes once update returns
+      hb.update(b.subarray(Math.min(off, b.length), Math.min(off + step, b.length)));
+    }
+    const [da, db] = await Promise.all([ha.digestHex(), hb.digestHex()]);
+    expect(da).to.equal(sha(a));
+    expect(db).to.equal(sha(b));
+    expect(await consoleHasher(0).digestHex()).to.equal(sha(new Uint8Array(0)));
+  });
+
+  it('a worker that fails rejects the digests it holds, and later files go back to WebCrypto', async () => {
+    const worker = fakeWorker();
+    startHashWorker(() => worker);
+    await new Promise((r) => setImmediate(r));
+    const h = consoleHasher(10);
+    h.update(new Uint8Array(10));
+    const digest = h.digestHex();
+    worker.fail();
+    let err: unknown = null;
+    await Promise.resolve(digest).catch((e: unknown) => (err = e));
+    expect(String(err)).to.match(/hashing worker failed/);
+    const bytes = new Uint8Array(randomBytes(70_000));
+    expect(await digestOf(bytes, bytes.length)).to.equal(sha(bytes));
+  });
+
+  it('until the worker reports ready (or where none loads), files are gathered for WebCrypto as before', async () => {
+    startHashWorker(() => {
+      throw new Error('refused by the Content-Security-Policy');
+    });
+    const bytes = new Uint8Array(randomBytes(100_000));
+    expect(await digestOf(bytes, bytes.length)).to.equal(sha(bytes));
+    resetHashWorker();
+    const silent = fakeWorker(false);
+    startHashWorker(() => silent);
+    expect(await digestOf(bytes, bytes.length)).to.equal(sha(bytes));
+    expect(silent.posted).to.equal(0);
   });
 });

@@ -10,7 +10,7 @@ import type { Capabilities, InputMessage, PointerMessage, Screen } from '../../p
 import { PERMISSION_LABELS, initialPermissions } from '../../protocol/permissions.ts';
 import type { Permission, PermissionMap } from '../../protocol/permissions.ts';
 import type { ClientKind, ServerMessage, SessionSummary } from '../../protocol/signaling.ts';
-import { consoleHasher } from '../shared/file-digest.ts';
+import { consoleHasher, startHashWorker } from '../shared/file-digest.ts';
 import { Store } from '../shared/store.ts';
 import { TransferRows, blobSinkFactory, blobSource } from '../shared/transfer-rows.ts';
 import type { ChatEntry, LogEntry, TransferView } from '../shared/view-models.ts';
@@ -66,6 +66,8 @@ export class TechSession extends Store implements InputSink {
     summary: SessionSummary | undefined,
   ) {
     super();
+    // Files are hashed in a worker once it runs: start it before the first file (web/shared/file-digest.ts).
+    startHashWorker();
     this.forceRelay = summary?.forceRelay ?? false;
     this.customerClient = summary?.customer?.kind ?? null;
     this.sessionLog.on('entry', (e) => {

@@ -1,4 +1,5 @@
 import { Sha256, type Hasher, type HasherFactory } from '../../rtc/sha256.ts';
+import type { HashReply, HashRequest } from './hash-worker-core.ts';
 
 /** Files up to this size (sent or received) are gathered and hashed by WebCrypto at the end (it costs one more copy in memory). */
 export const WEBCRYPTO_RECEIVE_MAX_BYTES = 128 * 1024 * 1024;
@@ -44,11 +45,109 @@ class GatherThenDigest implements Hasher {
   }
 }
 
+/** What the page needs of a Worker (a fake one in tests). */
+export type HashWorkerLike = {
+  postMessage(m: HashRequest, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<HashReply>) => void) | null;
+  onerror: ((e: unknown) => void) | null;
+  terminate(): void;
+};
+
+type HashWorkerState = {
+  worker: HashWorkerLike;
+  ready: boolean;
+  failed: boolean;
+  nextId: number;
+  waiting: Map<number, { resolve: (hex: string) => void; reject: (err: Error) => void }>;
+};
+
+/** undefined: not started; null: no worker here (Node, a browser without workers, a refused script). */
+let hashWorker: HashWorkerState | null | undefined;
+
 /**
- * The console's file hasher, for the files it sends (hashed before the offer)
- * and receives: WebCrypto (`crypto.subtle.digest`, native code) for files up
- * to WEBCRYPTO_RECEIVE_MAX_BYTES, the incremental pure-TS SHA-256 above that
- * (bounded memory) or without WebCrypto.
+ * Starts the page's file-hashing worker (web/shared/hash-worker.ts), once.
+ * Until it reports ready, files are hashed as before (gathered, WebCrypto at
+ * the end), so a worker that never loads costs nothing but that.
  */
-export const consoleHasher: HasherFactory = (size) =>
-  size !== undefined && size <= WEBCRYPTO_RECEIVE_MAX_BYTES && subtle() ? new GatherThenDigest(size) : new Sha256();
+export function startHashWorker(make: () => HashWorkerLike | null = defaultWorker): void {
+  if (hashWorker !== undefined) return;
+  hashWorker = null;
+  let worker: HashWorkerLike | null;
+  try {
+    worker = make();
+  } catch {
+    return;
+  }
+  if (!worker) return;
+  const state: HashWorkerState = { worker, ready: false, failed: false, nextId: 1, waiting: new Map() };
+  worker.onmessage = (e) => {
+    const m = e.data;
+    if ('ready' in m) {
+      state.ready = !state.failed;
+      return;
+    }
+    const w = state.waiting.get(m.id);
+    state.waiting.delete(m.id);
+    w?.resolve(m.hex);
+  };
+  worker.onerror = () => {
+    state.failed = true;
+    state.ready = false;
+    for (const w of state.waiting.values()) w.reject(new Error('the file-hashing worker failed'));
+    state.waiting.clear();
+    worker.terminate();
+  };
+  hashWorker = state;
+}
+
+function defaultWorker(): HashWorkerLike | null {
+  if (typeof Worker === 'undefined') return null;
+  return new Worker(new URL('./hash-worker.ts', import.meta.url), { type: 'module', name: 'rr-file-hash' }) as unknown as HashWorkerLike;
+}
+
+/** For tests: forget the worker so the next startHashWorker makes a new one. */
+export function resetHashWorker(): void {
+  hashWorker?.worker.terminate();
+  hashWorker = undefined;
+}
+
+/**
+ * A Hasher whose running SHA-256 lives in the hashing worker: each update is
+ * a copy posted (transferred) to it, and the digest is ready about when the
+ * last chunk is, instead of a whole-file WebCrypto digest after it (measured:
+ * 100–250 ms per 24 MiB at the end of every transfer, docs/performance-files.md).
+ */
+class WorkerHasher implements Hasher {
+  private readonly id: number;
+
+  constructor(private readonly state: HashWorkerState) {
+    this.id = state.nextId++;
+  }
+
+  update(bytes: Uint8Array): void {
+    if (this.state.failed) return;
+    const copy = bytes.slice();
+    this.state.worker.postMessage({ id: this.id, bytes: copy }, [copy.buffer]);
+  }
+
+  digestHex(): Promise<string> {
+    if (this.state.failed) return Promise.reject(new Error('the file-hashing worker failed'));
+    return new Promise((resolve, reject) => {
+      this.state.waiting.set(this.id, { resolve, reject });
+      this.state.worker.postMessage({ id: this.id, end: true });
+    });
+  }
+}
+
+/**
+ * The console's file hasher, for the files it sends and receives: the
+ * hashing worker once it runs (any size, incremental); before that, or
+ * without one, WebCrypto (`crypto.subtle.digest`, native code) over the
+ * gathered file for files up to WEBCRYPTO_RECEIVE_MAX_BYTES, and the
+ * incremental pure-TS SHA-256 above that (bounded memory) or without WebCrypto.
+ */
+export const consoleHasher: HasherFactory = (size) => {
+  startHashWorker();
+  if (hashWorker?.ready) return new WorkerHasher(hashWorker);
+  return size !== undefined && size <= WEBCRYPTO_RECEIVE_MAX_BYTES && subtle() ? new GatherThenDigest(size) : new Sha256();
+};

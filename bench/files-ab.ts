@@ -1,0 +1,102 @@
+/**
+ * A/B of the files bench's pieces on one Node ↔ Chromium pair (bench/files.ts),
+ * alternating in the same machine state, `ROUNDS` rounds of `MIB` MiB each way:
+ * the bare channel with 65,536-byte messages (the reference) and with 65,556
+ * (a file frame: 20-byte header + 64 KiB), the file protocol with its first
+ * frame delay, tail and steady rate (accepted → last byte written), and the CPU
+ * each phase cost this process ("cpuN") and all of Chromium's ("cpuC"), from
+ * /proc: a figure less swayed by other load than MB/s.
+ *
+ *     ROUNDS=3 MIB=24 npx tsx bench/files-ab.ts
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { openFilesPair } from './files.ts';
+import { median } from './lib/stats.ts';
+
+const MiB = 1024 * 1024;
+const bytes = Number(process.env['MIB'] ?? 24) * MiB;
+const rounds = Number(process.env['ROUNDS'] ?? 3);
+const TICKS_PER_S = 100;
+
+/** utime + stime of a process, ms. */
+function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/** `root` and its descendants. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(d)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const out: number[] = [];
+  for (const stack = [root]; stack.length; ) {
+    const p = stack.pop()!;
+    out.push(p);
+    stack.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+const { page, node: n, close, browserPid } = await openFilesPair();
+const chromium = browserPid ? processTree(browserPid) : [];
+const R: Record<string, number[]> = {};
+const add = (k: string, v: number): void => void (R[k] ??= []).push(v);
+const cpu = (): { node: number; chrome: number } => ({ node: cpuMs(process.pid), chrome: chromium.reduce((a, p) => a + cpuMs(p), 0) });
+async function measured<T>(k: string, f: () => Promise<T>): Promise<T> {
+  const a = cpu();
+  const r = await f();
+  const b = cpu();
+  add(`${k} cpuN`, b.node - a.node);
+  add(`${k} cpuC`, b.chrome - a.chrome);
+  return r;
+}
+const mbps = (b: number, ms: number): number => b / 1e6 / (ms / 1000);
+const toBrowser = async (b: number, m?: number): Promise<number> => {
+  await page.evaluate((x) => void ((window as unknown as { rawDone: Promise<number> }).rawDone = window.benchPeer!.expectRaw(x)), b);
+  const start = await n.sendRaw(b, m);
+  return mbps(b, (await page.evaluate(() => (window as unknown as { rawDone: Promise<number> }).rawDone)) - start);
+};
+const toNode = async (b: number, m?: number): Promise<number> => {
+  const done = n.expectRaw(b);
+  const start = await page.evaluate((x, mm) => window.benchPeer!.sendRaw(x, mm), b, m);
+  return mbps(b, (await done) - start);
+};
+try {
+  await toBrowser(8 * MiB);
+  await toNode(8 * MiB);
+  for (let r = 0; r < rounds; r++) {
+    add('down bare', await measured('down bare', () => toBrowser(bytes)));
+    add('down bare65556', await toBrowser(bytes, 65_556));
+    const [s1, e1] = await measured('down file', () => n.sendFile(bytes));
+    const inc = await page.evaluate(() => window.benchPeer!.lastIncomingAt);
+    const lw = await page.evaluate(() => window.benchPeer!.lastWrittenAt);
+    add('down file', mbps(bytes, e1 - s1));
+    add('down first ms', inc - s1);
+    add('down tail ms', e1 - lw);
+    add('down steady', mbps(bytes, lw - inc));
+    add('up bare', await measured('up bare', () => toNode(bytes)));
+    add('up bare65556', await toNode(bytes, 65_556));
+    const [s2, e2] = await measured('up file', () => page.evaluate((b) => window.benchPeer!.sendFile(b), bytes));
+    add('up file', mbps(bytes, e2 - s2));
+    add('up first ms', n.lastIncomingAt - s2);
+    add('up tail ms', e2 - n.lastWrittenAt);
+    add('up steady', mbps(bytes, n.lastWrittenAt - n.lastIncomingAt));
+    console.log(`round ${r + 1}: ${Object.entries(R).map(([k, v]) => `${k} ${v.at(-1)!.toFixed(1)}`).join(', ')}`);
+  }
+  console.log(`medians: ${Object.entries(R).map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(', ')}`);
+} finally {
+  await close();
+}
+process.exit(0);
