@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { CLOSE_CODES, CUSTOMER_MESSAGE_TYPES, ERRORS, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
 import type { JoinedSession } from './session-service.ts';
+import { lazyChild } from './logger.ts';
 import { SignalingSocket } from './signaling-socket.ts';
 import { ref } from './technician-socket.ts';
 import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
@@ -16,7 +17,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
   let session: JoinedSession | null = null;
   let submitting = false;
   let closed = false;
-  let logger = ctx.logger.child({ role: 'customer' });
+  let logger = lazyChild(ctx.logger, { role: 'customer' });
   const socket: SignalingSocket<typeof customerMessageSchema> = new SignalingSocket({
     ws,
     schema: customerMessageSchema,
@@ -49,7 +50,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
   function bind(joined: JoinedSession, what: string): void {
     session = joined;
     authenticated();
-    logger = logger.child({ sessionId: joined.id });
+    logger = lazyChild(ctx.logger, { role: 'customer', sessionId: joined.id });
     logger.info(what);
   }
 
