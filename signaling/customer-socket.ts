@@ -33,7 +33,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       if (session) ctx.sessions.detachCustomer(session.token, socket);
     },
   });
-  const authTimer = ctx.clock.setTimeout(() => {
+  let authTimer: unknown = ctx.clock.setTimeout(() => {
     if (session || closed) return;
     logger.debug('no code within the time allowed');
     socket.sendError('AUTH_TIMEOUT', `${ERRORS.AUTH_TIMEOUT.message} (${ctx.config.customerAuthTimeoutSeconds} s)`);
@@ -44,6 +44,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
   /** Bound (or gone): the socket no longer counts as unauthenticated. */
   function authenticated(): void {
     ctx.clock.clearTimeout(authTimer);
+    authTimer = null; // not held by a bound socket for its whole life
     slot.release();
   }
 

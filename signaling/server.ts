@@ -220,7 +220,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     ? https.createServer({ cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) }, app)
     : http.createServer(app);
   // Oversized messages up to 1 MiB get an error reply from the parser; beyond that ws closes with 1009.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // No permessage-deflate (ws's default for a server, stated here): a zlib context per socket would cost every idle connection.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
 
   server.on('upgrade', (req, socket, head) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;

@@ -223,6 +223,8 @@ export class SessionRegistry {
     this.codes.retire(code, 'used');
     this.deps.hooks?.codeRetired(code, 'used');
     this.deps.clock.clearTimeout(session.expiryTimer);
+    // A cleared timer (and the closure it holds) would stay alive with the session: let it go.
+    session.expiryTimer = null;
     const token = newId(32);
     session.code = null;
     session.codeExpiresAt = null;

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 const later = globalThis.setImmediate;
 const corked: Duplex[] = [];
 const commits: Array<() => void> = [];
+const afterCommits: Array<() => void> = [];
 let scheduled = false;
 let report: (error: unknown) => void = (error) => console.error('could not commit the writes of an event-loop turn:', error);
 
@@ -39,6 +40,7 @@ function endOfTurn(): void {
     if (failed) socket.destroy();
     else socket.uncork();
   }
+  for (const send of afterCommits.splice(0)) if (!failed) send();
 }
 
 /**
@@ -60,6 +62,12 @@ export function holdWritesForThisTurn(socket: Duplex | undefined | null): void {
 /** Runs `commit` at the end of this turn, before the held writes are released (a throw cuts them). */
 export function beforeWritesLeave(commit: () => void): void {
   commits.push(commit);
+  schedule();
+}
+
+/** Runs `send` after this turn's commit (dropped if it fails): for writes that cannot be held (another node's inbox). */
+export function afterCommit(send: () => void): void {
+  afterCommits.push(send);
   schedule();
 }
 
