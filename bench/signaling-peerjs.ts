@@ -13,22 +13,22 @@ export async function peerjsPair(port: number, index: number, hold: BenchSocket[
   const custId = `cust${index}x${process.pid}`;
   const tech = await BenchSocket.open(`${base}&id=${techId}&token=t${index}`);
   hold.push(tech);
-  await tech.next((m) => m.type === 'OPEN');
+  await tech.next('OPEN ');
   const start = performance.now();
   const cust = await BenchSocket.open(`${base}&id=${custId}&token=c${index}`);
   hold.push(cust);
-  await cust.next((m) => m.type === 'OPEN');
+  await cust.next('OPEN ');
   tech.send({ type: 'OFFER', dst: custId, payload: { sdp: { type: 'offer', sdp: FAKE_SDP } } });
-  await cust.next((m) => m.type === 'OFFER');
+  await cust.next('OFFER ');
   cust.send({ type: 'ANSWER', dst: techId, payload: { sdp: { type: 'answer', sdp: FAKE_SDP } } });
-  await tech.next((m) => m.type === 'ANSWER');
+  await tech.next('ANSWER ');
   for (let i = 0; i < CANDIDATES_PER_SIDE; i++) {
     tech.send({ type: 'CANDIDATE', dst: custId, payload: { candidate: fakeCandidate(i) } });
     cust.send({ type: 'CANDIDATE', dst: techId, payload: { candidate: fakeCandidate(i + 10) } });
   }
   for (let i = 0; i < CANDIDATES_PER_SIDE; i++) {
-    await cust.next((m) => m.type === 'CANDIDATE');
-    await tech.next((m) => m.type === 'CANDIDATE');
+    await cust.next('CANDIDATE ');
+    await tech.next('CANDIDATE ');
   }
   if (tech.errors + cust.errors > 0) throw new Error('PeerJS reported an error');
   return performance.now() - start;

@@ -20,14 +20,10 @@ export async function login(port: number, email: string, password: string): Prom
   return cookie.split(';')[0] ?? '';
 }
 
-const isType = (type: string) => (m: Record<string, unknown>) => m.type === type;
-const isSignal = (kind: string) => (m: Record<string, unknown>) =>
-  m.type === 'signal' && (m.data as { kind?: string } | undefined)?.kind === kind;
-
 /** Opens a technician's console socket and waits for `welcome`. */
 export async function openTechnician(port: number, origin: string, cookie: string): Promise<BenchSocket> {
   const tech = await BenchSocket.open(`ws://127.0.0.1:${port}/ws/technician`, { cookie, origin });
-  await tech.next(isType('welcome'));
+  await tech.next('welcome ');
   return tech;
 }
 
@@ -45,28 +41,27 @@ export async function productPair(target: ProductTarget, index: number, hold: Be
   const ref = `c${index}`;
   const errorsBefore = tech.errors;
   tech.send({ type: 'session.create', id: ref });
-  const created = await tech.next((m) => m.type === 'session.created' && m.ref === ref);
+  const created = await tech.next(`session.created ${ref}`);
   const session = created.session as { sessionId: string; code: string };
   const sessionId = session.sessionId;
-  const mine = (m: Record<string, unknown>): boolean => m.sessionId === sessionId;
   const cust = await BenchSocket.open(`ws://127.0.0.1:${target.customerPort ?? target.port}/ws/customer`);
   hold.push(cust);
   cust.send({ type: 'code.submit', id: 's', code: session.code, client: 'agent' });
-  await cust.next(isType('code.accepted'));
+  await cust.next(`code.accepted ${sessionId}`);
   tech.send({ type: 'session.activate', id: `a${index}`, sessionId });
-  await tech.next((m) => isType('session.activated')(m) && mine(m));
-  await cust.next(isType('session.activated'));
+  await tech.next(`session.activated ${sessionId}`);
+  await cust.next(`session.activated ${sessionId}`);
   tech.send({ type: 'signal', sessionId, data: { kind: 'description', description: { type: 'offer', sdp: FAKE_SDP } } });
-  await cust.next(isSignal('description'));
+  await cust.next(`signal.description ${sessionId}`);
   cust.send({ type: 'signal', sessionId, data: { kind: 'description', description: { type: 'answer', sdp: FAKE_SDP } } });
-  await tech.next((m) => isSignal('description')(m) && mine(m));
+  await tech.next(`signal.description ${sessionId}`);
   for (let i = 0; i < CANDIDATES_PER_SIDE; i++) {
     tech.send({ type: 'signal', sessionId, data: { kind: 'candidate', candidate: fakeCandidate(i) } });
     cust.send({ type: 'signal', sessionId, data: { kind: 'candidate', candidate: fakeCandidate(i + 10) } });
   }
   for (let i = 0; i < CANDIDATES_PER_SIDE; i++) {
-    await cust.next(isSignal('candidate'));
-    await tech.next((m) => isSignal('candidate')(m) && mine(m));
+    await cust.next(`signal.candidate ${sessionId}`);
+    await tech.next(`signal.candidate ${sessionId}`);
   }
   if (tech.errors > errorsBefore || cust.errors > 0) throw new Error('the server answered with an error');
   return performance.now() - start;

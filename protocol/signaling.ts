@@ -213,9 +213,18 @@ const sessionStateMsg = z.strictObject({
   sessionId: sessionIdSchema,
   state: sessionStateSchema,
   reason: sessionReasonSchema,
+  /**
+   * To the lead's console, when its queue entry changed beyond the state (a
+   * customer entered the code; their client or name changed): the entry as it
+   * is now, so the console replaces it instead of asking for the whole
+   * `session.list` (none is pushed). Never sent to a customer or a colleague.
+   */
+  session: sessionSummarySchema.optional(),
 });
 const sessionActivated = z.strictObject({
   type: z.literal('session.activated'),
+  /** To the lead who sent `session.activate`: its request id (this is the reply, there is no separate `ack`). */
+  ref: z.string().max(LIMITS.requestIdChars).optional(),
   sessionId: sessionIdSchema,
   role: roleSchema,
   /** Perfect negotiation: the customer is polite, the technician is not. */

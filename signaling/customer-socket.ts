@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { CLOSE_CODES, CUSTOMER_MESSAGE_TYPES, ERRORS, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
 import type { JoinedSession } from './session-service.ts';
+import { lazyChild } from './logger.ts';
 import { SignalingSocket } from './signaling-socket.ts';
 import { ref } from './technician-socket.ts';
 import type { UnauthenticatedSlot } from './unauthenticated-sockets.ts';
@@ -16,7 +17,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
   let session: JoinedSession | null = null;
   let submitting = false;
   let closed = false;
-  let logger = ctx.logger.child({ role: 'customer' });
+  let logger = lazyChild(ctx.logger, { role: 'customer' });
   const socket: SignalingSocket<typeof customerMessageSchema> = new SignalingSocket({
     ws,
     schema: customerMessageSchema,
@@ -32,7 +33,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       if (session) ctx.sessions.detachCustomer(session.token, socket);
     },
   });
-  const authTimer = ctx.clock.setTimeout(() => {
+  let authTimer: unknown = ctx.clock.setTimeout(() => {
     if (session || closed) return;
     logger.debug('no code within the time allowed');
     socket.sendError('AUTH_TIMEOUT', `${ERRORS.AUTH_TIMEOUT.message} (${ctx.config.customerAuthTimeoutSeconds} s)`);
@@ -43,13 +44,14 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
   /** Bound (or gone): the socket no longer counts as unauthenticated. */
   function authenticated(): void {
     ctx.clock.clearTimeout(authTimer);
+    authTimer = null; // not held by a bound socket for its whole life
     slot.release();
   }
 
   function bind(joined: JoinedSession, what: string): void {
     session = joined;
     authenticated();
-    logger = logger.child({ sessionId: joined.id });
+    logger = lazyChild(ctx.logger, { role: 'customer', sessionId: joined.id });
     logger.info(what);
   }
 

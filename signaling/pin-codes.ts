@@ -65,8 +65,19 @@ export class PinCodeBook {
     return this.live.size;
   }
 
+  /**
+   * Forgets the tombstones past their TTL. They are added as codes die, each
+   * for the same TTL, so the Map holds them oldest first: the walk stops at the
+   * first one still in force, O(expired) per issue rather than O(all) (it was
+   * 5% of the server's time under the signaling bench, growing with the codes
+   * issued). A tombstone out of order (the clock stepped back) only lives a
+   * little longer; `lookup` checks `until` anyway.
+   */
   private pruneDead(): void {
     const now = this.now();
-    for (const [code, tomb] of this.dead) if (tomb.until <= now) this.dead.delete(code);
+    for (const [code, tomb] of this.dead) {
+      if (tomb.until > now) break;
+      this.dead.delete(code);
+    }
   }
 }

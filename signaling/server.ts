@@ -34,7 +34,8 @@ import { SessionRegistry } from './session-registry.ts';
 import { LocalSessions } from './session-service.ts';
 import { joinCluster } from './cluster/cluster-sessions.ts';
 import { missingBuildOutputs, securityHeaders, staticRoutes } from './static.ts';
-import { holdWritesForThisTurn, refuseSocket } from './signaling-socket.ts';
+import { refuseSocket } from './signaling-socket.ts';
+import { commitPending, holdWritesForThisTurn, reportTurnFailures } from './turn.ts';
 import { acceptTechnicianSocket } from './technician-socket.ts';
 import { UnauthenticatedSockets, type UnauthenticatedSlot } from './unauthenticated-sockets.ts';
 import { adminPage } from './admin/admin-page.ts';
@@ -113,6 +114,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const now = () => clock.now();
   for (const warning of prepareDataDir(config)) logger.warn(warning);
   const store = await openStore(config, logger);
+  reportTurnFailures((error) => logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'could not commit a turn of writes: its replies were cut'));
   const { accounts, audit, settings, twoFactor, logins, admin } = storeServices(store, config, { now, verifyPassword: opts.verifyPassword });
   const seats = (): Promise<number | null> => accounts.getSeats();
   const cluster =
@@ -172,6 +174,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
+  app.use(holdResponsesForTheCommit);
   app.use(securityHeaders(ctx));
   app.get('/healthz', (_req, res) => {
     const problem = store.problem() ?? cluster?.problem() ?? null;
@@ -225,7 +228,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     ? https.createServer({ cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) }, app)
     : http.createServer(app);
   // Oversized messages up to 1 MiB get an error reply from the parser; beyond that ws closes with 1009.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // No permessage-deflate (ws's default for a server, stated here): a zlib context per socket would cost every idle connection.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
 
   server.on('upgrade', (req, socket, head) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
@@ -330,6 +334,20 @@ function codeBox(config: Readonly<Config>): SecretBox {
   const box = config.codeKeyFile === null ? SecretBox.ephemeral() : SecretBox.fromKeyFile(config.codeKeyFile, 'code');
   box.prepare();
   return box;
+}
+
+/**
+ * An HTTP reply written while the turn's store writes are not committed yet
+ * (a code entered over HTTP, a login in the same turn as a session step)
+ * waits for that commit, as socket replies do (signaling/turn.ts).
+ */
+function holdResponsesForTheCommit(_req: Request, res: Response, next: NextFunction): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  res.end = ((...args: unknown[]) => {
+    if (commitPending()) holdWritesForThisTurn(res.socket);
+    return end(...args);
+  }) as Response['end'];
+  next();
 }
 
 /**

@@ -33,9 +33,10 @@ export interface RegistryDeps {
   /** Told of changes other nodes must know of (signaling/cluster/); default none. */
   hooks?: RegistryHooks;
   /**
-   * Runs one step's audit and live-session writes as one transaction (SQLite:
-   * `db.transaction`), so a step commits once, before its replies leave
-   * (SignalingSocket holds writes for the turn). Default: each write alone.
+   * Runs one step's audit and live-session writes together (SQLite: a
+   * savepoint in the turn's transaction, committed once at the end of the
+   * event-loop turn, before the turn's replies leave: signaling/turn.ts).
+   * Default: each write alone.
    */
   atomically?: (writes: () => void) => void;
 }
@@ -223,6 +224,8 @@ export class SessionRegistry {
     this.codes.retire(code, 'used');
     this.deps.hooks?.codeRetired(code, 'used');
     this.deps.clock.clearTimeout(session.expiryTimer);
+    // A cleared timer (and the closure it holds) would stay alive with the session: let it go.
+    session.expiryTimer = null;
     const token = newId(32);
     session.code = null;
     session.codeExpiresAt = null;
@@ -237,8 +240,7 @@ export class SessionRegistry {
     });
     if (conn) session.customerConn = conn;
     else this.lostSide(session, 'customer');
-    this.tellTechnician(session, 'code_entered');
-    this.pushList(session.technician.id);
+    this.tellTechnician(session, 'code_entered', true);
     return { session, token };
   }
 
@@ -262,7 +264,7 @@ export class SessionRegistry {
     const newName = customer.name ?? cleanDisplayName(name);
     if (kind === customer.kind && newName === customer.name) return;
     session.customer = { ...customer, kind, name: newName };
-    if (session.lifecycle.state === 'queued') this.pushList(session.technician.id);
+    if (session.lifecycle.state === 'queued') this.tellTechnician(session, session.lifecycle.reason, true);
   }
 
   /** Whether a customer token belongs to a live session (a download may carry it: signaling/download-routes.ts). */
@@ -281,7 +283,8 @@ export class SessionRegistry {
     if (session.lifecycle.state !== 'closed') this.lostSide(session, 'customer');
   }
 
-  activate(technician: TechnicianIdentity, sessionId: string): void {
+  /** `ref`: the request's id, echoed on the lead's `session.activated` (its reply). */
+  activate(technician: TechnicianIdentity, sessionId: string, ref?: string): void {
     const session = this.own({ role: 'technician', technician }, sessionId);
     if (session.lifecycle.state !== 'queued') throw new RescueError('SESSION_BAD_STATE', `The session is ${session.lifecycle.state}, not queued.`);
     if (!session.customerConn) throw new RescueError('PEER_NOT_CONNECTED', 'The customer is not connected right now.');
@@ -290,7 +293,7 @@ export class SessionRegistry {
       this.deps.live?.save(session);
       this.deps.audit.record(session.id, 'session.activated', this.actorOf({ role: 'technician', technician }));
     });
-    this.sendActivated(session);
+    this.sendActivated(session, ref);
     this.tellCustomer(session, 'activated');
   }
 
@@ -300,11 +303,12 @@ export class SessionRegistry {
     this.deps.live?.save(session);
   }
 
-  /** Tells the lead and the customer to open their peer connection (activation, transfer). */
-  sendActivated(session: Session): void {
+  /** Tells the lead and the customer to open their peer connection (activation, transfer); `ref` answers the lead's request. */
+  sendActivated(session: Session, ref?: string): void {
     const sessionId = session.id;
     this.technicians.get(session.technician.id)?.send({
       type: 'session.activated',
+      ...(ref === undefined ? {} : { ref }),
       sessionId,
       role: 'technician',
       polite: false,
@@ -362,7 +366,7 @@ export class SessionRegistry {
 
   report(party: Party, sessionId: string, event: ReportableAuditEvent, detail: string): void {
     const { session } = this.partOf(party, sessionId);
-    this.deps.audit.record(session.id, event, this.actorOf(party), detail);
+    this.atomically(() => this.deps.audit.record(session.id, event, this.actorOf(party), detail));
   }
 
   iceFor(party: Party, sessionId: string): IceConfig {
@@ -596,7 +600,7 @@ export class SessionRegistry {
     session.lost.set(side, timer);
     if (session.lifecycle.state === 'active') {
       session.lifecycle.transition('suspended', reason);
-      this.deps.audit.record(session.id, 'session.suspended', { kind: 'server' }, `${side} lost`);
+      this.atomically(() => this.deps.audit.record(session.id, 'session.suspended', { kind: 'server' }, `${side} lost`));
       this.tell(session, other(side), reason);
     }
   }
@@ -609,12 +613,12 @@ export class SessionRegistry {
     session.lost.delete(side);
     if (session.lifecycle.state === 'suspended' && session.lost.size === 0) {
       session.lifecycle.transition('active', 'reconnected');
-      this.deps.audit.record(session.id, 'session.resumed', { kind: 'server' }, `${side} reconnected`);
+      this.atomically(() => this.deps.audit.record(session.id, 'session.resumed', { kind: 'server' }, `${side} reconnected`));
       this.tell(session, other(side), 'reconnected');
     }
   }
 
-  /** Sends the technician their whole queue (unsolicited, no ref) after it changed shape. */
+  /** Sends the technician their whole queue (unsolicited, no ref) after a transfer changed it. */
   pushList(technicianId: string): void {
     if (this.deps.hooks?.pushList) {
       this.deps.hooks.pushList(technicianId);
@@ -628,8 +632,16 @@ export class SessionRegistry {
     else this.tellCustomer(session, reason);
   }
 
-  private tellTechnician(session: Session, reason: SessionReason): void {
-    this.technicians.get(session.technician.id)?.send({ type: 'session.state', sessionId: session.id, state: session.lifecycle.state, reason });
+  /**
+   * Tells the lead's console; `withSummary` when its queue entry changed beyond
+   * the state (a customer entered the code, or their client or name changed):
+   * the console replaces the entry from it, and no whole session.list is pushed.
+   */
+  private tellTechnician(session: Session, reason: SessionReason, withSummary = false): void {
+    const conn = this.technicians.get(session.technician.id);
+    if (!conn) return;
+    const state = session.lifecycle.state;
+    conn.send(withSummary ? { type: 'session.state', sessionId: session.id, state, reason, session: summarize(session) } : { type: 'session.state', sessionId: session.id, state, reason });
   }
 
   private tellCustomer(session: Session, reason: SessionReason): void {

@@ -26,7 +26,8 @@ export interface SessionService {
   detachTechnician(technicianId: string, conn: Connection): void;
   create(technician: TechnicianIdentity, forceRelay: boolean | undefined): Promise<SessionSummary>;
   list(technicianId: string): Promise<SessionSummary[]>;
-  activate(technician: TechnicianIdentity, sessionId: string): Promise<void>;
+  /** The lead's `session.activated` is the reply: it carries `ref` (no separate ack). */
+  activate(technician: TechnicianIdentity, sessionId: string, ref?: string): Promise<void>;
   end(party: ServiceParty, sessionId: string): Promise<void>;
   /** `lane: 'colleague'`: between the lead's console and an invited colleague's (protocol/signaling.ts). */
   relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): Promise<void>;
@@ -86,8 +87,8 @@ export class LocalSessions implements SessionService {
     return this.registry.list(technicianId);
   }
 
-  async activate(technician: TechnicianIdentity, sessionId: string): Promise<void> {
-    this.registry.activate(technician, sessionId);
+  async activate(technician: TechnicianIdentity, sessionId: string, ref?: string): Promise<void> {
+    this.registry.activate(technician, sessionId, ref);
   }
 
   async end(party: ServiceParty, sessionId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ClientKind, ServerMessage, SessionSummary } from '../protocol/index.ts';
-import type { Logger } from './logger.ts';
+import type { Log } from './logger.ts';
 import type { SessionLifecycle } from './session-state.ts';
 
 import type { Role } from '../protocol/common.ts';
@@ -31,7 +31,8 @@ export interface Session {
   readonly lifecycle: SessionLifecycle;
   readonly createdAt: number;
   readonly forceRelay: boolean;
-  readonly log: Logger;
+  /** Lines about this session (a lazy child logger: signaling/logger.ts). */
+  readonly log: Log;
   code: string | null;
   codeExpiresAt: number | null;
   expiryTimer: unknown;

@@ -3,8 +3,9 @@ import type { z } from 'zod';
 import { WebSocket, type RawData } from 'ws';
 import { CLOSE_CODES, ERRORS, LIMITS, RescueError, parseMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
 import type { Clock } from './clock.ts';
-import type { Logger } from './logger.ts';
+import type { Log } from './logger.ts';
 import { ReplyGate } from './store/reply-gate.ts';
+import { holdWritesForThisTurn } from './turn.ts';
 
 /** This many bad messages in a row close the socket with 4008. */
 export const MAX_CONSECUTIVE_ERRORS = 10;
@@ -19,27 +20,61 @@ export const MAX_CONSECUTIVE_ERRORS = 10;
 export const MESSAGE_BURST = 300;
 export const MESSAGES_PER_SECOND = 100;
 
-// Held at load time: a test's fake timers must not hold written messages back.
-const flushLater = globalThis.setImmediate;
-const corked: Duplex[] = [];
-
-function uncorkAll(): void {
-  for (const socket of corked.splice(0)) socket.uncork();
-}
+export { holdWritesForThisTurn };
 
 /**
- * Holds a socket's writes until this turn of the event loop has run (its I/O
- * callbacks and their promises), so the messages a turn sends to one peer
- * (four relayed candidates, a session.state and the session.list after it)
- * leave in one writev rather than one system call each: the writes were the
- * largest share of the server's time under the signaling bench
- * (docs/performance-signaling.md). Order is kept; nothing waits longer than
- * the turn.
+ * One heartbeat timer for every socket of a clock and period, started with the
+ * first socket and stopped with the last, instead of a timer per socket (an
+ * interval and its closure held by each idle connection). A socket's first
+ * beat comes within one period of its start, so a silent peer is cut after
+ * two missed pings, between two and three periods in.
  */
-export function holdWritesForThisTurn(socket: Duplex | undefined): void {
-  if (!socket || socket.writableCorked > 0 || socket.destroyed) return;
-  socket.cork();
-  if (corked.push(socket) === 1) flushLater(uncorkAll);
+class Heartbeat {
+  private static readonly all = new WeakMap<Clock, Map<number, Heartbeat>>();
+  private readonly sockets = new Set<SignalingSocket<z.ZodType, { type: string }>>();
+  private timer: unknown = null;
+
+  private constructor(
+    private readonly clock: Clock,
+    private readonly ms: number,
+  ) {}
+
+  static of(clock: Clock, ms: number): Heartbeat {
+    let byPeriod = Heartbeat.all.get(clock);
+    if (!byPeriod) Heartbeat.all.set(clock, (byPeriod = new Map()));
+    let beat = byPeriod.get(ms);
+    if (!beat) byPeriod.set(ms, (beat = new Heartbeat(clock, ms)));
+    return beat;
+  }
+
+  add(socket: SignalingSocket<z.ZodType, { type: string }>): void {
+    this.sockets.add(socket);
+    this.timer ??= this.clock.setInterval(() => {
+      for (const s of this.sockets) s.beat();
+    }, this.ms);
+  }
+
+  delete(socket: SignalingSocket<z.ZodType, { type: string }>): void {
+    if (!this.sockets.delete(socket) || this.sockets.size > 0 || this.timer === null) return;
+    this.clock.clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+/** The SignalingSocket a ws belongs to: its listeners are shared functions, not closures per socket. */
+const OWNER = Symbol('signalingSocket');
+type Owned = WebSocket & { [OWNER]: SignalingSocket<z.ZodType, { type: string }> };
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as Owned)[OWNER].receive(data, isBinary);
+}
+function onPong(this: WebSocket): void {
+  (this as Owned)[OWNER].ponged();
+}
+function onClose(this: WebSocket): void {
+  (this as Owned)[OWNER].closedNow();
+}
+function onError(this: WebSocket, error: Error): void {
+  (this as Owned)[OWNER].logError(error);
 }
 
 /** The error reply every server-to-client union carries. */
@@ -54,7 +89,7 @@ export interface SignalingSocketOptions<S extends z.ZodType> {
   sendBufferBytes: number;
   /** The server's clock: heartbeats and the message budget run on it. */
   clock: Clock;
-  logger: Logger;
+  logger: Log;
   /**
    * Handles one valid message; a thrown (or rejected) RescueError becomes an
    * error reply with the request's ref. While a returned promise is pending,
@@ -81,23 +116,34 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
   private refilledAt: number;
   private dropped = 0;
   private lastLimitReplyAt = -Infinity;
-  private readonly heartbeat: unknown;
+  private readonly heartbeat: Heartbeat;
   private closed = false;
   /** The last message handler still running (a promise), or null. */
   private tail: Promise<void> | null = null;
   /** Holds replies until the audit rows of their step are stored (signaling/store/reply-gate.ts). */
-  private readonly gate = new ReplyGate<Out | ErrorReply>((message) => this.write(message));
+  // Typed by `type` only: a gate typed by Out would make the socket invariant in Out (the shared heartbeat holds every kind).
+  private readonly gate = new ReplyGate<{ type: string }>((message) => this.write(message as Out | ErrorReply));
 
   constructor(private readonly options: SignalingSocketOptions<S>) {
     const { ws, clock } = options;
     this.refilledAt = clock.now();
-    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
-    ws.on('pong', () => {
-      this.missedPings = 0;
-    });
-    ws.on('close', () => this.closedNow());
-    ws.on('error', (error) => options.logger.debug({ err: error.message }, 'socket error'));
-    this.heartbeat = clock.setInterval(() => this.beat(), options.heartbeatMs);
+    (ws as Owned)[OWNER] = this;
+    ws.on('message', onMessage);
+    ws.on('pong', onPong);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+    this.heartbeat = Heartbeat.of(clock, options.heartbeatMs);
+    this.heartbeat.add(this);
+  }
+
+  /** @internal (the shared listeners) */
+  ponged(): void {
+    this.missedPings = 0;
+  }
+
+  /** @internal */
+  logError(error: Error): void {
+    this.options.logger.debug({ err: error.message }, 'socket error');
   }
 
   send(message: Out | ErrorReply): void {
@@ -132,7 +178,8 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
     });
   }
 
-  private receive(data: RawData, isBinary: boolean): void {
+  /** @internal */
+  receive(data: RawData, isBinary: boolean): void {
     // Once the server has closed a socket (login ended, flood, replaced), nothing more it sends is acted on.
     if (this.options.ws.readyState !== WebSocket.OPEN) return;
     this.missedPings = 0;
@@ -226,7 +273,8 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
     if (this.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) this.close(CLOSE_CODES.TOO_MANY_ERRORS, 'too many bad messages');
   }
 
-  private beat(): void {
+  /** @internal (the shared Heartbeat) */
+  beat(): void {
     const { ws } = this.options;
     if (this.missedPings >= 2) {
       this.options.logger.info('heartbeat timeout');
@@ -238,10 +286,11 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
     if (ws.readyState === WebSocket.OPEN) ws.ping();
   }
 
-  private closedNow(): void {
+  /** @internal */
+  closedNow(): void {
     if (this.closed) return;
     this.closed = true;
-    this.options.clock.clearInterval(this.heartbeat);
+    this.heartbeat.delete(this);
     this.options.onClose();
   }
 }

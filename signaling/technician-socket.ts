@@ -10,12 +10,13 @@ import {
 } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
 import type { TechnicianIdentity } from './session.ts';
+import { lazyChild } from './logger.ts';
 import { SignalingSocket } from './signaling-socket.ts';
 import { consoleIdentity, upgradeIdentity } from './two-factor/console-gate.ts';
 
 /** Handles one /ws/technician connection: cookie and Origin were checked by the caller. */
 export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, technician: TechnicianIdentity): void {
-  const logger = ctx.logger.child({ role: 'technician', technicianId: technician.id });
+  const logger = lazyChild(ctx.logger, { role: 'technician', technicianId: technician.id });
   const party = { role: 'technician', technician } as const;
   const socket: SignalingSocket<typeof technicianMessageSchema> = new SignalingSocket({
     ws,
@@ -43,8 +44,8 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
         socket.send({ type: 'session.list', ...ref(message.id), sessions: await ctx.sessions.list(technician.id) });
         return;
       case 'session.activate':
-        await ctx.sessions.activate(technician, message.sessionId);
-        ack(message.id);
+        // The lead's session.activated carries the ref: it is the reply.
+        await ctx.sessions.activate(technician, message.sessionId, message.id);
         return;
       case 'session.end':
         await ctx.sessions.end(party, message.sessionId);

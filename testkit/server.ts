@@ -299,7 +299,5 @@ export async function activeSession(
   const techActivated = await technician.next('session.activated');
   const customerActivated = await customer.next('session.activated');
   await customer.next('session.state'); // active, activated
-  await technician.next('session.list'); // pushed when the code was entered
-  await technician.next('ack');
   return { technician, customer, sessionId: session.sessionId, token: accepted.token, cookie, account, techActivated, customerActivated };
 }

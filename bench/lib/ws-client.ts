@@ -1,29 +1,57 @@
 import WebSocket from 'ws';
 
-/** A WebSocket with a promise-based wait for the next message matching a predicate. */
+type Message = Record<string, unknown>;
+
+/**
+ * What a wait names a message by: its type (a signal's kind added) and the
+ * session it is about (`sessionId`) or else the request it answers (`ref`),
+ * e.g. `session.created c12`, `signal.candidate <sessionId>`, `OFFER `. The
+ * same for both servers' messages, so both get the same client cost.
+ */
+export function messageKey(m: Message): string {
+  const type = m.type === 'signal' ? `signal.${String((m.data as { kind?: unknown } | undefined)?.kind)}` : String(m.type);
+  const id = typeof m.sessionId === 'string' ? m.sessionId : typeof m.ref === 'string' ? m.ref : '';
+  return `${type} ${id}`;
+}
+
+/** Unclaimed messages kept per socket (oldest dropped first): a console gets pushes nobody waits for. */
+const BACKLOG_LIMIT = 1000;
+
+/**
+ * A WebSocket with a promise-based wait for the next message of a key
+ * (`messageKey`). Both the messages and the waiters are kept per key, so a
+ * message costs O(1) however many are waiting or unclaimed: the load client
+ * shares the cores with the server under test, and a scan per message (it
+ * was up to 1000 unclaimed pushes per console) made it the bench's bottleneck.
+ */
 export class BenchSocket {
-  private readonly waiters: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
-  private readonly backlog: Array<Record<string, unknown>> = [];
+  private readonly waiters = new Map<string, Array<(m: Message) => void>>();
+  private readonly backlog = new Map<string, Message[]>();
+  private unclaimed = 0;
   errors = 0;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
-      let message: Record<string, unknown>;
+      let message: Message;
       try {
-        message = JSON.parse(data.toString()) as Record<string, unknown>;
+        message = JSON.parse(data.toString()) as Message;
       } catch {
         this.errors++;
         return;
       }
       if (message.type === 'error' || message.type === 'ERROR') this.errors++;
-      const index = this.waiters.findIndex((w) => w.match(message));
-      if (index >= 0) {
-        const [waiter] = this.waiters.splice(index, 1);
-        waiter?.resolve(message);
-      } else {
-        this.backlog.push(message);
-        if (this.backlog.length > 1000) this.backlog.shift();
+      const key = messageKey(message);
+      const waiting = this.waiters.get(key);
+      const waiter = waiting?.shift();
+      if (waiter) {
+        if (waiting!.length === 0) this.waiters.delete(key);
+        waiter(message);
+        return;
       }
+      const queue = this.backlog.get(key);
+      if (queue) queue.push(message);
+      else this.backlog.set(key, [message]);
+      if (++this.unclaimed > BACKLOG_LIMIT) this.dropOldest();
     });
   }
 
@@ -40,23 +68,45 @@ export class BenchSocket {
     this.ws.send(JSON.stringify(message));
   }
 
-  next(match: (m: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    const index = this.backlog.findIndex(match);
-    if (index >= 0) return Promise.resolve(this.backlog.splice(index, 1)[0]!);
+  /** The next message of `key` (see messageKey): one already here, or the next to arrive. */
+  next(key: string, timeoutMs = 30_000): Promise<Message> {
+    const queue = this.backlog.get(key);
+    const ready = queue?.shift();
+    if (ready) {
+      if (queue!.length === 0) this.backlog.delete(key);
+      this.unclaimed--;
+      return Promise.resolve(ready);
+    }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out waiting for a message')), timeoutMs);
-      this.waiters.push({
-        match,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-      });
+      const timer = setTimeout(() => {
+        const waiting = this.waiters.get(key);
+        const index = waiting?.indexOf(deliver) ?? -1;
+        if (index >= 0) waiting!.splice(index, 1);
+        if (waiting?.length === 0) this.waiters.delete(key);
+        reject(new Error(`timed out waiting for ${key}`));
+      }, timeoutMs);
+      const deliver = (m: Message): void => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      const waiting = this.waiters.get(key);
+      if (waiting) waiting.push(deliver);
+      else this.waiters.set(key, [deliver]);
     });
   }
 
   close(): void {
     this.ws.terminate();
+  }
+
+  /** Drops the oldest unclaimed message (keys are kept in the order they first came). */
+  private dropOldest(): void {
+    for (const [key, queue] of this.backlog) {
+      queue.shift();
+      if (queue.length === 0) this.backlog.delete(key);
+      this.unclaimed--;
+      return;
+    }
   }
 }
 

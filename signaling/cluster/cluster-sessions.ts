@@ -173,10 +173,10 @@ export class ClusterSessions implements SessionService {
       .slice(0, 200);
   }
 
-  async activate(technician: TechnicianIdentity, sessionId: string): Promise<void> {
+  async activate(technician: TechnicianIdentity, sessionId: string, ref?: string): Promise<void> {
     const node = await this.homeOfSession(sessionId);
-    if (node === this.bus.nodeId) this.registry.activate(technician, sessionId);
-    else await this.bus.call(node, 'activate', { technician, sessionId });
+    if (node === this.bus.nodeId) this.registry.activate(technician, sessionId, ref);
+    else await this.bus.call(node, 'activate', { technician, sessionId, ref });
   }
 
   async end(party: ServiceParty, sessionId: string): Promise<void> {
@@ -334,7 +334,7 @@ export class ClusterSessions implements SessionService {
       case 'list':
         return this.registry.list(a.technicianId as string);
       case 'activate':
-        return this.registry.activate(a.technician as TechnicianIdentity, sessionId);
+        return this.registry.activate(a.technician as TechnicianIdentity, sessionId, typeof a.ref === 'string' ? a.ref : undefined);
       case 'end':
         return this.registry.end(registryParty(this.registry, party()), sessionId);
       case 'relay':

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RescueError, type ErrorCode } from '../../protocol/index.ts';
 import type { Logger } from '../logger.ts';
+import { afterCommit, commitPending } from '../turn.ts';
 import { RedisLink } from './redis-link.ts';
 
 export const KEY = {
@@ -142,6 +143,15 @@ export class NodeBus {
   }
 
   private post(node: string, message: BusMessage): void {
+    // What other nodes are told of a step leaves after the step's rows are committed (signaling/turn.ts), in order.
+    if (commitPending()) {
+      afterCommit(() => this.postNow(node, message));
+      return;
+    }
+    this.postNow(node, message);
+  }
+
+  private postNow(node: string, message: BusMessage): void {
     this.redis.xadd(KEY.inbox(node), 'MAXLEN', '~', String(INBOX_MAX), '*', 'm', JSON.stringify(message)).catch((error: unknown) => {
       this.logger.warn({ node, err: error instanceof Error ? error.message : String(error) }, 'could not reach another node');
     });

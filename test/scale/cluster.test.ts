@@ -235,7 +235,7 @@ describe(`scale: three nodes on one Redis (REDIS_URL) and ${storeKind === 'postg
     expect((await tech.next('session.state')).state).to.equal('queued');
     tech.send({ type: 'session.activate', id: 'activate', sessionId: session.sessionId });
     await customer.next('session.activated');
-    await tech.next('ack');
+    expect(await tech.next('session.activated')).to.include({ ref: 'activate', sessionId: session.sessionId });
     await leaving.close();
     expect((await customer.closed).code).to.equal(4012);
     const lost = await tech.next('session.state', 10_000);

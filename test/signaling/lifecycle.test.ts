@@ -110,10 +110,13 @@ describe('signaling: session lifecycle over real sockets', () => {
     const first = await openCustomerSocket(server);
     first.send({ type: 'code.submit', id: '1', code: session.code, client: 'browser' });
     expect(await first.next('code.accepted')).to.include({ sessionId: session.sessionId, state: 'queued', technicianName: 'U' });
-    expect(await tech.next('session.state')).to.include({ state: 'queued', reason: 'code_entered' });
+    const queued = await tech.next('session.state');
+    expect(queued).to.include({ state: 'queued', reason: 'code_entered' });
+    // The console's queue entry comes with the state: no whole session.list is pushed.
+    expect(queued.session).to.include({ sessionId: session.sessionId, state: 'queued' });
+    expect(queued.session?.customer).to.include({ kind: 'browser', code: session.code });
     expect((await tech.next('session.list')).sessions).to.have.length(0); // sent on connect
-    const queue = await tech.next('session.list');
-    expect(queue.sessions[0]?.customer).to.include({ kind: 'browser' });
+    expect(tech.received.filter((m) => m.type === 'session.list')).to.have.length(1);
     const second = await openCustomerSocket(server);
     second.send({ type: 'code.submit', id: '2', code: session.code, client: 'browser' });
     expect(await second.next('error')).to.include({ code: 'CODE_USED', ref: '2' });
@@ -225,6 +228,8 @@ describe('signaling: session lifecycle over real sockets', () => {
     fake.tick(31_000); // the grace period started by the HTTP entry was cancelled by the resume
     tech.send({ type: 'session.activate', id: 'a', sessionId: session.sessionId });
     expect(await customer.next('session.activated')).to.include({ sessionId: session.sessionId });
+    // The lead's activation is the reply to its request (it carries the ref; no ack beside it).
+    expect(await tech.next('session.activated')).to.include({ ref: 'a', sessionId: session.sessionId });
   });
 
   it('answers ice.refresh with fresh credentials for the asking party only', async () => {

@@ -77,6 +77,9 @@ describe('signaling: client addresses behind TRUST_PROXY', () => {
     const { session } = await tech.next('session.created');
     const entered = await requestJson(server, 'POST', '/api/code', { code: session.code, client: 'browser' }, viaProxy('10.9.9.9'));
     expect(entered.status).to.equal(200);
+    const queued = await tech.next('session.state');
+    expect(queued.session?.customer?.address).to.equal('198.51.100.7');
+    tech.send({ type: 'session.list', id: 'l' });
     const list = await tech.next('session.list');
     expect(list.sessions.find((s) => s.sessionId === session.sessionId)?.customer?.address).to.equal('198.51.100.7');
     const audit = (await server.audit.events(session.sessionId)).find((e) => e.event === 'code.entered');
@@ -102,7 +105,7 @@ describe('signaling: client addresses behind TRUST_PROXY', () => {
     const { session } = await tech.next('session.created');
     await requestJson(server, 'POST', '/api/code', { code: '000000', client: 'browser' }, { headers: { 'x-forwarded-for': 'evil; rm -rf' } });
     await requestJson(server, 'POST', '/api/code', { code: session.code, client: 'browser' }, { headers: { 'x-forwarded-for': '<script>' } });
-    expect((await tech.next('session.list')).sessions[0]?.customer?.address).to.equal('127.0.0.1');
+    expect((await tech.next('session.state')).session?.customer?.address).to.equal('127.0.0.1');
     const warnings = lines().filter((line) => String(line.msg).includes('X-Forwarded-For'));
     expect(warnings).to.have.length(1);
     expect(warnings[0]).to.include({ header: 'evil; rm -rf' });

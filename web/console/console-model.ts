@@ -386,14 +386,17 @@ export class ConsoleModel extends Store {
     }
   }
 
+  /**
+   * The lead's console gets the session's summary with each change (a customer
+   * entered the code: the queue entry gains them), so the entry is replaced
+   * without asking for the whole queue; a state without one (to a colleague)
+   * only moves the state.
+   */
   private onSessionState(m: Extract<ServerMessage, { type: 'session.state' }>): void {
     const known = this.sessions.get(m.sessionId);
-    if (known) {
-      this.sessions.set(m.sessionId, { ...known, state: m.state, reason: m.reason });
-    }
-    if (m.state === 'queued' && !known) void this.refresh();
-    if (m.state === 'queued' && known && !known.customer) void this.refresh();
     if (m.state === 'closed') this.sessions.delete(m.sessionId);
+    else if (m.session) this.sessions.set(m.sessionId, m.session);
+    else if (known) this.sessions.set(m.sessionId, { ...known, state: m.state, reason: m.reason });
     this.changed();
   }
 
