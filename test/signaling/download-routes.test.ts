@@ -100,7 +100,7 @@ describe('signaling: GET /download/linux carries the server and the token', () =
     const { res, body } = await download(`?adhoc=${deploymentToken}`);
     expect(res.status).to.equal(200);
     expect(carried(body)).to.include({ kind: 'adhoc', token: deploymentToken, expiresAt: created.session.expiresAt });
-    service.end(account.id, created.session.adhocId);
+    await service.end(account.id, created.session.adhocId);
     expect((await download(`?adhoc=${deploymentToken}`)).res.status).to.equal(404);
   });
 
