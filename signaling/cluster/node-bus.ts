@@ -17,6 +17,9 @@ const CALL_TIMEOUT_MS = 5000;
 /** An inbox keeps at most about this many entries (a reader far behind loses the oldest). */
 const INBOX_MAX = 100_000;
 
+/** The cast a node sends every other live node as it stops cleanly. */
+const LEFT_OP = 'bus.left';
+
 export type BusMessage =
   | { t: 'call'; id: string; from: string; op: string; args: unknown }
   | { t: 'reply'; id: string; ok: true; value: unknown }
@@ -131,6 +134,13 @@ export class NodeBus {
       waiting.reject(new RescueError('INTERNAL', 'This server is shutting down.'));
     }
     this.pending.clear();
+    // Tell the others now: the liveness check would see the node gone only at its next beat, and a call
+    // made before that (every console's session.list) would wait for an inbox nobody reads.
+    await Promise.all(
+      this.liveNodes().map((node) =>
+        this.redis.xadd(KEY.inbox(node), 'MAXLEN', '~', String(INBOX_MAX), '*', 'm', JSON.stringify({ t: 'cast', from: this.nodeId, op: LEFT_OP, args: null } satisfies BusMessage)).catch(() => undefined),
+      ),
+    );
     await this.redis
       .multi()
       .srem(KEY.nodes, this.nodeId)
@@ -229,6 +239,12 @@ export class NodeBus {
       return;
     }
     if (message.t === 'cast') {
+      if (message.op === LEFT_OP) {
+        // It stopped cleanly: calls to it from now on fail at once instead of waiting CALL_TIMEOUT_MS.
+        this.known.delete(message.from);
+        this.gone.add(message.from);
+        return;
+      }
       try {
         handlers.cast(message.op, message.args, message.from);
       } catch (error) {

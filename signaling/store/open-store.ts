@@ -10,7 +10,9 @@ import type { Store } from './types.ts';
  * Start-up problems (unreachable, wrong password, not a database) are
  * ConfigErrors naming DATABASE_URL.
  */
-export async function openStore(config: Readonly<Pick<Config, 'databaseUrl' | 'databasePath'>>, logger: Logger): Promise<Store> {
+export async function openStore(config: Readonly<Pick<Config, 'databaseUrl' | 'databasePath'> & Partial<Pick<Config, 'redisUrl'>>>, logger: Logger): Promise<Store> {
   if (config.databaseUrl !== null) return openPostgresStore(config.databaseUrl, logger);
-  return openSqliteStore(config.databasePath);
+  // Several nodes on one SQLite file (REDIS_URL) commit each step: a write lock held for a whole
+  // turn would make the other nodes' writes wait, or fail at once with SQLITE_BUSY_SNAPSHOT.
+  return openSqliteStore(config.databasePath, { commitPerTurn: !config.redisUrl });
 }

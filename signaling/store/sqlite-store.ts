@@ -13,8 +13,8 @@ export interface SqliteStore extends Store {
 }
 
 /** Wraps an open SQLite database (migrated by `openDatabase`). */
-export function sqliteStore(db: Db, durable = db.name !== ':memory:'): SqliteStore {
-  const turn = turnTransaction(db);
+export function sqliteStore(db: Db, durable = db.name !== ':memory:', commitPerTurn = true): SqliteStore {
+  const turn = commitPerTurn ? turnTransaction(db) : { join: () => {}, commit: () => {} };
   return {
     kind: 'sqlite',
     db,
@@ -45,8 +45,10 @@ export function sqliteStore(db: Db, durable = db.name !== ':memory:'): SqliteSto
   };
 }
 
-export function openSqliteStore(databasePath: string): SqliteStore {
-  return sqliteStore(openDatabase(databasePath));
+/** `commitPerTurn: false` commits each step on its own: for a file other processes write to (several nodes). */
+export function openSqliteStore(databasePath: string, options: { commitPerTurn?: boolean } = {}): SqliteStore {
+  const db = openDatabase(databasePath);
+  return sqliteStore(db, db.name !== ':memory:', options.commitPerTurn ?? true);
 }
 
 /**
