@@ -144,23 +144,8 @@ export class SessionRegistry {
     }
     const id = newId(16);
     const now = this.deps.clock.now();
-    const log = sessionLogger(this.deps.logger, id, 'server');
-    const session: Session = {
-      id,
-      technician,
-      lifecycle: new SessionLifecycle((from, to, reason) => log.info({ from, to, reason }, 'session state')),
-      createdAt: now,
-      forceRelay: relay,
-      log,
-      code: null,
-      codeExpiresAt: null,
-      expiryTimer: null,
-      tokenDigest: null,
-      customer: null,
-      customerConn: null,
-      colleague: null,
-      lost: new Map(),
-    };
+    const session = this.newSession({ id, technician, createdAt: now, forceRelay: relay });
+    const { log } = session;
     session.code = this.codes.issue(id);
     session.codeExpiresAt = now + this.deps.config.codeTtlSeconds * 1000;
     session.expiryTimer = this.deps.clock.setTimeout(() => this.close(session, 'code_expired'), this.deps.config.codeTtlSeconds * 1000);
@@ -410,24 +395,9 @@ export class SessionRegistry {
    * that was only queued waits for its customer again.
    */
   restore(record: LiveSessionRecord): void {
-    const log = sessionLogger(this.deps.logger, record.id, 'server');
-    const session: Session = {
-      id: record.id,
-      technician: record.technician,
-      lifecycle: new SessionLifecycle((from, to, reason) => log.info({ from, to, reason }, 'session state')),
-      createdAt: record.createdAt,
-      forceRelay: record.forceRelay,
-      log,
-      code: null,
-      codeExpiresAt: null,
-      expiryTimer: null,
-      tokenDigest: record.tokenDigest,
-      customer: record.customer,
-      // A colleague is not restored: the lead invites them again (docs/reliability.md).
-      colleague: null,
-      customerConn: null,
-      lost: new Map(),
-    };
+    // A colleague is not restored: the lead invites them again (docs/reliability.md).
+    const session = this.newSession(record);
+    const { log } = session;
     session.lifecycle.transition('queued', 'code_entered');
     this.sessions.set(session.id, session);
     this.file(session);
@@ -455,23 +425,8 @@ export class SessionRegistry {
    */
   restorePending(record: PendingCodeRecord & { code: string }): 'restored' | 'expired' | 'taken' {
     if (!this.codes.adopt(record.code, record.id)) return 'taken';
-    const log = sessionLogger(this.deps.logger, record.id, 'server');
-    const session: Session = {
-      id: record.id,
-      technician: record.technician,
-      lifecycle: new SessionLifecycle((from, to, reason) => log.info({ from, to, reason }, 'session state')),
-      createdAt: record.createdAt,
-      forceRelay: record.forceRelay,
-      log,
-      code: record.code,
-      codeExpiresAt: record.codeExpiresAt,
-      expiryTimer: null,
-      tokenDigest: null,
-      customer: null,
-      colleague: null,
-      customerConn: null,
-      lost: new Map(),
-    };
+    const session = this.newSession(record);
+    const { log } = session;
     this.sessions.set(session.id, session);
     this.file(session);
     const left = record.codeExpiresAt - this.deps.clock.now();
@@ -479,6 +434,29 @@ export class SessionRegistry {
     else session.expiryTimer = this.deps.clock.setTimeout(() => this.close(session, 'code_expired'), left);
     log.info({ expired: left <= 0 }, 'pending code restored after a restart');
     return left <= 0 ? 'expired' : 'restored';
+  }
+
+  /** A session record with its own logger and lifecycle, no timers, no sockets: made new, or restored after a restart. */
+  private newSession(
+    fields: Pick<Session, 'id' | 'technician' | 'createdAt' | 'forceRelay'> & Partial<Pick<Session, 'code' | 'codeExpiresAt' | 'tokenDigest' | 'customer'>>,
+  ): Session {
+    const log = sessionLogger(this.deps.logger, fields.id, 'server');
+    return {
+      id: fields.id,
+      technician: fields.technician,
+      lifecycle: new SessionLifecycle((from, to, reason) => log.info({ from, to, reason }, 'session state')),
+      createdAt: fields.createdAt,
+      forceRelay: fields.forceRelay,
+      log,
+      code: fields.code ?? null,
+      codeExpiresAt: fields.codeExpiresAt ?? null,
+      expiryTimer: null,
+      tokenDigest: fields.tokenDigest ?? null,
+      customer: fields.customer ?? null,
+      customerConn: null,
+      colleague: null,
+      lost: new Map(),
+    };
   }
 
   /** Moves a session to closed (idempotent), tells both sides, and forgets it. */
