@@ -19,6 +19,13 @@ const INBOX_MAX = 100_000;
 
 /** The cast a node sends every other live node as it stops cleanly. */
 const LEFT_OP = 'bus.left';
+/**
+ * The cast a node sends every node it found as it starts: a node that started
+ * a moment before it did not see it in `rr:nodes` and would leave it out of
+ * its broadcasts until its next liveness check (a console on the new node
+ * missed the change an agent on the older node made in that second).
+ */
+const JOINED_OP = 'bus.joined';
 
 export type BusMessage =
   | { t: 'call'; id: string; from: string; op: string; args: unknown }
@@ -74,6 +81,7 @@ export class NodeBus {
       await this.reader.connect();
       await this.renew();
       await this.look();
+      await this.announce();
     } catch (error) {
       this.link.redis.disconnect();
       this.reader.redis.disconnect();
@@ -150,6 +158,12 @@ export class NodeBus {
     this.reader.redis.disconnect();
     await this.reading?.catch(() => undefined);
     await this.link.close();
+  }
+
+  /** Tells the nodes this one found that it is here; they add it to their broadcasts at once. */
+  private async announce(): Promise<void> {
+    const hello = JSON.stringify({ t: 'cast', from: this.nodeId, op: JOINED_OP, args: null } satisfies BusMessage);
+    await Promise.all(this.liveNodes().map((node) => this.redis.xadd(KEY.inbox(node), 'MAXLEN', '~', String(INBOX_MAX), '*', 'm', hello).catch(() => undefined)));
   }
 
   private post(node: string, message: BusMessage): void {
@@ -238,7 +252,10 @@ export class NodeBus {
       else waiting.reject(new RescueError(message.code, message.message));
       return;
     }
+    // A node heard from is live: one that started after this node's last look is in its broadcasts from now on.
+    if (!this.gone.has(message.from) && message.from !== this.nodeId) this.known.add(message.from);
     if (message.t === 'cast') {
+      if (message.op === JOINED_OP) return;
       if (message.op === LEFT_OP) {
         // It stopped cleanly: calls to it from now on fail at once instead of waiting CALL_TIMEOUT_MS.
         this.known.delete(message.from);
