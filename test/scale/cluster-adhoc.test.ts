@@ -1,55 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect } from 'chai';
-import pg from 'pg';
 import { ADHOC_VALIDITY_MS, type AdhocSummary } from '../../protocol/adhoc.ts';
 import type { PeerSession } from '../../rtc/peer-session.ts';
 import { systemClock } from '../../signaling/clock.ts';
 import { createLogger } from '../../signaling/logger.ts';
 import { openPostgresStore } from '../../signaling/store/pg-store.ts';
 import { openTechnicianSocket, openTestSocket, startTestServer, type RunningServer, type TestSocket } from '../../testkit/server.ts';
-import { startPostgres, startRedis, stopChild, type PostgresServer, type RedisServer } from '../../testkit/services.ts';
+import { startServerProcess } from '../../testkit/server-process.ts';
+import { pgRows, startPostgres, startRedis, stopChild, type PostgresServer, type RedisServer } from '../../testkit/services.ts';
 import { FakeSupport, logIn, runAgent, waitFor, type Harness, type Tech } from '../adhoc/helpers.ts';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const PASSWORD = 'Lamp-Orbit-97-Quill!';
 const TECH_PASSWORD = 'technician-login-pw-1';
 
-/** A node in another process (so that it can be killed with SIGKILL); resolves once it listens. */
-function startNodeProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'signaling', 'main.ts')], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the node did not start within 60 s')), 60_000);
-    child.once('exit', (code) => reject(new Error(`the node exited (${String(code)}) before listening`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && entry.url) {
-          clearTimeout(timer);
-          resolve({ child, url: entry.url });
-        }
-      } catch {
-        // not a log line
-      }
-    });
-  });
-}
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /** Counts what crosses a connection's control channel each way (the password proof and its answer). */
 function countControl(peer: PeerSession, counts: { sent: number; received: number }): void {
@@ -156,7 +123,7 @@ describe('scale: ad hoc support on three nodes, one Redis (REDIS_URL) and one Po
     // Ended from A: the agent on B is told and exits.
     await onA.api.end(adhocId);
     expect((await run.done).reason).to.equal('technician_ended');
-    const ended = await query<{ event: string; n: number }>(postgres.url, "SELECT event, COUNT(*)::int AS n FROM audit_events WHERE session_id = $1 AND event = 'adhoc.ended' GROUP BY event", [adhocId]);
+    const ended = await pgRows<{ event: string; n: number }>(postgres.url, "SELECT event, COUNT(*)::int AS n FROM audit_events WHERE session_id = $1 AND event = 'adhoc.ended' GROUP BY event", [adhocId]);
     expect(ended).to.deep.equal([{ event: 'adhoc.ended', n: 1 }]);
   });
 
@@ -185,8 +152,8 @@ describe('scale: ad hoc support on three nodes, one Redis (REDIS_URL) and one Po
   });
 
   it('a node SIGKILLed right after its audited replies: every audited row is in PostgreSQL, exactly once', async () => {
-    const killed = await startNodeProcess(env);
-    children.push(killed.child);
+    const killed = await startServerProcess(env);
+    children.push(killed.process);
     const email = await account();
     const login = await fetch(`${killed.url}/api/login`, {
       method: 'POST',
@@ -211,11 +178,11 @@ describe('scale: ad hoc support on three nodes, one Redis (REDIS_URL) and one Po
     for (let i = 0; i < 20; i++) tech.send({ type: 'session.create', id: `c${i}` });
     const pinIds: string[] = [];
     for (let i = 0; i < 20; i++) pinIds.push((await tech.next('session.created', 20_000)).session.sessionId);
-    killed.child.kill('SIGKILL');
+    killed.process.kill('SIGKILL');
     tech.drop();
-    await new Promise((resolve) => killed.child.once('exit', resolve));
+    await killed.exited;
 
-    const audited = await query<{ session_id: string; event: string; n: number }>(
+    const audited = await pgRows<{ session_id: string; event: string; n: number }>(
       postgres.url,
       'SELECT session_id, event, COUNT(*)::int AS n FROM audit_events WHERE session_id = ANY($1::text[]) GROUP BY session_id, event',
       [[...adhocIds, ...pinIds]],
@@ -224,7 +191,7 @@ describe('scale: ad hoc support on three nodes, one Redis (REDIS_URL) and one Po
     expect(adhocIds.map((id) => [count(id, 'adhoc.created'), count(id, 'adhoc.ended')])).to.deep.equal(adhocIds.map(() => [1, 1]));
     expect(pinIds.map((id) => count(id, 'session.created'))).to.deep.equal(pinIds.map(() => 1));
     expect(audited.filter((r) => r.n !== 1)).to.deep.equal([]);
-    const closed = await query<{ id: string; end_reason: string }>(postgres.url, 'SELECT id, end_reason FROM sessions WHERE id = ANY($1::text[])', [adhocIds]);
+    const closed = await pgRows<{ id: string; end_reason: string }>(postgres.url, 'SELECT id, end_reason FROM sessions WHERE id = ANY($1::text[])', [adhocIds]);
     expect(closed.map((r) => r.end_reason)).to.deep.equal(adhocIds.map(() => 'technician_ended'));
   });
 
@@ -250,7 +217,7 @@ describe('scale: ad hoc support on three nodes, one Redis (REDIS_URL) and one Po
     await tech.next('welcome');
     tech.send({ type: 'session.create', id: 'c' });
     const { session } = await tech.next('session.created');
-    const rows = await query<{ event: string }>(postgres.url, 'SELECT event FROM audit_events WHERE session_id = $1', [session.sessionId]);
+    const rows = await pgRows<{ event: string }>(postgres.url, 'SELECT event FROM audit_events WHERE session_id = $1', [session.sessionId]);
     expect(rows.map((r) => r.event)).to.deep.equal(['session.created']);
     tech.close();
   });

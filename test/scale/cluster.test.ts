@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { SignalData } from '../../protocol/index.ts';
@@ -19,35 +18,12 @@ import {
   type RunningServer,
   type TestSocket,
 } from '../../testkit/server.ts';
-import pg from 'pg';
-import { startPostgres, startRedis, stopChild, type PostgresServer, type RedisServer } from '../../testkit/services.ts';
+import { startServerProcess } from '../../testkit/server-process.ts';
+import { pgRows, startPostgres, startRedis, stopChild, type PostgresServer, type RedisServer } from '../../testkit/services.ts';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const PASSWORD = 'correct-horse-battery';
 const GRACE_SECONDS = 3;
 
-/** A node in another process (so that it can be killed with SIGKILL); resolves once it listens. */
-function startNodeProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'signaling', 'main.ts')], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the node did not start within 60 s')), 60_000);
-    child.once('exit', (code) => reject(new Error(`the node exited (${String(code)}) before listening`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && entry.url) {
-          clearTimeout(timer);
-          resolve({ child, url: entry.url });
-        }
-      } catch {
-        // not a log line
-      }
-    });
-  });
-}
 
 /** A Node WebRTC peer whose signaling goes over one of the server's sockets. */
 /** The technician offers; the customer answers whatever offer arrives. */
@@ -292,13 +268,13 @@ describe(`scale: three nodes on one Redis (REDIS_URL) and ${storeKind === 'postg
 
   it('node A killed with SIGKILL: the customer on B is told technician_lost after the grace period, and the audit has the end once', async () => {
     const b = nodes[1]!;
-    const killed = await startNodeProcess({
+    const killed = await startServerProcess({
       REDIS_URL: redis.url,
       DATA_DIR: dir,
       ...storeEnv,
       RECONNECT_GRACE_SECONDS: String(GRACE_SECONDS),
     });
-    children.push(killed.child);
+    children.push(killed.process);
     const { email } = await technician(b);
     const cookie = (
       await fetch(`${killed.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) })
@@ -319,7 +295,7 @@ describe(`scale: three nodes on one Redis (REDIS_URL) and ${storeKind === 'postg
     expect((await customer.next('session.state')).state).to.equal('active');
 
     const killedAt = Date.now();
-    killed.child.kill('SIGKILL');
+    killed.process.kill('SIGKILL');
     const suspended = await customer.next('session.state', 15_000);
     expect([suspended.state, suspended.reason]).to.deep.equal(['suspended', 'technician_lost']);
     const ended = await customer.next('session.state', 15_000);
@@ -339,16 +315,10 @@ describe(`scale: three nodes on one Redis (REDIS_URL) and ${storeKind === 'postg
     expect(trail.at(-1)).to.equal('session.ended');
     if (postgres) {
       // Read straight from PostgreSQL, as another node or an auditor would.
-      const client = new pg.Client({ connectionString: postgres.url });
-      await client.connect();
-      try {
-        const ends = await client.query("SELECT detail FROM audit_events WHERE session_id = $1 AND event = 'session.ended'", [session.sessionId]);
-        expect(ends.rows).to.deep.equal([{ detail: 'technician_lost' }]);
-        const row = await client.query('SELECT end_reason FROM sessions WHERE id = $1', [session.sessionId]);
-        expect(row.rows).to.deep.equal([{ end_reason: 'technician_lost' }]);
-      } finally {
-        await client.end();
-      }
+      const ends = await pgRows(postgres.url, "SELECT detail FROM audit_events WHERE session_id = $1 AND event = 'session.ended'", [session.sessionId]);
+      expect(ends).to.deep.equal([{ detail: 'technician_lost' }]);
+      const row = await pgRows(postgres.url, 'SELECT end_reason FROM sessions WHERE id = $1', [session.sessionId]);
+      expect(row).to.deep.equal([{ end_reason: 'technician_lost' }]);
     }
     // The dead node's seat is free again and its session's keys are gone.
     const check = new Redis(redis.url);

@@ -3,13 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import pg from 'pg';
 import { ConfigError } from '../../signaling/config.ts';
 import { createLogger } from '../../signaling/logger.ts';
 import { openPostgresStore } from '../../signaling/store/pg-store.ts';
 import { PG_MIGRATIONS } from '../../signaling/store/pg-schema.ts';
 import { createTechnician, loginCookie, openCustomerSocket, openTechnicianSocket, requestJson, startTestServer, type RunningServer } from '../../testkit/server.ts';
-import { freePort, startPostgres, type PostgresServer } from '../../testkit/services.ts';
+import { freePort, pgRows as rows, startPostgres, type PostgresServer } from '../../testkit/services.ts';
 import { until } from '../../testkit/wait.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -18,16 +17,6 @@ const PASSWORD = 'correct-horse-battery';
 async function health(server: RunningServer): Promise<{ status: number; body: { ok: boolean; cause?: string } }> {
   const res = await fetch(`${server.url}/healthz`);
   return { status: res.status, body: (await res.json()) as { ok: boolean; cause?: string } };
-}
-
-async function rows<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 const startError = (env: Record<string, string>): Promise<unknown> =>
