@@ -2,7 +2,7 @@ import type { AdhocServerMessage } from '../../protocol/adhoc.ts';
 import type { ClusterPort } from '../cluster/cluster-sessions.ts';
 import { LIVENESS_MS } from '../cluster/node-bus.ts';
 import { ReplyGate } from '../store/reply-gate.ts';
-import { ADDRESS_WINDOW_MS, CODE_FAILURES_GLOBAL_PER_MINUTE, CODE_FAILURES_PER_ADDRESS, type CodeLimit, type CodeLimiter } from './security-code.ts';
+import { ADDRESS_WINDOW_MS, CODE_FAILURES_GLOBAL_PER_MINUTE, CODE_FAILURES_PER_ADDRESS, type CodeLimiter, type CodeTry } from './security-code.ts';
 
 /** One end of a socket, as the service sees it (a socket here, or one on another node). */
 export interface Peer {
@@ -13,6 +13,8 @@ const KEY = {
   agent: (adhocId: string) => `rr:adhoc:agent:${adhocId}`,
   failures: (address: string) => `rr:adhoc:codefail:${address}`,
   global: (minute: number) => `rr:adhoc:codefail-all:${minute}`,
+  pending: (address: string) => `rr:adhoc:codetry:${address}`,
+  globalPending: 'rr:adhoc:codetry-all',
 };
 
 /** How long an agent's presence key lives without renewal: a node that dies stops renewing, and its agents are offline after this. */
@@ -173,23 +175,55 @@ export class AdhocNodes {
 }
 
 /**
+ * Reserves a code try unless the wrong codes plus the tries in flight reached a limit:
+ * KEYS global failures (this minute), address failures, global pending, address pending;
+ * ARGV global limit, address limit. 0 = reserved, 1 = busy, 2 = address locked.
+ */
+const RESERVE_CODE = `
+if tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[1]) then return 1 end
+if tonumber(redis.call('GET', KEYS[2]) or '0') + tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[2]) then return 2 end
+redis.call('INCR', KEYS[3])
+redis.call('PEXPIRE', KEYS[3], 60000)
+redis.call('INCR', KEYS[4])
+redis.call('PEXPIRE', KEYS[4], 60000)
+return 0`;
+
+/** Settles a reserved try (same KEYS); ARGV[1] '1' counts it as a wrong code, ARGV[2] the address window (ms). */
+const SETTLE_CODE = `
+if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+if tonumber(redis.call('GET', KEYS[4]) or '0') > 0 then redis.call('DECR', KEYS[4]) end
+if ARGV[1] == '1' then
+  redis.call('INCR', KEYS[1])
+  redis.call('PEXPIRE', KEYS[1], 120000)
+  redis.call('INCR', KEYS[2])
+  if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+end
+return 1`;
+
+/**
  * Wrong security codes counted in Redis (fixed windows, keys with expiry):
  * per address over ADDRESS_WINDOW_MS and from everyone per minute, the same
- * limits the one-node limiter keeps in memory.
+ * limits the one-node limiter keeps in memory. A try is reserved (pending)
+ * before its code is checked, so guesses spread over nodes at once get no
+ * more checks than guesses one after the other; a pending count left by a
+ * node that died lapses after a minute.
  */
 export class ClusterCodeLimiter implements CodeLimiter {
   constructor(private readonly port: ClusterPort) {}
 
-  async check(address: string, now: number): Promise<CodeLimit> {
-    const [global, mine] = await this.port.redis.mget(KEY.global(Math.floor(now / 60_000)), KEY.failures(address));
-    if (Number(global ?? 0) >= CODE_FAILURES_GLOBAL_PER_MINUTE) return 'busy';
-    if (Number(mine ?? 0) >= CODE_FAILURES_PER_ADDRESS) return 'address_locked';
-    return 'ok';
-  }
-
-  async fail(address: string, now: number): Promise<void> {
-    const global = KEY.global(Math.floor(now / 60_000));
-    const mine = KEY.failures(address);
-    await this.port.redis.multi().incr(global).pexpire(global, 120_000).incr(mine).pexpire(mine, ADDRESS_WINDOW_MS, 'NX').exec();
+  async reserve(address: string, now: number): Promise<CodeTry> {
+    const keys = [KEY.global(Math.floor(now / 60_000)), KEY.failures(address), KEY.globalPending, KEY.pending(address)];
+    const answer = Number(await this.port.redis.eval(RESERVE_CODE, 4, ...keys, String(CODE_FAILURES_GLOBAL_PER_MINUTE), String(CODE_FAILURES_PER_ADDRESS)));
+    if (answer === 1) return { limit: 'busy', settle: () => undefined };
+    if (answer === 2) return { limit: 'address_locked', settle: () => undefined };
+    let settled = false;
+    return {
+      limit: 'ok',
+      settle: async (failed) => {
+        if (settled) return;
+        settled = true;
+        await this.port.redis.eval(SETTLE_CODE, 4, ...keys, failed ? '1' : '0', String(ADDRESS_WINDOW_MS));
+      },
+    };
   }
 }

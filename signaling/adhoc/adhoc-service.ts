@@ -18,6 +18,7 @@ import type { AdhocNodes, Peer } from './adhoc-nodes.ts';
 import {
   CODE_FAILURES_PER_SESSION,
   CodeFailureLimiter,
+  type CodeTry,
   SECURITY_CODE_TTL_MS,
   type CodeLimiter,
   codeMatches,
@@ -318,14 +319,23 @@ export class AdhocService {
   /** Checks a security code; a right one binds the agent to the session and hands it its agent token. */
   async agentCode(peer: Peer, deploymentToken: string, code: string, computerName: string, address: string, ref: string | undefined): Promise<string> {
     const now = this.#d.clock.now();
-    const limit = await this.#limiter.check(address, now);
-    if (limit === 'busy') throw new RescueError('CODE_BUSY');
-    if (limit === 'address_locked') throw new RescueError('CODE_LOCKED_OUT');
+    const attempt = await this.#limiter.reserve(address, now);
+    if (attempt.limit === 'busy') throw new RescueError('CODE_BUSY');
+    if (attempt.limit === 'address_locked') throw new RescueError('CODE_LOCKED_OUT');
+    try {
+      return await this.#checkCode(peer, deploymentToken, code, computerName, now, ref, attempt);
+    } finally {
+      // A wrong code settled its try as a failure already; anything else gives the place back.
+      await Promise.resolve(attempt.settle(false)).catch((err: unknown) => this.#d.logger.warn({ err: (err as Error).message }, 'a security code try was not given back'));
+    }
+  }
+
+  async #checkCode(peer: Peer, deploymentToken: string, code: string, computerName: string, now: number, ref: string | undefined, attempt: CodeTry): Promise<string> {
     const row = await this.#byDeploymentToken(deploymentToken);
     if (row.state !== 'downloaded') throw new RescueError('SESSION_BAD_STATE', 'Start the support program from the link first.');
     const valid = row.code_hash !== null && row.code_expires_at !== null && row.code_expires_at > now;
     if (!valid || !codeMatches(row.id, code, row.code_hash!)) {
-      await this.#limiter.fail(address, now);
+      await attempt.settle(true);
       // Counted in one statement: guesses on two nodes at once are each counted.
       const failures = await this.#d.store.codeFailed(row.id, CODE_FAILURES_PER_SESSION);
       if (failures === undefined) throw new RescueError('SESSION_BAD_STATE', 'This link has already been used.');

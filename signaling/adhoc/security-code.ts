@@ -39,10 +39,20 @@ export function codeMatches(adhocId: string, code: string, storedHash: string): 
 
 export type CodeLimit = 'ok' | 'address_locked' | 'busy';
 
-/** Counts wrong security codes: on one node in memory (CodeFailureLimiter), over a cluster in Redis (adhoc-nodes.ts). */
+/** A code try counted before the code is looked at: settled once, as a failure or not. */
+export interface CodeTry {
+  limit: CodeLimit;
+  /** Counts the try as a wrong code (`failed`) or gives its place back; only the first call counts. */
+  settle(failed: boolean): void | Promise<void>;
+}
+
+/**
+ * Counts wrong security codes: on one node in memory (CodeFailureLimiter), over a cluster in Redis (adhoc-nodes.ts).
+ * A try is reserved before the code is checked and tries in flight count against the limits, so guesses sent at
+ * once (on one node or spread over several) get no more checks than guesses sent one after the other.
+ */
 export interface CodeLimiter {
-  check(address: string, now: number): CodeLimit | Promise<CodeLimit>;
-  fail(address: string, now: number): void | Promise<void>;
+  reserve(address: string, now: number): CodeTry | Promise<CodeTry>;
 }
 
 /**
@@ -51,28 +61,45 @@ export interface CodeLimiter {
  * one window (pruned on every call).
  */
 export class CodeFailureLimiter implements CodeLimiter {
-  readonly #byAddress = new Map<string, { count: number; since: number }>();
-  #global = { count: 0, since: 0 };
+  readonly #byAddress = new Map<string, { count: number; since: number; pending: number }>();
+  #global = { count: 0, since: 0, pending: 0 };
 
-  check(address: string, now: number): CodeLimit {
+  reserve(address: string, now: number): CodeTry {
     this.#prune(now);
-    if (now - this.#global.since < 60_000 && this.#global.count >= CODE_FAILURES_GLOBAL_PER_MINUTE) return 'busy';
-    const entry = this.#byAddress.get(address);
-    if (entry && entry.count >= CODE_FAILURES_PER_ADDRESS) return 'address_locked';
-    return 'ok';
-  }
-
-  fail(address: string, now: number): void {
-    if (now - this.#global.since >= 60_000) this.#global = { count: 0, since: now };
-    this.#global.count++;
-    const entry = this.#byAddress.get(address);
-    if (entry) entry.count++;
-    else this.#byAddress.set(address, { count: 1, since: now });
+    if (now - this.#global.since >= 60_000) this.#global = { count: 0, since: now, pending: this.#global.pending };
+    let entry = this.#byAddress.get(address);
+    if (this.#global.count + this.#global.pending >= CODE_FAILURES_GLOBAL_PER_MINUTE) return refused('busy');
+    if (entry && entry.count + entry.pending >= CODE_FAILURES_PER_ADDRESS) return refused('address_locked');
+    if (!entry) this.#byAddress.set(address, (entry = { count: 0, since: now, pending: 0 }));
+    const global = this.#global;
+    const mine = entry;
+    global.pending++;
+    mine.pending++;
+    let settled = false;
+    return {
+      limit: 'ok',
+      settle: (failed) => {
+        if (settled) return;
+        settled = true;
+        global.pending--;
+        mine.pending--;
+        if (!failed) return;
+        // The window may have turned while the code was checked: count in the current one.
+        this.#global.count++;
+        const current = this.#byAddress.get(address);
+        if (current) current.count++;
+        else this.#byAddress.set(address, { count: 1, since: now, pending: 0 });
+      },
+    };
   }
 
   #prune(now: number): void {
     for (const [address, entry] of this.#byAddress) {
-      if (now - entry.since >= ADDRESS_WINDOW_MS) this.#byAddress.delete(address);
+      if (entry.pending === 0 && now - entry.since >= ADDRESS_WINDOW_MS) this.#byAddress.delete(address);
     }
   }
+}
+
+function refused(limit: 'busy' | 'address_locked'): CodeTry {
+  return { limit, settle: () => undefined };
 }

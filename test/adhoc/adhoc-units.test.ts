@@ -165,6 +165,39 @@ describe('ad hoc service: seats, one per technician, security codes', () => {
     }
     expect(locked).to.equal('after 10');
   });
+
+  it('12 wrong codes from one address sent at once get 10 checks: tries in flight count against the lockout', async () => {
+    seats = null;
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await service.create({ id: `p${i}`, name: 'T', email: `p${i}@example.test` }, 'u@example.test');
+      const token = c.deploymentUrl.split('/adhoc/')[1]!;
+      await service.agentHello(peer(), token, undefined);
+      tokens.push(token);
+    }
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => codeOf(() => service.agentCode(peer(), tokens[Math.floor(i / 4)]!, '999999999', 'pc', '10.0.0.7', undefined))));
+    expect(answers.filter((a) => a === 'SECURITY_CODE_INVALID')).to.have.length(10);
+    expect(answers.filter((a) => a === 'CODE_LOCKED_OUT')).to.have.length(2);
+  });
+
+  it('a right code gives its place back: it does not count toward the lockout', async () => {
+    seats = null;
+    const c = await service.create(ann, 'u@example.test');
+    const token = c.deploymentUrl.split('/adhoc/')[1]!;
+    await service.agentHello(peer(), token, undefined);
+    expect(await service.agentCode(peer(), token, c.securityCode.replace(/-/g, ''), 'pc', '10.0.0.8', undefined)).to.equal(c.session.adhocId);
+    const others: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await service.create({ id: `q${i}`, name: 'T', email: `q${i}@example.test` }, 'u@example.test');
+      const t = d.deploymentUrl.split('/adhoc/')[1]!;
+      await service.agentHello(peer(), t, undefined);
+      others.push(t);
+    }
+    const answers: string[] = [];
+    for (let i = 0; i < 11; i++) answers.push(await codeOf(() => service.agentCode(peer(), others[Math.floor(i / 4)]!, '999999999', 'pc', '10.0.0.8', undefined)));
+    expect(answers.slice(0, 10)).to.deep.equal(Array(10).fill('SECURITY_CODE_INVALID'));
+    expect(answers[10]).to.equal('CODE_LOCKED_OUT');
+  });
 });
 
 describe('ad hoc email without SMTP: the outbox', () => {

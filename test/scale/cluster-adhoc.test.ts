@@ -151,6 +151,27 @@ describe('scale: ad hoc support on three nodes, one Redis (REDIS_URL) and one Po
     expect(answers.slice(10)).to.deep.equal(['CODE_LOCKED_OUT', 'CODE_LOCKED_OUT']);
   });
 
+  it('12 wrong security codes from one address sent at once over A, B and C get 10 checks (tries in flight are counted in Redis)', async () => {
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const tech = await consoleOn(nodes[i]!, await account());
+      tokens.push((await tech.api.create('user@example.test')).deploymentUrl.split('/adhoc/')[1]!);
+    }
+    const sockets = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const socket = await agentSocket(nodes[i % 3]!, '127.0.0.22');
+        socket.send({ type: 'adhoc.hello', id: 'h', deploymentToken: tokens[Math.floor(i / 4)]! });
+        await waitFor(() => socket.received.some((m) => (m.type as string) === 'adhoc.code_required'), 'code_required');
+        return socket;
+      }),
+    );
+    sockets.forEach((socket, i) => socket.send({ type: 'adhoc.code', id: 'c', deploymentToken: tokens[Math.floor(i / 4)]!, code: '999999999', computerName: 'pc' }));
+    const answers = await Promise.all(sockets.map((socket) => adhocError(socket)));
+    for (const socket of sockets) socket.drop();
+    expect(answers.filter((a) => a === 'SECURITY_CODE_INVALID'), answers.join(' ')).to.have.length(10);
+    expect(answers.filter((a) => a === 'CODE_LOCKED_OUT'), answers.join(' ')).to.have.length(2);
+  });
+
   it('a node SIGKILLed right after its audited replies: every audited row is in PostgreSQL, exactly once', async () => {
     const killed = await startServerProcess(env);
     children.push(killed.process);
