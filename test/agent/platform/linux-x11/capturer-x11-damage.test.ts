@@ -86,8 +86,10 @@ describe('agent/platform/linux-x11/capturer-x11-damage (XDamage + MIT-SHM addon)
       await once(cycler.stdout!, 'data');
       await until(() => frames.length > 2, 'frames while the screen changes');
       const replacedBefore = capturer.nativeStats()!.replaced;
-      const busyUntil = performance.now() + 400;
-      while (performance.now() < busyUntil) {
+      // Busy until the capture thread has replaced five frames in the mailbox (read from the addon's counters, which
+      // need no turn of the event loop), for at most 10 s: a fixed spell took fewer than five frames on a loaded machine.
+      const busyUntil = performance.now() + 10_000;
+      while (capturer.nativeStats()!.replaced - replacedBefore < 5 && performance.now() < busyUntil) {
         // Busy: the capture thread keeps taking frames, JavaScript takes none.
       }
       const atUnblock = frames.length;
