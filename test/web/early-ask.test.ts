@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ElementHandle, Page } from 'puppeteer-core';
-import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, logInToConsole, newPage, screenshotAt, startWebServer } from '../../testkit/web-harness.ts';
+import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, logInToConsole, newPage, screenshotAt, startWebServer, texts } from '../../testkit/web-harness.ts';
 import type { TestServer } from '../../testkit/web-harness.ts';
 
 const TECH = { email: 'early@example.test', name: 'Eli Early', password: 'correct horse battery staple' };
@@ -20,6 +20,28 @@ async function askButton(page: Page): Promise<ElementHandle<Element>> {
 }
 
 /**
+ * For the customer's page: its peer connections gather no candidate (relay
+ * only, and no relay server), so the connection to the console never comes up.
+ */
+const NO_PEER_CONNECTION = `(() => {
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config, ...rest) { super({ ...(config ?? {}), iceServers: [], iceTransportPolicy: 'relay' }, ...rest); }
+  };
+})()`;
+
+/** Waits (bounded) until the console's session log has a line matching `pattern`; answers the log. */
+async function waitLogLine(page: Page, pattern: RegExp): Promise<string[]> {
+  let log: string[] = [];
+  for (let i = 0; i < 150; i++) {
+    log = await texts(page, '[data-testid="session-log"] li');
+    if (log.some((l) => pattern.test(l))) return log;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no log line matched ${pattern}; the log: ${log.slice(-8).join(' | ')}`);
+}
+
+/**
  * Issue 15 point 5: Start, then "Ask to view screen" 0.1 to 0.5 s later,
  * before the peer connection is up. The click is not lost: the console says
  * the question waits for the connection, and the customer's page asks it as
@@ -34,7 +56,8 @@ describe('web: an Ask pressed right after Start reaches the customer (issue 15 p
   before(async function () {
     this.timeout(180_000);
     ensureBuilt();
-    srv = await startWebServer();
+    // A customer whose page closes is given up on after 3 s (the default 30 s would only make the test wait).
+    srv = await startWebServer({ RECONNECT_GRACE_SECONDS: '3' });
     await createTechnician(srv.server, TECH.email, TECH.name, TECH.password);
     chromium = await launchChromium();
   });
@@ -78,6 +101,36 @@ describe('web: an Ask pressed right after Start reaches the customer (issue 15 p
       for (let i = 0; i < 100 && (await textOf(tech, 'perm-view')) !== 'denied'; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await textOf(tech, 'perm-view')).to.equal('denied');
       await cust.close();
+      await tech.close();
+    });
+  }
+
+  for (const how of ['the customer ends the session', "the customer's page closes"] as const) {
+    it(`an Ask queued while the connection never comes up, then ${how}: the console says it was not asked, and shows no "asked" state`, async () => {
+      tech = await newPage(await chromium.browser.createBrowserContext());
+      await logInToConsole(tech, srv.url, TECH.email, TECH.password);
+      await clickRole(tech, 'button', 'Create session code');
+      const code = await textOf(tech, 'session-code');
+      const cust = await newPage(await chromium.browser.createBrowserContext());
+      await cust.evaluateOnNewDocument(NO_PEER_CONNECTION);
+      await cust.goto(`${srv.url}/`);
+      await (await byRole(cust, 'textbox', 'Enter your 6-digit code')).type(code);
+      await clickRole(cust, 'button', 'Start');
+      await clickRole(cust, 'button', 'Share my screen from this browser');
+      await (await (await byTestId(tech, 'queue-row')).$('button'))!.click();
+      await (await askButton(tech)).click();
+      expect(await textOf(tech, 'perm-view')).to.equal('asking once connected');
+      // Still queued a while later: the connection really is not up.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await textOf(tech, 'perm-view')).to.equal('asking once connected');
+      if (how === 'the customer ends the session') await clickRole(cust, 'button', 'End session');
+      else await cust.close();
+      await byTestId(tech, 'ended', 30_000);
+      const log = await waitLogLine(tech, /Could not ask for View your screen|Not asked: View your screen/);
+      const state = await textOf(tech, 'perm-view');
+      expect(state, `the permission row after the end; log: ${log.slice(-6).join(' | ')}`).to.not.be.oneOf(['asking once connected', 'asked, waiting']);
+      if (how === 'the customer ends the session') await screenshotAt(tech, 'console-ask-not-delivered', 1280, 800);
+      if (!cust.isClosed()) await cust.close();
       await tech.close();
     });
   }

@@ -394,6 +394,11 @@ export class TechSession extends Store implements InputSink {
     if (this.phase === 'ended') return;
     this.phase = 'ended';
     this.endedText = text;
+    // Asks still waiting for the connection will never be sent: say so, and drop them (the row would stay "asking once connected").
+    for (const permission of this.queuedAsks) {
+      this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the session ended before the connection to the customer was up.`);
+    }
+    this.queuedAsks.clear();
     this.sessionLog.add('system', 'session', text);
     this.stopRelay();
     this.colleague = null;
