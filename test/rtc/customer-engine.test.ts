@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
-import type { Permission, Screen } from '../../protocol/index.ts';
+import type { Permission } from '../../protocol/index.ts';
 import { REPORTABLE_AUDIT_EVENTS } from '../../protocol/signaling.ts';
 import type { CustomerEngine } from '../../rtc/customer-engine.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
@@ -13,12 +13,11 @@ import { TechnicianEngine } from '../../rtc/technician-engine.ts';
 import { Cleanup } from '../../agent/cleanup.ts';
 import { diskSinkFactory } from '../../agent/files/disk-sink.ts';
 import { nodeHasher } from '../../agent/files/node-hasher.ts';
-import type { InputInjector } from '../../agent/platform/input-injector.ts';
-import type { I420Frame, ScreenCapturer } from '../../agent/platform/screen-capturer.ts';
 import { AgentSession } from '../../agent/session.ts';
 import { BrowserCustomer } from '../../web/customer/browser-customer.ts';
 import { createTechnician, loginCookie, startTestServer, type RunningServer } from '../../testkit/server.ts';
 import { RTCPeerConnectionNode, nextEvent, waitFor } from '../../testkit/rtc-pair.ts';
+import { FakeCapturer, recordingInjector } from '../../testkit/fake-agent.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
 const FILE_BYTES = 4 * 1024 * 1024;
@@ -47,41 +46,6 @@ function browserCustomer(signaling: SignalingClient, answers: Answers): Customer
   return { engine: customer.engine, kept: () => [...customer.blobs.keys()], close: () => customer.engine.close() };
 }
 
-/** A screen of grey frames, ten a second. */
-class FakeCapturer implements ScreenCapturer {
-  readonly method = 'fake';
-  private timer: NodeJS.Timeout | null = null;
-  readonly screen: Screen = { id: 'm0', name: 'Fake', x: 0, y: 0, width: 320, height: 240, primary: true };
-  async listScreens(): Promise<Screen[]> {
-    return [this.screen];
-  }
-  async start(screen: Screen, _options: { fps: number }, onFrame: (frame: I420Frame) => void): Promise<void> {
-    await this.stop();
-    this.timer = setInterval(() => {
-      onFrame({ width: screen.width, height: screen.height, data: new Uint8ClampedArray((screen.width * screen.height * 3) / 2).fill(128), at: performance.now() });
-    }, 100);
-  }
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-  stats(): { captured: number; unchanged: number; delivered: number } {
-    return { captured: 0, unchanged: 0, delivered: 0 };
-  }
-}
-
-const fakeInjector = (): InputInjector => ({
-  method: 'fake',
-  setScreen: () => undefined,
-  move: () => undefined,
-  button: () => undefined,
-  wheel: () => undefined,
-  key: () => true,
-  text: async () => undefined,
-  releaseAll: () => undefined,
-  close: () => undefined,
-});
-
 /** The agent adapter on a fake platform (screen, input), downloads into a temporary folder; its prompt answers from `answers`. */
 function agentCustomer(signaling: SignalingClient, answers: Answers, downloads: string): Customer {
   const cleanup = new Cleanup();
@@ -91,7 +55,7 @@ function agentCustomer(signaling: SignalingClient, answers: Answers, downloads: 
     RTCPeerConnection: RTCPeerConnectionNode,
     name: 'Agent Customer',
     capturer,
-    injector: fakeInjector(),
+    injector: recordingInjector(),
     clipboard: null,
     files: { sinkFactory: diskSinkFactory(downloads, cleanup), hasher: nodeHasher },
     ask: async (permission) => answers[permission] ?? false,

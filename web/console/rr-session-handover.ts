@@ -41,7 +41,11 @@ export class RrSessionHandover extends LitElement {
     const s = this.session;
     if (!s || s.phase === 'ended') return nothing;
     if (s.leadName !== null) {
-      return html`<p data-testid="colleague-role">You are helping <strong>${s.leadName}</strong>: you see the screen as ${s.leadName} does and can chat. Remote control stays with ${s.leadName} unless they hand it to you.</p>`;
+      // The lead's console shows this tab control only while it is handed over (rtc/colleague-relay.ts).
+      const control = s.controlGranted
+        ? `${s.leadName} handed you remote control: your keys and mouse go to the customer's computer until ${s.leadName} takes it back.`
+        : `Remote control stays with ${s.leadName} unless they hand it to you.`;
+      return html`<p data-testid="colleague-role">You are helping <strong>${s.leadName}</strong>: you see the screen as ${s.leadName} does and can chat. ${control}</p>`;
     }
     const error = s.handoverError ? html`<p class="error" role="alert" data-testid="handover-error">${s.handoverError}</p>` : nothing;
     const c = s.colleague;
