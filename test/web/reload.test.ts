@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import type { BrowserContext, Page } from 'puppeteer-core';
 import { byRole, byTestId, clickRole, createTechnician, ensureBuilt, launchChromium, logInToConsole, newPage, screenshotAt, startWebServer, texts, type TestServer } from '../../testkit/web-harness.ts';
 import { permissionState, sendChat, waitChat, waitEnabled, waitPermission } from '../../testkit/web-session.ts';
+import { waitVideoPlaying } from '../../testkit/handover-driver.ts';
+import { PERMISSIONS } from '../../protocol/permissions.ts';
 
 const TECH = { email: 'reload@example.test', name: 'Rita Reload', password: 'correct horse battery reload' };
 
@@ -25,6 +27,26 @@ async function framesArrive(page: Page, timeoutMs = 30_000): Promise<number> {
 
 
 
+
+/** Every permission's state on a page (the console's open tab, or the customer's page). */
+async function permissionStates(page: Page): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const p of PERMISSIONS) out[p] = await permissionState(page, p);
+  return out;
+}
+
+/** Selects the console tab of this customer (by the name it shows). */
+async function selectTab(page: Page, name: string): Promise<void> {
+  for (const tab of await page.$$('pierce/[role="tab"]')) {
+    const label = await tab.evaluate((t) => (t.textContent ?? '').trim());
+    if (label.replace(/^\d+\.\s*/, '') === name) {
+      await tab.click();
+      for (let i = 0; i < 50 && !(await tab.evaluate((t) => t.getAttribute('aria-selected') === 'true')); i++) await new Promise((r) => setTimeout(r, 100));
+      return;
+    }
+  }
+  throw new Error(`no tab for ${name}`);
+}
 
 /** Prompts the customer's page shows (a new question would be one). */
 async function promptsShown(page: Page): Promise<number> {
@@ -128,5 +150,62 @@ describe('web: reloading the console or the customer page mid-session (issue 15 
     expect(log.some((l) => l.includes('View your screen: granted')), log.join(' | ')).to.equal(true);
     await sendChat(cust, 'After my reload');
     await waitChat(tech, 'After my reload');
+  });
+
+  it('15.7 with two sessions: one console reload brings back both tabs, both screens play again, grants kept, neither customer is asked again', async () => {
+    // A second customer, by name, in a session of their own beside the first.
+    const cust2 = await newPage(await chromium.browser.createBrowserContext());
+    await clickRole(tech, 'button', 'Create session code');
+    const code = await (await byTestId(tech, 'session-code')).evaluate((el) => el.textContent ?? '');
+    await cust2.goto(`${srv.url}/`);
+    await (await byRole(cust2, 'textbox', 'Enter your 6-digit code')).type(code);
+    await (await byRole(cust2, 'textbox', 'Your name (optional, so your technician knows who is waiting)')).type('Second Customer');
+    await clickRole(cust2, 'button', 'Start');
+    await clickRole(cust2, 'button', 'Share my screen from this browser');
+    await clickRole(tech, 'button', 'Start session with Second Customer');
+    await selectTab(tech, 'Second Customer');
+    const ask = await byRole(tech, 'button', 'Ask to view screen');
+    await waitEnabled(ask);
+    await ask.click();
+    await clickRole(cust2, 'button', 'Yes, allow: View your screen');
+    await waitPermission(tech, 'view', 'granted');
+    await waitVideoPlaying(tech, 'the second tab before the reload');
+    const asks = async (page: Page) => (await texts(page, '[data-testid="session-log"] li')).filter((l) => /asks: /.test(l)).length;
+    const asksBefore = [await asks(cust), await asks(cust2)];
+    const customerGrants = async () => [await permissionStates(cust), await permissionStates(cust2)];
+    const grantsBefore = await customerGrants();
+    /** The open tabs by customer name (the label without its number), in order. */
+    const tabNames = async () => (await texts(tech, '[role="tab"]')).map((t) => t.replace(/^\d+\.\s*/, ''));
+    const before = await tabNames();
+    expect(before).to.have.length(2);
+    const tabGrants: Record<string, Record<string, string>> = {};
+    for (const name of before) {
+      await selectTab(tech, name);
+      tabGrants[name] = await permissionStates(tech);
+    }
+    expect(tabGrants['Second Customer']?.view).to.equal('granted');
+    expect(Object.values(tabGrants).filter((g) => g.view === 'granted'), JSON.stringify(tabGrants)).to.have.length(2);
+
+    await tech.reload();
+    let after: string[] = [];
+    for (let i = 0; i < 300 && after.length < 2; i++) {
+      after = await tabNames();
+      if (after.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect([...after].sort(), 'both tabs come back').to.deep.equal([...before].sort());
+    // Each tab in turn: its screen plays on a renegotiated connection, and it shows the grants it had.
+    for (const name of after) {
+      await selectTab(tech, name);
+      await waitVideoPlaying(tech, `the tab of ${name} after the reload`);
+      for (const [permission, state] of Object.entries(tabGrants[name] ?? {})) await waitPermission(tech, permission, state);
+    }
+    expect(await customerGrants(), 'both customers still grant what they did').to.deep.equal(grantsBefore);
+    for (const [who, page] of [['the first customer', cust], ['the second customer', cust2]] as const) {
+      expect(await promptsShown(page), `no new question on ${who}'s page`).to.equal(0);
+    }
+    expect([await asks(cust), await asks(cust2)], 'no new request reached either customer').to.deep.equal(asksBefore);
+    await sendChat(cust2, 'Second customer after the reload');
+    await waitChat(tech, 'Second customer after the reload');
+    await cust2.close();
   });
 });
