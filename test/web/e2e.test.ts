@@ -327,6 +327,9 @@ describe('web e2e: technician console and customer page in Chromium', function (
     await byTestId(cust, 'ended');
     const ended = await byTestId(tech, 'ended');
     expect(await ended.evaluate((el) => el.textContent ?? '')).to.match(/ended/i);
+    // Said once in the technician's log (the engine logged it and the console's tab used to log it again).
+    const log = await texts(tech, '[data-testid="session-log"] li');
+    expect(log.filter((l) => l.includes('The customer ended the session.')), log.join(' | ')).to.have.length(1);
   });
 });
 

@@ -144,7 +144,8 @@ export class TechSession extends Store implements InputSink {
       };
       this.changed();
     });
-    engine.on('closed', (c) => this.finish(technicianClosedText(c)));
+    // The engine logged why it closed unless it was this console's own End (support-engine.ts closeWith).
+    engine.on('closed', (c) => this.finish(technicianClosedText(c), c.cause !== 'local'));
   }
 
   get sessionId(): string {
@@ -390,7 +391,7 @@ export class TechSession extends Store implements InputSink {
     this.changed();
   }
 
-  private finish(text: string): void {
+  private finish(text: string, logged = false): void {
     if (this.phase === 'ended') return;
     this.phase = 'ended';
     this.endedText = text;
@@ -399,7 +400,7 @@ export class TechSession extends Store implements InputSink {
       this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the session ended before the connection to the customer was up.`);
     }
     this.queuedAsks.clear();
-    this.sessionLog.add('system', 'session', text);
+    if (!logged) this.sessionLog.add('system', 'session', text);
     this.stopRelay();
     this.colleague = null;
     this.setStream(null);
