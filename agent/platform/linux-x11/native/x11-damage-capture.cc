@@ -6,7 +6,8 @@
 // to JavaScript through a one-frame mailbox: a newer frame replaces one JavaScript has not
 // taken yet, so nothing queues between the screen and RTCVideoSource. Frames are taken when
 // the screen changes, at most one per `minIntervalMs`; an unchanged screen costs a pointer
-// query per interval (at most one per 33 ms once still for a second) and a repeated frame (no screen
+// query per interval within a second of a change (then one when the pointer moves, by XInput 2 raw
+// motion, and one a second; without XInput 2 one per 33 ms) and a repeated frame (no screen
 // read) 0.25, 0.5, 1 and 2 s after the last change: they let the receiver see (and NACK) a lost tail
 // of the last change at once. Then nothing, unless `keepAliveMs` > 0 (one repeat per keepAliveMs) or
 // JavaScript asks for the picture again (refresh(): a keyframe request, a new peer connection). A
