@@ -3,6 +3,8 @@ import { LIMITS, PERMISSION_LABELS } from '../protocol/index.ts';
 import { CustomerEngine, type CustomerHooks } from '../rtc/customer-engine.ts';
 import type { FileTransferOptions } from '../rtc/file-types.ts';
 import type { SupportEngineOptions } from '../rtc/support-engine.ts';
+import type { PeerSession } from '../rtc/peer-session.ts';
+import { KeyframeRequests } from './capture/keyframe-requests.ts';
 import { ScreenVideoTrack } from './capture/video-track.ts';
 import { frameRateFor, type FrameRate } from './capture/frame-rate.ts';
 import type { Clipboard } from './platform/clipboard.ts';
@@ -47,6 +49,8 @@ export class AgentSession {
   private screens: Screen[] = [];
   private selected: Screen | null = null;
   private video: ScreenVideoTrack | null = null;
+  /** Key frame requests on a still screen, for the connection the track goes out on now. */
+  private keyframes: KeyframeRequests | null = null;
   private capturing = false;
   private readonly agent: AgentSessionOptions;
 
@@ -57,7 +61,7 @@ export class AgentSession {
       client: 'agent',
       capabilities: { input: true, screens: true, clipboard: options.clipboard !== null, files: true },
       ask: (permission) => options.ask(permission, PERMISSION_LABELS[permission]),
-      video: { start: () => this.startVideo(), stop: () => void this.stopCapture() },
+      video: { start: () => this.startVideo(), stop: () => void this.stopCapture(), sending: (peer) => this.sendingTo(peer) },
       input: { inject: (msg) => this.inject(msg), releaseAll: () => options.injector.releaseAll() },
       clipboard: options.clipboard,
     });
@@ -136,7 +140,30 @@ export class AgentSession {
     }
   }
 
+  /**
+   * The track goes out on a new peer connection: it gets the picture at once and whenever it asks for a key
+   * frame, even while the screen is still (the capturer sends nothing then: agent/capture/keyframe-requests.ts).
+   */
+  private sendingTo(peer: PeerSession): void {
+    this.keyframes?.stop();
+    this.keyframes = null;
+    const capturer = this.agent.capturer;
+    const video = this.video;
+    if (!capturer.refresh || !video) return;
+    capturer.refresh();
+    this.keyframes = new KeyframeRequests({
+      stats: () => peer.getStats(),
+      msSinceFrame: () => (this.capturing && !peer.closed ? video.msSincePush() : 0),
+      refresh: () => {
+        if (this.capturing && !peer.closed) capturer.refresh?.();
+      },
+    });
+    this.keyframes.start();
+  }
+
   private async stopCapture(): Promise<void> {
+    this.keyframes?.stop();
+    this.keyframes = null;
     if (!this.capturing) return;
     this.capturing = false;
     await this.agent.capturer.stop();

@@ -142,9 +142,10 @@ async function oneResolution(bench: WebBench, width: number, height: number, cou
     await setJitterTarget(page, 0);
     await mover.stop();
     mover = null;
-    // Past the quick repeats after the last change (0.25 … 4 s, the last at 7.75 s) and the main thread's clean-up
-    // after the moving phase (node ~1% in 5 s windows up to +18 s), then 30 s: six 5 s keep-alive repeats, and
-    // /proc's 10 ms ticks weigh 0.03% of a core (a 5 s window swung 2.0–3.6% on a quiet machine; docs/performance.md).
+    // Past the quick repeats after the last change (0.25 … 2 s, the last at 3.75 s), the browser's key frame request
+    // 3 s later and its answer (agent/capture/keyframe-requests.ts), and the main thread's clean-up after the moving
+    // phase (node ~1% in 5 s windows up to +18 s), then 30 s, in which /proc's 10 ms ticks weigh 0.03% of a core
+    // (a 5 s window swung 2.0–3.6% on a quiet machine; docs/performance.md).
     await sleep(STILL_AFTER_MS);
     const still = await stillCpu(pid, STILL_WINDOW_MS);
     // Fewer than half the changes seen (the console fell behind) still gives rows, with the count in the note.

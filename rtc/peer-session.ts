@@ -245,6 +245,11 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.pc.removeTrack(sender);
   }
 
+  /** The connection's raw stats report (the agent reads its key frame requests: agent/capture/keyframe-requests.ts). */
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
+  }
+
   /** Path, candidate types, RTT and inbound video figures; bitrate from the delta since the last call. */
   getConnectionFacts(): Promise<ConnectionFacts> {
     return this.facts.read(this.pc);

@@ -37,6 +37,11 @@ export class ScreenVideoTrack {
     this.minIntervalMs = this.intervalFor(fps);
   }
 
+  /** Milliseconds since a frame last reached the source (Infinity before the first). */
+  msSincePush(): number {
+    return performance.now() - this.lastPushed;
+  }
+
   setFps(fps: number): void {
     this.minIntervalMs = this.intervalFor(fps);
   }

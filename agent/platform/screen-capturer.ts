@@ -44,6 +44,12 @@ export interface ScreenCapturer {
   start(screen: Screen, options: CaptureOptions, onFrame: (frame: I420Frame) => void): Promise<void>;
   stop(): Promise<void>;
   stats(): CaptureStats;
+  /**
+   * Sends the current picture again at once (no new screen read where the capturer can avoid one): for a
+   * receiver that asked for a key frame, or a new peer connection, while the screen is still. A capturer that
+   * repeats its frames on a clock anyway (GDI, x11grab, the pure-JS grab) need not have it.
+   */
+  refresh?(): void;
 }
 
 /** A frame size I420 can hold: both sides even. */

@@ -10,10 +10,13 @@ import type { NativeCaptureHandle, NativeCaptureModule, NativeCaptureStats } fro
  * own; the newest frame waits in a one-frame mailbox, so a frame JavaScript
  * has not taken yet is replaced, never queued. Nothing runs on a clock while
  * the screen is still: the last frame is repeated (without reading the
- * screen) 0.25, 0.5, 1, 2 and 4 s after the last change, so a receiver that
- * lost the change's last packets asks again at once, then once per
- * `keepAliveMs` (5 s: a still screen costs < 3% of a core, docs/decisions.md
- * "Still screen"). Chosen over ffmpeg x11grab by measurement: see docs/performance.md.
+ * screen) 0.25, 0.5, 1 and 2 s after the last change, so a receiver that
+ * lost the change's last packets asks again at once, and then only when
+ * asked (`refresh()`: a key frame request or a new peer connection,
+ * agent/capture/keyframe-requests.ts), or once per `keepAliveMs` when that is
+ * above 0. Each repeat 3 s or more after the last frame is a key frame (the
+ * browser asks for one) and costs ~20 ms of libwebrtc's threads at 1080p:
+ * docs/performance.md "Still screen". Chosen over ffmpeg x11grab by measurement.
  */
 export class DamageCapturer extends X11CapturerBase {
   readonly method = 'x11-damage-shm';
@@ -22,7 +25,7 @@ export class DamageCapturer extends X11CapturerBase {
   constructor(
     private readonly native: NativeCaptureModule,
     display: string,
-    keepAliveMs = 5000,
+    keepAliveMs = 0,
   ) {
     super(display, keepAliveMs);
   }
@@ -47,6 +50,10 @@ export class DamageCapturer extends X11CapturerBase {
     const handle = this.handle;
     this.handle = null;
     if (handle) this.native.stop(handle);
+  }
+
+  refresh(): void {
+    if (this.handle) this.native.refresh(this.handle);
   }
 
   /** The addon's own counters (grabs, replaced frames) while capturing. */

@@ -9,8 +9,8 @@ import { addonAssetKey } from '../../sea/asset-names.ts';
 export interface NativeCaptureModule {
   /**
    * Starts a capture thread; `onFrame` gets each I420 frame in its own buffer, with its age in ms. An unchanged
-   * screen's frame is repeated 250 ms after a change, then after twice the last wait, up to `keepAliveMs`.
-   * Throws CAPTURE_FAILED.
+   * screen's frame is repeated 0.25, 0.5, 1 and 2 s after a change, then once per `keepAliveMs` (0: never;
+   * `refresh` asks for one). Throws CAPTURE_FAILED.
    */
   start(
     display: string,
@@ -24,6 +24,8 @@ export interface NativeCaptureModule {
     onFrame: (frame: ArrayBuffer, width: number, height: number, ageMs: number) => void,
   ): NativeCaptureHandle;
   stop(handle: NativeCaptureHandle): void;
+  /** The current picture again as soon as the frame interval allows (no screen read); nothing once stopped. */
+  refresh(handle: NativeCaptureHandle): void;
   stats(handle: NativeCaptureHandle): NativeCaptureStats;
   /**
    * Calls libwebrtc's `webrtc::field_trial::InitFieldTrialsFromString` in the loaded @roamhq/wrtc addon, found by
@@ -51,7 +53,13 @@ export interface NativeCaptureStats {
   grabbedPixels: number;
   /** Frames repeated because the screen stayed still (no screen read). */
   repeats: number;
-  /** The wait before the next repeat: 250 ms after a change, doubling up to the keep-alive interval. */
+  /** Pointer position queries (each a round trip to the X server). */
+  pointerQueries: number;
+  /** True when XInput 2 raw motion wakes the capture thread (the pointer is read when it moves, else once a second). */
+  rawMotion: boolean;
+  /** Frames sent again because JavaScript asked (refresh()). */
+  refreshes: number;
+  /** The wait before the next repeat: 250 ms after a change, doubling up to 2 s, then the keep-alive interval (-1: none). */
   repeatMs: number;
   failed: boolean;
   error: string;

@@ -6,13 +6,18 @@
 // to JavaScript through a one-frame mailbox: a newer frame replaces one JavaScript has not
 // taken yet, so nothing queues between the screen and RTCVideoSource. Frames are taken when
 // the screen changes, at most one per `minIntervalMs`; an unchanged screen costs a pointer
-// query per interval (at most one per 33 ms once still for a second) and a repeated frame (no screen read) 0.25, 0.5, 1, 2 and 4 s after the last
-// change, then one per `keepAliveMs`: the early repeats let the receiver see (and NACK) a lost tail
-// of the last change at once; the late ones cost little (docs/decisions.md "Still screen").
+// query per interval within a second of a change (then one when the pointer moves, by XInput 2 raw
+// motion, and one a second; without XInput 2 one per 33 ms) and a repeated frame (no screen
+// read) 0.25, 0.5, 1 and 2 s after the last change: they let the receiver see (and NACK) a lost tail
+// of the last change at once. Then nothing, unless `keepAliveMs` > 0 (one repeat per keepAliveMs) or
+// JavaScript asks for the picture again (refresh(): a keyframe request, a new peer connection). A
+// repeat 3 s or more after the one before is a key frame (the browser asks for one when no frame came
+// for 3 s), and each frame costs ~20 ms of libwebrtc's threads at 1080p: docs/performance.md "Still screen".
 // XCB rather than Xlib: a lost X server is an error state here, where Xlib would exit().
 #include <node_api.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/uio.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <time.h>
@@ -20,6 +25,7 @@
 #include <xcb/damage.h>
 #include <xcb/shm.h>
 #include <xcb/xcb.h>
+#include <xcb/xcbext.h>
 #include <xcb/xfixes.h>
 
 #include <algorithm>
@@ -67,6 +73,8 @@ struct Capture {
   xcb_damage_damage_t damage = 0;
   xcb_xfixes_region_t region = 0;
   uint8_t damageEvent = 0, fixesEvent = 0;
+  /** XInput 2's major opcode when its raw motion events are selected (the pointer is read when it moves), else 0. */
+  uint8_t xiOpcode = 0;
   std::vector<uint8_t> yuv;
   std::vector<uint32_t> cursor;
   int curW = 0, curH = 0, curXhot = 0, curYhot = 0;
@@ -80,8 +88,11 @@ struct Capture {
   std::thread thread;
   std::atomic<bool> running{false};
   int wake[2] = {-1, -1};
-  std::atomic<uint64_t> grabs{0}, frames{0}, replaced{0}, taken{0}, grabbedPixels{0}, repeats{0};
-  /** The wait before the next repeat of an unchanged screen: doubles from kFirstRepeatMs up to keepAliveMs. */
+  std::atomic<uint64_t> grabs{0}, frames{0}, replaced{0}, taken{0}, grabbedPixels{0}, repeats{0}, refreshes{0}, pointerQueries{0};
+  /** Set by refresh(): send the current picture again as soon as the frame interval allows. */
+  std::atomic<bool> refreshWanted{false};
+  /** The wait before the next repeat of an unchanged screen: doubles from kFirstRepeatMs up to kLastEarlyRepeatMs,
+   * then keepAliveMs (or kNoRepeat when keepAliveMs is 0). */
   std::atomic<double> repeatMs{250};
   std::atomic<bool> failed{false};
   std::string error;
@@ -94,6 +105,55 @@ bool fail(Capture* c, const std::string& message) {
   c->error = message;
   c->failed = true;
   return false;
+}
+
+// XInput 2 raw motion on the root window, by raw requests (libxcb-xinput is not a dependency): the pointer's
+// moves wake the capture thread, so a still screen needs no pointer query on a clock. False when the server
+// has no XInput 2 (the thread then reads the pointer every kIdlePointerMs).
+xcb_extension_t xinputExtension = {"XInputExtension", 0};
+
+bool selectRawMotion(Capture* c) {
+  const xcb_query_extension_reply_t* ext = xcb_get_extension_data(c->conn, &xinputExtension);
+  if (!ext || !ext->present) return false;
+  struct {
+    uint8_t major, minor;
+    uint16_t length;
+    uint16_t wantMajor, wantMinor;
+  } version = {0, 0, 0, 2, 0};
+  iovec parts[4];
+  parts[2].iov_base = &version;
+  parts[2].iov_len = sizeof version;
+  parts[3].iov_base = nullptr;
+  parts[3].iov_len = 0;
+  const xcb_protocol_request_t queryVersion = {2, &xinputExtension, 47 /* XIQueryVersion */, 0};
+  unsigned int seq = xcb_send_request(c->conn, XCB_REQUEST_CHECKED, parts + 2, &queryVersion);
+  xcb_generic_error_t* err = nullptr;
+  auto* reply = static_cast<uint8_t*>(xcb_wait_for_reply(c->conn, seq, &err));
+  free(err);
+  if (!reply) return false;
+  uint16_t major = 0;
+  memcpy(&major, reply + 8, 2);
+  free(reply);
+  if (major < 2) return false;
+  struct {
+    uint8_t major, minor;
+    uint16_t length;
+    uint32_t window;
+    uint16_t numMasks, pad;
+    uint16_t deviceId, maskLen;
+    uint32_t mask;
+  } select = {0, 0, 0, c->root, 1, 0, 0 /* XIAllDevices */, 1, 1u << 17 /* XI_RawMotion */};
+  parts[2].iov_base = &select;
+  parts[2].iov_len = sizeof select;
+  const xcb_protocol_request_t selectEvents = {2, &xinputExtension, 46 /* XISelectEvents */, 1};
+  xcb_void_cookie_t ck = {xcb_send_request(c->conn, XCB_REQUEST_CHECKED, parts + 2, &selectEvents)};
+  err = xcb_request_check(c->conn, ck);
+  if (err) {
+    free(err);
+    return false;
+  }
+  c->xiOpcode = ext->major_opcode;
+  return true;
 }
 
 // Connects, checks the extensions and sets up SHM, Damage and cursor notifications.
@@ -142,6 +202,7 @@ bool setUp(Capture* c, const char* display) {
   c->region = xcb_generate_id(c->conn);
   xcb_xfixes_create_region(c->conn, c->region, 0, nullptr);
   xcb_xfixes_select_cursor_input(c->conn, c->root, XCB_XFIXES_CURSOR_NOTIFY_MASK_DISPLAY_CURSOR);
+  if (c->drawCursor) selectRawMotion(c);
   xcb_flush(c->conn);
   c->yuv.assign(c->frameBytes(), 0);
   return true;
@@ -171,6 +232,7 @@ void fetchCursor(Capture* c) {
 
 // Reads the pointer position; true when it moved.
 bool pollPointer(Capture* c) {
+  c->pointerQueries++;
   xcb_query_pointer_reply_t* r = xcb_query_pointer_reply(c->conn, xcb_query_pointer(c->conn, c->root), nullptr);
   if (!r) return false;
   const bool moved = r->root_x != c->ptrX || r->root_y != c->ptrY || (r->same_screen != 0) != c->ptrSameScreen;
@@ -249,16 +311,31 @@ void publish(Capture* c) {
 }
 
 constexpr double kFirstRepeatMs = 250;
+constexpr double kLastEarlyRepeatMs = 2000;
+constexpr double kNoRepeat = 1e15;
+// The longest single wait in poll(): a bound only (X events and the wake pipe end it at once).
+constexpr double kMaxWaitMs = 600000;
+
+// The wait before the repeat after one that waited `repeatMs`.
+double nextRepeatMs(const Capture* c, double repeatMs) {
+  if (repeatMs < kLastEarlyRepeatMs) return std::min(repeatMs * 2, kLastEarlyRepeatMs);
+  return c->keepAliveMs > 0 ? std::max(c->keepAliveMs, kLastEarlyRepeatMs) : kNoRepeat;
+}
 // The pointer is read every frame interval while the screen changes, and at most this often once it has
 // been still for kPointerIdleAfterMs: at a 60 fps cap the still screen's pointer query would otherwise
 // double (docs/decisions.md "The agent's frame rate").
 constexpr double kIdlePointerMs = 33;
+// With XInput 2 raw motion, the pointer is read when it moves and otherwise this seldom (a warp, which makes no
+// raw event, still shows within this).
+constexpr double kRawMotionPointerMs = 1000;
 constexpr double kPointerIdleAfterMs = 1000;
 
 void run(Capture* c) {
   bool whole = true;  // The first frame is the whole screen.
   bool damaged = false;
   bool pointerMoved = true;
+  bool refresh = false;
+  bool rawMotion = false;
   double lastOut = -1e12, lastPointer = -1e12, lastChange = -1e12;
   if (c->drawCursor) fetchCursor(c);
   while (c->running) {
@@ -269,6 +346,8 @@ void run(Capture* c) {
       } else if (type == c->fixesEvent + XCB_XFIXES_CURSOR_NOTIFY && c->drawCursor) {
         fetchCursor(c);
         pointerMoved = true;
+      } else if (type == XCB_GE_GENERIC && c->xiOpcode && reinterpret_cast<xcb_ge_generic_event_t*>(ev)->extension == c->xiOpcode) {
+        rawMotion = true;  // Read the pointer now (at most once per frame interval).
       }
       free(ev);
     }
@@ -277,23 +356,29 @@ void run(Capture* c) {
       break;
     }
     double now = monoMs();
-    const double pointerMs = now - lastChange < kPointerIdleAfterMs ? c->minIntervalMs : std::max(c->minIntervalMs, kIdlePointerMs);
+    const double idlePointerMs = c->xiOpcode ? (rawMotion ? 0 : kRawMotionPointerMs) : kIdlePointerMs;
+    const double pointerMs = now - lastChange < kPointerIdleAfterMs ? c->minIntervalMs : std::max(c->minIntervalMs, idlePointerMs);
     if (c->drawCursor && now - lastPointer >= pointerMs) {
       lastPointer = now;
+      rawMotion = false;
       if (pollPointer(c)) pointerMoved = true;
       continue;  // Events may have arrived with the reply: read them first.
     }
     const bool changed = whole || damaged || pointerMoved;
+    if (c->refreshWanted.exchange(false)) refresh = true;
     const double repeatMs = c->repeatMs;
-    const bool due = changed || now - lastOut >= repeatMs;
+    const bool due = changed || refresh || now - lastOut >= repeatMs;
     if (due && now - lastOut >= c->minIntervalMs) {
       if (changed) {
         lastChange = now;
-        c->repeatMs = std::min(std::max(kFirstRepeatMs, c->minIntervalMs), c->keepAliveMs);
+        c->repeatMs = std::max(kFirstRepeatMs, c->minIntervalMs);
+      } else if (refresh) {
+        c->refreshes++;
       } else {
         c->repeats++;
-        c->repeatMs = std::min(repeatMs * 2, c->keepAliveMs);
+        c->repeatMs = nextRepeatMs(c, repeatMs);
       }
+      refresh = false;
       if (whole || damaged) {
         // The damage is reset before grabbing: a change during the grab shows up again.
         std::vector<Rect> rects = takeDamage(c);
@@ -308,8 +393,8 @@ void run(Capture* c) {
       lastOut = now;
       continue;
     }
-    double wait = repeatMs - (now - lastOut);
-    if (changed) wait = c->minIntervalMs - (now - lastOut);
+    double wait = std::min(kMaxWaitMs, repeatMs - (now - lastOut));
+    if (changed || refresh) wait = c->minIntervalMs - (now - lastOut);
     if (c->drawCursor) wait = std::min(wait, pointerMs - (now - lastPointer));
     xcb_flush(c->conn);
     pollfd fds[2] = {{xcb_get_file_descriptor(c->conn), POLLIN, 0}, {c->wake[0], POLLIN, 0}};
@@ -400,7 +485,7 @@ napi_value Start(napi_env env, napi_callback_info info) {
   auto* c = new Capture();
   c->sx = rect[0], c->sy = rect[1], c->w = rect[2], c->h = rect[3];
   c->minIntervalMs = std::max(1.0, minInterval);
-  c->keepAliveMs = std::max(c->minIntervalMs, keepAlive);
+  c->keepAliveMs = keepAlive > 0 ? std::max(c->minIntervalMs, keepAlive) : 0;
   c->drawCursor = drawCursor;
   if (!setUp(c, len > 0 ? display : nullptr) || pipe(c->wake) != 0) {
     std::string message = c->error.empty() ? "pipe failed" : c->error;
@@ -413,6 +498,7 @@ napi_value Start(napi_env env, napi_callback_info info) {
     return throwError(env, message);
   }
   fcntl(c->wake[0], F_SETFL, O_NONBLOCK);
+  fcntl(c->wake[1], F_SETFL, O_NONBLOCK);  // refresh() never blocks JavaScript.
   napi_value name;
   napi_create_string_utf8(env, "rr_x11_capture", NAPI_AUTO_LENGTH, &name);
   napi_create_threadsafe_function(env, argv[8], nullptr, name, 2, 1, nullptr, nullptr, c, callJs, &c->tsfn);
@@ -437,6 +523,19 @@ napi_value Stop(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// refresh(handle): the current picture again at once (no screen read), e.g. for a keyframe request.
+napi_value Refresh(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Capture* c = argc == 1 ? unwrap(env, argv[0]) : nullptr;
+  if (!c) return throwError(env, "refresh() needs a capture handle");
+  if (c->stopped) return nullptr;
+  c->refreshWanted = true;
+  if (c->wake[1] >= 0) (void)!write(c->wake[1], "r", 1);
+  return nullptr;
+}
+
 napi_value Stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -449,12 +548,14 @@ napi_value Stats(napi_env env, napi_callback_info info) {
       {"grabs", static_cast<double>(c->grabs)},     {"frames", static_cast<double>(c->frames)},
       {"replaced", static_cast<double>(c->replaced)}, {"taken", static_cast<double>(c->taken)},
       {"grabbedPixels", static_cast<double>(c->grabbedPixels)}, {"repeats", static_cast<double>(c->repeats)},
-      {"repeatMs", c->repeatMs.load()},
+      {"refreshes", static_cast<double>(c->refreshes)}, {"pointerQueries", static_cast<double>(c->pointerQueries)}, {"repeatMs", c->repeatMs.load() >= kNoRepeat ? -1 : c->repeatMs.load()},
   };
   for (const auto& [key, value] : fields) {
     napi_create_double(env, value, &v);
     napi_set_named_property(env, out, key, v);
   }
+  napi_get_boolean(env, c->xiOpcode != 0, &v);
+  napi_set_named_property(env, out, "rawMotion", v);
   napi_get_boolean(env, c->failed, &v);
   napi_set_named_property(env, out, "failed", v);
   napi_create_string_utf8(env, c->failed ? c->error.c_str() : "", NAPI_AUTO_LENGTH, &v);
@@ -488,10 +589,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stop", nullptr, Stop, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"refresh", nullptr, Refresh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setWebrtcFieldTrials", nullptr, SetFieldTrials, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"webrtcFieldTrials", nullptr, GetFieldTrials, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 5, props);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
 
