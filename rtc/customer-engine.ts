@@ -24,7 +24,12 @@ export type CustomerHooks = {
   /** Runs before a grant takes effect; false refuses it (the browser's share picker was cancelled). */
   prepareGrant?: (permission: Permission) => Promise<boolean>;
   /** The screen: `start` once `view` is granted and the session is ready, `stop` when it no longer is. */
-  video?: { start(): Promise<MediaStreamTrack | null>; stop(track: MediaStreamTrack): void };
+  video?: {
+    start(): Promise<MediaStreamTrack | null>;
+    stop(track: MediaStreamTrack): void;
+    /** The track went out on a connection (again after a new one); `readStats` reads that connection's getStats. */
+    sending?(readStats: () => Promise<RTCStatsReport>): void;
+  };
   /** Where input goes while `control` is granted (the agent injects it); `releaseAll` when it ends. */
   input?: { inject(msg: InputMessage | PointerMessage): void; releaseAll(): void };
   /** The clipboard, read (polled) and written only while `clipboard` is granted. */
@@ -438,6 +443,7 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
     }
     this.videoSender = peer.addTrack(this.videoTrack);
     void keepResolution(this.videoSender);
+    this.opts.video?.sending?.(() => peer.pc.getStats());
   }
 
   private removeVideo(): void {
