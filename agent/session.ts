@@ -7,6 +7,7 @@ import type { PeerSession } from '../rtc/peer-session.ts';
 import { KeyframeRequests } from './capture/keyframe-requests.ts';
 import { ScreenVideoTrack } from './capture/video-track.ts';
 import { frameRateFor, type FrameRate } from './capture/frame-rate.ts';
+import { SendRateGovernor, sendSampleFrom } from './capture/send-rate.ts';
 import type { Clipboard } from './platform/clipboard.ts';
 import type { InputInjector } from './platform/input-injector.ts';
 import type { ScreenCapturer } from './platform/screen-capturer.ts';
@@ -52,6 +53,9 @@ export class AgentSession {
   /** Key frame requests on a still screen, for the connection the track goes out on now. */
   private keyframes: KeyframeRequests | null = null;
   private capturing = false;
+  /** Reads the sender's counters once a second and lowers (or restores) the frame rate offered (send-rate.ts). */
+  private rateTimer: ReturnType<typeof setInterval> | null = null;
+  private governor: SendRateGovernor | null = null;
   private readonly agent: AgentSessionOptions;
 
   constructor(options: AgentSessionOptions) {
@@ -61,7 +65,14 @@ export class AgentSession {
       client: 'agent',
       capabilities: { input: true, screens: true, clipboard: options.clipboard !== null, files: true },
       ask: (permission) => options.ask(permission, PERMISSION_LABELS[permission]),
-      video: { start: () => this.startVideo(), stop: () => void this.stopCapture(), sending: (peer) => this.sendingTo(peer) },
+      video: {
+        start: () => this.startVideo(),
+        stop: () => void this.stopCapture(),
+        sending: (peer) => {
+          this.sendingTo(peer);
+          this.governRate(() => peer.getStats());
+        },
+      },
       input: { inject: (msg) => this.inject(msg), releaseAll: () => options.injector.releaseAll() },
       clipboard: options.clipboard,
     });
@@ -74,6 +85,7 @@ export class AgentSession {
       if (d.permission === 'control') this.counters.droppedInput++;
     });
     engine.on('closed', () => {
+      this.stopGoverning();
       void this.stopCapture();
       this.video?.stop();
     });
@@ -127,6 +139,8 @@ export class AgentSession {
     this.capturing = true;
     const fps = frameRateFor(this.agent.fps, screen.width, screen.height, this.agent.capturer.autoMaxFps);
     video.setFps(fps);
+    // Another screen: the rate is learnt again from its own maximum.
+    if (this.governor) this.governor = new SendRateGovernor(fps);
     try {
       await this.agent.capturer.start(screen, { fps }, (frame) => {
         // Re-checked per frame: a revocation or the end stops frames even before capture stops.
@@ -161,9 +175,49 @@ export class AgentSession {
     this.keyframes.start();
   }
 
+  /** While the track is sent: once a second, the frame rate the sender can carry (agent/capture/send-rate.ts). */
+  private governRate(readStats: () => Promise<RTCStatsReport>): void {
+    this.stopGoverning();
+    const screen = this.selected;
+    if (!screen || !this.video) return;
+    const max = frameRateFor(this.agent.fps, screen.width, screen.height, this.agent.capturer.autoMaxFps);
+    this.governor = new SendRateGovernor(max);
+    this.video.setFps(max);
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      readStats().then(
+        (report) => {
+          busy = false;
+          const video = this.video;
+          const governor = this.governor;
+          if (this.rateTimer !== timer || !governor || !video) return;
+          const sample = sendSampleFrom(report, performance.now(), video.stats().pushed);
+          if (!sample) return;
+          const before = governor.fps;
+          const fps = governor.update(sample);
+          if (fps !== before) video.setFps(fps);
+        },
+        // The connection closed: a new one calls sending() again.
+        () => {
+          if (this.rateTimer === timer) this.stopGoverning();
+        },
+      );
+    }, 1000);
+    this.rateTimer = timer;
+  }
+
+  private stopGoverning(): void {
+    if (this.rateTimer) clearInterval(this.rateTimer);
+    this.rateTimer = null;
+    this.governor = null;
+  }
+
   private async stopCapture(): Promise<void> {
     this.keyframes?.stop();
     this.keyframes = null;
+    this.stopGoverning();
     if (!this.capturing) return;
     this.capturing = false;
     await this.agent.capturer.stop();

@@ -15,6 +15,10 @@
  * What "stays live" means here: the median glass-to-glass latency at most 2x
  * the uncapped one; "text stays readable": the frames arrive at 1280x720
  * (resolution kept), the frame rate is what gives.
+ *
+ * The agent runs at its default `--fps auto` (60 at this size; `--agent-fps N` to pass another). Each phase
+ * also prints, on stderr, the bottleneck's counters (tc -s: packets, drops, backlog) and the console's
+ * repairs (packets lost, NACKs, PLIs, key frames): a cap that made the link drop packets shows there.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,6 +57,24 @@ function tc(args: string[]): void {
   execFileSync('tc', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** The bottleneck's counters (tc -s): packets sent, dropped, over the rate, and the queue now. */
+interface QdiscCounters {
+  packets: number;
+  drops: number;
+  overlimits: number;
+  backlog: number;
+}
+
+function qdiscCounters(): QdiscCounters {
+  try {
+    const out = JSON.parse(execFileSync('tc', ['-s', '-j', 'qdisc', 'show', 'dev', 'lo'], { encoding: 'utf8' })) as Array<Partial<QdiscCounters> & { root?: boolean }>;
+    const q = out.find((x) => x.root) ?? {};
+    return { packets: q.packets ?? 0, drops: q.drops ?? 0, overlimits: q.overlimits ?? 0, backlog: q.backlog ?? 0 };
+  } catch {
+    return { packets: 0, drops: 0, overlimits: 0, backlog: 0 };
+  }
+}
+
 /** Sets (or, with no rate, removes) the cap on this namespace's loopback. */
 function setCap(cap: Cap): void {
   if (cap.rate === null) {
@@ -68,7 +90,7 @@ function setCap(cap: Cap): void {
 }
 
 /** Inside the namespace: one session, measured under each cap in turn. */
-async function inNamespace(count: number, settleMs: number): Promise<BenchRow[]> {
+async function inNamespace(count: number, settleMs: number, agentFps: string): Promise<BenchRow[]> {
   const bench = await startWebBench();
   const xvfb = await startXvfb(WIDTH, HEIGHT);
   const x = await openDisplay(xvfb.display);
@@ -80,7 +102,7 @@ async function inNamespace(count: number, settleMs: number): Promise<BenchRow[]>
   try {
     const page = await openConsole(bench, ctx, { width: 1600, height: 1000 });
     const code = await createCode(page);
-    agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', '30']);
+    agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', agentFps]);
     try {
       await waitFirstFrame(page, 120_000);
     } catch (err) {
@@ -96,7 +118,13 @@ async function inNamespace(count: number, settleMs: number): Promise<BenchRow[]>
       setCap(cap);
       // The bandwidth estimate has to find the new ceiling (delay-based: a few seconds).
       await sleep(cap.rate === null ? 1000 : settleMs);
+      const q0 = qdiscCounters();
       const m = await measureWindow(page, x, win, pid, count);
+      const q1 = qdiscCounters();
+      const queue = cap.rate === null ? '' : `; tbf ${q1.packets - q0.packets} packets, ${q1.drops - q0.drops} dropped, backlog ${q1.backlog} B at the end`;
+      const r = m.repairs;
+      console.error(`adaptation: ${cap.label}: ${m.latencies.length}/${count} seen, median ${median(m.latencies).toFixed(0)} ms (received ${median(m.received).toFixed(0)}, decode ${m.decodeMs.toFixed(1)}, processing ${m.processingMs.toFixed(1)}), ${m.fps.toFixed(1)} fps shown, received ${m.receivedFps.toFixed(1)} fps, ${m.mbps.toFixed(2)} Mbit/s; lost ${r.lost}, nacks ${r.nacks}, plis ${r.plis}, key frames ${r.keyFrames}${queue}`);
+
       if (m.latencies.length === 0) {
         const rec = await readRecord(page);
         console.error(`adaptation: no change seen under ${cap.label}: ${rec.changes.length} changes recorded, last ${JSON.stringify(rec.changes.slice(-5))}, sample ${JSON.stringify((rec as unknown as { sample: unknown }).sample)}`);
@@ -129,7 +157,7 @@ function ip(args: string[]): void {
 }
 
 /** Makes the namespace, runs this file inside it, and deletes the namespace whatever happens. */
-export async function runAdaptation({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+export async function runAdaptation({ quick, agentFps = 'auto' }: { quick: boolean; agentFps?: string }): Promise<BenchRow[]> {
   if (process.getuid?.() !== 0) throw new Error('needs root (it creates a network namespace and a tc qdisc)');
   const ns = `rr-bench-cap-${process.pid}`;
   ip(['netns', 'add', ns]);
@@ -143,7 +171,7 @@ export async function runAdaptation({ quick }: { quick: boolean }): Promise<Benc
     ip(['-n', ns, 'addr', 'add', '198.18.0.1/32', 'dev', 'rrbench0']);
     ip(['-n', ns, 'link', 'set', 'rrbench0', 'up']);
     ip(['-n', ns, 'link', 'set', 'rrbench1', 'up']);
-    const args = ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'bench/adaptation.ts', '--in-namespace', String(quick ? 20 : 60), String(quick ? 6000 : 10_000)];
+    const args = ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'bench/adaptation.ts', '--in-namespace', String(quick ? 20 : 60), String(quick ? 6000 : 10_000), agentFps];
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let rows: BenchRow[] | null = null;
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -161,11 +189,12 @@ export async function runAdaptation({ quick }: { quick: boolean }): Promise<Benc
 if (import.meta.url === `file://${process.argv[1]}`) {
   const at = process.argv.indexOf('--in-namespace');
   if (at >= 0) {
-    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000));
+    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000), process.argv[at + 3] ?? 'auto');
     console.log(JSON.stringify({ rows }));
   } else {
     const { renderTable } = await import('./lib/table.ts');
-    console.log(renderTable(await runAdaptation({ quick: process.argv.includes('--quick') })));
+    const fpsAt = process.argv.indexOf('--agent-fps');
+    console.log(renderTable(await runAdaptation({ quick: process.argv.includes('--quick'), agentFps: fpsAt >= 0 ? (process.argv[fpsAt + 1] ?? 'auto') : 'auto' })));
   }
   process.exit(0);
 }

@@ -30,12 +30,17 @@ export interface InboundVideo {
   width: number;
   height: number;
   target: number | null;
+  /** Packets lost, NACKs and PLIs the console sent, key frames decoded (a loss the sender had to repair). */
+  lost: number;
+  nacks: number;
+  plis: number;
+  keyFrames: number;
 }
 
 /** The console's inbound video figures, from its peer connection (recorded by web-bench at page start). */
 export async function inboundVideo(page: Page): Promise<InboundVideo> {
   return (await page.evaluate(`(async () => {
-    const out = { at: performance.now(), bytes: NaN, decoded: NaN, dropped: NaN, received: NaN, jitterDelay: NaN, jitterTarget: NaN, jitterEmitted: NaN, decodeTime: NaN, processing: NaN, width: 0, height: 0, target: null };
+    const out = { at: performance.now(), bytes: NaN, decoded: NaN, dropped: NaN, received: NaN, jitterDelay: NaN, jitterTarget: NaN, jitterEmitted: NaN, decodeTime: NaN, processing: NaN, width: 0, height: 0, target: null, lost: NaN, nacks: NaN, plis: NaN, keyFrames: NaN };
     for (const pc of window.__rrPeerConnections ?? []) {
       const receiver = pc.getReceivers().find((r) => r.track && r.track.kind === 'video' && r.track.readyState === 'live');
       if (!receiver) continue;
@@ -44,7 +49,8 @@ export async function inboundVideo(page: Page): Promise<InboundVideo> {
         if (s.type !== 'inbound-rtp') continue;
         Object.assign(out, { bytes: s.bytesReceived ?? 0, decoded: s.framesDecoded ?? 0, dropped: s.framesDropped ?? 0, received: s.framesReceived ?? 0,
           jitterDelay: s.jitterBufferDelay ?? 0, jitterTarget: s.jitterBufferTargetDelay ?? 0, jitterEmitted: s.jitterBufferEmittedCount ?? 0,
-          decodeTime: s.totalDecodeTime ?? 0, processing: s.totalProcessingDelay ?? 0, width: s.frameWidth ?? 0, height: s.frameHeight ?? 0 });
+          decodeTime: s.totalDecodeTime ?? 0, processing: s.totalProcessingDelay ?? 0, width: s.frameWidth ?? 0, height: s.frameHeight ?? 0,
+          lost: s.packetsLost ?? 0, nacks: s.nackCount ?? 0, plis: s.pliCount ?? 0, keyFrames: s.keyFramesDecoded ?? 0 });
       }
     }
     return out;
@@ -101,6 +107,8 @@ export async function measureWindow(page: Page, x: XConnection, win: number, age
     jitter: perFrame(stats0.jitterDelay, stats1.jitterDelay, ...emitted),
     jitterTarget: perFrame(stats0.jitterTarget, stats1.jitterTarget, ...emitted),
     size: `${stats1.width}x${stats1.height}`,
+    /** Over the window: packets lost, NACKs and PLIs sent, key frames decoded. */
+    repairs: { lost: stats1.lost - stats0.lost, nacks: stats1.nacks - stats0.nacks, plis: stats1.plis - stats0.plis, keyFrames: stats1.keyFrames - stats0.keyFrames },
     target: stats1.target,
   };
 }

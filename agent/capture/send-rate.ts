@@ -1,0 +1,136 @@
+/**
+ * The agent's frame rate under a bandwidth cap: screen content keeps its resolution and gives up frames
+ * (issue 14 point 6). libwebrtc (M106 in @roamhq/wrtc) does give up frames, but badly: at 500 kbit/s with
+ * 60 frames a second offered, VP8's quantizer sits at its ceiling, the rate control drops four frames in
+ * five unevenly, its frames come out huge and irregular (hugeFramesSent +3–5 a second) and a change waits
+ * for the next frame that survives; `qualityLimitationReason` still says "none". Offering the encoder only
+ * what it manages to encode (about 13 frames a second there) gives it frames it can fit: evenly spaced,
+ * none dropped, none huge. Measured (bench/adaptation.ts, docs/performance.md): glass to glass at 500 kbit/s
+ * 90–100 ms at 60 offered, 62 ms at 15 offered, same run shape.
+ *
+ * This is the rule, fed once a second with the sender's counters; it never asks for more than `maxFps`
+ * (the agent's `--fps`) and never less than `minFps`.
+ */
+
+/** The sender's cumulative counters at one moment (from getStats). */
+export interface SendSample {
+  /** performance.now() milliseconds. */
+  at: number;
+  /** Frames that reached the video source (media-source `frames`, or the agent's own count). */
+  framesIn: number;
+  framesEncoded: number;
+  /** Payload bytes sent (outbound-rtp `bytesSent`). */
+  bytesSent: number;
+  /** The bandwidth estimate (the selected candidate pair's `availableOutgoingBitrate`), bit/s; null when not reported (the last one reported applies). */
+  availableBps: number | null;
+}
+
+export interface SendRateOptions {
+  minFps?: number;
+  /** Ticks (seconds) the encoder must keep up before the rate is tried higher; doubles after a failed try. */
+  probeAfter?: number;
+}
+
+/** Encoded under this share of the frames offered: the encoder is dropping frames. */
+export const STARVED_SHARE = 0.75;
+/** The share of the estimate the frames may use (the rest: retransmissions, RTCP, the data channels). */
+export const ESTIMATE_SHARE = 0.8;
+const MAX_PROBE_AFTER = 24;
+
+/** Chooses the frame rate offered to the encoder from the sender's counters (see the file comment). */
+export class SendRateGovernor {
+  private cap: number;
+  private last: SendSample | null = null;
+  private calm = 0;
+  private probeAfter: number;
+  private readonly minProbeAfter: number;
+  private readonly minFps: number;
+  /** True after a raise, until a tick shows whether the encoder kept up with it. */
+  private probing = false;
+  /** The last estimate reported (a reading now and then lacks it). */
+  private estimate: number | null = null;
+
+  constructor(
+    private readonly maxFps: number,
+    options: SendRateOptions = {},
+  ) {
+    this.minFps = Math.max(1, Math.min(maxFps, options.minFps ?? 8));
+    this.minProbeAfter = Math.max(1, options.probeAfter ?? 2);
+    this.probeAfter = this.minProbeAfter;
+    this.cap = maxFps;
+  }
+
+  /** The rate to offer now. */
+  get fps(): number {
+    return this.cap;
+  }
+
+  /** Feeds one reading; returns the rate to offer from now on. Readings out of order or too close are ignored. */
+  update(sample: SendSample): number {
+    const prev = this.last;
+    if (prev && sample.at - prev.at < 500) return this.cap;
+    this.last = sample;
+    if (sample.availableBps !== null) this.estimate = sample.availableBps;
+    const available = this.estimate;
+    if (!prev || sample.at - prev.at > 10_000 || sample.framesEncoded < prev.framesEncoded || sample.framesIn < prev.framesIn) return this.cap;
+    const dt = (sample.at - prev.at) / 1000;
+    const offered = (sample.framesIn - prev.framesIn) / dt;
+    const encodedFrames = sample.framesEncoded - prev.framesEncoded;
+    const encoded = encodedFrames / dt;
+    // A still screen says nothing about the link.
+    if (offered < 2) return this.cap;
+    const bitsPerFrame = ((sample.bytesSent - prev.bytesSent) * 8) / Math.max(1, encodedFrames);
+    // Frames of this size the estimate can carry each second (null when not reported; 0 when nothing was encoded).
+    const carried = encodedFrames === 0 ? 0 : available !== null && bitsPerFrame > 0 ? (available * ESTIMATE_SHARE) / bitsPerFrame : null;
+    // Bandwidth-limited: the encoder drops frames and the estimate cannot carry what is offered. (A CPU-bound
+    // encoder drops frames too, with room on the link: the rate it is offered then stays.)
+    if (encoded < STARVED_SHARE * offered && (carried === null || carried < offered)) {
+      // Down to what the encoder managed, but at most halved per reading: right after the link narrows the
+      // pacer still holds seconds of old frames and the encoder manages almost none for a few seconds.
+      this.cap = Math.max(this.minFps, Math.min(this.cap, Math.floor(Math.max(encoded * 1.1, this.cap / 2))));
+      if (this.probing) this.probeAfter = Math.min(MAX_PROBE_AFTER, this.probeAfter * 2);
+      this.probing = false;
+      this.calm = 0;
+      return this.cap;
+    }
+    this.probing = false;
+    if (this.cap >= this.maxFps) return this.cap;
+    this.calm++;
+    if (carried !== null && carried >= 2 * this.maxFps) {
+      // The estimate carries twice the most ever offered (the cap went away): straight back.
+      this.cap = this.maxFps;
+      this.probeAfter = this.minProbeAfter;
+    } else if (this.calm >= this.probeAfter) {
+      // A quarter more, or what the estimate carries at this frame size if that is more (at most twice the rate:
+      // just after the link narrows the estimate is still high).
+      this.cap = Math.min(this.maxFps, Math.max(this.cap + 1, Math.ceil(this.cap * 1.25), Math.min(2 * this.cap, Math.floor(carried ?? 0))));
+      this.probing = true;
+      this.calm = 0;
+    }
+    return this.cap;
+  }
+}
+
+/** The sender's counters from a peer connection's getStats report (the first video outbound-rtp; null if none yet). */
+export function sendSampleFrom(report: { forEach(cb: (stat: Record<string, unknown>) => void): void }, at: number, framesIn?: number): SendSample | null {
+  let out: SendSample | null = null;
+  let source: number | null = null;
+  let available: number | null = null;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  report.forEach((s) => {
+    if (s.type === 'outbound-rtp' && s.kind === 'video' && !out) {
+      const encoded = num(s.framesEncoded);
+      const bytes = num(s.bytesSent);
+      if (encoded !== null && bytes !== null) out = { at, framesIn: 0, framesEncoded: encoded, bytesSent: bytes, availableBps: null };
+    } else if (s.type === 'media-source' && s.kind === 'video') {
+      source ??= num(s.frames);
+    } else if (s.type === 'candidate-pair' && (s.nominated === true || s.selected === true) && s.state === 'succeeded') {
+      available = num(s.availableOutgoingBitrate) ?? available;
+    }
+  });
+  const result = out as SendSample | null;
+  if (!result) return null;
+  const frames = framesIn ?? source;
+  if (frames === null) return null;
+  return { ...result, framesIn: frames, availableBps: available };
+}

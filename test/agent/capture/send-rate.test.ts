@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { SendRateGovernor, sendSampleFrom, type SendSample } from '../../../agent/capture/send-rate.ts';
+
+/** Feeds one-second readings: each step is [frames offered, frames encoded, bytes per encoded frame, estimate bit/s | null]. */
+const lastSample = new WeakMap<SendRateGovernor, SendSample>();
+function run(governor: SendRateGovernor, steps: Array<[number, number, number, number | null]>): number[] {
+  let s = lastSample.get(governor);
+  if (!s) {
+    s = { at: 0, framesIn: 0, framesEncoded: 0, bytesSent: 0, availableBps: null };
+    governor.update(s);
+  }
+  const out = steps.map(([offered, encoded, bytes, available]) => {
+    s = { at: s!.at + 1000, framesIn: s!.framesIn + offered, framesEncoded: s!.framesEncoded + encoded, bytesSent: s!.bytesSent + encoded * bytes, availableBps: available };
+    return governor.update(s);
+  });
+  lastSample.set(governor, s);
+  return out;
+}
+
+describe('agent/capture/send-rate', () => {
+  it('keeps the full rate while the encoder keeps up (no cap on the link)', () => {
+    const g = new SendRateGovernor(60);
+    expect(run(g, [[57, 57, 2500, 4_000_000], [58, 57, 2600, 4_000_000], [55, 55, 2500, null]])).to.deep.equal([60, 60, 60]);
+  });
+
+  it('under a cap: down to what the encoder manages, at most halving per reading, then holds', () => {
+    // 500 kbit/s: 57 offered, 12 encoded, ~3 KB frames, the estimate 380 kbit/s.
+    const g = new SendRateGovernor(60);
+    const fps = run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000], [15, 14, 3000, 380_000], [15, 15, 3000, 380_000]]);
+    expect(fps.slice(0, 2)).to.deep.equal([30, 15]);
+    expect(fps[2]).to.equal(15);
+  });
+
+  it('a CPU-bound encoder (dropping frames with room on the link) keeps the rate it is offered', () => {
+    const g = new SendRateGovernor(30);
+    expect(run(g, [[30, 18, 6000, 4_000_000], [30, 17, 6000, 4_000_000]])).to.deep.equal([30, 30]);
+  });
+
+  it('a reading without the estimate uses the last one reported', () => {
+    const g = new SendRateGovernor(30);
+    expect(run(g, [[30, 18, 6000, 4_000_000], [30, 17, 6000, null]])).to.deep.equal([30, 30]);
+  });
+
+  it('without any estimate, an encoder that drops most frames is taken as bandwidth-limited', () => {
+    const g = new SendRateGovernor(60);
+    expect(run(g, [[57, 10, 3000, null]])).to.deep.equal([30]);
+  });
+
+  it('never goes under minFps, even when nothing is encoded', () => {
+    const g = new SendRateGovernor(60, { minFps: 8 });
+    const fps = run(g, [[57, 0, 0, 300_000], [30, 0, 0, 300_000], [15, 0, 0, 300_000], [8, 0, 0, 300_000], [8, 1, 9000, 300_000]]);
+    expect(fps).to.deep.equal([30, 15, 8, 8, 8]);
+  });
+
+  it('goes straight back to the full rate once the estimate carries twice that', () => {
+    const g = new SendRateGovernor(60);
+    run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
+    expect(g.fps).to.equal(15);
+    expect(run(g, [[15, 15, 2500, 4_000_000]])).to.deep.equal([60]);
+  });
+
+  it('tries a higher rate after calm readings, and waits twice as long after a try that failed', () => {
+    const g = new SendRateGovernor(60, { probeAfter: 2 });
+    run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
+    expect(g.fps).to.equal(15);
+    // Calm at 15 (the estimate carries ~12 such frames: no jump): the second calm reading tries 19.
+    expect(run(g, [[15, 15, 3200, 500_000], [15, 15, 3200, 500_000]])).to.deep.equal([15, 19]);
+    // The try fails (the encoder drops again): back down, and the next try waits 4 readings.
+    expect(run(g, [[19, 13, 3200, 500_000]])).to.deep.equal([14]);
+    expect(run(g, [[14, 14, 3200, 500_000], [14, 14, 3200, 500_000], [14, 14, 3200, 500_000], [14, 14, 3200, 500_000]])).to.deep.equal([14, 14, 14, 18]);
+  });
+
+  it('a try goes up by what the estimate carries, at most doubling', () => {
+    const g = new SendRateGovernor(60, { probeAfter: 1 });
+    run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
+    // 1.2 Mbit/s * 0.8 / 16 kbit = 60 frames: carried < 2 * 60, so a try, capped at twice 15.
+    expect(run(g, [[15, 15, 2000, 1_200_000]])).to.deep.equal([30]);
+  });
+
+  it('a still screen changes nothing; readings too close together or going backwards are ignored', () => {
+    const g = new SendRateGovernor(60);
+    expect(run(g, [[1, 0, 0, 100_000], [0, 0, 0, 100_000]])).to.deep.equal([60, 60]);
+    g.update({ at: 20_000, framesIn: 100, framesEncoded: 10, bytesSent: 30_000, availableBps: 300_000 });
+    expect(g.update({ at: 20_200, framesIn: 150, framesEncoded: 11, bytesSent: 33_000, availableBps: 300_000 })).to.equal(60);
+    // A new connection: its counters start again from zero.
+    expect(g.update({ at: 21_000, framesIn: 5, framesEncoded: 1, bytesSent: 3000, availableBps: 300_000 })).to.equal(60);
+  });
+
+  it('reads the counters from a getStats report', () => {
+    const report = new Map<string, Record<string, unknown>>([
+      ['a', { type: 'outbound-rtp', kind: 'audio', framesEncoded: 1, bytesSent: 1 }],
+      ['b', { type: 'outbound-rtp', kind: 'video', framesEncoded: 40, bytesSent: 100_000 }],
+      ['c', { type: 'media-source', kind: 'video', frames: 44 }],
+      ['d', { type: 'candidate-pair', nominated: true, state: 'succeeded', availableOutgoingBitrate: 380_000 }],
+      ['e', { type: 'candidate-pair', nominated: false, state: 'failed', availableOutgoingBitrate: 1 }],
+    ]);
+    expect(sendSampleFrom(report, 5, undefined)).to.deep.equal({ at: 5, framesIn: 44, framesEncoded: 40, bytesSent: 100_000, availableBps: 380_000 });
+    expect(sendSampleFrom(report, 5, 50)?.framesIn).to.equal(50);
+    expect(sendSampleFrom(new Map([['b', { type: 'outbound-rtp', kind: 'video', framesEncoded: 'x' }]]), 5, 1)).to.equal(null);
+    expect(sendSampleFrom(new Map(), 5, 1)).to.equal(null);
+  });
+});
