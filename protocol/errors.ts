@@ -64,6 +64,7 @@ export const ERRORS = {
   SESSION_BAD_STATE: { status: 409, close: null, message: 'The session cannot do that in its current state.' },
   SESSION_CLOSED: { status: 410, close: CLOSE_CODES.SESSION_ENDED, message: 'The session has ended.' },
   TOKEN_INVALID: { status: 401, close: null, message: 'The session token is not valid.' },
+  SESSION_NOT_RESTORED: { status: 410, close: null, message: 'The server restarted and could not restore this session.' },
   PEER_NOT_CONNECTED: { status: 409, close: null, message: 'The other side is not connected.' },
   TECHNICIAN_NOT_ONLINE: { status: 409, close: null, message: 'That technician is not online.' },
 

@@ -48,6 +48,9 @@ export type Colleague = { name: string; email: string; leadName: string; state: 
 type Transferred = Extract<ServerMessage, { type: 'session.transferred' }>;
 type ColleagueStateMsg = Extract<ServerMessage, { type: 'colleague.state' }>;
 
+/** What the customer reads when the session they had joined did not survive a server restart (resume refused with SESSION_NOT_RESTORED). */
+export const RESTART_ENDED_TEXT = 'This session ended when the server restarted: it could not be restored. If you still need help, ask your technician for a new code.';
+
 export type CustomerEngineOptions = SupportEngineOptions & CustomerHooks & { capabilities: Capabilities };
 
 export type CustomerEngineEvents = SupportEngineEvents & {
@@ -102,8 +105,8 @@ export class CustomerEngine extends SupportEngine<CustomerEngineEvents> {
       this.listen(sig.on('session.transferred', (m) => m.sessionId === this.sessionId && this.onTransferred(m)));
       this.listen(sig.on('colleague.state', (m) => m.sessionId === this.sessionId && this.onColleague(m)));
       this.listen(
-        sig.on('resume.failed', () => {
-          this.log.add('system', 'session', 'This session ended while you were disconnected. If you still need help, ask your technician for a new code.');
+        sig.on('resume.failed', (f) => {
+          this.log.add('system', 'session', f.code === 'SESSION_NOT_RESTORED' ? RESTART_ENDED_TEXT : 'This session ended while you were disconnected. If you still need help, ask your technician for a new code.');
           this.close('resume refused');
         }),
       );

@@ -213,10 +213,19 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     });
   }
 
-  /** Restarts ICE: refreshes the ICE servers if possible, then offers with `iceRestart`. */
-  restartIce(reason = 'requested'): Promise<void> {
+  /**
+   * Restarts ICE: refreshes the ICE servers if possible, then offers with
+   * `iceRestart`. `offerLost`: an offer still waiting for its answer is known
+   * not to have arrived (the other side's signaling was away and the server
+   * had nobody to relay it to); it is rolled back, or no new offer could go
+   * out until its answer, which never comes.
+   */
+  restartIce(reason = 'requested', options: { offerLost?: boolean } = {}): Promise<void> {
     this.emit('ice.restart', { reason });
-    return this.enqueue(() => this.refreshIceServers()).then(() => this.negotiate(true));
+    return this.enqueue(async () => {
+      await this.refreshIceServers();
+      if (options.offerLost && !this.isClosed && this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
+    }).then(() => this.negotiate(true));
   }
 
   /**

@@ -11,7 +11,7 @@ export type ClientMessage = TechnicianMessage | CustomerMessage;
 
 /** Events: every server message type by its `type`, the connection's own, and a refused resume. */
 export type SignalingEvents = ConnectionEvents<ServerMessage> & {
-  /** The customer's resume was refused (e.g. TOKEN_INVALID, SESSION_CLOSED); no more reconnects. */
+  /** The customer's resume was refused (e.g. TOKEN_INVALID, SESSION_CLOSED, SESSION_NOT_RESTORED); no more reconnects. */
   'resume.failed': { code: string; message: string };
 };
 
@@ -32,7 +32,7 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /** Replies to a resume after which a new try cannot help. */
-const RESUME_REFUSED = new Set(['TOKEN_INVALID', 'SESSION_CLOSED', 'SESSION_NOT_FOUND']);
+const RESUME_REFUSED = new Set(['TOKEN_INVALID', 'SESSION_CLOSED', 'SESSION_NOT_FOUND', 'SESSION_NOT_RESTORED']);
 
 /**
  * The PIN session signaling client (`/ws/technician`, `/ws/customer`): the one

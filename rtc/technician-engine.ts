@@ -71,7 +71,13 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
     this.on('hello', (m) => {
       this.capabilities = m.capabilities;
     });
-    this.on('peer', () => this.watchFacts());
+    this.on('peer', (peer) => {
+      this.watchFacts();
+      peer.on('ice.restart', () => {
+        if (this.customerAway) this.restartedWhileAway = true;
+      });
+    });
+    this.on('session.state', ({ state, reason }) => this.onCustomerBack(state, reason));
     // Remote control wants the picture attached to the hand: every frame shown as soon as it is decoded.
     this.on('track', ({ track }) => {
       const receiver = this.peer?.pc.getReceivers().find((r) => r.track === track);
@@ -148,6 +154,34 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
     if (!this.peer?.send('control', { type: 'screen.select', screenId })) return false;
     this.log.add('technician', 'screen', `Switched to screen ${screen.name || screenId}.`);
     return true;
+  }
+
+  /** Whether the customer's signaling is away (the session suspended for them). */
+  private customerAway = false;
+  /** An ICE restart offered while the customer was away: the server could not deliver it. */
+  private restartedWhileAway = false;
+
+  /**
+   * Measured (test/faults/link-down.fault.ts, path down 50 s): the restart
+   * offers made while the customer's signaling was gone with the path never
+   * reached them (the server has no one to relay them to), ICE had failed on
+   * their side, and nothing restarted it once the path and the customer were
+   * back; the unanswered offer also kept any new one from going out, so the
+   * session stayed dark. Now the customer's return restarts ICE once more
+   * (the lost offer rolled back) when a restart was lost or the connection is
+   * not up.
+   */
+  private onCustomerBack(state: SessionState, reason: SessionReason): void {
+    if (state === 'suspended' && reason === 'customer_lost') {
+      this.customerAway = true;
+      return;
+    }
+    if (state !== 'active' || !this.customerAway) return;
+    this.customerAway = false;
+    const lost = this.restartedWhileAway;
+    this.restartedWhileAway = false;
+    const peer = this.peer;
+    if (peer && !peer.closed && (lost || peer.connectionState !== 'connected')) void peer.restartIce('the customer is back', { offerLost: lost });
   }
 
   /** The last connection facts read (for diagnostics). */

@@ -13,25 +13,34 @@ import type { TechnicianIdentity } from './session.ts';
  * pending code pending again until its original expiry (one that expired
  * while the server was down ends once with `code_expired`). Every other
  * session left open (a disabled technician's, a code whose seal does not
- * open because CODE_KEY_FILE changed) ends once, with reason `server_restart`.
+ * open because CODE_KEY_FILE changed) ends once, with reason `server_restart`;
+ * the customer of such a joined session is told SESSION_NOT_RESTORED when it
+ * comes back with its token.
  */
 export async function restoreLiveSessions(deps: { registry: SessionRegistry; live: LiveSessions | null; audit: AuditLog; accounts: AccountStore; logger: Logger }): Promise<void> {
   const { registry, live, audit, accounts, logger } = deps;
   const handled = new Set<string>();
   const { joined, pending } = (await live?.all()) ?? { joined: [], pending: [] };
+  /** Records whose session is still open in the audit log but cannot come back: they end below with `server_restart`. */
+  const ending = new Set<string>();
   /** The technician as their account names them now, or null when the record cannot come back. */
   const restorable = async (record: { id: string; technician: TechnicianIdentity }): Promise<TechnicianIdentity | null> => {
     const open = (await audit.getSession(record.id))?.endedAt === null;
     const account = await accounts.findById(record.technician.id);
     if (!open || !account || account.disabled) {
       live?.forget(record.id);
+      if (open) ending.add(record.id);
       return null;
     }
     return { id: account.id, email: account.email, name: account.name, isAdmin: account.isAdmin };
   };
   for (const record of joined) {
     const technician = await restorable(record);
-    if (!technician) continue;
+    if (!technician) {
+      // Its customer's client resumes when the server is back: told why (SESSION_NOT_RESTORED), not "token not valid".
+      if (ending.has(record.id)) registry.notRestorable(record);
+      continue;
+    }
     registry.restore({ ...record, technician });
     handled.add(record.id);
   }

@@ -50,6 +50,8 @@ export interface RegistryHooks {
   pushList?(technicianId: string): void;
 }
 
+/** At most this many not-restored tokens are remembered (64 bytes each). */
+const MAX_NOT_RESTORED = 10_000;
 const newId = (bytes: number): string => randomBytes(bytes).toString('base64url');
 const other = (role: Role): Role => (role === 'technician' ? 'customer' : 'technician');
 
@@ -62,6 +64,8 @@ const other = (role: Role): Role => (role === 'technician' ? 'customer' : 'techn
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly byToken = new Map<string, Session>();
+  /** Token digests of joined sessions the last run left that could not be restored (start-up): a customer coming back is told why. */
+  private readonly notRestored = new Set<string>();
   /** Each technician's sessions in creation order, and whom each session is filed under (a transfer moves it: persist). */
   private readonly byTechnician = new Map<string, Set<Session>>();
   private readonly filedUnder = new Map<Session, string>();
@@ -232,7 +236,10 @@ export class SessionRegistry {
   /** A customer comes back with its token (new socket, or first socket after an HTTP code entry). */
   resumeCustomer(token: string, conn: Connection, client?: ClientKind, name?: string): Session {
     const session = this.byToken.get(tokenDigest(token));
-    if (!session) throw new RescueError('TOKEN_INVALID');
+    if (!session) {
+      const digest = tokenDigest(token);
+      throw new RescueError(this.notRestored.has(digest) ? 'SESSION_NOT_RESTORED' : 'TOKEN_INVALID');
+    }
     const previous = session.customerConn;
     session.customerConn = conn;
     if (previous && previous !== conn) previous.close(CLOSE_CODES.REPLACED, 'replaced by a newer connection');
@@ -389,11 +396,23 @@ export class SessionRegistry {
   }
 
   /**
+   * A joined session the last run left that does not come back (start-up: its
+   * technician's account was disabled or deleted meanwhile): its customer's
+   * token is answered SESSION_NOT_RESTORED instead of TOKEN_INVALID, so the
+   * customer reads why it ended. The newest MAX_NOT_RESTORED are kept.
+   */
+  notRestorable(record: LiveSessionRecord): void {
+    this.notRestored.add(record.tokenDigest);
+    if (this.notRestored.size > MAX_NOT_RESTORED) this.notRestored.delete(this.notRestored.values().next().value!);
+  }
+
+  /**
    * Brings back a session the last run left live (start-up): suspended with
    * both sides missing, each with its grace period, as after a drop; the
    * technician's cookie and the customer's token re-attach them. A session
    * that was only queued waits for its customer again.
    */
+
   restore(record: LiveSessionRecord): void {
     // A colleague is not restored: the lead invites them again (docs/reliability.md).
     const session = this.newSession(record);

@@ -1,6 +1,6 @@
 import { ERRORS, isErrorCode } from '../../protocol/errors.ts';
 
-/** Messages the customer page shows for code errors, in plain words. */
+/** Messages the customer page shows for code and resume errors, in plain words. */
 const CUSTOMER_TEXT: Partial<Record<string, string>> = {
   CODE_INVALID: 'That code is not valid. Check the 6 digits and try again.',
   CODE_EXPIRED: 'That code has expired. Ask your technician for a new one.',
@@ -9,6 +9,7 @@ const CUSTOMER_TEXT: Partial<Record<string, string>> = {
   CODE_LOCKED_OUT: 'Too many wrong codes from this network. You are locked out for a while; try again later or call your technician.',
   CODE_BUSY: 'Too many wrong codes are being tried right now. Try again in a minute.',
   RATE_LIMITED: 'Too many attempts. Wait a moment, then try again.',
+  SESSION_NOT_RESTORED: 'This session ended when the server restarted: it could not be restored. If you still need help, ask your technician for a new code.',
 };
 
 /** The text to show for an error code from the server (catalogue message as fallback). */

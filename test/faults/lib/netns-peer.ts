@@ -48,6 +48,12 @@ const states: { state: string; at: number }[] = [];
 const sessionStates: string[] = [];
 const restarts: string[] = [];
 const iceStates: { state: string; at: number }[] = [];
+/** The file transfer pausing (its channel closed) and resuming (offered again on a new one). */
+const fileEvents: { event: 'paused' | 'resumed'; fromChunk?: number; at: number; sinkWritten?: number }[] = [];
+/** Peer connections this end opened (a new one replaces a dead one). */
+let peers = 0;
+/** Data channels that closed under a live peer connection (`name@time`). */
+const channelCloses: string[] = [];
 
 /** What both ends report: the engine's log, connection states, closes, ICE restarts. */
 function watch(end: TechnicianEngine | CustomerEngine, sig: SignalingClient): void {
@@ -56,7 +62,10 @@ function watch(end: TechnicianEngine | CustomerEngine, sig: SignalingClient): vo
   e.on('connectionstatechange', (state) => states.push({ state, at: Date.now() }));
   e.on('closed', (c) => closed.push({ ...c, at: Date.now() }));
   e.on('session.state', (s) => sessionStates.push(`${s.state}/${s.reason}`));
+  e.files.on('paused', () => fileEvents.push({ event: 'paused', at: Date.now() }));
   e.on('peer', (peer) => {
+    peers++;
+    peer.on('channel.close', (name) => channelCloses.push(`${name}@${Date.now()}`));
     peer.on('ice.restart', (r) => restarts.push(`${Date.now()} ${r.reason}`));
     peer.pc.addEventListener('iceconnectionstatechange', () => iceStates.push({ state: peer.pc.iceConnectionState, at: Date.now() }));
   });
@@ -71,6 +80,9 @@ function common(): Record<string, unknown> {
     closed,
     sessionStates,
     restarts,
+    fileEvents,
+    peers,
+    channelCloses,
     connectionState: engine?.peer?.connectionState ?? 'none',
     now: Date.now(),
   };
@@ -102,6 +114,7 @@ function technician(): Record<string, Handler> {
       });
       tech.files.on('progress', (p) => event('progress', { bytes: p.bytes, total: p.total }));
       tech.files.on('finished', (r) => event('finished', r));
+      tech.files.on('resumed', (t) => fileEvents.push({ event: 'resumed', fromChunk: t.fromChunk, at: Date.now() }));
       return { port: server.port, code, wsUrl: server.wsUrl };
     },
     async activate() {
@@ -215,6 +228,8 @@ function customer(): Record<string, Handler> {
         },
       });
       watch(cust, sig);
+      // What the sink holds when the receiver resumes: its verified chunks (writes are hashed in order before they count).
+      cust.files.on('resumed', (t) => fileEvents.push({ event: 'resumed', fromChunk: t.fromChunk, at: Date.now(), sinkWritten: sink?.written ?? 0 }));
       cust.files.on('finished', (r) => {
         const bytes = sink?.memory.bytes() ?? new Uint8Array();
         received.push({ name: r.name, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex'), written: sink?.written ?? 0, overlapping: sink?.overlapping ?? 0, ok: r.ok });
