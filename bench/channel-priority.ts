@@ -7,7 +7,7 @@
  * process: one clock). If priority were honoured, 'high' would not wait
  * behind the bulk queue.
  *
- *   npx tsx bench/channel-priority.ts [messages=100]
+ *   npx tsx bench/channel-priority.ts [messages=100] [--marks]   (--marks: the wait behind a bulk channel kept under 1 B, 64 KiB, 128 KiB, 1 MiB)
  */
 import { pathToFileURL } from 'node:url';
 import { RTCPeerConnectionNode } from '../testkit/rtc-pair.ts';
@@ -18,7 +18,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 type Result = { priority: string; idle: { median: number; p99: number }; loaded: { median: number; p99: number }; bulkMBps: number };
 
-async function once(priority: RTCPriorityType | undefined, messages: number): Promise<Result> {
+async function once(priority: RTCPriorityType | undefined, messages: number, mark = MiB, byAcks = false): Promise<Result & { mark: number; byAcks: boolean }> {
   const a = new RTCPeerConnectionNode({ iceServers: [] });
   const b = new RTCPeerConnectionNode({ iceServers: [] });
   a.onicecandidate = (e) => e.candidate && void b.addIceCandidate(e.candidate);
@@ -53,10 +53,15 @@ async function once(priority: RTCPriorityType | undefined, messages: number): Pr
     await sleep(5);
   }
   let pumping = true;
+  let bulkSent = 0;
   const chunk = new Uint8Array(64 * 1024);
   const pump = (async () => {
     while (pumping) {
-      while (pumping && bulkA.bufferedAmount < MiB) bulkA.send(chunk);
+      // byAcks: what the receiver has not yet got (as acks tell a file sender) stays under the mark, not bufferedAmount.
+      while (pumping && (byAcks ? bulkSent - bulkBytes : bulkA.bufferedAmount) < mark) {
+        bulkA.send(chunk);
+        bulkSent += chunk.byteLength;
+      }
       await sleep(1);
     }
   })();
@@ -74,11 +79,27 @@ async function once(priority: RTCPriorityType | undefined, messages: number): Pr
   a.close();
   b.close();
   const ok = (xs: number[]): number[] => xs.filter((x) => Number.isFinite(x));
-  return { priority: priority ?? 'default', idle: { median: median(ok(idle)), p99: p99(ok(idle)) }, loaded: { median: median(ok(loaded)), p99: p99(ok(loaded)) }, bulkMBps };
+  return { mark, byAcks, priority: priority ?? 'default', idle: { median: median(ok(idle)), p99: p99(ok(idle)) }, loaded: { median: median(ok(loaded)), p99: p99(ok(loaded)) }, bulkMBps };
 }
 
 export async function measureChannelPriority(messages = 100): Promise<Result[]> {
   return [await once(undefined, messages), await once('high', messages)];
+}
+
+/** The small channel's wait behind a bulk channel kept under `mark` bytes buffered (1: only sent into an empty queue): is there a queue bufferedAmount does not show? */
+export async function measureBehindMarks(messages = 100, marks = [1, 64 * 1024, 128 * 1024, MiB]): Promise<Array<Result & { mark: number; byAcks: boolean }>> {
+  const out: Array<Result & { mark: number; byAcks: boolean }> = [];
+  for (const mark of marks) out.push(await once(undefined, messages, mark));
+  // The same bound counted as bytes the receiver has not yet got (a file sender's unacknowledged bytes).
+  for (const mark of [64 * 1024 + 1, 128 * 1024]) out.push(await once(undefined, messages, mark, true));
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--marks')) {
+  for (const r of await measureBehindMarks(Number(process.argv[2] ?? 100))) {
+    console.log(`bulk kept under ${r.mark} bytes ${r.byAcks ? 'not yet received' : 'buffered'} (${r.bulkMBps.toFixed(1)} MB/s): small message median ${r.loaded.median.toFixed(2)} ms p99 ${r.loaded.p99.toFixed(2)} ms (idle median ${r.idle.median.toFixed(2)} ms)`);
+  }
+  process.exit(0);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -52,7 +52,10 @@ export async function runInputLatency({ quick }: { quick: boolean }): Promise<Be
   writeFile(bigFile, fileBytes);
   const tech = await createNodeTechnician(server);
   const agent = spawnAgent(['--server', server.url, '--code', tech.code, '--display', xvfb.display, '--download-dir', join(dir, 'dl'), '--auto-grant', 'view,control,files', '--fps', '30']);
+  // INPUT_FILE_OPTS='{"inputWindowBytes":65536}': the technician's FileTransfer options, for A/B runs of the input-first pacing.
+  const extra = JSON.parse(process.env['INPUT_FILE_OPTS'] ?? '{}') as Record<string, number>;
   const files = new FileTransfer({
+    ...extra,
     hasher: nodeHasher,
     sinkFactory: async () => ({ write: async () => undefined, finish: async () => ({}), abort: async () => undefined }),
   });
@@ -87,6 +90,8 @@ export async function runInputLatency({ quick }: { quick: boolean }): Promise<Be
       if (ms !== null) idle.push(ms);
       await sleep(5);
     }
+    const idleWorst = idle.map((ms, k) => ({ ms, k })).sort((a, b) => b.ms - a.ms).slice(0, 4);
+    console.error(`  input idle: worst moves ${idleWorst.map((w) => `#${w.k}: ${w.ms.toFixed(1)} ms`).join(', ')}`);
 
     // The same moves while a big file crosses the same peer connection, each way in turn.
     const during = async (direction: 'agent→technician' | 'technician→agent'): Promise<{ loaded: number[]; note: string }> => {
@@ -110,9 +115,14 @@ export async function runInputLatency({ quick }: { quick: boolean }): Promise<Be
       for (let k = 0; k < 500 && !receiving; k++) await sleep(10);
       started = performance.now();
       const loaded: number[] = [];
+      const atMs: number[] = [];
       for (let k = 0; k < moves && !transfer; k++) {
+        const at = performance.now() - started;
         const ms = await move(peer);
-        if (ms !== null && !transfer) loaded.push(ms);
+        if (ms !== null && !transfer) {
+          loaded.push(ms);
+          atMs.push(at);
+        }
         await sleep(5);
       }
       // Let the transfer finish (bounded), so its rate is known; cancel it if it is still going.
@@ -120,6 +130,9 @@ export async function runInputLatency({ quick }: { quick: boolean }): Promise<Be
       offProgress();
       const t = (transfer as { bytes: number; ms: number; ok: boolean } | null) ?? { bytes: progressBytes, ms: performance.now() - started, ok: false };
       files.cancelAll('bench over');
+      // The worst moves and when they came (move number, ms after the first): the p99 of 100 is the second worst.
+      const worst = loaded.map((ms, k) => ({ ms, k, at: atMs[k]! })).sort((a, b) => b.ms - a.ms).slice(0, 4);
+      console.error(`  input ${direction}: worst moves ${worst.map((w) => `#${w.k} at ${w.at.toFixed(0)} ms: ${w.ms.toFixed(1)} ms`).join(', ')}`);
       if (loaded.length < 10) throw new Error(`only ${loaded.length} moves landed during the ${direction} transfer (${t.ms.toFixed(0)} ms); make the file bigger`);
       return { loaded, note: `${loaded.length} moves during a ${fileBytes / 1024 ** 2} MiB ${direction} transfer at ${(t.bytes / 1e6 / (t.ms / 1000)).toFixed(1)} MB/s${t.ok ? '' : ' (unfinished)'}` };
     };

@@ -166,7 +166,9 @@ export class IncomingTransfer {
       return;
     }
     if (this.isFinal) return;
-    this.hasher.update(payload);
+    // The frame's buffer is this side's (FilePort.onFrame) and the sink kept no reference (FileSink.write): the hasher may take it.
+    if (this.hasher.updateOwned) this.hasher.updateOwned(payload);
+    else this.hasher.update(payload);
     this.written = chunk + 1;
     this.queuedBytes -= payload.byteLength;
     const last = this.written === this.totalChunks;
@@ -174,11 +176,14 @@ export class IncomingTransfer {
     const seconds = (Date.now() - this.startedAt) / 1000;
     const moved = bytes - this.startChunk * this.offer.chunkSize;
     this.ctx.progress(this.transferId, () => this.info, bytes, seconds > 0 ? moved / seconds : 0, last);
-    // Every N chunks, and at least every ACK_MAX_INTERVAL_MS on a slow path, so the sender sees progress.
+    // Every N chunks, and at least every ACK_MAX_INTERVAL_MS on a slow path, so the sender sees progress;
+    // every chunk while input is recent (the sender then paces by acks: FileTransferOptions.inputAcks).
     const now = Date.now();
-    if (last || this.written % this.ctx.opts.ackEveryChunks === 0 || now - this.lastAckAt >= ACK_MAX_INTERVAL_MS) {
+    const port = this.ctx.port();
+    const inputRecent = this.ctx.opts.inputAcks && (port?.msSinceInput ?? Infinity) < this.ctx.opts.inputRecentMs;
+    if (last || inputRecent || this.written % this.ctx.opts.ackEveryChunks === 0 || now - this.lastAckAt >= ACK_MAX_INTERVAL_MS) {
       this.lastAckAt = now;
-      this.ctx.port()?.sendMessage({ type: 'file.ack', transferId: this.transferId, nextChunk: this.written });
+      port?.sendMessage({ type: 'file.ack', transferId: this.transferId, nextChunk: this.written });
     }
     if (last) await this.verify();
   }

@@ -1,4 +1,4 @@
-import { encodeFileFrame, uuidToBytes } from '../protocol/file-frame.ts';
+import { FILE_FRAME_HEADER_BYTES, encodeFileFrame, uuidToBytes } from '../protocol/file-frame.ts';
 import type { FileMessage } from '../protocol/channels.ts';
 import type { FilePort } from './file-channel-port.ts';
 import { ReadAhead } from './file-read-ahead.ts';
@@ -26,6 +26,8 @@ export interface TransferContext {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** How long the pump waits on acks alone (FileTransferOptions.inputAcks) before it decides the receiver does not ack each chunk. */
+const INPUT_ACK_WAIT_MS = 100;
 const FINAL: ReadonlySet<TransferState> = new Set(['done', 'failed']);
 
 /**
@@ -174,10 +176,15 @@ export class OutgoingTransfer {
   private firstResumeChunk = 0;
 
   private async pump(epoch: number, port: FilePort): Promise<void> {
-    const { highWaterMark, inputActiveMs, inputRecentMs, inputTrickleMs, inputWindowBytes, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
+    const { highWaterMark, inputAcks, inputActiveMs, inputRecentMs, inputTrickleMs, inputWindowBytes, maxInFlightBytes, pollMs, stallMs } = this.ctx.opts;
     if (this.startChunk > 0) this.firstResumeChunk = this.startChunk;
     const watch = new StallWatch(port, stallMs);
     let lastSentAt = -Infinity;
+    // Pacing by acks needs a receiver that acks each chunk while input is recent; one that does not (an older
+    // version) would hold the file to a chunk per 250 ms, so after INPUT_ACK_WAIT_MS blocked on acks alone
+    // this pump goes back to bufferedAmount only (as it does on a path slower than that per chunk).
+    let ackPacing = inputAcks;
+    let ackBlockedSince = -1;
     while (this.epoch === epoch && this.state === 'sending' && this.nextChunk < this.totalChunks) {
       if (!port.isOpen) return;
       const inFlight = (this.nextChunk - this.ackedChunk) * this.chunkSize;
@@ -191,9 +198,18 @@ export class OutgoingTransfer {
         continue;
       }
       // Active: the next chunk only once the last one left the channel's queue (a slow path must not stack two ahead of input).
-      const window = active ? 1 : sinceInput < inputRecentMs ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
+      const recent = sinceInput < inputRecentMs;
+      const window = active ? 1 : recent ? Math.min(highWaterMark, inputWindowBytes) : highWaterMark;
+      // What input really waits behind is what is unacknowledged (the receiver acks each chunk while input is recent):
+      // while active, the next chunk once the last one arrived; while recent, at most inputWindowBytes beyond the ack.
+      const inFlightCap = !ackPacing || !recent ? maxInFlightBytes : active ? 1 : Math.min(maxInFlightBytes, Math.max(inputWindowBytes, this.chunkSize));
       const buffered = port.bufferedAmount;
-      if (buffered >= window || inFlight >= maxInFlightBytes) {
+      if (buffered < window && inFlight < maxInFlightBytes && inFlight >= inFlightCap) {
+        const now = performance.now();
+        if (ackBlockedSince < 0) ackBlockedSince = now;
+        else if (now - ackBlockedSince > INPUT_ACK_WAIT_MS) ackPacing = false;
+      } else ackBlockedSince = -1;
+      if (buffered >= window || inFlight >= inFlightCap) {
         if (watch.stalled(this.ackedChunk, buffered)) {
           this.cancel(`no progress for ${stallMs} ms on a connected path`, 'FILE_IO');
           return;
@@ -211,8 +227,11 @@ export class OutgoingTransfer {
         this.cancel(`could not read ${this.source.name}: ${String(err)}`, 'FILE_IO');
         return;
       }
-      this.hashChunk(chunk, bytes);
-      if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(encodeFileFrame(this.idBytes, chunk, bytes))) return;
+      const frame = encodeFileFrame(this.idBytes, chunk, bytes);
+      if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(frame)) return;
+      // The channel copied the frame on send (FilePort.sendFrame): its payload is the hash's, no further copy
+      // (the console's worker hasher takes the buffer; a frame not sent is hashed when it is read again).
+      this.hashChunk(chunk, frame.subarray(FILE_FRAME_HEADER_BYTES), true);
       this.nextChunk = chunk + 1;
       watch.moved();
       lastSentAt = performance.now();
@@ -239,10 +258,14 @@ export class OutgoingTransfer {
     }
   }
 
-  /** Feeds chunk `index` to the running hash if it is the next one it needs (a re-sent chunk was hashed already). */
-  private hashChunk(index: number, bytes: Uint8Array): void {
+  /**
+   * Feeds chunk `index` to the running hash if it is the next one it needs (a re-sent chunk was hashed already).
+   * `owned`: nothing else holds `bytes`' buffer (a sent frame), so the hasher may take it (Hasher.updateOwned).
+   */
+  private hashChunk(index: number, bytes: Uint8Array, owned = false): void {
     if (!this.hasher || index !== this.hashedChunks) return;
-    this.hasher.update(bytes);
+    if (owned && this.hasher.updateOwned) this.hasher.updateOwned(bytes);
+    else this.hasher.update(bytes);
     this.hashedChunks++;
   }
 

@@ -55,6 +55,7 @@ export class FileTransfer extends Emitter<FileTransferEvents> {
       inputTrickleMs: options.inputTrickleMs ?? 50,
       inputRecentMs: options.inputRecentMs ?? 30_000,
       inputWindowBytes: options.inputWindowBytes ?? 128 * 1024,
+      inputAcks: options.inputAcks ?? true,
       maxInFlightBytes: options.maxInFlightBytes ?? 16 * 1024 * 1024,
       ackEveryChunks: options.ackEveryChunks ?? 16,
       pollMs: options.pollMs ?? 2,

@@ -14,6 +14,7 @@ export type FileSource = {
 
 /** Where an incoming file's bytes go. Writes arrive in order, one at a time. */
 export type FileSink = {
+  /** Stores `bytes`; it must not keep them once the promise resolves (copy what it keeps): the receiver then hands their buffer to the hasher. */
   write(offset: number, bytes: Uint8Array): Promise<void>;
   /**
    * Chunks already stored from an earlier attempt (e.g. a partial file on disk);
@@ -91,6 +92,19 @@ export type FileTransferOptions = {
   inputTrickleMs?: number;
   inputRecentMs?: number;
   inputWindowBytes?: number;
+  /**
+   * Input first, counted by acks (default true): while input is recent the
+   * receiver acks every chunk, and the sender keeps at most `inputWindowBytes`
+   * sent but unacknowledged (while active: none, so at most the one chunk in
+   * transit). `bufferedAmount` alone does not bound what input waits behind:
+   * in @roamhq/wrtc it reads 0 while SCTP's own send buffer still holds
+   * ~256 KiB (measured: bench/channel-priority.ts --marks,
+   * docs/performance-files.md). A receiver that does not ack each chunk
+   * (an older version, or a path slower than ~100 ms per chunk) is noticed
+   * after 100 ms blocked on acks, and that pump goes back to `bufferedAmount`
+   * only. false: `bufferedAmount` only, as before.
+   */
+  inputAcks?: boolean;
   /** At most this many bytes beyond the last ack. Default 16 MiB. */
   maxInFlightBytes?: number;
   /** The receiver acks every N chunks (and at the end). Default 16. */

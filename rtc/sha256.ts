@@ -11,6 +11,12 @@
  */
 export interface Hasher {
   update(bytes: Uint8Array): void;
+  /**
+   * Optional: `bytes`' whole buffer is handed over, the caller never reads or
+   * reuses it again, so a hasher that runs elsewhere (the console's worker)
+   * may transfer it instead of copying. Callers without such bytes use `update`.
+   */
+  updateOwned?(bytes: Uint8Array): void;
   digestHex(): string | Promise<string>;
 }
 /** Makes a hasher for a file of `size` bytes (known in advance: the offer's size). */

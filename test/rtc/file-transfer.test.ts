@@ -173,7 +173,8 @@ describe('rtc/file-transfer', function () {
     const a = side();
     const b = side();
     closers.push(() => a.ft.close(), () => b.ft.close());
-    // The sender's port flips one payload byte of chunk 5 after the frame is built.
+    // One payload byte of chunk 5 flips in flight: after the sender handed the frame over (a copy, as the
+    // channel's send makes one; the sender then gives the frame itself to its hasher).
     const real = p.tech.filesPort();
     const tampering: FilePort = {
       get isOpen() {
@@ -184,8 +185,10 @@ describe('rtc/file-transfer', function () {
       },
       sendMessage: (m) => real.sendMessage(m),
       sendFrame: (f) => {
-        if (new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(16, false) === 5) f[FILE_FRAME_HEADER_BYTES + 1000]! ^= 0x01;
-        return real.sendFrame(f);
+        if (new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(16, false) !== 5) return real.sendFrame(f);
+        const altered = f.slice();
+        altered[FILE_FRAME_HEADER_BYTES + 1000]! ^= 0x01;
+        return real.sendFrame(altered);
       },
       onMessage: (h) => real.onMessage(h),
       onFrame: (h) => real.onFrame(h),

@@ -6,9 +6,13 @@ import { FileTransfer } from '../../rtc/file-transfer.ts';
 import { memorySource } from '../../rtc/memory-file.ts';
 import { makePair, waitFor } from '../../testkit/rtc-pair.ts';
 
-/** A files channel that drains at once and accepts every offer; it counts the frames sent. */
-function instantPort(input: { msSince: number }): FilePort & { frames: number } {
+/**
+ * A files channel that drains at once and accepts every offer; it counts the frames sent. Its receiver acks
+ * every frame as it arrives (as a receiver does while input is recent), unless `acks` is false.
+ */
+function instantPort(input: { msSince: number }, acks = true): FilePort & { frames: number } {
   let onMessage: (m: FileMessage) => void = () => undefined;
+  let transferId = '';
   const port = {
     frames: 0,
     isOpen: true,
@@ -17,11 +21,16 @@ function instantPort(input: { msSince: number }): FilePort & { frames: number } 
       return input.msSince;
     },
     sendMessage: (m: FileMessage) => {
-      if (m.type === 'file.offer') queueMicrotask(() => onMessage({ type: 'file.accept', transferId: m.transferId, fromChunk: 0 }));
+      if (m.type === 'file.offer') {
+        transferId = m.transferId;
+        queueMicrotask(() => onMessage({ type: 'file.accept', transferId: m.transferId, fromChunk: 0 }));
+      }
       return true;
     },
-    sendFrame: () => {
+    sendFrame: (f: Uint8Array) => {
       port.frames++;
+      const nextChunk = new DataView(f.buffer, f.byteOffset, f.byteLength).getUint32(16, false) + 1;
+      if (acks) queueMicrotask(() => onMessage({ type: 'file.ack', transferId, nextChunk }));
       return true;
     },
     onMessage: (h: (m: FileMessage) => void) => {
@@ -108,6 +117,60 @@ describe('rtc: input goes before files', () => {
       }
     } finally {
       clock.uninstall();
+    }
+  });
+
+  it('while input is recent, what waits ahead of it is bounded by acks, not only bufferedAmount (which can read 0 with SCTP still holding data)', async () => {
+    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+    try {
+      for (const [msSince, inputAcks, expected] of [
+        [2000, true, 2], // recent: inputWindowBytes (128 KiB) beyond the last ack
+        [100, true, 1], // active: nothing beyond the chunk in transit
+        [2000, false, 64], // as before: bufferedAmount (always 0 here) alone
+        [Infinity, true, 64], // no input: acks do not slow the file
+      ] as const) {
+        // bufferedAmount stays 0 and the receiver never acks: only the ack rule holds the sender back.
+        const port = instantPort({ msSince }, false);
+        const files = new FileTransfer({ inputAcks });
+        files.attach(port);
+        files.send(memorySource('big.bin', new Uint8Array(64 * 64 * 1024)));
+        await clock.tickAsync(60);
+        expect(port.frames, `frames unacknowledged with input ${msSince} ms ago, inputAcks ${inputAcks}`).to.equal(expected);
+        // A receiver that does not ack each chunk (an older version) holds the file back only for a moment.
+        if (msSince === 2000) {
+          await clock.tickAsync(300);
+          expect(port.frames, 'after the wait on acks').to.equal(64);
+        }
+        files.close();
+      }
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it('a receiver acks every chunk while input is recent (every ackEveryChunks otherwise)', async () => {
+    const pair = makePair();
+    const send = new FileTransfer({});
+    const sinks: number[] = [];
+    const recv = new FileTransfer({ sinkFactory: async () => ({ write: async (o) => void sinks.push(o), finish: async () => ({}), abort: async () => undefined }) });
+    try {
+      await Promise.all([pair.tech.waitOpen(), pair.cust.waitOpen()]);
+      send.attach(pair.tech.filesPort());
+      recv.attach(pair.cust.filesPort());
+      const acks: number[] = [];
+      pair.tech.filesPort().onMessage((m) => m.type === 'file.ack' && acks.push(m.nextChunk));
+      expect((await send.send(memorySource('quiet.bin', new Uint8Array(32 * 64 * 1024))).done).ok).to.equal(true);
+      const quiet = acks.length;
+      acks.length = 0;
+      pair.tech.send('pointer', { type: 'pointer.move', x: 0.5, y: 0.5 });
+      await waitFor(() => pair.cust.msSinceInput < 1000, 10_000, 'the receiver to note the move');
+      expect((await send.send(memorySource('busy.bin', new Uint8Array(32 * 64 * 1024))).done).ok).to.equal(true);
+      expect(quiet, 'acks without input').to.be.at.most(4);
+      expect(acks, 'acks with input recent').to.deep.equal(Array.from({ length: 32 }, (_, i) => i + 1));
+    } finally {
+      send.close();
+      recv.close();
+      pair.close();
     }
   });
 });

@@ -17,11 +17,13 @@ function fakeWorker(ready = true): HashWorkerLike & { fail(): void; posted: numb
     },
     postMessage(m: HashRequest, transfer?: Transferable[]) {
       w.posted++;
-      // The page transfers its copy: it must be its own buffer, never the caller's.
-      if ('bytes' in m) expect(transfer).to.deep.equal([m.bytes.buffer]);
+      // The page transfers each part's buffer (its copy, or one handed over), once each.
+      if ('parts' in m) expect(transfer).to.have.members([...new Set(m.parts.map((p) => p.buffer))]);
+      // As a real worker: the transferred buffers leave the page (detached here).
+      const arrived = structuredClone(m, { transfer: transfer ?? [] });
       setImmediate(() => {
         if (w.terminated) return;
-        const r = handle(m);
+        const r = handle(arrived);
         if (r) w.reply(r);
       });
     },
@@ -83,6 +85,27 @@ describe('web/shared/file-digest (the console hashes with WebCrypto)', () => {
     expect(da).to.equal(sha(a));
     expect(db).to.equal(sha(b));
     expect(await consoleHasher(0).digestHex()).to.equal(sha(new Uint8Array(0)));
+  });
+
+  it('bytes handed over (updateOwned: sent or written frames) are transferred, not copied, in batches of about 1 MiB', async () => {
+    const worker = fakeWorker();
+    startHashWorker(() => worker);
+    await new Promise((r) => setImmediate(r));
+    const file = new Uint8Array(randomBytes(40 * 65_536 + 123));
+    const h = consoleHasher(file.length);
+    const frames: Uint8Array[] = [];
+    for (let off = 0; off < file.length; off += 65_536) {
+      const payload = file.subarray(off, off + 65_536);
+      const frame = new Uint8Array(20 + payload.length);
+      frame.set(payload, 20);
+      frames.push(frame);
+      h.updateOwned!(frame.subarray(20));
+    }
+    h.update(file.subarray(0, 0));
+    const before = worker.posted;
+    expect(await h.digestHex()).to.equal(sha(file));
+    expect(frames.every((f) => f.byteLength === 0)).to.equal(true); // transferred: the page kept no copy
+    expect(before).to.be.within(2, 4); // 41 frames in 1 MiB batches (+ the ready handshake posts nothing)
   });
 
   it('a worker that fails rejects the digests it holds, and later files go back to WebCrypto', async () => {

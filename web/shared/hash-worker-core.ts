@@ -1,7 +1,7 @@
 import { Sha256 } from '../../rtc/sha256.ts';
 
-/** Main thread → hashing worker: feed a transfer's running hash, or finish it. */
-export type HashRequest = { id: number; bytes: Uint8Array } | { id: number; end: true };
+/** Main thread → hashing worker: feed a transfer's running hash (parts in order), or finish it. */
+export type HashRequest = { id: number; parts: Uint8Array[] } | { id: number; end: true };
 /** Hashing worker → main thread: it started, or a transfer's digest. */
 export type HashReply = { ready: true } | { id: number; hex: string };
 
@@ -9,10 +9,10 @@ export type HashReply = { ready: true } | { id: number; hex: string };
 export function hashWorkerHandler(): (m: HashRequest) => HashReply | null {
   const states = new Map<number, Sha256>();
   return (m) => {
-    if ('bytes' in m) {
+    if ('parts' in m) {
       let s = states.get(m.id);
       if (!s) states.set(m.id, (s = new Sha256()));
-      s.update(m.bytes);
+      for (const part of m.parts) s.update(part);
       return null;
     }
     const s = states.get(m.id);
