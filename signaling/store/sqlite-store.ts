@@ -16,6 +16,9 @@ export interface SqliteStore extends Store {
 /** Wraps an open SQLite database (migrated by `openDatabase`). */
 export function sqliteStore(db: Db, durable = db.name !== ':memory:', commitPerTurn = true, stopCheckpoints: () => Promise<void> = async () => {}): SqliteStore {
   const turn = commitPerTurn ? turnTransaction(db) : { join: () => {}, commit: () => {} };
+  // One transaction function for every step (a savepoint inside the turn's transaction): `db.transaction(fn)`
+  // builds five wrappers per call, 2.7% of the server's time under the signaling bench.
+  const step = db.transaction((writes: () => void) => writes());
   return {
     kind: 'sqlite',
     db,
@@ -34,7 +37,7 @@ export function sqliteStore(db: Db, durable = db.name !== ':memory:', commitPerT
     problem: () => null,
     atomically: (writes) => {
       turn.join();
-      db.transaction(writes)();
+      step(writes);
     },
     close: async () => {
       try {
