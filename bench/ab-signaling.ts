@@ -4,10 +4,12 @@
  *   npx tsx bench/ab-signaling.ts [rounds=3] [pairs=600] [concurrency=50] TREE...
  * Each TREE is a checkout of this repository (e.g. `git worktree add /tmp/base main`);
  * every server gets a warm-up of 100 pairs first, then `pairs` are measured.
+ * With 2+ cores the load client and the server run on cores of their own (bench/lib/pin.ts).
  */
 import { spawnReady } from './lib/child.ts';
 import { runBounded, summarize } from './lib/load-runner.ts';
 import { cpuSeconds } from './lib/proc.ts';
+import { onServerCore, pinLoadClient, pinningNote } from './lib/pin.ts';
 import type { BenchSocket } from './lib/ws-client.ts';
 import { peerjsPair } from './signaling-peerjs.ts';
 import { login, openTechnician, productPair } from './signaling-product.ts';
@@ -24,7 +26,8 @@ type Info = { pid: number; port: number; origin: string; technicians: Array<{ em
 
 async function measure(label: string, cwd: string, script: string, peer: boolean): Promise<string> {
   const consoles = Math.ceil((pairs + 100) / 10);
-  const server = await spawnReady<Info>(process.execPath, ['--expose-gc', '--import', 'tsx', join(cwd, script)], 120_000, { BENCH_TECHNICIANS: String(consoles) });
+  const [command, argv] = onServerCore(process.execPath, ['--expose-gc', '--import', 'tsx', join(cwd, script)]);
+  const server = await spawnReady<Info>(command, argv, 120_000, { BENCH_TECHNICIANS: String(consoles) });
   const hold: BenchSocket[] = [];
   let techs: BenchSocket[] = [];
   try {
@@ -46,6 +49,8 @@ async function measure(label: string, cwd: string, script: string, peer: boolean
   }
 }
 
+pinLoadClient();
+console.log(pinningNote());
 for (let round = 1; round <= rounds; round++) {
   console.log(`round ${round}, load ${loadavg()[0]?.toFixed(1)}`);
   console.log(await measure('peerjs', process.cwd(), 'bench/servers/peerjs-server.ts', true));

@@ -11,13 +11,17 @@ import { spawnReady } from './lib/child.ts';
 import { profileClockUs, summarizeCpuProfile } from './lib/cpuprofile-summary.ts';
 import { runBounded } from './lib/load-runner.ts';
 import { cpuSeconds } from './lib/proc.ts';
+import { onServerCore, pinLoadClient, pinningNote } from './lib/pin.ts';
 import type { BenchSocket } from './lib/ws-client.ts';
 import { login, openTechnician, productPair } from './signaling-product.ts';
 
 const [pairs = 1500, consoles = 150, concurrency = 100] = process.argv.slice(2).map(Number);
 const profDir = mkdtempSync(join(tmpdir(), 'rr-prof-'));
 type Info = { pid: number; port: number; origin: string; technicians: Array<{ email: string; password: string }> };
-const server = await spawnReady<Info>(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--import', 'tsx', 'bench/servers/signaling-server.ts'], 120_000, {
+pinLoadClient();
+console.log(pinningNote());
+const [command, argv] = onServerCore(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--import', 'tsx', 'bench/servers/signaling-server.ts']);
+const server = await spawnReady<Info>(command, argv, 120_000, {
   BENCH_TECHNICIANS: String(consoles),
 });
 const technicians = await Promise.all(

@@ -1,6 +1,7 @@
 import { spawnReady } from './lib/child.ts';
 import { runBounded, summarize } from './lib/load-runner.ts';
 import { cpuSeconds, rssBytes } from './lib/proc.ts';
+import { onServerCore, pinLoadClient, pinningNote } from './lib/pin.ts';
 import type { BenchRow } from './lib/table.ts';
 import type { BenchSocket } from './lib/ws-client.ts';
 import { peerjsPair } from './signaling-peerjs.ts';
@@ -19,6 +20,8 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
   const deadlineMs = opts.quick ? 20_000 : 60_000;
   const tsx = ['--expose-gc', '--import', 'tsx'];
   const consoles: BenchSocket[] = [];
+  // The same cores for both servers: the client on one, the server under test on the other (bench/lib/pin.ts).
+  const unpin = pinLoadClient();
 
   const measure = async <I extends { pid: number }, T>(
     name: string,
@@ -26,7 +29,8 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
     prepare: (info: I) => Promise<T>,
     pair: (target: T, index: number, hold: BenchSocket[]) => Promise<number>,
   ): Promise<{ rate: number; median: number; p99: number; errors: number; rssPerConn: number; completed: number; serverCpuMs: number; clientCpuMs: number }> => {
-    const server = await spawnReady<I>(process.execPath, [...tsx, script], 60_000, { BENCH_TECHNICIANS: technicians });
+    const [command, argv] = onServerCore(process.execPath, [...tsx, script]);
+    const server = await spawnReady<I>(command, argv, 60_000, { BENCH_TECHNICIANS: technicians });
     try {
       const target = await prepare(server.info);
       await server.collectGarbage();
@@ -64,27 +68,33 @@ export async function runSignalingLoad(opts: { quick: boolean }): Promise<BenchR
   };
 
   type ProductInfo = { pid: number; port: number; origin: string; technicians: Array<{ email: string; password: string }> };
-  const product = await measure(
-    'relay-rescue',
-    'bench/servers/signaling-server.ts',
-    async (info: ProductInfo) => {
-      const technicians = await Promise.all(
-        info.technicians.map(async (t) => openTechnician(info.port, info.origin, await login(info.port, t.email, t.password))),
-      );
-      consoles.push(...technicians);
-      return { port: info.port, technicians };
-    },
-    productPair,
-  );
-  const peerjs = await measure(
-    'peerjs',
-    'bench/servers/peerjs-server.ts',
-    async (info: { pid: number; port: number }) => info.port,
-    peerjsPair,
-  );
+  let product: Awaited<ReturnType<typeof measure>>;
+  let peerjs: Awaited<ReturnType<typeof measure>>;
+  try {
+    product = await measure(
+      'relay-rescue',
+      'bench/servers/signaling-server.ts',
+      async (info: ProductInfo) => {
+        const technicians = await Promise.all(
+          info.technicians.map(async (t) => openTechnician(info.port, info.origin, await login(info.port, t.email, t.password))),
+        );
+        consoles.push(...technicians);
+        return { port: info.port, technicians };
+      },
+      productPair,
+    );
+    peerjs = await measure(
+      'peerjs',
+      'bench/servers/peerjs-server.ts',
+      async (info: { pid: number; port: number }) => info.port,
+      peerjsPair,
+    );
+  } finally {
+    unpin();
+  }
 
   const group = 'signaling load';
-  const note = `${pairs} pairs, ${concurrency} concurrent, ${technicians} consoles, loopback`;
+  const note = `${pairs} pairs, ${concurrency} concurrent, ${technicians} consoles, loopback, ${pinningNote()}`;
   return [
     { group, name: 'pairs per second', value: product.rate, unit: 'pairs/s', reference: { name: 'PeerJS', value: peerjs.rate }, note },
     { group, name: 'exchange latency median', value: product.median, unit: 'ms', reference: { name: 'PeerJS', value: peerjs.median } },

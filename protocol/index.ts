@@ -1,6 +1,7 @@
 export * from './limits.ts';
 export * from './errors.ts';
 export * from './parse.ts';
+export * from './fast-parse.ts';
 export * from './common.ts';
 export * from './permissions.ts';
 export * from './session-state.ts';

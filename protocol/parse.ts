@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorCode } from './errors.ts';
+import type { FastCheck } from './fast-parse.ts';
 
 export type ParseResult<T> =
   | { ok: true; value: T }
@@ -16,13 +17,16 @@ const byteLength = (text: string): number => new TextEncoder().encode(text).byte
  * Parses one JSON message at a trust boundary: size first, then JSON, then the
  * schema. Never throws; the failure says which error code to send back.
  * `knownTypes` lets an unknown `type` be reported as UNKNOWN_MESSAGE_TYPE
- * rather than as a schema failure.
+ * rather than as a schema failure. `fast` holds hand-written checks by type
+ * (protocol/fast-parse.ts): a message one of them accepts skips the schema,
+ * anything else goes to the schema, which decides.
  */
 export function parseMessage<S extends z.ZodType>(
   raw: string,
   schema: S,
   maxBytes: number,
   knownTypes?: ReadonlySet<string>,
+  fast?: ReadonlyMap<string, FastCheck>,
 ): ParseResult<z.infer<S>> {
   // A UTF-8 string is at most 3 bytes per UTF-16 unit, at least 1.
   if (raw.length > maxBytes || (raw.length * 3 > maxBytes && byteLength(raw) > maxBytes)) {
@@ -33,6 +37,11 @@ export function parseMessage<S extends z.ZodType>(
     data = JSON.parse(raw);
   } catch {
     return { ok: false, code: 'BAD_JSON', message: 'The message is not valid JSON.' };
+  }
+  if (fast && typeof data === 'object' && data !== null) {
+    const type = (data as { type?: unknown }).type;
+    const check = typeof type === 'string' ? fast.get(type) : undefined;
+    if (check?.(data as Record<string, unknown>)) return { ok: true, value: data as z.infer<S> };
   }
   const ref =
     typeof data === 'object' && data !== null && typeof (data as { id?: unknown }).id === 'string'

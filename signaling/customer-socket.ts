@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { CLOSE_CODES, CUSTOMER_MESSAGE_TYPES, ERRORS, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
+import { CLOSE_CODES, CUSTOMER_FAST_CHECKS, CUSTOMER_MESSAGE_TYPES, ERRORS, RescueError, assertNever, customerMessageSchema, type CustomerMessage } from '../protocol/index.ts';
 import type { ServerContext } from './context.ts';
 import type { JoinedSession } from './session-service.ts';
 import { lazyChild } from './logger.ts';
@@ -22,6 +22,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     ws,
     schema: customerMessageSchema,
     knownTypes: CUSTOMER_MESSAGE_TYPES,
+    fastChecks: CUSTOMER_FAST_CHECKS,
     heartbeatMs: ctx.config.heartbeatMs,
     sendBufferBytes: ctx.config.wsSendBufferBytes,
     clock: ctx.clock,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   CLOSE_CODES,
   RescueError,
@@ -18,6 +17,7 @@ import { buildIceConfig } from './ice-config.ts';
 import { tokenDigest, type LiveSessionRecord, type LiveSessions, type PendingCodeRecord } from './live-sessions.ts';
 import { sessionLogger, type Logger } from './logger.ts';
 import { PinCodeBook } from './pin-codes.ts';
+import { randomId } from './random-id.ts';
 import { summarize, type Connection, type Party, type Role, type Session, type TechnicianIdentity } from './session.ts';
 import { SessionLifecycle } from './session-state.ts';
 
@@ -52,7 +52,7 @@ export interface RegistryHooks {
 
 /** At most this many not-restored tokens are remembered (64 bytes each). */
 const MAX_NOT_RESTORED = 10_000;
-const newId = (bytes: number): string => randomBytes(bytes).toString('base64url');
+const newId = randomId;
 const other = (role: Role): Role => (role === 'technician' ? 'customer' : 'technician');
 
 /**

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { z } from 'zod';
 import { WebSocket, type RawData } from 'ws';
-import { CLOSE_CODES, ERRORS, LIMITS, RescueError, parseMessage, type ErrorCode, type ServerMessage } from '../protocol/index.ts';
+import { CLOSE_CODES, ERRORS, LIMITS, RescueError, parseMessage, type ErrorCode, type FastCheck, type ServerMessage } from '../protocol/index.ts';
 import type { Clock } from './clock.ts';
 import type { Log } from './logger.ts';
 import { ReplyGate } from './store/reply-gate.ts';
@@ -84,6 +84,8 @@ export interface SignalingSocketOptions<S extends z.ZodType> {
   ws: WebSocket;
   schema: S;
   knownTypes: ReadonlySet<string>;
+  /** Hand-written checks for the hottest types (protocol/fast-parse.ts); the schema decides the rest. */
+  fastChecks?: ReadonlyMap<string, FastCheck>;
   heartbeatMs: number;
   /** Unsent bytes past which the reader counts as stalled and the socket is cut (WS_SEND_BUFFER_BYTES). */
   sendBufferBytes: number;
@@ -188,8 +190,9 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
       this.bad('INVALID_MESSAGE', 'Signaling messages are JSON text, not binary.');
       return;
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-    const parsed = parseMessage(text, this.options.schema, LIMITS.wsMessageBytes, this.options.knownTypes);
+    // ws hands a Buffer (binaryType 'nodebuffer'): decode it in place rather than copy it first.
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    const parsed = parseMessage(text, this.options.schema, LIMITS.wsMessageBytes, this.options.knownTypes, this.options.fastChecks);
     if (!parsed.ok) {
       // Behind a handler still running (an async store), so that a good message before it resets the count first.
       const before = this.tail;

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import {
   CLOSE_CODES,
   RescueError,
+  TECHNICIAN_FAST_CHECKS,
   TECHNICIAN_MESSAGE_TYPES,
   assertNever,
   technicianMessageSchema,
@@ -22,6 +23,7 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
     ws,
     schema: technicianMessageSchema,
     knownTypes: TECHNICIAN_MESSAGE_TYPES,
+    fastChecks: TECHNICIAN_FAST_CHECKS,
     heartbeatMs: ctx.config.heartbeatMs,
     sendBufferBytes: ctx.config.wsSendBufferBytes,
     clock: ctx.clock,

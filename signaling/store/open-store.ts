@@ -14,5 +14,8 @@ export async function openStore(config: Readonly<Pick<Config, 'databaseUrl' | 'd
   if (config.databaseUrl !== null) return openPostgresStore(config.databaseUrl, logger);
   // Several nodes on one SQLite file (REDIS_URL) commit each step: a write lock held for a whole
   // turn would make the other nodes' writes wait, or fail at once with SQLITE_BUSY_SNAPSHOT.
-  return openSqliteStore(config.databasePath, { commitPerTurn: !config.redisUrl });
+  return openSqliteStore(config.databasePath, {
+    commitPerTurn: !config.redisUrl,
+    onCheckpointError: (message) => logger.warn({ err: message }, 'WAL checkpoint thread failed: checkpointing on the event loop again'),
+  });
 }

@@ -5,6 +5,7 @@ import { SqliteActions, SqliteAudit, SqliteAuditSearch, SqliteLiveSessions } fro
 import { SqliteCodeFailures } from './sqlite-code-failures.ts';
 import type { Store } from './types.ts';
 import { beforeWritesLeave } from '../turn.ts';
+import { startWalCheckpointer } from './wal-checkpointer.ts';
 
 /** The default store: one SQLite file (or `:memory:`), synchronous underneath. */
 export interface SqliteStore extends Store {
@@ -13,8 +14,11 @@ export interface SqliteStore extends Store {
 }
 
 /** Wraps an open SQLite database (migrated by `openDatabase`). */
-export function sqliteStore(db: Db, durable = db.name !== ':memory:', commitPerTurn = true): SqliteStore {
+export function sqliteStore(db: Db, durable = db.name !== ':memory:', commitPerTurn = true, stopCheckpoints: () => Promise<void> = async () => {}): SqliteStore {
   const turn = commitPerTurn ? turnTransaction(db) : { join: () => {}, commit: () => {} };
+  // One transaction function for every step (a savepoint inside the turn's transaction): `db.transaction(fn)`
+  // builds five wrappers per call, 2.7% of the server's time under the signaling bench.
+  const step = db.transaction((writes: () => void) => writes());
   return {
     kind: 'sqlite',
     db,
@@ -33,12 +37,13 @@ export function sqliteStore(db: Db, durable = db.name !== ':memory:', commitPerT
     problem: () => null,
     atomically: (writes) => {
       turn.join();
-      db.transaction(writes)();
+      step(writes);
     },
     close: async () => {
       try {
         turn.commit();
       } finally {
+        await stopCheckpoints();
         if (db.open) db.close();
       }
     },
@@ -46,9 +51,12 @@ export function sqliteStore(db: Db, durable = db.name !== ':memory:', commitPerT
 }
 
 /** `commitPerTurn: false` commits each step on its own: for a file other processes write to (several nodes). */
-export function openSqliteStore(databasePath: string, options: { commitPerTurn?: boolean } = {}): SqliteStore {
+export function openSqliteStore(databasePath: string, options: { commitPerTurn?: boolean; onCheckpointError?: (message: string) => void } = {}): SqliteStore {
   const db = openDatabase(databasePath);
-  return sqliteStore(db, db.name !== ':memory:', options.commitPerTurn ?? true);
+  const file = db.name !== ':memory:';
+  // A file's WAL checkpoints run in a worker thread, not inside a commit on the event loop (store/wal-checkpointer.ts).
+  const stop = file ? startWalCheckpointer(db, options.onCheckpointError) : async () => {};
+  return sqliteStore(db, file, options.commitPerTurn ?? true, stop);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pooledRandomBytes } from '../random-id.ts';
 
 const VERSION = 'v1';
 const KEY_BYTES = 32;
@@ -41,7 +42,7 @@ export class SecretBox {
 
   seal(plaintext: string, associated: string): string {
     const key = this.loadKey(true);
-    const iv = randomBytes(IV_BYTES);
+    const iv = pooledRandomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(associated, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
