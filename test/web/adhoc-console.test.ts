@@ -151,6 +151,7 @@ describe('web: ad hoc support pages and the deployment command', function () {
     for (let i = 0; i < 300 && (await stepNow(tech)) !== 'Activated'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await stepNow(tech), agentOut).to.equal('Activated');
     await screenshotAt(tech, 'console-adhoc-paired', 1280, 800);
+    await screenshotAt(tech, 'console-adhoc-paired', 390, 844);
     await clickRole(tech, 'button', 'I have noted them');
   });
 
@@ -182,6 +183,7 @@ describe('web: ad hoc support pages and the deployment command', function () {
     const text = await dialog.evaluate((el) => (el.textContent ?? '').replace(/\s+/g, ' ').trim());
     expect(text).to.include('is removed from Computers: its pairing ends, nobody can connect to it any more');
     await screenshotAt(tech, 'console-computers-end-confirm', 1280, 800);
+    await screenshotAt(tech, 'console-computers-end-confirm', 390, 844);
     await clickRole(tech, 'button', 'Keep it');
     await new Promise((r) => setTimeout(r, 300));
     expect(await texts(tech, 'td')).to.not.deep.equal([]);

@@ -88,9 +88,11 @@ describe('web: the console in everyday use (issue 15)', function () {
   it('the queue shows the name the customer gave, the code, how they joined and a live wait time', async () => {
     await logInToConsole(tech, srv.url, TECH.email, TECH.password);
     await screenshotAt(tech, 'console-sessions-empty', 1280, 800);
+    await screenshotAt(tech, 'console-sessions-empty', 390, 844);
     const browserCode = await newCode(tech);
     const agentCode = await newCode(tech);
     await screenshotAt(tech, 'console-codes', 1280, 800);
+    await screenshotAt(tech, 'console-codes', 390, 844);
 
     // The support page: a name field beside the code.
     await cust.goto(`${srv.url}/`);
@@ -206,6 +208,7 @@ describe('web: the console in everyday use (issue 15)', function () {
     const log = await box(tech, 'session-log');
     expect(log.y + log.height).to.be.at.most(800);
     await screenshotAt(tech, 'console-chat-limit', 1280, 800);
+    await screenshotAt(tech, 'console-chat-limit', 390, 844);
     await input.press('Enter');
     await input.type('and this arrives too');
     await input.press('Enter');
@@ -253,6 +256,7 @@ describe('web: the console in everyday use (issue 15)', function () {
     await byTestId(tech, 'ended');
     await byTestId(cust, 'ended');
     await screenshotAt(tech, 'console-session-ended', 1280, 800);
+    await screenshotAt(tech, 'console-session-ended', 390, 844);
     await screenshotAt(cust, 'customer-ended', 1280, 800);
     await screenshotAt(cust, 'customer-ended', 390, 844);
   });

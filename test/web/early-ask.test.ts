@@ -91,7 +91,10 @@ describe('web: an Ask pressed right after Start reaches the customer (issue 15 p
       await button.click();
       const state = await textOf(tech, 'perm-view');
       expect(['asking once connected', 'asked, waiting']).to.include(state);
-      if (delayMs === 100) await screenshotAt(tech, 'console-early-ask', 1280, 800);
+      if (delayMs === 100) {
+        await screenshotAt(tech, 'console-early-ask', 1280, 800);
+        await screenshotAt(tech, 'console-early-ask', 390, 844);
+      }
       // The customer's page asks it.
       const prompt = await textOf(cust, 'prompt-view');
       expect(prompt).to.contain(TECH.name);
@@ -129,7 +132,10 @@ describe('web: an Ask pressed right after Start reaches the customer (issue 15 p
       const log = await waitLogLine(tech, /Could not ask for View your screen|Not asked: View your screen/);
       const state = await textOf(tech, 'perm-view');
       expect(state, `the permission row after the end; log: ${log.slice(-6).join(' | ')}`).to.not.be.oneOf(['asking once connected', 'asked, waiting']);
-      if (how === 'the customer ends the session') await screenshotAt(tech, 'console-ask-not-delivered', 1280, 800);
+      if (how === 'the customer ends the session') {
+        await screenshotAt(tech, 'console-ask-not-delivered', 1280, 800);
+        await screenshotAt(tech, 'console-ask-not-delivered', 390, 844);
+      }
       if (!cust.isClosed()) await cust.close();
       await tech.close();
     });

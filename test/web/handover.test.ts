@@ -162,6 +162,7 @@ describe('web: session transfer and collaboration in Chromium', function () {
     await screenshotAt(ben, 'console-colleague-joined', 1280, 800);
     await screenshotAt(ben, 'console-colleague-joined', 390, 844);
     await screenshotAt(cleo, 'console-colleague-view', 1280, 800);
+    await screenshotAt(cleo, 'console-colleague-view', 390, 844);
 
     // Ben removes Cleo: her video goes at once; Ben keeps his.
     await clickRole(ben, 'button', `Remove ${CLEO.name}`);

@@ -121,6 +121,7 @@ describe('web: reloading the console or the customer page mid-session (issue 15 
     await sendChat(cust, 'Still here');
     await waitChat(tech, 'Still here');
     await screenshotAt(tech, 'console-after-reload', 1280, 800);
+    await screenshotAt(tech, 'console-after-reload', 390, 844);
   });
 
   it('15.11: the customer page reloads and shares again; the console renegotiates and shows the screen; chat and log kept', async () => {

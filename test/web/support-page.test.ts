@@ -180,5 +180,6 @@ describe('web: customer support page and console login in Chromium', function ()
     for (let i = 0; i < 100 && !(await err.evaluate((el) => el.textContent ?? '')).trim(); i++) await new Promise((r) => setTimeout(r, 50));
     expect((await err.evaluate((el) => el.textContent ?? '')).trim()).to.equal('Wrong email or password.');
     await screenshotAt(page, 'console-login', 390, 844);
+    await screenshotAt(page, 'console-login', 1280, 800);
   });
 });
