@@ -50,8 +50,9 @@ describe('rtc/file-transfer: resume from the last verified chunk (real wrtc peer
   }
 
   function twoSides(): { a: Side; b: Side } {
-    const a = side({ ackEveryChunks: 4 });
-    const b = side();
+    // Progress at every chunk: the receiver's 2 MiB mark is seen at once, not up to 100 ms (several MiB on loopback) later.
+    const a = side({ ackEveryChunks: 4, progressIntervalMs: 0 });
+    const b = side({ progressIntervalMs: 0 });
     sides.push(a, b);
     return { a, b };
   }
@@ -96,7 +97,9 @@ describe('rtc/file-transfer: resume from the last verified chunk (real wrtc peer
         const { a, b } = twoSides();
         attach(p1, a, b);
         const [from, to] = direction === 'technician → customer' ? [a, b] : [b, a];
-        const data = randomBytes(6 * MiB);
+        // Big enough that the cut lands mid-transfer: with 6 MiB the receiver sometimes had it all (and had finished)
+        // before the cut, so nothing paused on its side.
+        const data = randomBytes(24 * MiB);
         const { done } = from.ft.send(memorySource('resume.bin', data));
         await received(to, 2 * MiB);
         const resumed = nextEvent<{ fromChunk: number }>((h) => from.ft.on('resumed', h), 20_000, 'resumed');
