@@ -13,6 +13,9 @@ import type { InputInjector } from './platform/input-injector.ts';
 import type { ScreenCapturer } from './platform/screen-capturer.ts';
 
 /** Asks the customer for one permission (terminal prompt, or a fixed answer for unattended use). */
+
+/** When the picture is sent again after a colleague joined (ms): the lead's relay to them connects within a few seconds. */
+const COLLEAGUE_REFRESH_MS = [500, 1500, 3000, 6000];
 export type AskPermission = (permission: Permission, label: string) => Promise<boolean>;
 
 export type AgentSessionOptions = Omit<SupportEngineOptions, 'client' | 'files'> & {
@@ -53,6 +56,7 @@ export class AgentSession {
   /** Key frame requests on a still screen, for the connection the track goes out on now. */
   private keyframes: KeyframeRequests | null = null;
   private capturing = false;
+  private colleagueTimers: NodeJS.Timeout[] = [];
   /** Reads the sender's counters once a second and lowers (or restores) the frame rate offered (send-rate.ts). */
   private rateTimer: ReturnType<typeof setInterval> | null = null;
   private governor: SendRateGovernor | null = null;
@@ -84,7 +88,11 @@ export class AgentSession {
     engine.on('dropped', (d) => {
       if (d.permission === 'control') this.counters.droppedInput++;
     });
+    engine.on('colleague', (c) => {
+      if (c?.state === 'joined') this.refreshForColleague();
+    });
     engine.on('closed', () => {
+      this.clearColleagueRefresh();
       this.stopGoverning();
       void this.stopCapture();
       this.video?.stop();
@@ -214,7 +222,28 @@ export class AgentSession {
     this.governor = null;
   }
 
+  /**
+   * A colleague the customer let in sees the screen through the lead's console, which re-encodes what it receives
+   * (rtc/colleague-relay.ts): on a still screen nothing arrives, so the picture is sent again a few times while the
+   * lead's console connects to the colleague (each time one frame, no screen read).
+   */
+  private refreshForColleague(): void {
+    this.clearColleagueRefresh();
+    const capturer = this.agent.capturer;
+    if (!capturer.refresh) return;
+    this.colleagueTimers = COLLEAGUE_REFRESH_MS.map((ms) =>
+      setTimeout(() => {
+        if (this.capturing) capturer.refresh?.();
+      }, ms),
+    );
+  }
+
+  private clearColleagueRefresh(): void {
+    for (const t of this.colleagueTimers.splice(0)) clearTimeout(t);
+  }
+
   private async stopCapture(): Promise<void> {
+    this.clearColleagueRefresh();
     this.keyframes?.stop();
     this.keyframes = null;
     this.stopGoverning();

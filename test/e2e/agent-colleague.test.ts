@@ -79,6 +79,13 @@ describe('e2e: a colleague joins a support-app session after the customer says y
     await xvfb?.stop();
   });
 
+  /** Draws something new on the X screen (a still screen sends no frames). */
+  let shade = 0;
+  function changeScreen(): void {
+    shade = (shade + 40) % 200;
+    drawRect(x, 400, 300, 120, 80, 0x2040a0 + shade);
+  }
+
   /** A code, the agent on it (`extra` arguments), Start, and view granted with --auto-grant. */
   async function session(extra: string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
     // Fresh consoles for each session, so no tab of an earlier one is on screen.
@@ -139,6 +146,8 @@ describe('e2e: a colleague joins a support-app session after the customer says y
     await clickRole(win, 'button', `Remove ${CLEO.name}`);
     await waitVideoGone(cleo, "Cleo's console", 10_000);
     expect(await textOf(cleo, 'ended')).to.contain('You are no longer in this session');
+    // A change on the (still) screen still reaches Ada: the agent sends frames when the screen changes.
+    changeScreen();
     await waitVideoPlaying(ada, "Ada's console after the removal");
     await until(async () => (await win.$('pierce/[data-testid="colleague-status"]')) === null, 'the window drops the colleague line');
     await win.close();
@@ -156,6 +165,8 @@ describe('e2e: a colleague joins a support-app session after the customer says y
     await proc.waitLine(/Cleo Helper joined/);
     proc.type('/remove-colleague');
     await waitVideoGone(cleo, "Cleo's console", 10_000);
+    // A change on the (still) screen still reaches Ada: the agent sends frames when the screen changes.
+    changeScreen();
     await waitVideoPlaying(ada, "Ada's console after the removal");
   });
 });

@@ -4,15 +4,6 @@ import { X11Capturer } from './capturer-x11.ts';
 import type { ScreenCapturer } from '../screen-capturer.ts';
 import { loadNativeCapture } from './native-capture.ts';
 
-/**
- * A still screen's last frame is sent again this often (after the quick repeats 0.25-2 s after a change): under
- * the 3 s after which Chromium's receiver asks for a key frame. Without it, the first change after any pause went
- * out as a key frame (the request waiting at the sender), and a colleague whose view the lead's console relays
- * got no picture until the screen changed (the relay re-encodes what the lead receives, and nothing arrived).
- * Each repeat is a small delta frame: docs/decisions.md "Still screen".
- */
-export const STILL_REPEAT_MS = 2500;
-
 export type CaptureMethod = 'auto' | 'native' | 'ffmpeg' | 'x11';
 export const CAPTURE_METHODS: readonly CaptureMethod[] = ['auto', 'native', 'ffmpeg', 'x11'];
 
@@ -24,7 +15,7 @@ export function createScreenCapturer(display: string, method: CaptureMethod = 'a
   if (method === 'x11') return new X11Capturer(display);
   if (method === 'native' || method === 'auto') {
     const native = loadNativeCapture();
-    if (native.module) return new DamageCapturer(native.module, display, STILL_REPEAT_MS);
+    if (native.module) return new DamageCapturer(native.module, display);
     if (method === 'native') throw new Error(`The native capture addon is not available: ${native.reason}`);
   }
   if (method === 'ffmpeg' || ffmpegHasX11grab()) return new FfmpegCapturer(display);
