@@ -2,7 +2,7 @@ import type { AdhocServerMessage } from '../../protocol/adhoc.ts';
 import type { ClusterPort } from '../cluster/cluster-sessions.ts';
 import { LIVENESS_MS } from '../cluster/node-bus.ts';
 import { ReplyGate } from '../store/reply-gate.ts';
-import { ADDRESS_WINDOW_MS, CODE_FAILURES_GLOBAL_PER_MINUTE, CODE_FAILURES_PER_ADDRESS, type CodeLimiter, type CodeTry } from './security-code.ts';
+import { ADDRESS_WINDOW_MS, CODE_FAILURES_GLOBAL_PER_MINUTE, CODE_FAILURES_PER_ADDRESS, refusedTry, type CodeLimiter, type CodeTry } from './security-code.ts';
 
 /** One end of a socket, as the service sees it (a socket here, or one on another node). */
 export interface Peer {
@@ -214,8 +214,8 @@ export class ClusterCodeLimiter implements CodeLimiter {
   async reserve(address: string, now: number): Promise<CodeTry> {
     const keys = [KEY.global(Math.floor(now / 60_000)), KEY.failures(address), KEY.globalPending, KEY.pending(address)];
     const answer = Number(await this.port.redis.eval(RESERVE_CODE, 4, ...keys, String(CODE_FAILURES_GLOBAL_PER_MINUTE), String(CODE_FAILURES_PER_ADDRESS)));
-    if (answer === 1) return { limit: 'busy', settle: () => undefined };
-    if (answer === 2) return { limit: 'address_locked', settle: () => undefined };
+    if (answer === 1) return refusedTry('busy');
+    if (answer === 2) return refusedTry('address_locked');
     let settled = false;
     return {
       limit: 'ok',

@@ -68,8 +68,8 @@ export class CodeFailureLimiter implements CodeLimiter {
     this.#prune(now);
     if (now - this.#global.since >= 60_000) this.#global = { count: 0, since: now, pending: this.#global.pending };
     let entry = this.#byAddress.get(address);
-    if (this.#global.count + this.#global.pending >= CODE_FAILURES_GLOBAL_PER_MINUTE) return refused('busy');
-    if (entry && entry.count + entry.pending >= CODE_FAILURES_PER_ADDRESS) return refused('address_locked');
+    if (this.#global.count + this.#global.pending >= CODE_FAILURES_GLOBAL_PER_MINUTE) return refusedTry('busy');
+    if (entry && entry.count + entry.pending >= CODE_FAILURES_PER_ADDRESS) return refusedTry('address_locked');
     if (!entry) this.#byAddress.set(address, (entry = { count: 0, since: now, pending: 0 }));
     const global = this.#global;
     const mine = entry;
@@ -100,6 +100,7 @@ export class CodeFailureLimiter implements CodeLimiter {
   }
 }
 
-function refused(limit: 'busy' | 'address_locked'): CodeTry {
+/** A try refused before its code is looked at: nothing to settle. */
+export function refusedTry(limit: 'busy' | 'address_locked'): CodeTry {
   return { limit, settle: () => undefined };
 }

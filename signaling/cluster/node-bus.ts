@@ -144,11 +144,7 @@ export class NodeBus {
     this.pending.clear();
     // Tell the others now: the liveness check would see the node gone only at its next beat, and a call
     // made before that (every console's session.list) would wait for an inbox nobody reads.
-    await Promise.all(
-      this.liveNodes().map((node) =>
-        this.redis.xadd(KEY.inbox(node), 'MAXLEN', '~', String(INBOX_MAX), '*', 'm', JSON.stringify({ t: 'cast', from: this.nodeId, op: LEFT_OP, args: null } satisfies BusMessage)).catch(() => undefined),
-      ),
-    );
+    await this.castToAllNow(LEFT_OP);
     await this.redis
       .multi()
       .srem(KEY.nodes, this.nodeId)
@@ -161,9 +157,19 @@ export class NodeBus {
   }
 
   /** Tells the nodes this one found that it is here; they add it to their broadcasts at once. */
-  private async announce(): Promise<void> {
-    const hello = JSON.stringify({ t: 'cast', from: this.nodeId, op: JOINED_OP, args: null } satisfies BusMessage);
-    await Promise.all(this.liveNodes().map((node) => this.redis.xadd(KEY.inbox(node), 'MAXLEN', '~', String(INBOX_MAX), '*', 'm', hello).catch(() => undefined)));
+  private announce(): Promise<void> {
+    return this.castToAllNow(JOINED_OP);
+  }
+
+  /** One of the bus's own casts (no arguments) to every live node, now (not after a commit); failures ignored. */
+  private async castToAllNow(op: string): Promise<void> {
+    const raw = JSON.stringify({ t: 'cast', from: this.nodeId, op, args: null } satisfies BusMessage);
+    await Promise.all(this.liveNodes().map((node) => this.append(node, raw).catch(() => undefined)));
+  }
+
+  /** Appends one message to a node's inbox stream. */
+  private append(node: string, raw: string): Promise<unknown> {
+    return this.redis.xadd(KEY.inbox(node), 'MAXLEN', '~', String(INBOX_MAX), '*', 'm', raw);
   }
 
   private post(node: string, message: BusMessage): void {
@@ -176,7 +182,7 @@ export class NodeBus {
   }
 
   private postNow(node: string, message: BusMessage): void {
-    this.redis.xadd(KEY.inbox(node), 'MAXLEN', '~', String(INBOX_MAX), '*', 'm', JSON.stringify(message)).catch((error: unknown) => {
+    this.append(node, JSON.stringify(message)).catch((error: unknown) => {
       this.logger.warn({ node, err: error instanceof Error ? error.message : String(error) }, 'could not reach another node');
     });
   }

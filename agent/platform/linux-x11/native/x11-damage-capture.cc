@@ -463,6 +463,14 @@ Capture* unwrap(napi_env env, napi_value v) {
   return static_cast<Capture*>(data);
 }
 
+// The capture handle that is a call's only argument, or null (the caller throws, naming itself).
+Capture* handleArg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return argc == 1 ? unwrap(env, argv[0]) : nullptr;
+}
+
 // start(display, x, y, width, height, minIntervalMs, keepAliveMs, drawCursor, onFrame) -> handle
 napi_value Start(napi_env env, napi_callback_info info) {
   size_t argc = 9;
@@ -514,10 +522,7 @@ napi_value Start(napi_env env, napi_callback_info info) {
 }
 
 napi_value Stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Capture* c = argc == 1 ? unwrap(env, argv[0]) : nullptr;
+  Capture* c = handleArg(env, info);
   if (!c) return throwError(env, "stop() needs a capture handle");
   stopCapture(c);
   return nullptr;
@@ -525,10 +530,7 @@ napi_value Stop(napi_env env, napi_callback_info info) {
 
 // refresh(handle): the current picture again at once (no screen read), e.g. for a keyframe request.
 napi_value Refresh(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Capture* c = argc == 1 ? unwrap(env, argv[0]) : nullptr;
+  Capture* c = handleArg(env, info);
   if (!c) return throwError(env, "refresh() needs a capture handle");
   if (c->stopped) return nullptr;
   c->refreshWanted = true;
@@ -537,10 +539,7 @@ napi_value Refresh(napi_env env, napi_callback_info info) {
 }
 
 napi_value Stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Capture* c = argc == 1 ? unwrap(env, argv[0]) : nullptr;
+  Capture* c = handleArg(env, info);
   if (!c) return throwError(env, "stats() needs a capture handle");
   napi_value out, v;
   napi_create_object(env, &out);
