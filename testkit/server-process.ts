@@ -61,3 +61,25 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 60_0
     });
   });
 }
+
+/**
+ * Server processes a test file starts, so that its `after` can kill what is still running:
+ *
+ *   const servers = serverProcesses();
+ *   const server = await servers.start({ DATA_DIR: dir });
+ *   after(() => servers.killAll());
+ */
+export function serverProcesses(): { start: (env: Record<string, string>) => Promise<ServerProcess>; killAll: () => void } {
+  const running = new Set<ServerProcess>();
+  return {
+    start: async (env) => {
+      const server = await startServerProcess(env);
+      running.add(server);
+      void server.exited.then(() => running.delete(server));
+      return server;
+    },
+    killAll: () => {
+      for (const server of running) server.process.kill('SIGKILL');
+    },
+  };
+}

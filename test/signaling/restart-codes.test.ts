@@ -6,7 +6,7 @@ import type { SessionSummary } from '../../protocol/index.ts';
 import { AccountStore } from '../../signaling/accounts.ts';
 import { openSqliteStore } from '../../signaling/store/sqlite-store.ts';
 import { openTestSocket, type TestSocket } from '../../testkit/server.ts';
-import { startServerProcess, type ServerProcess } from '../../testkit/server-process.ts';
+import { serverProcesses, type ServerProcess } from '../../testkit/server-process.ts';
 import { until } from '../../testkit/wait.ts';
 
 const EMAIL = 'ann@example.test';
@@ -46,7 +46,7 @@ async function typeCode(server: ServerProcess, code: string, localAddress = '127
 
 describe('signaling: pending codes and code limits across a restart (a real server process)', function () {
   this.timeout(120_000);
-  const running = new Set<ServerProcess>();
+  const servers = serverProcesses();
   const dirs: string[] = [];
   const sockets: TestSocket[] = [];
 
@@ -60,12 +60,7 @@ describe('signaling: pending codes and code limits across a restart (a real serv
     return dir;
   }
 
-  async function start(env: Record<string, string>): Promise<ServerProcess> {
-    const server = await startServerProcess(env);
-    running.add(server);
-    void server.exited.then(() => running.delete(server));
-    return server;
-  }
+  const start = servers.start;
 
   async function stop(server: ServerProcess, how: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     server.process.kill(how);
@@ -76,7 +71,7 @@ describe('signaling: pending codes and code limits across a restart (a real serv
     for (const socket of sockets.splice(0)) socket.drop();
   });
   after(async () => {
-    for (const server of running) server.process.kill('SIGKILL');
+    servers.killAll();
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -9,7 +9,7 @@ import { SignalingClient, type WebSocketCtor } from '../../rtc/signaling-client.
 import { AccountStore } from '../../signaling/accounts.ts';
 import { openSqliteStore } from '../../signaling/store/sqlite-store.ts';
 import { RTCPeerConnectionNode } from '../../testkit/rtc-pair.ts';
-import { startServerProcess, type ServerProcess } from '../../testkit/server-process.ts';
+import { serverProcesses, type ServerProcess } from '../../testkit/server-process.ts';
 import { until } from '../../testkit/wait.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
@@ -42,7 +42,7 @@ async function trail(server: ServerProcess, cookie: string, sessionId: string): 
  */
 describe('signaling: a joined session that cannot be restored after a restart (a real server process)', function () {
   this.timeout(120_000);
-  const running = new Set<ServerProcess>();
+  const servers = serverProcesses();
   const dirs: string[] = [];
   const closers: (() => void)[] = [];
 
@@ -57,18 +57,13 @@ describe('signaling: a joined session that cannot be restored after a restart (a
     return dir;
   }
 
-  async function start(env: Record<string, string>): Promise<ServerProcess> {
-    const server = await startServerProcess(env);
-    running.add(server);
-    void server.exited.then(() => running.delete(server));
-    return server;
-  }
+  const start = servers.start;
 
   afterEach(() => {
     for (const close of closers.splice(0)) close();
   });
   after(() => {
-    for (const server of running) server.process.kill('SIGKILL');
+    servers.killAll();
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
