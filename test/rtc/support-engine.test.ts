@@ -103,6 +103,27 @@ describe('rtc/customer-engine + technician-engine over signaling', function () {
     expect(await got).to.include({ text: 'still here' });
   });
 
+  it('the customer back after 3 s or more away from signaling gets an ICE restart though the connection reads connected; after a short blip, none', async function () {
+    this.timeout(20_000);
+    await waitFor(() => tech.peer?.connectionState === 'connected', 5000, 'connected');
+    const restarts: string[] = [];
+    tech.peer!.on('ice.restart', (r) => restarts.push(r.reason));
+    const state = (s: string, reason: string): void => server.tech?.send(JSON.stringify({ type: 'session.state', sessionId: SESSION_ID, state: s, reason }));
+    state('suspended', 'customer_lost');
+    state('active', 'reconnected');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(restarts, 'a blip of no time: the connection reads connected, nothing to restart').to.deep.equal([]);
+    state('suspended', 'customer_lost');
+    await new Promise((r) => setTimeout(r, 3100));
+    state('active', 'reconnected');
+    await waitFor(() => restarts.length > 0, 5000, 'an ICE restart');
+    expect(restarts).to.deep.equal(['the customer is back']);
+    await waitFor(() => tech.peer?.connectionState === 'connected', 10_000, 'connected after the restart');
+    const got = nextEvent<{ text: string }>((h) => cust.on('chat', h));
+    expect(tech.sendChat('after the restart')).to.equal(true);
+    expect(await got).to.include({ text: 'after the restart' });
+  });
+
   it('files: refused without the grant, delivered after it, audited', async () => {
     tech.requestPermission('files');
     await waitFor(() => tech.permissions.get('files') === 'denied', 5000, 'denied');
