@@ -35,7 +35,8 @@ const CHUNK_BYTES = LIMITS.fileChunkBytes;
 
 /**
  * The outages the session must ride out: [down, grace] in seconds.
- * 5 s: shorter than ICE takes to call the path lost (~5.5–7.5 s measured), so it just carries on.
+ * 5 s: shorter than ICE takes to call the path lost (~5.5–7.5 s measured), so ICE alone would carry on; the
+ * customer's signaling was away for 3 s or more, so the technician restarts ICE on their return anyway.
  * 15 s: ICE calls it lost, the technician restarts ICE; still inside the 30 s grace.
  * 50 s (grace 90 s): ICE fails on both sides and the restart offers made meanwhile are lost (the customer's
  * signaling is gone too); the session never came back until the technician restarted ICE again on the
