@@ -64,6 +64,12 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
       const { permissions, previous } = change;
       for (const p of PERMISSIONS) {
         if (permissions[p] === previous[p]) continue;
+        // A colleague holds control only while the lead hands it over (rtc/colleague-relay.ts): that is the lead's doing, not a new grant.
+        const lead = this.activation?.leadName;
+        if (lead && p === 'control') {
+          this.log.add('system', 'permission', permissions[p] === 'granted' ? `${lead} handed you remote control.` : `Remote control is with ${lead} again.`);
+          continue;
+        }
         // The customer's decisions are theirs ("View your screen: granted by Bob."); asked / not asked is the session's state.
         const decided = permissions[p] === 'granted' || permissions[p] === 'denied' || permissions[p] === 'revoked';
         this.log.add(decided ? 'customer' : 'system', 'permission', `${PERMISSION_LABELS[p]}: ${permissions[p].replace('_', ' ')}.`);

@@ -157,9 +157,15 @@ describe('web: remote control between the lead and a colleague in Chromium (issu
     expect(await screenTakesInput(cleo), "Cleo's picture takes input once handed control").to.equal(true);
     expect(await textOf(ada, 'colleague-state')).to.equal(`${CLEO.name} sees the screen and can chat and has remote control.`);
     expect(await textOf(cleo, 'colleague-role')).to.contain(`${ADA.name} handed you remote control`);
+    const cleoLog = (): Promise<string[]> => texts(cleo, '[data-testid="session-log"] li');
+    for (let i = 0; i < 100 && !(await cleoLog()).some((l) => l.includes(`${ADA.name} handed you remote control.`)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await cleoLog()).filter((l) => /handed you remote control|Control your mouse/.test(l)), "Cleo's log: the lead handed it over, not a new grant").to.have.length(1);
+    expect((await cleoLog()).some((l) => l.includes(`${ADA.name} handed you remote control.`))).to.equal(true);
     await byRole(ada, 'button', 'Take control back');
     // The lead's own picture stops taking input while the colleague holds control (docs/decisions.md, collaboration).
     expect(await screenTakesInput(ada), "Ada's picture takes no input while Cleo has control").to.equal(false);
+    expect(await textOf(ada, 'perm-control'), "the customer's grant stands").to.equal('granted');
+    expect(await textOf(ada, 'perm-control-holder'), "Ada's tab says who holds it").to.equal(`(handed to ${CLEO.name})`);
 
     await pressOnScreen(cleo, 'KeyC');
     await waitInjected(agent, 'key KeyC down', "Cleo's key with control handed over");
@@ -179,7 +185,9 @@ describe('web: remote control between the lead and a colleague in Chromium (issu
     for (let i = 0; i < 150 && (await textOf(cleo, 'perm-control')) === 'granted'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await textOf(cleo, 'perm-control')).to.equal('not available');
     expect(await textOf(cleo, 'colleague-role')).to.contain(`Remote control stays with ${ADA.name} unless they hand it to you`);
+    expect((await cleoLog()).some((l) => l.includes(`Remote control is with ${ADA.name} again.`)), "Cleo's log says control went back").to.equal(true);
     expect(await screenTakesInput(ada), "Ada's picture takes input again").to.equal(true);
+    expect(await ada.$('pierce/[data-testid="perm-control-holder"]'), 'nobody else holds it now').to.equal(null);
     const colleagueAfter = fromColleague().length;
     await pressOnScreen(cleo, 'KeyC');
     expect(await forceKey(cleo, 'KeyX')).to.equal(true);
