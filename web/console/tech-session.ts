@@ -19,6 +19,8 @@ import type { InputSink } from './rr-remote-screen.ts';
 
 type Activation = Extract<ServerMessage, { type: 'session.activated' }>;
 type ColleagueStateMsg = Extract<ServerMessage, { type: 'colleague.state' }>;
+/** How long an Ask made before the connection is up waits for it (ms); then it is dropped with a line in the log. */
+const ASK_QUEUE_MS = 30_000;
 
 /**
  * One session tab in the console: a view over the technician engine
@@ -54,6 +56,8 @@ export class TechSession extends Store implements InputSink {
   private activation: Activation | null = null;
   /** Asks pressed before the connection to the customer was up, sent once it is. */
   private readonly queuedAsks = new Set<Permission>();
+  /** Gives up on the queued asks if the connection is not up ASK_QUEUE_MS after the first was queued. */
+  private askTimer: ReturnType<typeof setTimeout> | null = null;
   private relay: ColleagueRelay | null = null;
   private readonly sessionLog = new SessionLog(1000);
   private readonly blobs = new Map<string, Blob>();
@@ -188,8 +192,27 @@ export class TechSession extends Store implements InputSink {
       return;
     }
     this.queuedAsks.add(permission);
+    this.askTimer ??= setTimeout(() => this.giveUpAsks(), ASK_QUEUE_MS);
     this.sessionLog.add('technician', 'permission', `${PERMISSION_LABELS[permission]}: asked as soon as the connection to the customer is up.`);
     this.changed();
+  }
+
+  /** The connection did not come up in time: the queued asks are dropped, each with a line in the log, and can be asked again. */
+  private giveUpAsks(): void {
+    this.askTimer = null;
+    if (this.queuedAsks.size === 0) return;
+    for (const permission of this.queuedAsks) {
+      this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the connection to the customer did not come up within ${ASK_QUEUE_MS / 1000} seconds. Ask again once it is connected.`);
+    }
+    this.queuedAsks.clear();
+    this.changed();
+  }
+
+  private clearAskTimer(): void {
+    if (this.askTimer !== null && this.queuedAsks.size === 0) {
+      clearTimeout(this.askTimer);
+      this.askTimer = null;
+    }
   }
 
   /** Whether asking for a permission makes sense with this customer's client (before the connection: queued). */
@@ -223,6 +246,7 @@ export class TechSession extends Store implements InputSink {
       this.queuedAsks.delete(permission);
       this.sendAsk(permission);
     }
+    this.clearAskTimer();
     this.changed();
   }
 
@@ -400,6 +424,7 @@ export class TechSession extends Store implements InputSink {
       this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the session ended before the connection to the customer was up.`);
     }
     this.queuedAsks.clear();
+    this.clearAskTimer();
     if (!logged) this.sessionLog.add('system', 'session', text);
     this.stopRelay();
     this.colleague = null;
