@@ -9,8 +9,15 @@
  * every kernel; tbf is). The namespace also gets a veth pair, both ends
  * inside it, with a benchmarking address (198.18.0.1, RFC 2544) so that
  * WebRTC gathers a host candidate: both stacks leave out loopback interfaces. Traffic to it is
- * delivered through the namespace's loopback, so the cap applies to it too,
- * to both directions together (like a half-duplex link of that rate).
+ * delivered through the namespace's loopback. The cap (`--cap-on uplink`, the
+ * default) applies only to what the agent sends: the customer's uplink, the
+ * bottleneck a real remote-support session has. The console's RTCP and
+ * transport-cc feedback, the signaling server's replies and the bench's own
+ * DevTools traffic pass beside it. `--cap-on both` puts every packet of the
+ * namespace through the one tbf (a half-duplex link that no customer has: the
+ * feedback queued and was dropped behind the media, the round trip reached
+ * 0.83 s and the estimate 93 kbit/s on a 500 kbit/s link; docs/performance.md,
+ * 2026-12-04).
  *
  * What "stays live" means here: the median glass-to-glass latency at most 2x
  * the uncapped one; "text stays readable": the frames arrive at 1280x720
@@ -50,7 +57,10 @@ interface Cap {
 const CAPS: Cap[] = [
   { label: 'uncapped', rate: null },
   { label: '2 Mbit/s', rate: '2mbit', burst: '8kb' },
-  { label: '500 kbit/s', rate: '500kbit', burst: '4kb' },
+  // One full-size packet (1600 B, 26 ms of this link; 8 KB is 33 ms of 2 Mbit/s): with 4 KB, a probe cluster of
+  // libwebrtc (a few packets, ~15 ms at twice the estimate) passed at line rate and the estimate climbed to
+  // 0.97 Mbit/s, twice the link (docs/performance.md, 2026-12-04).
+  { label: '500 kbit/s', rate: '500kbit', burst: '1600' },
 ];
 
 function tc(args: string[]): void {
@@ -67,30 +77,65 @@ interface QdiscCounters {
 
 function qdiscCounters(): QdiscCounters {
   try {
-    const out = JSON.parse(execFileSync('tc', ['-s', '-j', 'qdisc', 'show', 'dev', 'lo'], { encoding: 'utf8' })) as Array<Partial<QdiscCounters> & { root?: boolean }>;
-    const q = out.find((x) => x.root) ?? {};
+    const out = JSON.parse(execFileSync('tc', ['-s', '-j', 'qdisc', 'show', 'dev', 'lo'], { encoding: 'utf8' })) as Array<Partial<QdiscCounters> & { kind?: string }>;
+    const q = out.find((x) => x.kind === 'tbf') ?? {};
     return { packets: q.packets ?? 0, drops: q.drops ?? 0, overlimits: q.overlimits ?? 0, backlog: q.backlog ?? 0 };
   } catch {
     return { packets: 0, drops: 0, overlimits: 0, backlog: 0 };
   }
 }
 
-/** Sets (or, with no rate, removes) the cap on this namespace's loopback. */
-function setCap(cap: Cap): void {
-  if (cap.rate === null) {
-    try {
-      tc(['qdisc', 'del', 'dev', 'lo', 'root']);
-    } catch {
-      // No qdisc yet.
-    }
+/** Where the cap applies: `uplink`, only what the agent sends (the customer's uplink); `both`, every packet on the loopback. */
+export type CapOn = 'uplink' | 'both';
+
+/** The agent's sockets (protocol and local port), from `ss`: what it sends leaves from these ports. */
+function agentPorts(pid: number): Array<{ proto: 6 | 17; port: number }> {
+  const out = execFileSync('ss', ['-Hanp', '-A', 'inet'], { encoding: 'utf8' });
+  const ports: Array<{ proto: 6 | 17; port: number }> = [];
+  for (const line of out.split('\n')) {
+    if (!line.includes(`pid=${pid},`)) continue;
+    const cols = line.trim().split(/\s+/);
+    const proto = cols[0] === 'udp' ? 17 : cols[0] === 'tcp' ? 6 : null;
+    const port = Number(/:(\d+)$/.exec(cols[4] ?? '')?.[1]);
+    if (proto !== null && Number.isInteger(port) && port > 0 && !ports.some((p) => p.proto === proto && p.port === port)) ports.push({ proto, port });
+  }
+  return ports;
+}
+
+/**
+ * Sets (or, with no rate, removes) the cap on this namespace's loopback. `uplink`: an htb root whose
+ * default class is unshaped, and the tbf on a class that only the packets leaving the agent's sockets
+ * go to (u32 on protocol and source port), so the console's feedback (RTCP, transport-cc) and
+ * everything else in the namespace pass beside it, as they would on a customer's link (its downlink
+ * is not what is capped). `both`: the tbf as root, one queue for both directions.
+ */
+function setCap(cap: Cap, on: CapOn, agentPid: number): void {
+  try {
+    tc(['qdisc', 'del', 'dev', 'lo', 'root']);
+  } catch {
+    // No qdisc yet.
+  }
+  if (cap.rate === null) return;
+  // latency 100ms: a bottleneck buffer of 100 ms, past which packets are dropped (a router's queue).
+  const tbf = ['tbf', 'rate', cap.rate, 'burst', cap.burst ?? '8kb', 'latency', '100ms'];
+  if (on === 'both') {
+    tc(['qdisc', 'add', 'dev', 'lo', 'root', ...tbf]);
     return;
   }
-  // latency 100ms: a bottleneck buffer of 100 ms, past which packets are dropped (a router's queue).
-  tc(['qdisc', 'replace', 'dev', 'lo', 'root', 'tbf', 'rate', cap.rate, 'burst', cap.burst ?? '8kb', 'latency', '100ms']);
+  const ports = agentPorts(agentPid);
+  if (!ports.some((p) => p.proto === 17)) throw new Error(`no UDP socket of the agent (pid ${agentPid}) found with ss`);
+  console.error(`adaptation: ${cap.label} on the agent's uplink: ${ports.map((p) => `${p.proto === 17 ? 'udp' : 'tcp'} ${p.port}`).join(', ')}`);
+  // htb only sorts here (prio is not on every kernel): both classes far above any cap, the tbf under 1:10 shapes.
+  tc(['qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '20']);
+  for (const id of ['1:10', '1:20']) tc(['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', id, 'htb', 'rate', '10gbit', 'quantum', '60000']);
+  tc(['qdisc', 'add', 'dev', 'lo', 'parent', '1:10', 'handle', '10:', ...tbf]);
+  for (const p of ports) {
+    tc(['filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'protocol', String(p.proto), '0xff', 'match', 'ip', 'sport', String(p.port), '0xffff', 'flowid', '1:10']);
+  }
 }
 
 /** Inside the namespace: one session, measured under each cap in turn. */
-async function inNamespace(count: number, settleMs: number, agentFps: string): Promise<BenchRow[]> {
+async function inNamespace(count: number, settleMs: number, agentFps: string, capOn: CapOn): Promise<BenchRow[]> {
   const bench = await startWebBench();
   const xvfb = await startXvfb(WIDTH, HEIGHT);
   const x = await openDisplay(xvfb.display);
@@ -115,7 +160,7 @@ async function inNamespace(count: number, settleMs: number, agentFps: string): P
     const rows: BenchRow[] = [];
     let uncapped = Number.NaN;
     for (const cap of CAPS) {
-      setCap(cap);
+      setCap(cap, capOn, pid);
       // The bandwidth estimate has to find the new ceiling (delay-based: a few seconds).
       await sleep(cap.rate === null ? 1000 : settleMs);
       const q0 = qdiscCounters();
@@ -135,13 +180,13 @@ async function inNamespace(count: number, settleMs: number, agentFps: string): P
       rows.push(
         cap.rate === null
           ? { group: GROUP, name: `${WIDTH}x${HEIGHT} latency median, ${cap.label} (in the namespace)`, value: med, unit: 'ms', note }
-          : { group: GROUP, name: `${WIDTH}x${HEIGHT} latency median, capped at ${cap.label} (tbf)`, value: med, unit: 'ms', reference: { name: '2x uncapped', value: 2 * uncapped }, note },
+          : { group: GROUP, name: `${WIDTH}x${HEIGHT} latency median, capped at ${cap.label} (tbf, ${capOn === 'uplink' ? "the agent's uplink" : 'both directions'})`, value: med, unit: 'ms', reference: { name: '2x uncapped', value: 2 * uncapped }, note },
         { group: GROUP, name: `${WIDTH}x${HEIGHT} frame width received, ${cap.label}`, value: Number(m.size.split('x')[0]), unit: 'px', reference: { name: 'screen', value: WIDTH }, note: `frame rate shown ${m.fps.toFixed(1)} fps` },
       );
     }
     return rows;
   } finally {
-    setCap(CAPS[0]!);
+    setCap(CAPS[0]!, 'both', 0);
     await mover.stop();
     await agent?.kill();
     await ctx.close();
@@ -157,7 +202,7 @@ function ip(args: string[]): void {
 }
 
 /** Makes the namespace, runs this file inside it, and deletes the namespace whatever happens. */
-export async function runAdaptation({ quick, agentFps = 'auto' }: { quick: boolean; agentFps?: string }): Promise<BenchRow[]> {
+export async function runAdaptation({ quick, agentFps = 'auto', capOn = 'uplink' }: { quick: boolean; agentFps?: string; capOn?: CapOn }): Promise<BenchRow[]> {
   if (process.getuid?.() !== 0) throw new Error('needs root (it creates a network namespace and a tc qdisc)');
   const ns = `rr-bench-cap-${process.pid}`;
   ip(['netns', 'add', ns]);
@@ -171,7 +216,7 @@ export async function runAdaptation({ quick, agentFps = 'auto' }: { quick: boole
     ip(['-n', ns, 'addr', 'add', '198.18.0.1/32', 'dev', 'rrbench0']);
     ip(['-n', ns, 'link', 'set', 'rrbench0', 'up']);
     ip(['-n', ns, 'link', 'set', 'rrbench1', 'up']);
-    const args = ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'bench/adaptation.ts', '--in-namespace', String(quick ? 20 : 60), String(quick ? 6000 : 10_000), agentFps];
+    const args = ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'bench/adaptation.ts', '--in-namespace', String(quick ? 20 : 60), String(quick ? 6000 : 10_000), agentFps, capOn];
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let rows: BenchRow[] | null = null;
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -189,12 +234,15 @@ export async function runAdaptation({ quick, agentFps = 'auto' }: { quick: boole
 if (import.meta.url === `file://${process.argv[1]}`) {
   const at = process.argv.indexOf('--in-namespace');
   if (at >= 0) {
-    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000), process.argv[at + 3] ?? 'auto');
+    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000), process.argv[at + 3] ?? 'auto', process.argv[at + 4] === 'both' ? 'both' : 'uplink');
     console.log(JSON.stringify({ rows }));
   } else {
     const { renderTable } = await import('./lib/table.ts');
     const fpsAt = process.argv.indexOf('--agent-fps');
-    console.log(renderTable(await runAdaptation({ quick: process.argv.includes('--quick'), agentFps: fpsAt >= 0 ? (process.argv[fpsAt + 1] ?? 'auto') : 'auto' })));
+    const onAt = process.argv.indexOf('--cap-on');
+    const capOn = onAt >= 0 ? process.argv[onAt + 1] : 'uplink';
+    if (capOn !== 'uplink' && capOn !== 'both') throw new Error('--cap-on must be uplink or both');
+    console.log(renderTable(await runAdaptation({ quick: process.argv.includes('--quick'), agentFps: fpsAt >= 0 ? (process.argv[fpsAt + 1] ?? 'auto') : 'auto', capOn })));
   }
   process.exit(0);
 }

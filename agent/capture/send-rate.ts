@@ -23,6 +23,10 @@ export interface SendSample {
   bytesSent: number;
   /** The bandwidth estimate (the selected candidate pair's `availableOutgoingBitrate`), bit/s; null when not reported (the last one reported applies). */
   availableBps: number | null;
+  /** RTP packets sent (outbound-rtp `packetsSent`); with `sendDelaySeconds`, the time a packet waits in the sender. */
+  packetsSent?: number;
+  /** Seconds the packets sent waited in the sender, summed (outbound-rtp `totalPacketSendDelay`). */
+  sendDelaySeconds?: number;
 }
 
 export interface SendRateOptions {
@@ -35,6 +39,13 @@ export interface SendRateOptions {
 export const STARVED_SHARE = 0.75;
 /** The share of the estimate the frames may use (the rest: retransmissions, RTCP, the data channels). */
 export const ESTIMATE_SHARE = 0.8;
+/**
+ * A packet that waited longer than this in the sender (mean over a reading) means the sender's queue (libwebrtc's
+ * pacer) holds more than the link carries: the frames offered are too many, even when the encoder encodes them all.
+ * Measured per packet: 5–6 ms uncapped and at 2 Mbit/s, 4–25 ms at 500 kbit/s when it keeps up; 50–300 ms the
+ * second before a stall of 0.8–1.5 s (docs/performance.md, 2026-12-04).
+ */
+export const QUEUED_MS = 60;
 const MAX_PROBE_AFTER = 24;
 
 /** Chooses the frame rate offered to the encoder from the sender's counters (see the file comment). */
@@ -82,6 +93,16 @@ export class SendRateGovernor {
     const bitsPerFrame = ((sample.bytesSent - prev.bytesSent) * 8) / Math.max(1, encodedFrames);
     // Frames of this size the estimate can carry each second (null when not reported; 0 when nothing was encoded).
     const carried = encodedFrames === 0 ? 0 : available !== null && bitsPerFrame > 0 ? (available * ESTIMATE_SHARE) / bitsPerFrame : null;
+    const waitMs = sendWaitMs(prev, sample);
+    if (waitMs !== null && waitMs > QUEUED_MS) {
+      // The sender's queue grows: halve what is offered (the encoder alone would only drop frames once the
+      // queue holds seconds, and then the frames it keeps are huge).
+      this.cap = Math.max(this.minFps, Math.min(this.cap, Math.floor(this.cap / 2)));
+      if (this.probing) this.probeAfter = Math.min(MAX_PROBE_AFTER, this.probeAfter * 2);
+      this.probing = false;
+      this.calm = 0;
+      return this.cap;
+    }
     // Bandwidth-limited: the encoder drops frames and the estimate cannot carry what is offered. (A CPU-bound
     // encoder drops frames too, with room on the link: the rate it is offered then stays.)
     if (encoded < STARVED_SHARE * offered && (carried === null || carried < offered)) {
@@ -101,14 +122,23 @@ export class SendRateGovernor {
       this.cap = this.maxFps;
       this.probeAfter = this.minProbeAfter;
     } else if (this.calm >= this.probeAfter) {
-      // A quarter more, or what the estimate carries at this frame size if that is more (at most twice the rate:
-      // just after the link narrows the estimate is still high).
-      this.cap = Math.min(this.maxFps, Math.max(this.cap + 1, Math.ceil(this.cap * 1.25), Math.min(2 * this.cap, Math.floor(carried ?? 0))));
+      // A quarter more, or what the estimate carries at this frame size if that is more (at most half as much
+      // again: the estimate overshoots the link now and then, 0.97 Mbit/s on a 0.5 Mbit/s link, traced).
+      this.cap = Math.min(this.maxFps, Math.max(this.cap + 1, Math.ceil(this.cap * 1.25), Math.min(Math.ceil(1.5 * this.cap), Math.floor(carried ?? 0))));
       this.probing = true;
       this.calm = 0;
     }
     return this.cap;
   }
+}
+
+/** The mean time a packet sent between two readings waited in the sender, ms; null when not reported or none sent. */
+function sendWaitMs(prev: SendSample, sample: SendSample): number | null {
+  if (prev.packetsSent === undefined || sample.packetsSent === undefined || prev.sendDelaySeconds === undefined || sample.sendDelaySeconds === undefined) return null;
+  const packets = sample.packetsSent - prev.packetsSent;
+  const delay = sample.sendDelaySeconds - prev.sendDelaySeconds;
+  if (packets <= 0 || delay < 0) return null;
+  return (delay * 1000) / packets;
 }
 
 /** The sender's counters from a peer connection's getStats report (the first video outbound-rtp; null if none yet). */
@@ -121,7 +151,12 @@ export function sendSampleFrom(report: { forEach(cb: (stat: Record<string, unkno
     if (s.type === 'outbound-rtp' && s.kind === 'video' && !out) {
       const encoded = num(s.framesEncoded);
       const bytes = num(s.bytesSent);
-      if (encoded !== null && bytes !== null) out = { at, framesIn: 0, framesEncoded: encoded, bytesSent: bytes, availableBps: null };
+      if (encoded !== null && bytes !== null) {
+        out = { at, framesIn: 0, framesEncoded: encoded, bytesSent: bytes, availableBps: null };
+        const packets = num(s.packetsSent);
+        const delay = num(s.totalPacketSendDelay);
+        if (packets !== null && delay !== null) Object.assign(out, { packetsSent: packets, sendDelaySeconds: delay });
+      }
     } else if (s.type === 'media-source' && s.kind === 'video') {
       source ??= num(s.frames);
     } else if (s.type === 'candidate-pair' && (s.nominated === true || s.selected === true) && s.state === 'succeeded') {

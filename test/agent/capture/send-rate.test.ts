@@ -70,11 +70,33 @@ describe('agent/capture/send-rate', () => {
     expect(run(g, [[14, 14, 3200, 500_000], [14, 14, 3200, 500_000], [14, 14, 3200, 500_000], [14, 14, 3200, 500_000]])).to.deep.equal([14, 14, 14, 18]);
   });
 
-  it('a try goes up by what the estimate carries, at most doubling', () => {
+  it('a try goes up by what the estimate carries, at most half as much again', () => {
     const g = new SendRateGovernor(60, { probeAfter: 1 });
     run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
-    // 1.2 Mbit/s * 0.8 / 16 kbit = 60 frames: carried < 2 * 60, so a try, capped at twice 15.
-    expect(run(g, [[15, 15, 2000, 1_200_000]])).to.deep.equal([30]);
+    // 1.2 Mbit/s * 0.8 / 16 kbit = 60 frames: carried < 2 * 60, so a try, capped at 1.5 * 15.
+    expect(run(g, [[15, 15, 2000, 1_200_000]])).to.deep.equal([23]);
+  });
+
+  it("halves the rate while packets wait in the sender's queue, even when the encoder encodes every frame", () => {
+    // 500 kbit/s, a try at 29 fps: all encoded, but each packet waited 287 ms, then 804 ms (traced in the bench).
+    const g = new SendRateGovernor(60);
+    let s: SendSample = { at: 0, framesIn: 0, framesEncoded: 0, bytesSent: 0, availableBps: 486_000, packetsSent: 0, sendDelaySeconds: 0 };
+    g.update(s);
+    const step = (frames: number, packets: number, waitMs: number): number => {
+      s = { at: s.at + 1000, framesIn: s.framesIn + frames, framesEncoded: s.framesEncoded + frames, bytesSent: s.bytesSent + frames * 1700, availableBps: 486_000, packetsSent: s.packetsSent! + packets, sendDelaySeconds: s.sendDelaySeconds! + (packets * waitMs) / 1000 };
+      return g.update(s);
+    };
+    expect([step(32, 40, 287), step(16, 20, 804), step(8, 10, 400), step(8, 10, 300)]).to.deep.equal([30, 15, 8, 8]);
+    // The queue drained (packets wait 5–25 ms as at 2 Mbit/s): the rate stays, and the next try comes later.
+    expect(step(8, 10, 20)).to.equal(8);
+  });
+
+  it('a reading without packets sent, or without the send delay, is judged by the frames alone', () => {
+    const g = new SendRateGovernor(30);
+    g.update({ at: 0, framesIn: 0, framesEncoded: 0, bytesSent: 0, availableBps: 4_000_000, packetsSent: 10, sendDelaySeconds: 1 });
+    // No packet went out since: no wait to judge.
+    expect(g.update({ at: 1000, framesIn: 30, framesEncoded: 30, bytesSent: 60_000, availableBps: 4_000_000, packetsSent: 10, sendDelaySeconds: 9 })).to.equal(30);
+    expect(g.update({ at: 2000, framesIn: 60, framesEncoded: 60, bytesSent: 120_000, availableBps: 4_000_000 })).to.equal(30);
   });
 
   it('a still screen changes nothing; readings too close together or going backwards are ignored', () => {
@@ -89,12 +111,14 @@ describe('agent/capture/send-rate', () => {
   it('reads the counters from a getStats report', () => {
     const report = new Map<string, Record<string, unknown>>([
       ['a', { type: 'outbound-rtp', kind: 'audio', framesEncoded: 1, bytesSent: 1 }],
-      ['b', { type: 'outbound-rtp', kind: 'video', framesEncoded: 40, bytesSent: 100_000 }],
+      ['b', { type: 'outbound-rtp', kind: 'video', framesEncoded: 40, bytesSent: 100_000, packetsSent: 90, totalPacketSendDelay: 0.9 }],
       ['c', { type: 'media-source', kind: 'video', frames: 44 }],
       ['d', { type: 'candidate-pair', nominated: true, state: 'succeeded', availableOutgoingBitrate: 380_000 }],
       ['e', { type: 'candidate-pair', nominated: false, state: 'failed', availableOutgoingBitrate: 1 }],
     ]);
-    expect(sendSampleFrom(report, 5, undefined)).to.deep.equal({ at: 5, framesIn: 44, framesEncoded: 40, bytesSent: 100_000, availableBps: 380_000 });
+    expect(sendSampleFrom(report, 5, undefined)).to.deep.equal({ at: 5, framesIn: 44, framesEncoded: 40, bytesSent: 100_000, availableBps: 380_000, packetsSent: 90, sendDelaySeconds: 0.9 });
+    // A stack that does not report the send delay: the sample has neither field.
+    expect(sendSampleFrom(new Map([['b', { type: 'outbound-rtp', kind: 'video', framesEncoded: 4, bytesSent: 10, packetsSent: 9 }]]), 5, 4)).to.deep.equal({ at: 5, framesIn: 4, framesEncoded: 4, bytesSent: 10, availableBps: null });
     expect(sendSampleFrom(report, 5, 50)?.framesIn).to.equal(50);
     expect(sendSampleFrom(new Map([['b', { type: 'outbound-rtp', kind: 'video', framesEncoded: 'x' }]]), 5, 1)).to.equal(null);
     expect(sendSampleFrom(new Map(), 5, 1)).to.equal(null);
