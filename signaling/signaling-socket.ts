@@ -89,10 +89,12 @@ function onError(this: WebSocket, error: Error): void {
  * (docs/performance-signaling.md). A WeakMap: nothing is kept once the
  * message is gone.
  */
-const rawSignals = new WeakMap<object, { text: string; sessionId: unknown; lane: unknown }>();
+const rawSignals = new WeakMap<object, { text: Buffer | string; sessionId: unknown; lane: unknown }>();
+/** A Buffer goes out as a text frame (it is the UTF-8 that came in, already validated by ws). */
+const AS_TEXT = { binary: false } as const;
 
-/** The text to send for `message` when it is a relayed signal written exactly as it came in, else null. */
-function rawSignalText(message: { type: string }): string | null {
+/** The text (its UTF-8 bytes as received) to send for `message` when it is a relayed signal written exactly as it came in, else null. */
+function rawSignalText(message: { type: string }): Buffer | string | null {
   if (message.type !== 'signal') return null;
   const m = message as { sessionId?: unknown; lane?: unknown; data?: unknown };
   const raw = typeof m.data === 'object' && m.data !== null ? rawSignals.get(m.data) : undefined;
@@ -182,7 +184,9 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
     const { ws } = this.options;
     if (ws.readyState !== WebSocket.OPEN) return;
     holdWritesForThisTurn((ws as unknown as { _socket?: Duplex })._socket);
-    ws.send(rawSignalText(message) ?? JSON.stringify(message));
+    const raw = rawSignalText(message);
+    if (raw !== null) ws.send(raw, AS_TEXT);
+    else ws.send(JSON.stringify(message));
     // A reader that stopped reading (TCP window full) would make this buffer grow without
     // bound: past the limit it is cut now (a close frame would queue behind the backlog),
     // its side's grace period starts, and it resumes on a new socket.
@@ -233,8 +237,8 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
       return;
     }
     const value = parsed.value as { type?: unknown; id?: unknown; sessionId?: unknown; lane?: unknown; data?: unknown };
-    if (value.type === 'signal' && typeof value.data === 'object' && value.data !== null && this.options.fastChecks?.get('signal')?.(value as Record<string, unknown>)) {
-      rawSignals.set(value.data, { text, sessionId: value.sessionId, lane: value.lane });
+    if (value.type === 'signal' && typeof value.data === 'object' && value.data !== null && this.options.fastChecks?.get('signal')?.(value)) {
+      rawSignals.set(value.data, { text: Buffer.isBuffer(data) ? data : text, sessionId: value.sessionId, lane: value.lane });
     }
     const ref = typeof value.id === 'string' ? value.id : undefined;
     const tail = this.tail;
