@@ -6,7 +6,9 @@ import type { Duplex } from 'node:stream';
  * (`beforeWritesLeave`), then the sockets held for the turn
  * (`holdWritesForThisTurn`) are released. So a reply never reaches the wire
  * before the rows it acknowledges are committed, while one commit covers every
- * step of the turn (docs/decisions.md, "Audit writes"). If a commit fails,
+ * step of the turn (docs/decisions.md, "Audit writes"); while later turns
+ * keep bringing work, the commit waits for them too, up to GROUP_COMMIT_MS
+ * (group commit), and their writes with it. If a commit fails,
  * nothing of the turn is acknowledged: the held sockets are cut instead (their
  * clients reconnect and resume), and the failure is reported.
  */
