@@ -27,7 +27,8 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     sendBufferBytes: ctx.config.wsSendBufferBytes,
     clock: ctx.clock,
     logger,
-    onMessage: (message) => handle(message),
+    // A relayed signal is handled at once, without the async handler's promises (the most frequent message).
+    onMessage: (message) => (message.type === 'signal' ? relay(message) : handle(message)),
     onClose: () => {
       closed = true;
       authenticated();
@@ -72,6 +73,10 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       technicianEmail: joined.technician.email,
       state: joined.state,
     });
+  }
+
+  function relay(message: Extract<CustomerMessage, { type: 'signal' }>): void | Promise<void> {
+    return ctx.sessions.relay({ role: 'customer', token: bound().token }, message.sessionId, message.data, message.lane);
   }
 
   async function handle(message: CustomerMessage): Promise<void> {
@@ -129,7 +134,7 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
         await ctx.sessions.end({ role: 'customer', token: bound().token }, message.sessionId);
         return;
       case 'signal':
-        await ctx.sessions.relay({ role: 'customer', token: bound().token }, message.sessionId, message.data, message.lane);
+        await relay(message);
         return;
       case 'colleague.answer':
         await ctx.sessions.handover({ role: 'customer', token: bound().token }, message.sessionId, { kind: 'answer', accept: message.accept });

@@ -29,8 +29,11 @@ export interface SessionService {
   /** The lead's `session.activated` is the reply: it carries `ref` (no separate ack). */
   activate(technician: TechnicianIdentity, sessionId: string, ref?: string): Promise<void>;
   end(party: ServiceParty, sessionId: string): Promise<void>;
-  /** `lane: 'colleague'`: between the lead's console and an invited colleague's (protocol/signaling.ts). */
-  relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): Promise<void>;
+  /**
+   * `lane: 'colleague'`: between the lead's console and an invited colleague's (protocol/signaling.ts).
+   * Synchronous on one node (10 of a pair's 13 messages are relays: no promise each), a promise across nodes.
+   */
+  relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): void | Promise<void>;
   report(party: ServiceParty, sessionId: string, event: ReportableAuditEvent, detail: string): Promise<void>;
   iceFor(party: ServiceParty, sessionId: string): Promise<IceConfig>;
   /** The other technicians whose console is online (on any node): transfer and invite targets. */
@@ -95,7 +98,7 @@ export class LocalSessions implements SessionService {
     this.registry.end(registryParty(this.registry, party), sessionId);
   }
 
-  async relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): Promise<void> {
+  relay(party: ServiceParty, sessionId: string, data: SignalData, lane?: 'colleague'): void {
     this.registry.relay(registryParty(this.registry, party), sessionId, data, lane);
   }
 

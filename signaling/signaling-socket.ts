@@ -77,6 +77,34 @@ function onError(this: WebSocket, error: Error): void {
   (this as Owned)[OWNER].logError(error);
 }
 
+/**
+ * The text a `signal` came in as, by its `data` object, for the relay to send
+ * on as is (`SignalingSocket.write`): the message the peer gets is the one the
+ * sender wrote (`{type, sessionId, lane?, data}`, the same session and lane),
+ * so it is not stringified again. Only a message the fast check accepted is
+ * kept: its `data` is what JSON.parse made of that text (no schema output, no
+ * transform), and every key of it was checked, so the peer's JSON.parse of the
+ * text gives the value that was validated. Stringifying the relayed SDPs and
+ * candidates was 4.2% of the server's time under the signaling bench
+ * (docs/performance-signaling.md). A WeakMap: nothing is kept once the
+ * message is gone.
+ */
+const rawSignals = new WeakMap<object, { text: Buffer | string; sessionId: unknown; lane: unknown }>();
+/** A Buffer goes out as a text frame (it is the UTF-8 that came in, already validated by ws). */
+const AS_TEXT = { binary: false } as const;
+
+/** The text (its UTF-8 bytes as received) to send for `message` when it is a relayed signal written exactly as it came in, else null. */
+function rawSignalText(message: { type: string }): Buffer | string | null {
+  if (message.type !== 'signal') return null;
+  const m = message as { sessionId?: unknown; lane?: unknown; data?: unknown };
+  const raw = typeof m.data === 'object' && m.data !== null ? rawSignals.get(m.data) : undefined;
+  if (!raw || raw.sessionId !== m.sessionId || raw.lane !== m.lane) return null;
+  // No key beyond type, sessionId, data and (when set) lane: anything else would be lost.
+  let keys = 0;
+  for (const key in m) if (Object.hasOwn(m, key)) keys++;
+  return keys === (m.lane === undefined ? 3 : 4) ? raw.text : null;
+}
+
 /** The error reply every server-to-client union carries. */
 type ErrorReply = { type: 'error'; code: ErrorCode; message: string; ref?: string };
 
@@ -156,7 +184,9 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
     const { ws } = this.options;
     if (ws.readyState !== WebSocket.OPEN) return;
     holdWritesForThisTurn((ws as unknown as { _socket?: Duplex })._socket);
-    ws.send(JSON.stringify(message));
+    const raw = rawSignalText(message);
+    if (raw !== null) ws.send(raw, AS_TEXT);
+    else ws.send(JSON.stringify(message));
     // A reader that stopped reading (TCP window full) would make this buffer grow without
     // bound: past the limit it is cut now (a close frame would queue behind the backlog),
     // its side's grace period starts, and it resumes on a new socket.
@@ -206,7 +236,10 @@ export class SignalingSocket<S extends z.ZodType, Out extends { type: string } =
       }
       return;
     }
-    const value = parsed.value as { id?: unknown };
+    const value = parsed.value as { type?: unknown; id?: unknown; sessionId?: unknown; lane?: unknown; data?: unknown };
+    if (value.type === 'signal' && typeof value.data === 'object' && value.data !== null && this.options.fastChecks?.get('signal')?.(value)) {
+      rawSignals.set(value.data, { text: Buffer.isBuffer(data) ? data : text, sessionId: value.sessionId, lane: value.lane });
+    }
     const ref = typeof value.id === 'string' ? value.id : undefined;
     const tail = this.tail;
     const step = tail ? tail.then(() => this.dispatch(parsed.value, ref)) : this.dispatch(parsed.value, ref);

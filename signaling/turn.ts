@@ -6,27 +6,51 @@ import type { Duplex } from 'node:stream';
  * (`beforeWritesLeave`), then the sockets held for the turn
  * (`holdWritesForThisTurn`) are released. So a reply never reaches the wire
  * before the rows it acknowledges are committed, while one commit covers every
- * step of the turn (docs/decisions.md, "Audit writes"). If a commit fails,
+ * step of the turn (docs/decisions.md, "Audit writes"); while later turns
+ * keep bringing work, the commit waits for them too, up to GROUP_COMMIT_MS
+ * (group commit), and their writes with it. If a commit fails,
  * nothing of the turn is acknowledged: the held sockets are cut instead (their
  * clients reconnect and resume), and the failure is reported.
  */
 
 // Held at load time: a test's fake timers must not hold written messages back.
 const later = globalThis.setImmediate;
+const now = performance.now.bind(performance);
 const corked: Duplex[] = [];
 const commits: Array<() => void> = [];
 const afterCommits: Array<() => void> = [];
 let scheduled = false;
+/** Whether anything was held or registered since the last end of turn (the loop is not idle yet). */
+let busy = false;
+/** When the first commit now waiting was registered. */
+let commitsSince = 0;
+
+/**
+ * How long a commit may wait for later turns while the loop stays busy. A
+ * commit covers every turn until a turn comes that brought nothing new (the
+ * loop found no more input), or this long after its first step: under load
+ * one WAL append covers the steps of several turns instead of one each
+ * (group commit); on a quiet server the commit waits one non-blocking turn.
+ */
+export const GROUP_COMMIT_MS = 2;
 let report: (error: unknown) => void = (error) => console.error('could not commit the writes of an event-loop turn:', error);
 
 function schedule(): void {
+  busy = true;
   if (scheduled) return;
   scheduled = true;
   later(endOfTurn);
 }
 
 function endOfTurn(): void {
+  // Group commit: while turns keep bringing steps or writes, the commit (and every held write) waits for them, up to GROUP_COMMIT_MS.
+  if (commits.length > 0 && busy && now() - commitsSince < GROUP_COMMIT_MS) {
+    busy = false;
+    later(endOfTurn);
+    return;
+  }
   scheduled = false;
+  busy = false;
   let failed = false;
   for (const commit of commits.splice(0)) {
     try {
@@ -61,6 +85,7 @@ export function holdWritesForThisTurn(socket: Duplex | undefined | null): void {
 
 /** Runs `commit` at the end of this turn, before the held writes are released (a throw cuts them). */
 export function beforeWritesLeave(commit: () => void): void {
+  if (commits.length === 0) commitsSince = now();
   commits.push(commit);
   schedule();
 }

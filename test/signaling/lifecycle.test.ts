@@ -65,6 +65,22 @@ describe('signaling: session lifecycle over real sockets', () => {
     expect(bystander.customer.received.filter((m) => m.type === 'signal')).to.have.length(0);
   });
 
+  it('relays a signal as the text it came in: the peer parses the value that was checked', async () => {
+    const { technician, customer, sessionId } = await activeSession(server);
+    // Key order, spacing and escapes as a client may write them; the relay sends this text on.
+    const text = `{ "data": {"description": {"sdp": "v=0\\r\\n\\u0061=x", "type": "offer"}, "kind": "description"},\n "sessionId": "${sessionId}", "type": "signal" }`;
+    const raw = new Promise<string>((resolve) => customer.ws.once('message', (data: Buffer) => resolve(data.toString())));
+    technician.sendRaw(text);
+    expect(await raw).to.equal(text);
+    expect(await customer.next('signal')).to.deep.equal({ type: 'signal', sessionId, data: { kind: 'description', description: { type: 'offer', sdp: 'v=0\r\na=x' } } });
+    // What the fast check leaves to the schema (an unknown key) is still refused, not relayed.
+    technician.sendRaw(`{"type":"signal","sessionId":"${sessionId}","data":{"kind":"candidate","candidate":null,"extra":1}}`);
+    expect((await technician.next('error')).code).to.equal('INVALID_MESSAGE');
+    customer.send({ type: 'signal', sessionId, data: answer });
+    expect((await technician.next('signal')).data).to.deep.equal(answer);
+    expect(customer.received.filter((m) => m.type === 'signal')).to.have.length(1);
+  });
+
   it('signal before activation is refused with SESSION_BAD_STATE', async () => {
     await createTechnician(server, { email: 'early@example.test', password: 'password-1234', name: 'Early' });
     const tech = await openTechnicianSocket(server, await loginCookie(server, 'early@example.test', 'password-1234'));
