@@ -207,8 +207,8 @@ export class OutgoingTransfer {
       const sinceInput = port.msSinceInput ?? Infinity;
       const active = sinceInput < inputActiveMs;
       // While active, a chunk goes right behind an input message, so it has the whole gap to the next one to cross:
-      // sent at any moment, a chunk was in flight when 9-16% of moves were sent, and a move behind one waited 2.3-3.9 ms
-      // at the median instead of 0.8-1.2 (docs/performance-files.md, 2026-12-04). Due once inputTrickleMs passed since
+      // sent at any moment, a chunk was in flight when 9-12% of moves were sent, and a move behind one waited 2.6-4.1 ms
+      // at the median instead of 0.8-1.0; right behind a move, 2-3% (docs/performance-files.md, 2026-12-04). Due once inputTrickleMs passed since
       // the last chunk; then, with an onInput cue, it waits for the next input (at most inputTrickleMs more: input that
       // paused lets it go), and without one it goes at the first poll after an input that came since the last chunk.
       const sinceChunk = performance.now() - lastSentAt;
