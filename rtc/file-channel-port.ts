@@ -7,6 +7,12 @@ export interface FilePort {
   readonly bufferedAmount: number;
   /** Milliseconds since input (pointer, keys) last crossed the connection; absent: no input on it. */
   readonly msSinceInput?: number;
+  /**
+   * Input (pointer, keys) just crossed the connection; absent: the sender polls `msSinceInput`. While input is active
+   * the sender sends its next chunk right behind an input message (rtc/file-sender.ts), so the chunk has the whole gap
+   * to the next one to cross.
+   */
+  onInput?(handler: () => void): () => void;
   /** False while the connection under the channel is not `connected` (ICE lost the path); absent: assume up. */
   readonly pathUp?: boolean;
   sendMessage(msg: FileMessage): boolean;
@@ -24,6 +30,7 @@ type Source = {
   on(type: 'files.frame', h: (f: Uint8Array) => void): () => void;
   on(type: 'channel.close', h: (name: string) => void): () => void;
   on(type: 'closed', h: () => void): () => void;
+  on(type: 'input.crossed', h: () => void): () => void;
   readonly msSinceInput?: number;
   readonly connectionState?: RTCPeerConnectionState;
 };
@@ -118,6 +125,10 @@ export class FileChannelPort implements FilePort {
 
   onFrame(handler: (frame: Uint8Array) => void): () => void {
     return this.source.on('files.frame', handler);
+  }
+
+  onInput(handler: () => void): () => void {
+    return this.source.on('input.crossed', handler);
   }
 
   onClose(handler: () => void): () => void {

@@ -35,6 +35,8 @@ export type PeerSessionEvents = ChannelMessages & {
   'channel.open': ChannelName;
   'channel.close': ChannelName;
   'ice.restart': { reason: string };
+  /** A pointer or input message was just sent or received (after it was sent or handled): a file sender's cue (FilePort.onInput). */
+  'input.crossed': undefined;
   /** Something invalid arrived or a negotiation step failed; never thrown. */
   warning: PeerWarning;
   closed: undefined;
@@ -160,6 +162,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (!ch || ch.readyState !== 'open') return false;
     if (channel === 'pointer' || channel === 'input') this.lastInputAt = performance.now();
     ch.send(text);
+    if (channel === 'pointer' || channel === 'input') this.emit('input.crossed', undefined);
     return true;
   }
 
@@ -332,6 +335,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     // An error from the peer is a warning here, never answered (no error loops).
     if (name === 'control' && parsed.value.type === 'error') this.warn('control', parsed.value.code, `peer: ${parsed.value.message}`);
     (this.emit as (t: ChannelName, m: unknown) => void)(name, parsed.value);
+    if (name === 'pointer' || name === 'input') this.emit('input.crossed', undefined);
   }
 
   /**

@@ -83,6 +83,48 @@ describe('rtc: input goes before files', () => {
     }
   });
 
+  // With the cue, inputs 30 ms apart (closer than the 50 ms trickle): every other one gets a chunk, sent in the same tick.
+  // Polling, inputs 120 ms apart: one chunk each, at the first poll after it. Never two chunks between two inputs.
+  for (const [cue, gapMs, inputs, chunks] of [
+    ['an onInput event', 30, 16, 8],
+    ['polling msSinceInput', 120, 8, 8],
+  ] as const) {
+    it(`while input is active a chunk goes right behind an input message (${cue}, inputs ${gapMs} ms apart)`, async () => {
+      const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+      let inputAt = performance.now();
+      const order: string[] = [];
+      const listeners = new Set<() => void>();
+      const port = instantPort({ msSince: 0 });
+      Object.defineProperty(port, 'msSinceInput', { get: () => performance.now() - inputAt });
+      if (cue === 'an onInput event') port.onInput = (h) => (listeners.add(h), () => listeners.delete(h));
+      const sendFrame = port.sendFrame.bind(port);
+      port.sendFrame = (f) => (order.push(`chunk ${performance.now() - inputAt} ms after`), sendFrame(f));
+      const files = new FileTransfer({});
+      try {
+        files.attach(port);
+        const { done } = files.send(memorySource('big.bin', new Uint8Array(128 * 64 * 1024)));
+        await clock.tickAsync(100);
+        order.length = 0; // The first chunk went at once; what follows is paced by input.
+        for (let k = 0; k < inputs; k++) {
+          await clock.tickAsync(gapMs);
+          inputAt = performance.now();
+          order.push('input');
+          for (const h of [...listeners]) h();
+        }
+        await clock.tickAsync(gapMs - 1);
+        const sent = order.filter((e) => e.startsWith('chunk'));
+        expect(sent, order.join(', ')).to.have.length(chunks);
+        expect(order.some((e, i) => e.startsWith('chunk') && order[i - 1]?.startsWith('chunk')), 'two chunks in one gap').to.equal(false);
+        if (cue === 'an onInput event') expect(new Set(sent)).to.deep.equal(new Set(['chunk 0 ms after']));
+        files.cancelAll('test over');
+        await done;
+      } finally {
+        files.close();
+        clock.uninstall();
+      }
+    });
+  }
+
   it('input older than inputActiveMs does not slow a file', async () => {
     const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     const port = instantPort({ msSince: 600 });
