@@ -108,8 +108,8 @@ describe('web: an Ask pressed right after Start reaches the customer (issue 15 p
     });
   }
 
-  it('an Ask queued while the connection never comes up and the session stays open: after 30 s the console says it was not asked, and it can be asked again', async function () {
-    this.timeout(90_000);
+  /** A session started with a customer page whose peer connection never comes up, and an Ask queued in it; the customer's page. */
+  async function askQueuedWithNoConnection(): Promise<Page> {
     tech = await newPage(await chromium.browser.createBrowserContext());
     await logInToConsole(tech, srv.url, TECH.email, TECH.password);
     await clickRole(tech, 'button', 'Create session code');
@@ -123,6 +123,12 @@ describe('web: an Ask pressed right after Start reaches the customer (issue 15 p
     await (await (await byTestId(tech, 'queue-row')).$('button'))!.click();
     await (await askButton(tech)).click();
     expect(await textOf(tech, 'perm-view')).to.equal('asking once connected');
+    return cust;
+  }
+
+  it('an Ask queued while the connection never comes up and the session stays open: after 30 s the console says it was not asked, and it can be asked again', async function () {
+    this.timeout(90_000);
+    const cust = await askQueuedWithNoConnection();
     const log = await waitLogLine(tech, /Could not ask for View your screen: the connection to the customer did not come up within 30 seconds/, 45_000);
     expect(await textOf(tech, 'perm-view'), `the row once given up; log: ${log.slice(-4).join(' | ')}`).to.equal('not asked');
     expect(await (await askButton(tech)).evaluate((b) => (b as HTMLButtonElement).disabled), 'Ask works again').to.equal(false);
@@ -132,19 +138,7 @@ describe('web: an Ask pressed right after Start reaches the customer (issue 15 p
 
   for (const how of ['the customer ends the session', "the customer's page closes"] as const) {
     it(`an Ask queued while the connection never comes up, then ${how}: the console says it was not asked, and shows no "asked" state`, async () => {
-      tech = await newPage(await chromium.browser.createBrowserContext());
-      await logInToConsole(tech, srv.url, TECH.email, TECH.password);
-      await clickRole(tech, 'button', 'Create session code');
-      const code = await textOf(tech, 'session-code');
-      const cust = await newPage(await chromium.browser.createBrowserContext());
-      await cust.evaluateOnNewDocument(NO_PEER_CONNECTION);
-      await cust.goto(`${srv.url}/`);
-      await (await byRole(cust, 'textbox', 'Enter your 6-digit code')).type(code);
-      await clickRole(cust, 'button', 'Start');
-      await clickRole(cust, 'button', 'Share my screen from this browser');
-      await (await (await byTestId(tech, 'queue-row')).$('button'))!.click();
-      await (await askButton(tech)).click();
-      expect(await textOf(tech, 'perm-view')).to.equal('asking once connected');
+      const cust = await askQueuedWithNoConnection();
       // Still queued a while later: the connection really is not up.
       await new Promise((r) => setTimeout(r, 2000));
       expect(await textOf(tech, 'perm-view')).to.equal('asking once connected');

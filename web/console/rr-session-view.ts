@@ -176,7 +176,7 @@ export class RrSessionView extends LitElement {
     // The customer's grant stands, but while the lead has handed control over, the colleague holds it.
     const handedTo = p === 'control' && state === 'granted' && s.controlHandedOver ? (s.colleague?.who.name ?? 'your colleague') : null;
     return html`<li data-permission=${p} data-state=${state}>
-      <span>${TECH_LABEL[p]}: <span class=${`state-${state}`} data-testid=${`perm-${p}`}>${unsupported ? 'not available' : s.isQueued(p) ? 'asking once connected' : STATE_TEXT[state]}</span>${handedTo ? html` <span class="muted" data-testid="perm-control-holder">(handed to ${handedTo})</span>` : nothing}</span>
+      <span>${TECH_LABEL[p]}: <span class=${`state-${state}`} data-testid=${`perm-${p}`}>${unsupported ? 'not available' : s.isQueued(p) ? 'asking once connected' : s.isSent(p) ? STATE_TEXT.asked : STATE_TEXT[state]}</span>${handedTo ? html` <span class="muted" data-testid="perm-control-holder">(handed to ${handedTo})</span>` : nothing}</span>
       ${unsupported || s.leadName !== null ? nothing : html`<button ?disabled=${!s.canAsk(p)} @click=${() => s.ask(p)}>${ASK_LABEL[p]}</button>`}
     </li>`;
   }

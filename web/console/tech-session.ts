@@ -21,6 +21,8 @@ type Activation = Extract<ServerMessage, { type: 'session.activated' }>;
 type ColleagueStateMsg = Extract<ServerMessage, { type: 'colleague.state' }>;
 /** How long an Ask made before the connection is up waits for it (ms); then it is dropped with a line in the log. */
 const ASK_QUEUE_MS = 30_000;
+/** How long a sent Ask shows "asked, waiting" before the customer's end has said so (ms). */
+const SENT_ASK_MS = 10_000;
 
 /**
  * One session tab in the console: a view over the technician engine
@@ -56,6 +58,8 @@ export class TechSession extends Store implements InputSink {
   private activation: Activation | null = null;
   /** Asks pressed before the connection to the customer was up, sent once it is. */
   private readonly queuedAsks = new Set<Permission>();
+  /** Asks sent whose "asked" has not come back from the customer's end yet (their map is the truth; this is the row until then). */
+  private readonly sentAsks = new Set<Permission>();
   /** Gives up on the queued asks if the connection is not up ASK_QUEUE_MS after the first was queued. */
   private askTimer: ReturnType<typeof setTimeout> | null = null;
   private relay: ColleagueRelay | null = null;
@@ -101,7 +105,8 @@ export class TechSession extends Store implements InputSink {
       this.turnConfigured = m.ice.turnConfigured;
       this.changed();
     });
-    engine.on('permissions', ({ permissions }) => {
+    engine.on('permissions', ({ permissions, previous }) => {
+      for (const p of this.sentAsks) if (permissions[p] !== previous[p]) this.sentAsks.delete(p);
       this.permissions = permissions;
       if (permissions.view !== 'granted') this.setStream(null);
       this.changed();
@@ -217,7 +222,7 @@ export class TechSession extends Store implements InputSink {
 
   /** Whether asking for a permission makes sense with this customer's client (before the connection: queued). */
   canAsk(permission: Permission): boolean {
-    if (this.phase === 'ended' || this.queuedAsks.has(permission) || this.leadName !== null) return false;
+    if (this.phase === 'ended' || this.queuedAsks.has(permission) || this.sentAsks.has(permission) || this.leadName !== null) return false;
     if (this.engine.connected) return this.engine.canAsk(permission);
     return this.permissions[permission] !== 'granted' && this.permissions[permission] !== 'asked';
   }
@@ -227,6 +232,11 @@ export class TechSession extends Store implements InputSink {
     return this.queuedAsks.has(permission);
   }
 
+  /** Whether an ask for `permission` went out and the customer's end has not said "asked" (or answered) yet. */
+  isSent(permission: Permission): boolean {
+    return this.sentAsks.has(permission);
+  }
+
   private sendAsk(permission: Permission): void {
     if (!this.engine.canAsk(permission) && this.capabilities !== null) {
       this.sessionLog.add('system', 'permission', `Not asked: ${PERMISSION_LABELS[permission]} is not possible with this customer's ${this.customerClient === 'browser' ? 'browser' : 'support app'}.`);
@@ -234,7 +244,14 @@ export class TechSession extends Store implements InputSink {
     }
     if (!this.engine.requestPermission(permission)) {
       this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the connection to the customer is not open. Try again once it is.`);
+      return;
     }
+    this.sentAsks.add(permission);
+    // A request lost with its connection never comes back as "asked": the row goes back to what the customer's end said.
+    setTimeout(() => {
+      if (this.sentAsks.delete(permission)) this.changed();
+    }, SENT_ASK_MS);
+    this.changed();
   }
 
   /** The connection is up (and, for what only the customer's client can say, its hello arrived): sends what waited. */
@@ -424,6 +441,7 @@ export class TechSession extends Store implements InputSink {
       this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the session ended before the connection to the customer was up.`);
     }
     this.queuedAsks.clear();
+    this.sentAsks.clear();
     this.clearAskTimer();
     if (!logged) this.sessionLog.add('system', 'session', text);
     this.stopRelay();
