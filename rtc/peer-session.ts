@@ -48,6 +48,8 @@ export function rtcConfiguration(ice: IceConfig): RTCConfiguration {
 }
 
 const ERRORS_PER_SECOND = 10;
+/** The channels whose messages are the technician's hand on the customer's machine (file sending yields to them). */
+const isInputChannel = (name: ChannelName): boolean => name === 'pointer' || name === 'input';
 /** How often the connection state is re-read once connected (see `onConnectionState`). */
 const STATE_WATCH_MS = 500;
 
@@ -84,7 +86,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   /** An offer was wanted while not stable; made once the connection is stable again. */
   private pendingOffer: { iceRestart: boolean } | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
-  /** While the connection is lost: re-reads its state (see `onConnectionState`). */
+  /** From the first connection until closed: re-reads its state (see `onConnectionState`). */
   private stateWatch: ReturnType<typeof setInterval> | null = null;
   private lastState: RTCPeerConnectionState = 'new';
   private errorWindow = { start: 0, count: 0 };
@@ -160,9 +162,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     const text = encodeChannelMessage(channel, msg);
     const ch = this.channels.get(channel);
     if (!ch || ch.readyState !== 'open') return false;
-    if (channel === 'pointer' || channel === 'input') this.lastInputAt = performance.now();
+    const input = isInputChannel(channel);
+    if (input) this.lastInputAt = performance.now();
     ch.send(text);
-    if (channel === 'pointer' || channel === 'input') this.emit('input.crossed', undefined);
+    if (input) this.emit('input.crossed', undefined);
     return true;
   }
 
@@ -331,11 +334,12 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       this.reportInvalid(name, parsed.code, parsed.message);
       return;
     }
-    if (name === 'pointer' || name === 'input') this.lastInputAt = performance.now();
+    const input = isInputChannel(name);
+    if (input) this.lastInputAt = performance.now();
     // An error from the peer is a warning here, never answered (no error loops).
     if (name === 'control' && parsed.value.type === 'error') this.warn('control', parsed.value.code, `peer: ${parsed.value.message}`);
     (this.emit as (t: ChannelName, m: unknown) => void)(name, parsed.value);
-    if (name === 'pointer' || name === 'input') this.emit('input.crossed', undefined);
+    if (input) this.emit('input.crossed', undefined);
   }
 
   /**

@@ -82,7 +82,7 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
     this.on('peer', (peer) => {
       this.watchFacts();
       peer.on('ice.restart', () => {
-        if (this.customerAway) this.restartedWhileAway = true;
+        if (this.customerAwayAt !== null) this.restartedWhileAway = true;
       });
     });
     this.on('session.state', ({ state, reason }) => this.onCustomerBack(state, reason));
@@ -164,10 +164,8 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
     return true;
   }
 
-  /** Whether the customer's signaling is away (the session suspended for them). */
-  private customerAway = false;
-  /** When it went away (Date.now()). */
-  private customerAwayAt = 0;
+  /** When the customer's signaling went away (the session suspended for them; Date.now()); null while they are here. */
+  private customerAwayAt: number | null = null;
   /** An ICE restart offered while the customer was away: the server could not deliver it. */
   private restartedWhileAway = false;
 
@@ -189,16 +187,15 @@ export class TechnicianEngine extends SupportEngine<TechnicianEngineEvents> {
    */
   private onCustomerBack(state: SessionState, reason: SessionReason): void {
     if (state === 'suspended' && reason === 'customer_lost') {
-      this.customerAway = true;
       this.customerAwayAt = Date.now();
       return;
     }
-    if (state !== 'active' || !this.customerAway) return;
-    this.customerAway = false;
+    if (state !== 'active' || this.customerAwayAt === null) return;
+    const awayLong = Date.now() - this.customerAwayAt >= AWAY_RESTART_MS;
+    this.customerAwayAt = null;
     const lost = this.restartedWhileAway;
     this.restartedWhileAway = false;
     const peer = this.peer;
-    const awayLong = Date.now() - this.customerAwayAt >= AWAY_RESTART_MS;
     if (peer && !peer.closed && (lost || awayLong || peer.connectionState !== 'connected')) void peer.restartIce('the customer is back', { offerLost: lost });
   }
 

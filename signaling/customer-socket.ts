@@ -79,7 +79,8 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
     return ctx.sessions.relay({ role: 'customer', token: bound().token }, message.sessionId, message.data, message.lane);
   }
 
-  async function handle(message: CustomerMessage): Promise<void> {
+  /** Every message but `signal`, which `onMessage` relays at once. */
+  async function handle(message: Exclude<CustomerMessage, { type: 'signal' }>): Promise<void> {
     switch (message.type) {
       case 'code.submit': {
         if (session) throw new RescueError('SESSION_BAD_STATE', 'This connection already belongs to a session.');
@@ -132,9 +133,6 @@ export function acceptCustomerSocket(ctx: ServerContext, ws: WebSocket, address:
       }
       case 'session.end':
         await ctx.sessions.end({ role: 'customer', token: bound().token }, message.sessionId);
-        return;
-      case 'signal':
-        await relay(message);
         return;
       case 'colleague.answer':
         await ctx.sessions.handover({ role: 'customer', token: bound().token }, message.sessionId, { kind: 'answer', accept: message.accept });

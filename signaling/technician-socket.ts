@@ -36,7 +36,8 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
     },
   });
 
-  async function handle(message: TechnicianMessage): Promise<void> {
+  /** Every message but `signal`, which `onMessage` relays at once. */
+  async function handle(message: Exclude<TechnicianMessage, { type: 'signal' }>): Promise<void> {
     switch (message.type) {
       case 'session.create': {
         const session = await ctx.sessions.create(technician, message.forceRelay);
@@ -53,9 +54,6 @@ export function acceptTechnicianSocket(ctx: ServerContext, ws: WebSocket, techni
       case 'session.end':
         await ctx.sessions.end(party, message.sessionId);
         ack(message.id);
-        return;
-      case 'signal':
-        await ctx.sessions.relay(party, message.sessionId, message.data, message.lane);
         return;
       case 'session.event':
         await ctx.sessions.report(party, message.sessionId, message.event, message.detail);

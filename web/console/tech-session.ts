@@ -59,7 +59,7 @@ export class TechSession extends Store implements InputSink {
   /** Asks pressed before the connection to the customer was up, sent once it is. */
   private readonly queuedAsks = new Set<Permission>();
   /** Asks sent whose "asked" has not come back from the customer's end yet (their map is the truth; this is the row until then). */
-  private readonly sentAsks = new Set<Permission>();
+  private readonly sentAsks = new Map<Permission, ReturnType<typeof setTimeout>>();
   /** Gives up on the queued asks if the connection is not up ASK_QUEUE_MS after the first was queued. */
   private askTimer: ReturnType<typeof setTimeout> | null = null;
   private relay: ColleagueRelay | null = null;
@@ -106,7 +106,7 @@ export class TechSession extends Store implements InputSink {
       this.changed();
     });
     engine.on('permissions', ({ permissions, previous }) => {
-      for (const p of this.sentAsks) if (permissions[p] !== previous[p]) this.sentAsks.delete(p);
+      for (const p of [...this.sentAsks.keys()]) if (permissions[p] !== previous[p]) this.forgetSentAsk(p);
       this.permissions = permissions;
       if (permissions.view !== 'granted') this.setStream(null);
       this.changed();
@@ -246,12 +246,22 @@ export class TechSession extends Store implements InputSink {
       this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the connection to the customer is not open. Try again once it is.`);
       return;
     }
-    this.sentAsks.add(permission);
     // A request lost with its connection never comes back as "asked": the row goes back to what the customer's end said.
-    setTimeout(() => {
-      if (this.sentAsks.delete(permission)) this.changed();
-    }, SENT_ASK_MS);
+    this.sentAsks.set(
+      permission,
+      setTimeout(() => {
+        if (this.forgetSentAsk(permission)) this.changed();
+      }, SENT_ASK_MS),
+    );
     this.changed();
+  }
+
+  /** Drops the "asked, waiting" of a sent Ask (and its timer); whether there was one. */
+  private forgetSentAsk(permission: Permission): boolean {
+    const timer = this.sentAsks.get(permission);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    return this.sentAsks.delete(permission);
   }
 
   /** The connection is up (and, for what only the customer's client can say, its hello arrived): sends what waited. */
@@ -441,7 +451,7 @@ export class TechSession extends Store implements InputSink {
       this.sessionLog.add('system', 'error', `Could not ask for ${PERMISSION_LABELS[permission]}: the session ended before the connection to the customer was up.`);
     }
     this.queuedAsks.clear();
-    this.sentAsks.clear();
+    for (const p of [...this.sentAsks.keys()]) this.forgetSentAsk(p);
     this.clearAskTimer();
     if (!logged) this.sessionLog.add('system', 'session', text);
     this.stopRelay();
