@@ -6,7 +6,8 @@ export interface ReadyChild<T> {
   child: ChildProcess;
   info: T;
   /** Sends SIGUSR2 and waits for the child's {"gc":true} line (see bench/servers/gc-on-signal.ts). */
-  collectGarbage(timeoutMs?: number): Promise<void>;
+  /** A full GC in the child (bench/servers/gc-on-signal.ts); resolves with its live heap and external bytes, or NaN. */
+  collectGarbage(timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -35,15 +36,20 @@ export async function spawnReady<T>(command: string, args: string[], timeoutMs =
     child,
     info,
     collectGarbage: (gcTimeoutMs = 10_000) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(done, gcTimeoutMs);
-        function done(): void {
+      new Promise<number>((resolve) => {
+        const timer = setTimeout(() => done(Number.NaN), gcTimeoutMs);
+        function done(heap: number): void {
           clearTimeout(timer);
           lines.off('line', onLine);
-          resolve();
+          resolve(heap);
         }
         function onLine(line: string): void {
-          if (line.includes('"gc":true')) done();
+          if (!line.includes('"gc":true')) return;
+          try {
+            done(Number((JSON.parse(line) as { heap?: unknown }).heap ?? Number.NaN));
+          } catch {
+            done(Number.NaN);
+          }
         }
         lines.on('line', onLine);
         child.kill('SIGUSR2');
