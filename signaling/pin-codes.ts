@@ -56,6 +56,17 @@ export class PinCodeBook {
     return { error: 'CODE_INVALID' };
   }
 
+  /**
+   * Remembers a code as dead that this process never had live: a restarted server's restored session
+   * (signaling/restore-sessions.ts) whose customer used it, so typing it again says CODE_USED, not
+   * CODE_INVALID, and it is not issued again for one TTL. Nothing when it is live.
+   */
+  bury(code: string, why: 'used' | 'expired'): void {
+    if (this.live.has(code)) return;
+    this.dead.delete(code);
+    this.dead.set(code, { why, until: this.now() + this.ttlMs });
+  }
+
   /** Takes a code out of the live set (used, expired, or its session closed). */
   retire(code: string, why: 'used' | 'expired'): void {
     if (this.live.delete(code)) this.dead.set(code, { why, until: this.now() + this.ttlMs });

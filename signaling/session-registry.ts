@@ -421,6 +421,8 @@ export class SessionRegistry {
     this.sessions.set(session.id, session);
     this.file(session);
     this.byToken.set(record.tokenDigest, session);
+    // The code its customer used stays used: a second customer typing it hears CODE_USED, as before the restart.
+    if (record.customer.code !== '') this.codes.bury(record.customer.code, 'used');
     if (record.activated) {
       session.lifecycle.transition('active', 'activated');
       session.lifecycle.transition('suspended', 'server_restart');

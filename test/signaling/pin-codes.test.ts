@@ -35,6 +35,19 @@ describe('signaling/pin-codes', () => {
     expect(book.issue('new')).to.equal('515151');
   });
 
+  it('a code buried as used (a restored session\'s) says CODE_USED for one TTL, is not issued again meanwhile, and never hides a live code', () => {
+    let now = 0;
+    const draws = ['313131', '313131', '626262'];
+    const book = new PinCodeBook(60_000, () => now, () => draws.shift() ?? '999999');
+    book.bury('313131', 'used');
+    expect(book.lookup('313131')).to.deep.equal({ error: 'CODE_USED' });
+    expect(book.issue('s1'), 'the buried code is skipped').to.equal('626262');
+    book.bury('626262', 'used');
+    expect(book.lookup('626262'), 'a live code stays live').to.deep.equal({ sessionId: 's1' });
+    now += 60_001;
+    expect(book.lookup('313131')).to.deep.equal({ error: 'CODE_INVALID' });
+  });
+
   it('a used code is single use and says so; a never-issued code is invalid', () => {
     let now = 0;
     const book = new PinCodeBook(60_000, () => now);

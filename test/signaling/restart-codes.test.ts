@@ -109,6 +109,30 @@ describe('signaling: pending codes and code limits across a restart (a real serv
     });
   }
 
+  it('a code its customer used before a SIGKILL still says CODE_USED to a second customer after the restart', async () => {
+    const dir = await dataDir();
+    const first = await start({ DATA_DIR: dir });
+    const cookie = await login(first);
+    const { tech } = await console_(first, cookie);
+    sockets.push(tech);
+    tech.send({ type: 'session.create', id: 'c' });
+    const made = (await tech.next('session.created')).session;
+    const customer = await typeCode(first, made.code ?? '');
+    sockets.push(customer.socket);
+    expect(customer.accepted, customer.error).to.equal(true);
+    await tech.next('session.state');
+    await stop(first, 'SIGKILL');
+
+    const second = await start({ DATA_DIR: dir });
+    const again = await console_(second, cookie);
+    sockets.push(again.tech);
+    expect(again.list.map((s) => s.sessionId), 'the joined session is restored').to.deep.equal([made.sessionId]);
+    const late = await typeCode(second, made.code ?? '');
+    sockets.push(late.socket);
+    expect(late.error).to.equal('CODE_USED');
+    await stop(second, 'SIGTERM');
+  });
+
   it('a code that expired while the server was down ends once with code_expired, and typing it says CODE_EXPIRED', async () => {
     const dir = await dataDir();
     const first = await start({ DATA_DIR: dir, CODE_TTL_SECONDS: '10' });
