@@ -4,8 +4,9 @@
  * the bare channel with 65,536-byte messages (the reference) and with 65,556
  * (a file frame: 20-byte header + 64 KiB), the file protocol with its first
  * frame delay, tail and steady rate (accepted → last byte written), and the CPU
- * each phase cost this process ("cpuN") and all of Chromium's ("cpuC"), from
- * /proc: a figure less swayed by other load than MB/s.
+ * each phase cost this process ("cpuN") and all of Chromium's ("cpuC"; split
+ * into the renderer "cpuR", the browser process "cpuB" and the others "cpuO"),
+ * from /proc: a figure less swayed by other load than MB/s.
  *
  *     ROUNDS=3 MIB=24 npx tsx bench/files-ab.ts
  */
@@ -53,13 +54,33 @@ const { page, node: n, close, browserPid } = await openFilesPair();
 const chromium = browserPid ? processTree(browserPid) : [];
 const R: Record<string, number[]> = {};
 const add = (k: string, v: number): void => void (R[k] ??= []).push(v);
-const cpu = (): { node: number; chrome: number } => ({ node: cpuMs(process.pid), chrome: chromium.reduce((a, p) => a + cpuMs(p), 0) });
+/** Chromium's process kind from its command line: the page's renderer ("R"), the browser ("B"), the rest ("O": GPU, network, utility). */
+const kind = (pid: number): 'R' | 'B' | 'O' => {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmd.includes('--type=renderer') ? 'R' : cmd.includes('--type=') ? 'O' : 'B';
+  } catch {
+    return 'O';
+  }
+};
+const kinds = new Map(chromium.map((p) => [p, kind(p)]));
+const cpu = (): Record<'node' | 'chrome' | 'R' | 'B' | 'O', number> => {
+  const c = { node: cpuMs(process.pid), chrome: 0, R: 0, B: 0, O: 0 };
+  for (const [p, k] of kinds) {
+    const ms = cpuMs(p);
+    c.chrome += ms;
+    c[k] += ms;
+  }
+  return c;
+};
 async function measured<T>(k: string, f: () => Promise<T>): Promise<T> {
   const a = cpu();
   const r = await f();
   const b = cpu();
   add(`${k} cpuN`, b.node - a.node);
   add(`${k} cpuC`, b.chrome - a.chrome);
+  // Where in Chromium: the renderer (page, worker, its WebRTC threads), the browser process (blob reads), the others.
+  for (const x of ['R', 'B', 'O'] as const) add(`${k} cpu${x}`, b[x] - a[x]);
   return r;
 }
 const mbps = (b: number, ms: number): number => b / 1e6 / (ms / 1000);

@@ -1,8 +1,8 @@
 /**
  * File transfer: the product's file protocol (rtc/ FileTransfer, SHA-256
  * verified) between Node (@roamhq/wrtc with Node's native SHA-256, as the
- * agent runs it) and headless Chromium (the bundled rtc/ code with the pure-TS
- * SHA-256, as the console runs it), both directions; beside it, on the same
+ * agent runs it) and headless Chromium (the bundled rtc/ code with the
+ * console's hasher: its worker, WebCrypto), both directions; beside it, on the same
  * peer connection in the same run, the bare throughput of an extra data
  * channel paced the same way (64 KiB messages, 1 MiB buffered, polled). The
  * agent process itself is not in the loop: its file path is this Node end

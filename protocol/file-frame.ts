@@ -26,12 +26,18 @@ export function bytesToUuid(bytes: Uint8Array): string {
   );
 }
 
-/** `transferId` as a string, or its 16 bytes (a sender encodes them once per transfer, not per frame). */
-export function encodeFileFrame(transferId: string | Uint8Array, chunk: number, payload: Uint8Array): Uint8Array {
+/**
+ * `transferId` as a string, or its 16 bytes (a sender encodes them once per transfer, not per frame).
+ * `into`: a buffer to write the frame into (at least header + payload bytes, from its start), reused from frame to
+ * frame where the frame is sent and forgotten; the frame returned is a view of it. Without: a new buffer.
+ */
+export function encodeFileFrame(transferId: string | Uint8Array, chunk: number, payload: Uint8Array, into?: Uint8Array): Uint8Array {
   if (payload.byteLength > LIMITS.fileChunkBytes) throw new Error('chunk payload too large');
-  const frame = new Uint8Array(FILE_FRAME_HEADER_BYTES + payload.byteLength);
+  const length = FILE_FRAME_HEADER_BYTES + payload.byteLength;
+  if (into && into.byteLength < length) throw new Error('frame buffer too small');
+  const frame = into ? into.subarray(0, length) : new Uint8Array(length);
   frame.set(typeof transferId === 'string' ? uuidToBytes(transferId) : transferId.subarray(0, 16), 0);
-  new DataView(frame.buffer).setUint32(16, chunk, false);
+  new DataView(frame.buffer, frame.byteOffset, frame.byteLength).setUint32(16, chunk, false);
   frame.set(payload, FILE_FRAME_HEADER_BYTES);
   return frame;
 }

@@ -16,7 +16,10 @@ export interface FilePort {
   /** False while the connection under the channel is not `connected` (ICE lost the path); absent: assume up. */
   readonly pathUp?: boolean;
   sendMessage(msg: FileMessage): boolean;
-  /** Sends without changing `frame` (a data channel's `send` copies it): once it returns, the sender hands `frame`'s buffer to its hasher. */
+  /**
+   * Sends without changing `frame` and keeps no reference to it (a data channel's `send` copies it): once it returns,
+   * the sender hands `frame`'s buffer to its hasher or builds the next frame in it.
+   */
   sendFrame(frame: Uint8Array): boolean;
   onMessage(handler: (msg: FileMessage) => void): () => void;
   /** A received frame; its buffer is the receiver's alone (its hasher may take it once the sink has written it). */

@@ -246,6 +246,7 @@ export class IncomingTransfer {
   private async fail(code: TransferFailureCode, message: string, tellPeer: boolean): Promise<void> {
     if (this.isFinal) return;
     this.state = 'failed';
+    this.hasher.dispose?.();
     const cancelCode = code === 'DISK_FULL' || code === 'FILE_IO' ? { code } : {};
     if (tellPeer) this.ctx.port()?.sendMessage({ type: 'file.cancel', transferId: this.transferId, reason: message.slice(0, 200), ...cancelCode });
     this.ctx.finished({ ...this.info, ok: false, code, message });

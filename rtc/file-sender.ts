@@ -252,11 +252,16 @@ export class OutgoingTransfer {
         this.cancel(`could not read ${this.source.name}: ${String(err)}`, 'FILE_IO');
         return;
       }
-      const frame = encodeFileFrame(this.idBytes, chunk, bytes);
+      // A hasher that takes buffers (the console's worker) gets the frame's own once sent; otherwise (Node's hasher,
+      // no hasher, a chunk hashed before) the frame is built in one buffer reused for every frame: a new 64 KiB
+      // buffer per frame was page faults and zeroing on the Node sender's thread (docs/performance-files.md, 2026-12-04).
+      const handOver = this.hasher?.updateOwned !== undefined && this.hashedChunks === chunk;
+      const frame = encodeFileFrame(this.idBytes, chunk, bytes, handOver ? undefined : this.frameBuffer());
       if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(frame)) return;
       // The channel copied the frame on send (FilePort.sendFrame): its payload is the hash's, no further copy
-      // (the console's worker hasher takes the buffer; a frame not sent is hashed when it is read again).
-      this.hashChunk(chunk, frame.subarray(FILE_FRAME_HEADER_BYTES), true);
+      // (a frame not sent is hashed when it is read again).
+      if (handOver) this.hashChunk(chunk, frame.subarray(FILE_FRAME_HEADER_BYTES), true);
+      else this.hashChunk(chunk, bytes);
       this.nextChunk = chunk + 1;
       watch.moved();
       lastSentAt = performance.now();
@@ -284,6 +289,13 @@ export class OutgoingTransfer {
     }
   }
 
+  private reusedFrame: Uint8Array | null = null;
+
+  /** The buffer frames are built in when none is handed to the hasher (FilePort.sendFrame: the channel copies on send). */
+  private frameBuffer(): Uint8Array {
+    return (this.reusedFrame ??= new Uint8Array(FILE_FRAME_HEADER_BYTES + this.chunkSize));
+  }
+
   /**
    * Feeds chunk `index` to the running hash if it is the next one it needs (a re-sent chunk was hashed already).
    * `owned`: nothing else holds `bytes`' buffer (a sent frame), so the hasher may take it (Hasher.updateOwned).
@@ -304,6 +316,8 @@ export class OutgoingTransfer {
 
   private fail(code: TransferFailureCode, message: string, tellPeer: boolean): void {
     if (this.isFinal) return;
+    this.hasher?.dispose?.();
+    this.hasher = null;
     if (tellPeer) this.ctx.port()?.sendMessage({ type: 'file.cancel', transferId: this.transferId, reason: message.slice(0, 200) });
     this.finish({ ...this.info, state: 'failed', ok: false, code, message });
   }

@@ -18,6 +18,8 @@ export interface Hasher {
    */
   updateOwned?(bytes: Uint8Array): void;
   digestHex(): string | Promise<string>;
+  /** Optional: the transfer failed and no digest will be asked; a hasher holding the file's bytes (gathered) lets them go. */
+  dispose?(): void;
 }
 /** Makes a hasher for a file of `size` bytes (known in advance: the offer's size). */
 export type HasherFactory = (size?: number) => Hasher;

@@ -23,6 +23,15 @@ describe('protocol/file-frame', () => {
     expect(decoded?.payload.byteLength).to.equal(10);
   });
 
+  it('encodes into a given buffer (reused by a sender): a view of header + payload, the same bytes as a new frame', () => {
+    const into = new Uint8Array(FILE_FRAME_HEADER_BYTES + 16).fill(0xee);
+    const frame = encodeFileFrame(UUID, 3, new Uint8Array([5, 6, 7]), into);
+    expect(frame.buffer).to.equal(into.buffer);
+    expect(Array.from(frame)).to.deep.equal(Array.from(encodeFileFrame(UUID, 3, new Uint8Array([5, 6, 7]))));
+    expect(decodeFileFrame(frame)?.chunk).to.equal(3);
+    expect(() => encodeFileFrame(UUID, 0, new Uint8Array(17), into)).to.throw('too small');
+  });
+
   it('returns null for a frame too short or too long, never throws', () => {
     expect(decodeFileFrame(new Uint8Array(FILE_FRAME_HEADER_BYTES - 1))).to.equal(null);
     expect(decodeFileFrame(new Uint8Array(FILE_FRAME_HEADER_BYTES + LIMITS.fileChunkBytes + 1))).to.equal(null);

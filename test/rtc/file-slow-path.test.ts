@@ -76,7 +76,8 @@ class Link {
         return isUp();
       },
       sendMessage: (msg) => send({ msg, bytes: JSON.stringify(msg).length }),
-      sendFrame: (frame) => send({ frame, bytes: frame.byteLength }),
+      // A copy, as a data channel's send makes (FilePort.sendFrame: the sender reuses the frame's buffer).
+      sendFrame: (frame) => send({ frame: frame.slice(), bytes: frame.byteLength }),
       onMessage: (h) => (self.messages.push(h), () => self.messages.splice(self.messages.indexOf(h), 1)),
       onFrame: (h) => (self.frames.push(h), () => self.frames.splice(self.frames.indexOf(h), 1)),
       onClose: () => () => undefined,

@@ -24,7 +24,7 @@ function fakeWorker(ready = true): HashWorkerLike & { fail(): void; posted: numb
       setImmediate(() => {
         if (w.terminated) return;
         const r = handle(arrived);
-        if (r) w.reply(r);
+        if (r) void Promise.resolve(r).then((x) => w.reply(x));
       });
     },
     terminate() {
@@ -106,6 +106,47 @@ describe('web/shared/file-digest (the console hashes with WebCrypto)', () => {
     expect(await h.digestHex()).to.equal(sha(file));
     expect(frames.every((f) => f.byteLength === 0)).to.equal(true); // transferred: the page kept no copy
     expect(before).to.be.within(2, 4); // 41 frames in 1 MiB batches (+ the ready handshake posts nothing)
+  });
+
+  it('in the worker, a file of announced size is gathered and hashed by WebCrypto: the whole file\'s SHA-256; a truncated or altered one differs', async () => {
+    const handle = hashWorkerHandler();
+    const file = new Uint8Array(randomBytes(3 * 65_536 + 9));
+    const run = async (id: number, parts: Uint8Array[]): Promise<HashReply | null> => {
+      for (const p of parts) void handle({ id, parts: [p.slice()], size: file.length });
+      return await Promise.resolve(handle({ id, end: true, size: file.length }));
+    };
+    const whole = [file.subarray(0, 65_536), file.subarray(65_536)];
+    expect(await run(1, whole)).to.deep.equal({ id: 1, hex: sha(file) });
+    expect(await run(2, [file.subarray(0, file.length - 1)])).to.not.deep.equal({ id: 2, hex: sha(file) });
+    const altered = file.slice();
+    altered[70_000] = altered[70_000]! ^ 1;
+    expect(await run(3, [altered])).to.deep.equal({ id: 3, hex: sha(altered) });
+  });
+
+  it('a dropped transfer (dispose after a failure) is forgotten by the worker; a digest that fails there rejects on the page', async () => {
+    const handle = hashWorkerHandler();
+    void handle({ id: 7, parts: [new Uint8Array(1000)], size: 1000 });
+    expect(handle({ id: 7, drop: true })).to.equal(null);
+    expect(await Promise.resolve(handle({ id: 7, end: true }))).to.deep.equal({ id: 7, hex: sha(new Uint8Array(0)) });
+
+    const worker = fakeWorker();
+    startHashWorker(() => worker);
+    await new Promise((r) => setImmediate(r));
+    const dropped: HashRequest[] = [];
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (m, t) => {
+      if ('drop' in m) dropped.push(m);
+      if ('end' in m) return void setImmediate(() => worker.onmessage?.({ data: { id: m.id, error: 'OperationError' } } as MessageEvent<HashReply>));
+      post(m, t);
+    };
+    const h = consoleHasher(10);
+    h.update(new Uint8Array(10));
+    h.dispose!();
+    expect(dropped).to.have.length(1);
+    const failing = consoleHasher(10);
+    let err: unknown = null;
+    await Promise.resolve(failing.digestHex()).catch((e: unknown) => (err = e));
+    expect(String(err)).to.match(/could not hash: OperationError/);
   });
 
   it('a worker that fails rejects the digests it holds, and later files go back to WebCrypto', async () => {

@@ -1,49 +1,8 @@
-import { Sha256, type Hasher, type HasherFactory } from '../../rtc/sha256.ts';
+import type { Hasher, HasherFactory } from '../../rtc/sha256.ts';
+import { gatherOrIncremental } from './gather-digest.ts';
 import type { HashReply, HashRequest } from './hash-worker-core.ts';
 
-/** Files up to this size (sent or received) are gathered and hashed by WebCrypto at the end (it costs one more copy in memory). */
-export const WEBCRYPTO_RECEIVE_MAX_BYTES = 128 * 1024 * 1024;
-
-function hex(digest: ArrayBuffer): string {
-  let out = '';
-  for (const b of new Uint8Array(digest)) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
-const subtle = (): SubtleCrypto | undefined => globalThis.crypto?.subtle;
-
-/**
- * A Hasher that gathers a file of known size into one buffer and hashes it
- * with WebCrypto at the end: a copy per chunk instead of a pure-TS compression
- * (about a tenth of the CPU on the page's thread). More bytes than announced
- * switch it to the incremental pure-TS hash, so the digest is still right.
- */
-class GatherThenDigest implements Hasher {
-  private readonly buffer: Uint8Array<ArrayBuffer>;
-  private length = 0;
-  private fallback: Sha256 | null = null;
-
-  constructor(size: number) {
-    this.buffer = new Uint8Array(size);
-  }
-
-  update(bytes: Uint8Array): void {
-    if (this.fallback) return this.fallback.update(bytes);
-    if (this.length + bytes.byteLength > this.buffer.byteLength) {
-      this.fallback = new Sha256();
-      this.fallback.update(this.buffer.subarray(0, this.length));
-      this.fallback.update(bytes);
-      return;
-    }
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.byteLength;
-  }
-
-  async digestHex(): Promise<string> {
-    if (this.fallback) return this.fallback.digestHex();
-    return hex(await subtle()!.digest('SHA-256', this.buffer.subarray(0, this.length)));
-  }
-}
+export { WEBCRYPTO_RECEIVE_MAX_BYTES } from './gather-digest.ts';
 
 /** What the page needs of a Worker (a fake one in tests). */
 export type HashWorkerLike = {
@@ -88,7 +47,8 @@ export function startHashWorker(make: () => HashWorkerLike | null = defaultWorke
     }
     const w = state.waiting.get(m.id);
     state.waiting.delete(m.id);
-    w?.resolve(m.hex);
+    if ('hex' in m) w?.resolve(m.hex);
+    else w?.reject(new Error(`the file-hashing worker could not hash: ${m.error}`));
   };
   worker.onerror = () => {
     state.failed = true;
@@ -115,10 +75,12 @@ export function resetHashWorker(): void {
 const WORKER_BATCH_BYTES = 1024 * 1024;
 
 /**
- * A Hasher whose running SHA-256 lives in the hashing worker, so the digest is
- * ready about when the last chunk is, instead of a whole-file WebCrypto digest
- * after it (measured: 100–250 ms per 24 MiB at the end of every transfer,
- * docs/performance-files.md). Bytes handed over (`updateOwned`: a sent
+ * A Hasher that lives in the hashing worker, off the page's thread: there a
+ * file of known size up to WEBCRYPTO_RECEIVE_MAX_BYTES is gathered and
+ * digested by WebCrypto at the end (about a tenth of the CPU of the pure-TS
+ * hash, which competed with both ends' transport threads for the 2 cores:
+ * docs/performance-files.md, 2026-12-04), a larger one hashed incrementally
+ * in pure TS (bounded memory). Bytes handed over (`updateOwned`: a sent
  * frame, a received one the sink has written) are transferred, not copied;
  * others are copied. They go in batches of WORKER_BATCH_BYTES: a copy and a
  * postMessage per 64 KiB frame were 15% of the page's thread while it sent.
@@ -127,9 +89,15 @@ class WorkerHasher implements Hasher {
   private readonly id: number;
   private parts: Uint8Array[] = [];
   private pendingBytes = 0;
+  /** On every message: the worker picks gathered or incremental by it when the transfer's first one comes. */
+  private readonly size: { size?: number };
 
-  constructor(private readonly state: HashWorkerState) {
+  constructor(
+    private readonly state: HashWorkerState,
+    size: number | undefined,
+  ) {
     this.id = state.nextId++;
+    this.size = size !== undefined ? { size } : {};
   }
 
   update(bytes: Uint8Array): void {
@@ -148,8 +116,15 @@ class WorkerHasher implements Hasher {
     if (this.state.failed) return Promise.reject(new Error('the file-hashing worker failed'));
     return new Promise((resolve, reject) => {
       this.state.waiting.set(this.id, { resolve, reject });
-      this.state.worker.postMessage({ id: this.id, end: true });
+      this.state.worker.postMessage({ id: this.id, end: true, ...this.size });
     });
+  }
+
+  /** The transfer failed: the worker drops what it gathered for it. */
+  dispose(): void {
+    this.parts = [];
+    this.pendingBytes = 0;
+    if (!this.state.failed) this.state.worker.postMessage({ id: this.id, drop: true });
   }
 
   private flush(): void {
@@ -158,25 +133,26 @@ class WorkerHasher implements Hasher {
     this.pendingBytes = 0;
     if (parts.length === 0 || this.state.failed) return;
     const buffers = [...new Set(parts.map((p) => p.buffer))] as Transferable[];
+    const size = this.size;
     try {
-      this.state.worker.postMessage({ id: this.id, parts }, buffers);
+      this.state.worker.postMessage({ id: this.id, parts, ...size }, buffers);
     } catch {
       // A buffer that cannot be transferred (shared, already detached): copies instead.
       const copies = parts.map((p) => p.slice());
-      this.state.worker.postMessage({ id: this.id, parts: copies }, copies.map((c) => c.buffer));
+      this.state.worker.postMessage({ id: this.id, parts: copies, ...size }, copies.map((c) => c.buffer));
     }
   }
 }
 
 /**
  * The console's file hasher, for the files it sends and receives: the
- * hashing worker once it runs (any size, incremental); before that, or
- * without one, WebCrypto (`crypto.subtle.digest`, native code) over the
+ * hashing worker once it runs (gathered or incremental, as below, but off the
+ * page's thread); before that, or without one, on the page: WebCrypto (`crypto.subtle.digest`, native code) over the
  * gathered file for files up to WEBCRYPTO_RECEIVE_MAX_BYTES, and the
  * incremental pure-TS SHA-256 above that (bounded memory) or without WebCrypto.
  */
 export const consoleHasher: HasherFactory = (size) => {
   startHashWorker();
-  if (hashWorker?.ready) return new WorkerHasher(hashWorker);
-  return size !== undefined && size <= WEBCRYPTO_RECEIVE_MAX_BYTES && subtle() ? new GatherThenDigest(size) : new Sha256();
+  if (hashWorker?.ready) return new WorkerHasher(hashWorker, size);
+  return gatherOrIncremental(size);
 };

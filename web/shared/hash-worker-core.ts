@@ -1,22 +1,41 @@
-import { Sha256 } from '../../rtc/sha256.ts';
+import type { Hasher } from '../../rtc/sha256.ts';
+import { gatherOrIncremental } from './gather-digest.ts';
 
-/** Main thread → hashing worker: feed a transfer's running hash (parts in order), or finish it. */
-export type HashRequest = { id: number; parts: Uint8Array[] } | { id: number; end: true };
-/** Hashing worker → main thread: it started, or a transfer's digest. */
-export type HashReply = { ready: true } | { id: number; hex: string };
+/** Main thread → hashing worker: feed a transfer's hash (parts in order, with the file's size if known), or finish it. */
+export type HashRequest =
+  | { id: number; parts: Uint8Array[]; size?: number }
+  | { id: number; end: true; size?: number }
+  /** The transfer failed: forget it (what it gathered goes). */
+  | { id: number; drop: true };
+/** Hashing worker → main thread: it started, or a transfer's digest (or why there is none). */
+export type HashReply = { ready: true } | { id: number; hex: string } | { id: number; error: string };
 
-/** The worker's state: one running SHA-256 per transfer id (an abandoned one, never finished, costs a few hundred bytes). */
-export function hashWorkerHandler(): (m: HashRequest) => HashReply | null {
-  const states = new Map<number, Sha256>();
+/**
+ * The worker's state: one hash per transfer id, until it is finished or dropped (a failed transfer). A file of
+ * known size up to WEBCRYPTO_RECEIVE_MAX_BYTES is gathered and digested by WebCrypto at the end, a larger one or
+ * one of unknown size runs the pure-TS SHA-256 (gather-digest.ts).
+ */
+export function hashWorkerHandler(): (m: HashRequest) => HashReply | Promise<HashReply> | null {
+  const states = new Map<number, Hasher>();
+  const state = (m: { id: number; size?: number }): Hasher => {
+    let s = states.get(m.id);
+    if (!s) states.set(m.id, (s = gatherOrIncremental(m.size)));
+    return s;
+  };
   return (m) => {
+    if ('drop' in m) {
+      states.delete(m.id);
+      return null;
+    }
     if ('parts' in m) {
-      let s = states.get(m.id);
-      if (!s) states.set(m.id, (s = new Sha256()));
+      const s = state(m);
       for (const part of m.parts) s.update(part);
       return null;
     }
-    const s = states.get(m.id);
+    const s = state(m);
     states.delete(m.id);
-    return { id: m.id, hex: (s ?? new Sha256()).digestHex() };
+    const id = m.id;
+    const digest = s.digestHex();
+    return typeof digest === 'string' ? { id, hex: digest } : digest.then((hex) => ({ id, hex }), (err: unknown) => ({ id, error: String(err) }));
   };
 }

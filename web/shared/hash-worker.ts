@@ -1,7 +1,7 @@
 /**
- * The console's file-hashing worker (web/shared/file-digest.ts): the running
- * SHA-256 of each file sent or received, off the page's thread, so the digest
- * is ready when the last chunk is (no whole-file digest after the transfer).
+ * The console's file-hashing worker (web/shared/file-digest.ts): the SHA-256
+ * of each file sent or received, off the page's thread: gathered and digested
+ * by WebCrypto at the end up to 128 MiB, the running pure-TS hash above that.
  */
 import { hashWorkerHandler, type HashReply, type HashRequest } from './hash-worker-core.ts';
 
@@ -9,6 +9,6 @@ const scope = globalThis as unknown as { postMessage(m: HashReply): void; addEve
 const handle = hashWorkerHandler();
 scope.addEventListener('message', (e) => {
   const reply = handle(e.data);
-  if (reply) scope.postMessage(reply);
+  if (reply) void Promise.resolve(reply).then((r) => scope.postMessage(r));
 });
 scope.postMessage({ ready: true });

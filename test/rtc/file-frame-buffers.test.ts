@@ -1,0 +1,87 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import type { FileMessage } from '../../protocol/channels.ts';
+import type { FilePort } from '../../rtc/file-channel-port.ts';
+import { FileTransfer } from '../../rtc/file-transfer.ts';
+import { MemorySink, memorySource } from '../../rtc/memory-file.ts';
+import { Sha256, type Hasher } from '../../rtc/sha256.ts';
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+type End = { messages: Array<(m: FileMessage) => void>; frames: Array<(f: Uint8Array) => void> };
+
+/** Two FilePorts that deliver a turn later, copying as a data channel does; `sent` records every frame as the sender passed it. */
+function portPair(): { a: FilePort; b: FilePort; sent: Uint8Array[] } {
+  const sent: Uint8Array[] = [];
+  const ends: [End, End] = [
+    { messages: [], frames: [] },
+    { messages: [], frames: [] },
+  ];
+  const port = (self: End, peer: End): FilePort => ({
+    isOpen: true,
+    bufferedAmount: 0,
+    sendMessage: (m) => (setImmediate(() => peer.messages.forEach((h) => h(JSON.parse(JSON.stringify(m)) as FileMessage))), true),
+    sendFrame: (f) => {
+      sent.push(f);
+      const copy = f.slice();
+      setImmediate(() => peer.frames.forEach((h) => h(copy)));
+      return true;
+    },
+    onMessage: (h) => (self.messages.push(h), () => undefined),
+    onFrame: (h) => (self.frames.push(h), () => undefined),
+    onClose: () => () => undefined,
+  });
+  return { a: port(ends[0], ends[1]), b: port(ends[1], ends[0]), sent };
+}
+
+/** A hasher that takes the buffers it is handed (as the console's worker does), recording them. */
+function owningHasher(taken: ArrayBufferLike[]): Hasher {
+  const inner = new Sha256();
+  return {
+    update: (bytes) => inner.update(bytes.slice()),
+    updateOwned: (bytes) => {
+      taken.push(bytes.buffer);
+      inner.update(bytes);
+    },
+    digestHex: () => inner.digestHex(),
+  };
+}
+
+async function send(hasher: (() => Hasher) | undefined, bytes: Uint8Array): Promise<{ sent: Uint8Array[]; ok: boolean; sha256: string; received: Uint8Array }> {
+  const { a, b, sent } = portPair();
+  const sender = new FileTransfer({ chunkSize: 1024, ...(hasher ? { hasher } : {}) });
+  let sink: MemorySink | null = null;
+  const receiver = new FileTransfer({ sinkFactory: async (offer) => (sink = new MemorySink(offer.size)) });
+  sender.attach(a);
+  receiver.attach(b);
+  try {
+    const result = await sender.send(memorySource('f.bin', bytes)).done;
+    return { sent, ok: result.ok, sha256: result.ok ? result.sha256 : '', received: (sink as MemorySink | null)?.bytes() ?? new Uint8Array(0) };
+  } finally {
+    sender.close();
+    receiver.close();
+  }
+}
+
+describe('rtc/file-sender: the buffers frames are built in', () => {
+  it('with a hasher that does not take buffers (Node, pure TS), every frame is built in one reused buffer, and the file verifies', async () => {
+    const bytes = new Uint8Array(randomBytes(10 * 1024 + 300));
+    const r = await send(undefined, bytes);
+    expect(r.ok).to.equal(true);
+    expect(r.sha256).to.equal(sha(bytes));
+    expect(Buffer.from(r.received).equals(Buffer.from(bytes))).to.equal(true);
+    expect(r.sent).to.have.length(11);
+    expect(new Set(r.sent.map((f) => f.buffer)).size).to.equal(1);
+    expect(r.sent.at(-1)!.byteLength).to.equal(20 + 300); // the last, short frame is a view of the right length
+  });
+
+  it('with a hasher that takes buffers (the console worker), each frame has its own buffer and goes to the hasher once sent', async () => {
+    const bytes = new Uint8Array(randomBytes(5 * 1024 + 1));
+    const taken: ArrayBufferLike[] = [];
+    const r = await send(() => owningHasher(taken), bytes);
+    expect(r.ok).to.equal(true);
+    expect(r.sha256).to.equal(sha(bytes));
+    expect(new Set(r.sent.map((f) => f.buffer)).size).to.equal(6);
+    expect(taken).to.deep.equal(r.sent.map((f) => f.buffer));
+  });
+});
