@@ -6,6 +6,7 @@ import type { Permission } from '../protocol/index.ts';
 import { PERMISSIONS, pinCodeSchema, tokenSchema } from '../protocol/index.ts';
 import type { AgentMediaConfig } from './create-session.ts';
 import type { FrameRate } from './capture/frame-rate.ts';
+import { isVideoCodec } from './capture/video-codec.ts';
 import { choosePlatform, platformOptionHelp } from './platform/choose-platform.ts';
 import { UsageError } from './usage-error.ts';
 import { parseServerUrl } from './server-url.ts';
@@ -49,6 +50,9 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
                         Windows: %USERPROFILE%\\Downloads\\Relay Rescue)
   --fps N|auto          frames per second at most, 1-60; auto (the default): 60 up to
                         1280x720, fewer on larger screens (30 at 1920x1080)
+  --codec vp8|av1       the screen's video codec (default vp8); av1 halves what a
+                        changing screen costs on a slow link (~500 kbit/s) but takes
+                        ~1.5x the CPU and ~6 ms more per frame on a fast one
 ${helpLines(platformOptionHelp(), 24)}
   --auto-grant LIST     grant these without asking: view,control,files,clipboard
   --yes                 grant everything without asking (unattended/test use)
@@ -81,6 +85,7 @@ export function loadAgentConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
         'download-dir': { type: 'string' },
         display: { type: 'string' },
         fps: { type: 'string' },
+        codec: { type: 'string' },
         capture: { type: 'string' },
         'auto-grant': { type: 'string' },
         yes: { type: 'boolean' },
@@ -155,15 +160,17 @@ function readTokenFile(file: string): string {
  * (`agent/adhoc/cli.ts`); throws UsageError naming the bad option.
  */
 export function parseMediaOptions(
-  raw: { display?: string | undefined; 'download-dir'?: string | undefined; fps?: string | undefined; capture?: string | undefined },
+  raw: { display?: string | undefined; 'download-dir'?: string | undefined; fps?: string | undefined; codec?: string | undefined; capture?: string | undefined },
   name: string,
   env: NodeJS.ProcessEnv,
 ): AgentMediaConfig {
   const fps: FrameRate = raw.fps === undefined || raw.fps === 'auto' ? 'auto' : Number(raw.fps);
   if (fps !== 'auto' && (!Number.isInteger(fps) || fps < 1 || fps > 60)) throw new UsageError('--fps must be auto or a whole number from 1 to 60');
+  const videoCodec = raw.codec ?? 'vp8';
+  if (!isVideoCodec(videoCodec)) throw new UsageError('--codec must be vp8 or av1');
   const platform = choosePlatform({ display: raw.display, capture: raw.capture }, env);
   const downloadDir = resolve(raw['download-dir'] ?? platform.defaultDownloadDir(env));
-  return { platform, downloadDir, fps, name };
+  return { platform, downloadDir, fps, videoCodec, name };
 }
 
 /**

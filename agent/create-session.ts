@@ -4,6 +4,7 @@ import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import type { SignalingClient } from '../rtc/signaling-client.ts';
 import { applyAgentFieldTrials } from './capture/render-at-once-sender.ts';
 import { withVideoStartBitrate } from './capture/start-bitrate.ts';
+import { withPreferredVideoCodec, type VideoCodecChoice } from './capture/video-codec.ts';
 import type { Cleanup } from './cleanup.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
 import { nodeHasher } from './files/node-hasher.ts';
@@ -19,6 +20,8 @@ export interface AgentMediaConfig {
   downloadDir: string;
   /** The frame rate cap (`--fps`), or `auto`: by the screen's size (capture/frame-rate.ts). */
   fps: FrameRate;
+  /** The screen's codec (`--codec`, capture/video-codec.ts). */
+  videoCodec: VideoCodecChoice;
   /** The name the technician sees in `hello`. */
   name: string;
 }
@@ -36,8 +39,17 @@ export interface AgentSessionDeps extends ScreenDevices {
   signaling?: SignalingClient;
 }
 
-/** @roamhq/wrtc's peer connection, with the agent's video start bitrate (capture/start-bitrate.ts). */
-export const RTCPeerConnectionNode = withVideoStartBitrate((wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection);
+const NativePeerConnection = (wrtc as unknown as { RTCPeerConnection: RTCPeerConnectionCtor }).RTCPeerConnection;
+const senderCapabilities = wrtc.RTCRtpSender as unknown as Parameters<typeof withPreferredVideoCodec>[1];
+
+/** @roamhq/wrtc's peer connection, with the agent's video start bitrate (capture/start-bitrate.ts) and the stack's own codec order (VP8 first). */
+export const RTCPeerConnectionNode = withVideoStartBitrate(NativePeerConnection);
+const AV1PeerConnection = withVideoStartBitrate(withPreferredVideoCodec(NativePeerConnection, senderCapabilities, ['video/AV1']));
+
+/** The agent's peer connection for a codec choice (`--codec`, capture/video-codec.ts). */
+export function agentPeerConnection(codec: VideoCodecChoice): RTCPeerConnectionCtor {
+  return codec === 'av1' ? AV1PeerConnection : RTCPeerConnectionNode;
+}
 
 /**
  * Builds the agent's support session (screen, input, clipboard, files to the
@@ -49,7 +61,7 @@ export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionD
   if (trials) deps.out.print(`Video goes out without the render-at-once hint: ${trials}`);
   const session = new AgentSession({
     ...(deps.signaling ? { signaling: deps.signaling } : {}),
-    RTCPeerConnection: RTCPeerConnectionNode,
+    RTCPeerConnection: agentPeerConnection(config.videoCodec),
     name: config.name,
     capturer: deps.capturer,
     injector: deps.injector,

@@ -23,7 +23,8 @@
  * the uncapped one; "text stays readable": the frames arrive at 1280x720
  * (resolution kept), the frame rate is what gives.
  *
- * The agent runs at its default `--fps auto` (60 at this size; `--agent-fps N` to pass another). Each phase
+ * The agent runs at its default `--fps auto` (60 at this size; `--agent-fps N` to pass another) and its default
+ * `--codec vp8` (`--agent-codec av1` to pass the other). Each phase
  * also prints, on stderr, the bottleneck's counters (tc -s: packets, drops, backlog) and the console's
  * repairs (packets lost, NACKs, PLIs, key frames): a cap that made the link drop packets shows there.
  */
@@ -135,7 +136,7 @@ function setCap(cap: Cap, on: CapOn, agentPid: number): void {
 }
 
 /** Inside the namespace: one session, measured under each cap in turn. */
-async function inNamespace(count: number, settleMs: number, agentFps: string, capOn: CapOn): Promise<BenchRow[]> {
+async function inNamespace(count: number, settleMs: number, agentFps: string, capOn: CapOn, agentCodec: string): Promise<BenchRow[]> {
   const bench = await startWebBench();
   const xvfb = await startXvfb(WIDTH, HEIGHT);
   const x = await openDisplay(xvfb.display);
@@ -147,7 +148,7 @@ async function inNamespace(count: number, settleMs: number, agentFps: string, ca
   try {
     const page = await openConsole(bench, ctx, { width: 1600, height: 1000 });
     const code = await createCode(page);
-    agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', agentFps]);
+    agent = spawnAgent(['--server', bench.srv.url, '--code', code, '--display', xvfb.display, '--download-dir', downloads, '--auto-grant', 'view', '--no-prompt', '--fps', agentFps, '--codec', agentCodec]);
     try {
       await waitFirstFrame(page, 120_000);
     } catch (err) {
@@ -202,7 +203,7 @@ function ip(args: string[]): void {
 }
 
 /** Makes the namespace, runs this file inside it, and deletes the namespace whatever happens. */
-export async function runAdaptation({ quick, agentFps = 'auto', capOn = 'uplink' }: { quick: boolean; agentFps?: string; capOn?: CapOn }): Promise<BenchRow[]> {
+export async function runAdaptation({ quick, agentFps = 'auto', capOn = 'uplink', agentCodec = 'vp8' }: { quick: boolean; agentFps?: string; capOn?: CapOn; agentCodec?: string }): Promise<BenchRow[]> {
   if (process.getuid?.() !== 0) throw new Error('needs root (it creates a network namespace and a tc qdisc)');
   const ns = `rr-bench-cap-${process.pid}`;
   ip(['netns', 'add', ns]);
@@ -216,7 +217,7 @@ export async function runAdaptation({ quick, agentFps = 'auto', capOn = 'uplink'
     ip(['-n', ns, 'addr', 'add', '198.18.0.1/32', 'dev', 'rrbench0']);
     ip(['-n', ns, 'link', 'set', 'rrbench0', 'up']);
     ip(['-n', ns, 'link', 'set', 'rrbench1', 'up']);
-    const args = ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'bench/adaptation.ts', '--in-namespace', String(quick ? 20 : 60), String(quick ? 6000 : 10_000), agentFps, capOn];
+    const args = ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'bench/adaptation.ts', '--in-namespace', String(quick ? 20 : 60), String(quick ? 6000 : 10_000), agentFps, capOn, agentCodec];
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let rows: BenchRow[] | null = null;
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -234,7 +235,7 @@ export async function runAdaptation({ quick, agentFps = 'auto', capOn = 'uplink'
 if (import.meta.url === `file://${process.argv[1]}`) {
   const at = process.argv.indexOf('--in-namespace');
   if (at >= 0) {
-    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000), process.argv[at + 3] ?? 'auto', process.argv[at + 4] === 'both' ? 'both' : 'uplink');
+    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000), process.argv[at + 3] ?? 'auto', process.argv[at + 4] === 'both' ? 'both' : 'uplink', process.argv[at + 5] ?? 'vp8');
     console.log(JSON.stringify({ rows }));
   } else {
     const { renderTable } = await import('./lib/table.ts');
@@ -242,7 +243,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const onAt = process.argv.indexOf('--cap-on');
     const capOn = onAt >= 0 ? process.argv[onAt + 1] : 'uplink';
     if (capOn !== 'uplink' && capOn !== 'both') throw new Error('--cap-on must be uplink or both');
-    console.log(renderTable(await runAdaptation({ quick: process.argv.includes('--quick'), agentFps: fpsAt >= 0 ? (process.argv[fpsAt + 1] ?? 'auto') : 'auto', capOn })));
+    const codecAt = process.argv.indexOf('--agent-codec');
+    const agentCodec = codecAt >= 0 ? (process.argv[codecAt + 1] ?? 'vp8') : 'vp8';
+    console.log(renderTable(await runAdaptation({ quick: process.argv.includes('--quick'), agentFps: fpsAt >= 0 ? (process.argv[fpsAt + 1] ?? 'auto') : 'auto', capOn, agentCodec })));
   }
   process.exit(0);
 }

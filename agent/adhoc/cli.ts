@@ -5,7 +5,7 @@ import { securityCodeSchema } from '../../protocol/adhoc.ts';
 import { tokenSchema } from '../../protocol/index.ts';
 import { sanitizeTerminalText } from '../../protocol/sanitize-terminal-text.ts';
 import { helpLines, joinTokenArgument, parseMediaOptions, UsageError } from '../config.ts';
-import { RTCPeerConnectionNode, type AgentMediaConfig } from '../create-session.ts';
+import { agentPeerConnection, type AgentMediaConfig } from '../create-session.ts';
 import { platformOptionHelp } from '../platform/choose-platform.ts';
 import { AdhocAgent, type AgentExit, type StartSupportSession } from './adhoc-agent.ts';
 import { defaultStateDir } from './pairing-store.ts';
@@ -21,6 +21,7 @@ Options:
   --download-dir DIR     where received files go (default ~/Downloads/Relay Rescue)
   --fps N|auto           frames per second at most, 1-60; auto (the default): 60 up to
                          1280x720, fewer on larger screens (30 at 1920x1080)
+  --codec vp8|av1        the screen's video codec (default vp8; av1 for slow links)
 ${helpLines(platformOptionHelp(), 25)}
 RELAY_RESCUE_ADHOC_TOKEN and RELAY_RESCUE_SECURITY_CODE in the environment stand for
 --adhoc and --security-code, and stay out of the process list, which every user can read.
@@ -60,6 +61,7 @@ export function loadAdhocConfig(argv: readonly string[], env: NodeJS.ProcessEnv,
         display: { type: 'string' },
         'download-dir': { type: 'string' },
         fps: { type: 'string' },
+        codec: { type: 'string' },
         capture: { type: 'string' },
         help: { type: 'boolean' },
       },
@@ -121,7 +123,7 @@ export async function runAdhocCli(
     stateDir: config.stateDir,
     ...(config.deploymentToken ? { deploymentToken: config.deploymentToken } : {}),
     computerName: config.computerName,
-    RTCPeerConnection: RTCPeerConnectionNode,
+    RTCPeerConnection: agentPeerConnection(config.media?.videoCodec ?? 'vp8'),
     startSession: makeSession && config.media ? makeSession(config.media) : () => ({ close: () => undefined }),
     async askSecurityCode(technicianName, attempt) {
       if (fixedCode !== null) return fixedCode;

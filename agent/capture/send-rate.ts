@@ -47,6 +47,8 @@ export const ESTIMATE_SHARE = 0.8;
  */
 export const QUEUED_MS = 60;
 const MAX_PROBE_AFTER = 24;
+/** A try must be carried by the lowest estimate of this many readings (the estimate spikes for a second now and then). */
+export const TRY_ESTIMATES = 3;
 
 /** Chooses the frame rate offered to the encoder from the sender's counters (see the file comment). */
 export class SendRateGovernor {
@@ -60,6 +62,10 @@ export class SendRateGovernor {
   private probing = false;
   /** The last estimate reported (a reading now and then lacks it). */
   private estimate: number | null = null;
+  /** The estimates of the last `TRY_ESTIMATES` readings that reported one, newest last. */
+  private recent: number[] = [];
+  /** The wait per packet (ms) of the reading that last halved the rate, until a reading without a halving. */
+  private halvedAtWait: number | null = null;
 
   constructor(
     private readonly maxFps: number,
@@ -81,7 +87,10 @@ export class SendRateGovernor {
     const prev = this.last;
     if (prev && sample.at - prev.at < 500) return this.cap;
     this.last = sample;
-    if (sample.availableBps !== null) this.estimate = sample.availableBps;
+    if (sample.availableBps !== null) {
+      this.estimate = sample.availableBps;
+      this.recent = [...this.recent, sample.availableBps].slice(-TRY_ESTIMATES);
+    }
     const available = this.estimate;
     if (!prev || sample.at - prev.at > 10_000 || sample.framesEncoded < prev.framesEncoded || sample.framesIn < prev.framesIn) return this.cap;
     const dt = (sample.at - prev.at) / 1000;
@@ -94,15 +103,26 @@ export class SendRateGovernor {
     // Frames of this size the estimate can carry each second (null when not reported; 0 when nothing was encoded).
     const carried = encodedFrames === 0 ? 0 : available !== null && bitsPerFrame > 0 ? (available * ESTIMATE_SHARE) / bitsPerFrame : null;
     const waitMs = sendWaitMs(prev, sample);
+    if (waitMs !== null && waitMs > QUEUED_MS && this.halvedAtWait !== null && waitMs < this.halvedAtWait) {
+      // The reading right after a halving still counts the packets queued before it: a wait that fell means the
+      // queue drains at the halved rate, so the rate is held, not halved again while the wait keeps falling
+      // (traced with AV1 at 500 kbit/s: 38 fps at 118 ms → 19 fps; the next reading, 61 ms, halved again to 9,
+      // on a link that a steady 30 fps held; docs/performance.md, "2026-12-04, later").
+      this.halvedAtWait = waitMs;
+      this.calm = 0;
+      return this.cap;
+    }
     if (waitMs !== null && waitMs > QUEUED_MS) {
       // The sender's queue grows: halve what is offered (the encoder alone would only drop frames once the
       // queue holds seconds, and then the frames it keeps are huge).
+      this.halvedAtWait = waitMs;
       this.cap = Math.max(this.minFps, Math.min(this.cap, Math.floor(this.cap / 2)));
       if (this.probing) this.probeAfter = Math.min(MAX_PROBE_AFTER, this.probeAfter * 2);
       this.probing = false;
       this.calm = 0;
       return this.cap;
     }
+    this.halvedAtWait = null;
     // Bandwidth-limited: the encoder drops frames and the estimate cannot carry what is offered. (A CPU-bound
     // encoder drops frames too, with room on the link: the rate it is offered then stays.)
     if (encoded < STARVED_SHARE * offered && (carried === null || carried < offered)) {
@@ -124,7 +144,16 @@ export class SendRateGovernor {
     } else if (this.calm >= this.probeAfter) {
       // A quarter more, or what the estimate carries at this frame size if that is more (at most half as much
       // again: the estimate overshoots the link now and then, 0.97 Mbit/s on a 0.5 Mbit/s link, traced).
-      this.cap = Math.min(this.maxFps, Math.max(this.cap + 1, Math.ceil(this.cap * 1.25), Math.min(Math.ceil(1.5 * this.cap), Math.floor(carried ?? 0))));
+      const next = Math.min(this.maxFps, Math.max(this.cap + 1, Math.ceil(this.cap * 1.25), Math.min(Math.ceil(1.5 * this.cap), Math.floor(carried ?? 0))));
+      // Not past what the lowest of the last few estimates carries at this frame size: with AV1 at 500 kbit/s a
+      // try from 38 to 48 fps (frames of 1.1 KB, the estimate 0.39–0.44 Mbit/s, so 38 already used 0.9 of it)
+      // filled the sender's queue within the second (134 ms a packet) and the quantizer went from 62 to 129; and
+      // one reading of 0.76 Mbit/s on that link sent a try from 43 to 60 (docs/performance.md, 2026-12-04
+      // "codec"). Re-checked each reading, so an estimate that stays up still gets its try.
+      const low = this.recent.length > 0 ? Math.min(...this.recent) : null;
+      const lowCarried = low !== null && bitsPerFrame > 0 && encodedFrames > 0 ? (low * ESTIMATE_SHARE) / bitsPerFrame : null;
+      if (lowCarried !== null && lowCarried < next) return this.cap;
+      this.cap = next;
       this.probing = true;
       this.calm = 0;
     }

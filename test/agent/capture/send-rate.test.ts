@@ -63,18 +63,30 @@ describe('agent/capture/send-rate', () => {
     const g = new SendRateGovernor(60, { probeAfter: 2 });
     run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
     expect(g.fps).to.equal(15);
-    // Calm at 15 (the estimate carries ~12 such frames: no jump): the second calm reading tries 19.
-    expect(run(g, [[15, 15, 3200, 500_000], [15, 15, 3200, 500_000]])).to.deep.equal([15, 19]);
-    // The try fails (the encoder drops again): back down, and the next try waits 4 readings.
-    expect(run(g, [[19, 13, 3200, 500_000]])).to.deep.equal([14]);
-    expect(run(g, [[14, 14, 3200, 500_000], [14, 14, 3200, 500_000], [14, 14, 3200, 500_000], [14, 14, 3200, 500_000]])).to.deep.equal([14, 14, 14, 18]);
+    // Calm at 15 (the estimate carries ~21 such frames: no jump to the maximum): a try once two calm readings passed
+    // and the last three estimates all carry it.
+    expect(run(g, [[15, 15, 3200, 700_000], [15, 15, 3200, 700_000], [15, 15, 3200, 700_000]])).to.deep.equal([15, 15, 21]);
+    // The try fails (the encoder drops again, the estimate down to 500 kbit/s): back down, and the next try waits 4 readings.
+    expect(run(g, [[21, 13, 3200, 500_000]])).to.deep.equal([14]);
+    expect(run(g, [[14, 14, 3200, 700_000], [14, 14, 3200, 700_000], [14, 14, 3200, 700_000], [14, 14, 3200, 700_000]])).to.deep.equal([14, 14, 14, 21]);
+  });
+
+  it('does not try a rate the estimate cannot carry at this frame size, and tries once it can', () => {
+    // AV1 at 500 kbit/s (traced): 1.1 KB frames, the estimate 435 kbit/s, which carries 39.5 of them a second.
+    const g = new SendRateGovernor(60, { probeAfter: 1 });
+    expect(run(g, [[57, 20, 1100, 435_000]])).to.deep.equal([30]);
+    // A try to 39 (carried); from there a quarter more, 49, is past what is carried: held, reading after reading.
+    expect(run(g, [[30, 30, 1100, 435_000], [39, 39, 1100, 435_000], [39, 39, 1100, 435_000]])).to.deep.equal([39, 39, 39]);
+    // One reading of a higher estimate is not enough (the lowest of the last three still carries 39.5); three are.
+    expect(run(g, [[39, 39, 1100, 760_000], [39, 39, 1100, 760_000]])).to.deep.equal([39, 39]);
+    expect(run(g, [[39, 39, 1100, 760_000]])).to.deep.equal([59]);
   });
 
   it('a try goes up by what the estimate carries, at most half as much again', () => {
     const g = new SendRateGovernor(60, { probeAfter: 1 });
     run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
     // 1.2 Mbit/s * 0.8 / 16 kbit = 60 frames: carried < 2 * 60, so a try, capped at 1.5 * 15.
-    expect(run(g, [[15, 15, 2000, 1_200_000]])).to.deep.equal([23]);
+    expect(run(g, [[15, 15, 2000, 1_200_000], [15, 15, 2000, 1_200_000], [15, 15, 2000, 1_200_000]])).to.deep.equal([15, 15, 23]);
   });
 
   it("halves the rate while packets wait in the sender's queue, even when the encoder encodes every frame", () => {
@@ -86,9 +98,32 @@ describe('agent/capture/send-rate', () => {
       s = { at: s.at + 1000, framesIn: s.framesIn + frames, framesEncoded: s.framesEncoded + frames, bytesSent: s.bytesSent + frames * 1700, availableBps: 486_000, packetsSent: s.packetsSent! + packets, sendDelaySeconds: s.sendDelaySeconds! + (packets * waitMs) / 1000 };
       return g.update(s);
     };
-    expect([step(32, 40, 287), step(16, 20, 804), step(8, 10, 400), step(8, 10, 300)]).to.deep.equal([30, 15, 8, 8]);
+    expect([step(32, 40, 287), step(16, 20, 804), step(16, 20, 900)]).to.deep.equal([30, 15, 8]);
     // The queue drained (packets wait 5–25 ms as at 2 Mbit/s): the rate stays, and the next try comes later.
     expect(step(8, 10, 20)).to.equal(8);
+  });
+
+  it('after a halving, a wait that is falling (the old queue draining) holds the rate; one that grows again halves it', () => {
+    // AV1 at 500 kbit/s (traced): a try at 38 fps, packets waiting 118 ms; at 19 the next reading still waited 61 ms.
+    const g = new SendRateGovernor(60);
+    let s: SendSample = { at: 0, framesIn: 0, framesEncoded: 0, bytesSent: 0, availableBps: null, packetsSent: 0, sendDelaySeconds: 0 };
+    g.update(s);
+    const step = (frames: number, waitMs: number): number => {
+      const packets = frames * 2;
+      s = { at: s.at + 1000, framesIn: s.framesIn + frames, framesEncoded: s.framesEncoded + frames, bytesSent: s.bytesSent + frames * 1300, availableBps: null, packetsSent: s.packetsSent! + packets, sendDelaySeconds: s.sendDelaySeconds! + (packets * waitMs) / 1000 };
+      return g.update(s);
+    };
+    expect([step(40, 118), step(30, 61), step(30, 65), step(15, 40)]).to.deep.equal([30, 30, 15, 15]);
+    // A fresh halving (the reading before it was calm), then waits over 60 ms that keep falling: held all along.
+    expect([step(15, 300), step(8, 200), step(8, 100), step(8, 70), step(8, 10)]).to.deep.equal([8, 8, 8, 8, 8]);
+    const h = new SendRateGovernor(60);
+    s = { at: 0, framesIn: 0, framesEncoded: 0, bytesSent: 0, availableBps: null, packetsSent: 0, sendDelaySeconds: 0 };
+    h.update(s);
+    const next = (frames: number, waitMs: number): number => {
+      s = { at: s.at + 1000, framesIn: s.framesIn + frames, framesEncoded: s.framesEncoded + frames, bytesSent: s.bytesSent + frames * 1300, availableBps: null, packetsSent: s.packetsSent! + frames * 2, sendDelaySeconds: s.sendDelaySeconds! + (frames * 2 * waitMs) / 1000 };
+      return h.update(s);
+    };
+    expect([next(57, 300), next(30, 200), next(30, 100), next(30, 70), next(30, 10)]).to.deep.equal([30, 30, 30, 30, 30]);
   });
 
   it('a reading without packets sent, or without the send delay, is judged by the frames alone', () => {
