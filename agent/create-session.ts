@@ -44,11 +44,13 @@ const senderCapabilities = wrtc.RTCRtpSender as unknown as Parameters<typeof wit
 
 /** @roamhq/wrtc's peer connection, with the agent's video start bitrate (capture/start-bitrate.ts) and the stack's own codec order (VP8 first). */
 export const RTCPeerConnectionNode = withVideoStartBitrate(NativePeerConnection);
-const AV1PeerConnection = withVideoStartBitrate(withPreferredVideoCodec(NativePeerConnection, senderCapabilities, ['video/AV1']));
+/** Made on first use: the default (VP8) agent never asks the stack for its capabilities at start. */
+let av1PeerConnection: RTCPeerConnectionCtor | null = null;
 
 /** The agent's peer connection for a codec choice (`--codec`, capture/video-codec.ts). */
 export function agentPeerConnection(codec: VideoCodecChoice): RTCPeerConnectionCtor {
-  return codec === 'av1' ? AV1PeerConnection : RTCPeerConnectionNode;
+  if (codec !== 'av1') return RTCPeerConnectionNode;
+  return (av1PeerConnection ??= withVideoStartBitrate(withPreferredVideoCodec(NativePeerConnection, senderCapabilities, ['video/AV1'])));
 }
 
 /**

@@ -50,7 +50,13 @@ interface CodecStatics {
  * keeps its own order.
  */
 export function withPreferredVideoCodec(Base: RTCPeerConnectionCtor, sender: CodecStatics | undefined, preferred: readonly string[]): RTCPeerConnectionCtor {
-  const ordered = orderVideoCodecs(sender?.getCapabilities?.('video')?.codecs ?? [], preferred);
+  let codecs: readonly CodecCapability[] = [];
+  try {
+    codecs = sender?.getCapabilities?.('video')?.codecs ?? [];
+  } catch {
+    // A stack that cannot list its codecs keeps its own order.
+  }
+  const ordered = orderVideoCodecs(codecs, preferred);
   if (!ordered) return Base;
   return class extends Base {
     override addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): RTCRtpSender {
