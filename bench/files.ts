@@ -13,14 +13,14 @@ import type { AddressInfo } from 'node:net';
 import wrtc from '@roamhq/wrtc';
 import { build } from 'esbuild';
 import puppeteer, { type Page } from 'puppeteer-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeHasher } from '../agent/files/node-hasher.ts';
 import type { SignalData } from '../protocol/ice.ts';
 import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import { CHROMIUM } from '../testkit/chromium.ts';
-import { FilePeer, type PumpStats } from './pages/file-peer.ts';
+import { benchBytes, FilePeer, type PumpStats } from './pages/file-peer.ts';
 import { median } from './lib/stats.ts';
 import type { BenchRow } from './lib/table.ts';
 
@@ -35,7 +35,7 @@ async function servePage(): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     if (req.url === '/peer.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
     else if (req.url === '/hash-worker.ts') res.writeHead(200, { 'content-type': 'text/javascript' }).end(worker);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>files bench</title><script type="module" src="/peer.js"></script>');
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>files bench</title><input type="file" id="bench-file"><script type="module" src="/peer.js"></script>');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
@@ -47,6 +47,20 @@ async function waitUntil(ok: () => Promise<boolean>, ms: number, what: string): 
     if (Date.now() > deadline) throw new Error(`files: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Writes the bench's `bytes`-byte file to a temp file and sets it on the page's `<input type=file>`: the disk-backed
+ * File a user picks (the page sends from it with `benchSource = 'disk'`). Returns a function removing the temp file.
+ */
+export async function setDiskFile(page: Page, bytes: number): Promise<() => void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rr-bench-file-'));
+  const path = join(dir, 'bench.bin');
+  writeFileSync(path, benchBytes(bytes));
+  const input = await page.$('#bench-file');
+  if (!input) throw new Error('files: the page has no #bench-file input');
+  await (input as unknown as { uploadFile: (p: string) => Promise<void> }).uploadFile(path);
+  return () => rmSync(dir, { recursive: true, force: true });
 }
 
 /** Headless Chromium with the bench page, and the Node end, connected (files and bench-raw channels open). */

@@ -32,6 +32,13 @@ export type PumpStats = {
 /** How an end turns bytes into what its product code offers: a source and, if the end computes it up front, the SHA-256. */
 export type PrepareFile = (name: string, bytes: Uint8Array) => Promise<{ source: FileSource; sha256?: string }>;
 
+/** The bytes every bench file holds (the bench writes the same to disk for a disk-backed File). */
+export function benchBytes(bytes: number): Uint8Array {
+  const data = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i += 4096) data[i] = (i >>> 12) & 0xff;
+  return data;
+}
+
 const RAW_ID = 100;
 const MESSAGE = 64 * 1024;
 const HIGH_WATER = 1024 * 1024;
@@ -163,8 +170,7 @@ export class FilePeer {
 
   /** Sends `bytes` of generated data with the product's file protocol; resolves with [start wall ms, end wall ms, ok]. */
   async sendFile(bytes: number): Promise<[number, number, boolean]> {
-    const data = new Uint8Array(bytes);
-    for (let i = 0; i < bytes; i += 4096) data[i] = (i >>> 12) & 0xff;
+    const data = benchBytes(bytes);
     // The File (the page copies the bytes into Chromium's blob store) exists before the user sends it: not timed.
     const { source, sha256 } = await this.prepare('bench.bin', data);
     const started = Date.now();
