@@ -62,6 +62,15 @@ describe('signaling: pending codes and code limits across a restart (a real serv
 
   const start = servers.start;
 
+  /** Ann logged in on `server` with her console attached, and a session (a code) made there. */
+  async function madeCode(server: ServerProcess): Promise<{ cookie: string; tech: TestSocket; made: SessionSummary }> {
+    const cookie = await login(server);
+    const { tech } = await console_(server, cookie);
+    sockets.push(tech);
+    tech.send({ type: 'session.create', id: 'c' });
+    return { cookie, tech, made: (await tech.next('session.created')).session };
+  }
+
   async function stop(server: ServerProcess, how: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     server.process.kill(how);
     expect(await server.exited).to.equal(how === 'SIGTERM' ? 0 : 'SIGKILL');
@@ -79,11 +88,7 @@ describe('signaling: pending codes and code limits across a restart (a real serv
     it(`a code made before ${how} is still pending after the restart, sealed in the database, and the customer typing it gets in`, async () => {
       const dir = await dataDir();
       const first = await start({ DATA_DIR: dir });
-      const cookie = await login(first);
-      const { tech } = await console_(first, cookie);
-      sockets.push(tech);
-      tech.send({ type: 'session.create', id: 'c' });
-      const made = (await tech.next('session.created')).session;
+      const { cookie, made } = await madeCode(first);
       expect(made.code).to.match(/^\d{6}$/);
       await stop(first, how);
 
@@ -112,11 +117,7 @@ describe('signaling: pending codes and code limits across a restart (a real serv
   it('a code its customer used before a SIGKILL still says CODE_USED to a second customer after the restart', async () => {
     const dir = await dataDir();
     const first = await start({ DATA_DIR: dir });
-    const cookie = await login(first);
-    const { tech } = await console_(first, cookie);
-    sockets.push(tech);
-    tech.send({ type: 'session.create', id: 'c' });
-    const made = (await tech.next('session.created')).session;
+    const { cookie, tech, made } = await madeCode(first);
     const customer = await typeCode(first, made.code ?? '');
     sockets.push(customer.socket);
     expect(customer.accepted, customer.error).to.equal(true);
