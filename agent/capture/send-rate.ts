@@ -103,23 +103,20 @@ export class SendRateGovernor {
     // Frames of this size the estimate can carry each second (null when not reported; 0 when nothing was encoded).
     const carried = encodedFrames === 0 ? 0 : available !== null && bitsPerFrame > 0 ? (available * ESTIMATE_SHARE) / bitsPerFrame : null;
     const waitMs = sendWaitMs(prev, sample);
-    if (waitMs !== null && waitMs > QUEUED_MS && this.halvedAtWait !== null && waitMs < this.halvedAtWait) {
-      // The reading right after a halving still counts the packets queued before it: a wait that fell means the
+    if (waitMs !== null && waitMs > QUEUED_MS) {
+      const draining = this.halvedAtWait !== null && waitMs < this.halvedAtWait;
+      this.halvedAtWait = waitMs;
+      this.calm = 0;
+      // Right after a halving the reading still counts the packets queued before it: a wait that fell means the
       // queue drains at the halved rate, so the rate is held, not halved again while the wait keeps falling
       // (traced with AV1 at 500 kbit/s: 38 fps at 118 ms → 19 fps; the next reading, 61 ms, halved again to 9,
       // on a link that a steady 30 fps held; docs/performance.md, "2026-12-04, later").
-      this.halvedAtWait = waitMs;
-      this.calm = 0;
-      return this.cap;
-    }
-    if (waitMs !== null && waitMs > QUEUED_MS) {
-      // The sender's queue grows: halve what is offered (the encoder alone would only drop frames once the
-      // queue holds seconds, and then the frames it keeps are huge).
-      this.halvedAtWait = waitMs;
+      if (draining) return this.cap;
+      // Otherwise the sender's queue grows: halve what is offered (the encoder alone would only drop frames once
+      // the queue holds seconds, and then the frames it keeps are huge).
       this.cap = Math.max(this.minFps, Math.min(this.cap, Math.floor(this.cap / 2)));
       if (this.probing) this.probeAfter = Math.min(MAX_PROBE_AFTER, this.probeAfter * 2);
       this.probing = false;
-      this.calm = 0;
       return this.cap;
     }
     this.halvedAtWait = null;
