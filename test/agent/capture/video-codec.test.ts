@@ -37,6 +37,8 @@ describe('agent/capture/video-codec', () => {
     expect(orderVideoCodecs([c('video/VP8'), c('video/rtx')], ['video/AV1'])).to.equal(null);
     expect(withPreferredVideoCodec(Native, { getCapabilities: () => ({ codecs: [c('video/VP8')] }) }, ['video/AV1'])).to.equal(Native);
     expect(withPreferredVideoCodec(Native, undefined, ['video/AV1'])).to.equal(Native);
+    const throwing = { getCapabilities: (): never => { throw new Error('no codecs here'); } };
+    expect(withPreferredVideoCodec(Native, throwing, ['video/AV1']), 'a stack that cannot list its codecs').to.equal(Native);
   });
 
   it("the agent's offer lists AV1 first, and the answer it gets back does too (so AV1 is what it sends)", async () => {
