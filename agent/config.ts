@@ -50,8 +50,9 @@ export const USAGE = `Usage: npm run agent -- --server URL (--code 123456 | --to
                         Windows: %USERPROFILE%\\Downloads\\Relay Rescue)
   --fps N|auto          frames per second at most, 1-60; auto (the default): 60 up to
                         1280x720, fewer on larger screens (30 at 1920x1080)
-  --codec vp8|av1       the screen's video codec (default vp8); av1 halves what a
-                        changing screen costs on a slow link (~500 kbit/s) but takes
+  --codec auto|vp8|av1  the screen's video codec; auto (the default): VP8, and AV1
+                        while the link is too slow for VP8 (under ~1 Mbit/s). av1
+                        halves what a changing screen costs on a slow link but takes
                         ~1.5x the CPU and ~6 ms more per frame on a fast one
 ${helpLines(platformOptionHelp(), 24)}
   --auto-grant LIST     grant these without asking: view,control,files,clipboard
@@ -166,8 +167,8 @@ export function parseMediaOptions(
 ): AgentMediaConfig {
   const fps: FrameRate = raw.fps === undefined || raw.fps === 'auto' ? 'auto' : Number(raw.fps);
   if (fps !== 'auto' && (!Number.isInteger(fps) || fps < 1 || fps > 60)) throw new UsageError('--fps must be auto or a whole number from 1 to 60');
-  const videoCodec = raw.codec ?? 'vp8';
-  if (!isVideoCodec(videoCodec)) throw new UsageError('--codec must be vp8 or av1');
+  const videoCodec = raw.codec ?? 'auto';
+  if (!isVideoCodec(videoCodec)) throw new UsageError('--codec must be auto, vp8 or av1');
   const platform = choosePlatform({ display: raw.display, capture: raw.capture }, env);
   const downloadDir = resolve(raw['download-dir'] ?? platform.defaultDownloadDir(env));
   return { platform, downloadDir, fps, videoCodec, name };

@@ -4,7 +4,8 @@ import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import type { SignalingClient } from '../rtc/signaling-client.ts';
 import { applyAgentFieldTrials } from './capture/render-at-once-sender.ts';
 import { withVideoStartBitrate } from './capture/start-bitrate.ts';
-import { withPreferredVideoCodec, type VideoCodecChoice } from './capture/video-codec.ts';
+import { orderVideoCodecs, senderVideoCodecs, withPreferredVideoCodec, type CodecCapability, type VideoCodecChoice } from './capture/video-codec.ts';
+import type { LiveVideoCodec } from './capture/codec-switch.ts';
 import type { Cleanup } from './cleanup.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
 import { nodeHasher } from './files/node-hasher.ts';
@@ -47,10 +48,19 @@ export const RTCPeerConnectionNode = withVideoStartBitrate(NativePeerConnection)
 /** Made on first use: the default (VP8) agent never asks the stack for its capabilities at start. */
 let av1PeerConnection: RTCPeerConnectionCtor | null = null;
 
-/** The agent's peer connection for a codec choice (`--codec`, capture/video-codec.ts). */
+/** The agent's peer connection for a codec choice (`--codec`, capture/video-codec.ts); `auto` starts as `vp8`. */
 export function agentPeerConnection(codec: VideoCodecChoice): RTCPeerConnectionCtor {
   if (codec !== 'av1') return RTCPeerConnectionNode;
   return (av1PeerConnection ??= withVideoStartBitrate(withPreferredVideoCodec(NativePeerConnection, senderCapabilities, ['video/AV1'])));
+}
+
+const MIME: Record<LiveVideoCodec, string> = { vp8: 'video/VP8', av1: 'video/AV1' };
+const codecOrders = new Map<LiveVideoCodec, readonly CodecCapability[] | null>();
+
+/** `--codec auto`'s orders: each codec first, the rest as the stack lists them (asked of the stack on first use). */
+export function agentVideoCodecOrder(codec: LiveVideoCodec): readonly CodecCapability[] | null {
+  if (!codecOrders.has(codec)) codecOrders.set(codec, orderVideoCodecs(senderVideoCodecs(senderCapabilities), [MIME[codec]]));
+  return codecOrders.get(codec) ?? null;
 }
 
 /**
@@ -64,6 +74,7 @@ export function createAgentSession(config: AgentMediaConfig, deps: AgentSessionD
   const session = new AgentSession({
     ...(deps.signaling ? { signaling: deps.signaling } : {}),
     RTCPeerConnection: agentPeerConnection(config.videoCodec),
+    ...(config.videoCodec === 'auto' ? { videoCodecOrder: agentVideoCodecOrder } : {}),
     name: config.name,
     capturer: deps.capturer,
     injector: deps.injector,

@@ -8,6 +8,8 @@ import { KeyframeRequests } from './capture/keyframe-requests.ts';
 import { ScreenVideoTrack } from './capture/video-track.ts';
 import { frameRateFor, type FrameRate } from './capture/frame-rate.ts';
 import { SendRateGovernor, sendSampleFrom } from './capture/send-rate.ts';
+import { CodecSwitch, type LiveVideoCodec } from './capture/codec-switch.ts';
+import type { CodecCapability } from './capture/video-codec.ts';
 import type { Clipboard } from './platform/clipboard.ts';
 import type { InputInjector } from './platform/input-injector.ts';
 import type { ScreenCapturer } from './platform/screen-capturer.ts';
@@ -16,6 +18,8 @@ import type { ScreenCapturer } from './platform/screen-capturer.ts';
 
 /** When the picture is sent again after a colleague joined (ms): the lead's relay to them connects within a few seconds. */
 const COLLEAGUE_REFRESH_MS = [500, 1500, 3000, 6000];
+/** Readings after a codec change whose queue is the new encoder's key frame (agent/capture/send-rate.ts restart). */
+const KEY_FRAME_READINGS = 2;
 export type AskPermission = (permission: Permission, label: string) => Promise<boolean>;
 
 export type AgentSessionOptions = Omit<SupportEngineOptions, 'client' | 'files'> & {
@@ -29,6 +33,11 @@ export type AgentSessionOptions = Omit<SupportEngineOptions, 'client' | 'files'>
   /** Granted as soon as the session starts, without asking (`--auto-grant`). */
   preGranted: readonly Permission[];
   fps: FrameRate;
+  /**
+   * `--codec auto`: the codec order that sends each codec first (capture/video-codec.ts), null for one the stack
+   * lacks. With it the agent starts with VP8 and moves to AV1 while the link is too slow (capture/codec-switch.ts).
+   */
+  videoCodecOrder?: ((codec: LiveVideoCodec) => readonly CodecCapability[] | null) | undefined;
 };
 
 /** Counters for tests, the bench and the closing summary. */
@@ -60,6 +69,8 @@ export class AgentSession {
   /** Reads the sender's counters once a second and lowers (or restores) the frame rate offered (send-rate.ts). */
   private rateTimer: ReturnType<typeof setInterval> | null = null;
   private governor: SendRateGovernor | null = null;
+  /** `--codec auto`: which codec the link carries (null otherwise, or when the stack has no AV1). */
+  private codecSwitch: CodecSwitch | null = null;
   private readonly agent: AgentSessionOptions;
 
   constructor(options: AgentSessionOptions) {
@@ -74,7 +85,7 @@ export class AgentSession {
         stop: () => void this.stopCapture(),
         sending: (peer) => {
           this.sendingTo(peer);
-          this.governRate(() => peer.getStats());
+          this.governRate(peer);
         },
       },
       input: { inject: (msg) => this.inject(msg), releaseAll: () => options.injector.releaseAll() },
@@ -183,29 +194,44 @@ export class AgentSession {
     this.keyframes.start();
   }
 
-  /** While the track is sent: once a second, the frame rate the sender can carry (agent/capture/send-rate.ts). */
-  private governRate(readStats: () => Promise<RTCStatsReport>): void {
+  /**
+   * While the track is sent: once a second, the frame rate the sender can carry (agent/capture/send-rate.ts) and,
+   * with `--codec auto`, the codec (agent/capture/codec-switch.ts). A new connection starts again from VP8.
+   */
+  private governRate(peer: PeerSession): void {
     this.stopGoverning();
     const screen = this.selected;
     if (!screen || !this.video) return;
     const max = frameRateFor(this.agent.fps, screen.width, screen.height, this.agent.capturer.autoMaxFps);
     this.governor = new SendRateGovernor(max);
     this.video.setFps(max);
+    this.codecSwitch = this.agent.videoCodecOrder?.('av1') ? new CodecSwitch() : null;
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
       busy = true;
-      readStats().then(
+      peer.getStats().then(
         (report) => {
           busy = false;
           const video = this.video;
           const governor = this.governor;
           if (this.rateTimer !== timer || !governor || !video) return;
-          const sample = sendSampleFrom(report, performance.now(), video.stats().pushed);
+          const now = performance.now();
+          const sample = sendSampleFrom(report, now, video.stats().pushed);
           if (!sample) return;
           const before = governor.fps;
           const fps = governor.update(sample);
           if (fps !== before) video.setFps(fps);
+          const change = this.codecSwitch?.update({ at: now, availableBps: sample.availableBps });
+          if (change && this.changeCodec(peer, change, sample.availableBps ?? 0, now)) {
+            // The same rate, with the tries the old codec backed off from forgotten: AV1's frames of a moving window
+            // are about half VP8's (1.2–1.6 KB against 2.3–2.9), so the sender's queue, full of VP8 frames, drains
+            // while the new codec's key frame goes out, and the governor tries higher from there. (Starting AV1 at
+            // 1.5x the rate instead, traced: the queue grew to 160 ms a packet, the estimate fell from 0.48 to
+            // 0.10 Mbit/s and the rate to 8.) The key frame itself (~40 KB of a 1280x720 desktop) waits a second
+            // in the queue at 0.4 Mbit/s: that reading does not halve the rate.
+            governor.restart(fps, { keyFrameReadings: KEY_FRAME_READINGS });
+          }
         },
         // The connection closed: a new one calls sending() again.
         () => {
@@ -216,10 +242,24 @@ export class AgentSession {
     this.rateTimer = timer;
   }
 
+  /** Sends `codec` first from now on (renegotiates), and says so in the session log; false when the stack refused. */
+  private changeCodec(peer: PeerSession, codec: LiveVideoCodec, estimateBps: number, at: number): boolean {
+    const order = this.agent.videoCodecOrder?.(codec) ?? null;
+    if (!order || !peer.preferVideoCodecs(order)) {
+      this.codecSwitch?.refused(codec, at);
+      return false;
+    }
+    const mbps = (estimateBps / 1e6).toFixed(1);
+    const why = codec === 'av1' ? `the connection carries about ${mbps} Mbit/s, too little for VP8` : `the connection carries ${mbps} Mbit/s again`;
+    this.engine.log.add('system', 'screen', `Picture now sent as ${codec === 'av1' ? 'AV1' : 'VP8'}: ${why}`);
+    return true;
+  }
+
   private stopGoverning(): void {
     if (this.rateTimer) clearInterval(this.rateTimer);
     this.rateTimer = null;
     this.governor = null;
+    this.codecSwitch = null;
   }
 
   /**

@@ -24,7 +24,8 @@
  * (resolution kept), the frame rate is what gives.
  *
  * The agent runs at its default `--fps auto` (60 at this size; `--agent-fps N` to pass another) and its default
- * `--codec vp8` (`--agent-codec av1` to pass the other). Each phase
+ * `--codec auto` (VP8, AV1 while the link is too slow for it: agent/capture/codec-switch.ts; `--agent-codec vp8`
+ * or `av1` to hold one). Each phase's note says which codec the agent sent then (from its session log). Each phase
  * also prints, on stderr, the bottleneck's counters (tc -s: packets, drops, backlog) and the console's
  * repairs (packets lost, NACKs, PLIs, key frames): a cap that made the link drop packets shows there.
  */
@@ -177,7 +178,9 @@ async function inNamespace(count: number, settleMs: number, agentFps: string, ca
       }
       const med = median(m.latencies);
       if (cap.rate === null) uncapped = med;
-      const note = `${m.latencies.length}/${count} changes, p99 ${p99(m.latencies).toFixed(0)} ms, ${m.fps.toFixed(1)} fps shown, ${m.mbps.toFixed(2)} Mbit/s, frames ${m.size}`;
+      const codec = codecSent(agent.lines, agentCodec);
+      console.error(`adaptation: ${cap.label}: the agent sends ${codec}`);
+      const note = `${codec}, ${m.latencies.length}/${count} changes, p99 ${p99(m.latencies).toFixed(0)} ms, ${m.fps.toFixed(1)} fps shown, ${m.mbps.toFixed(2)} Mbit/s, frames ${m.size}`;
       rows.push(
         cap.rate === null
           ? { group: GROUP, name: `${WIDTH}x${HEIGHT} latency median, ${cap.label} (in the namespace)`, value: med, unit: 'ms', note }
@@ -198,12 +201,21 @@ async function inNamespace(count: number, settleMs: number, agentFps: string, ca
   }
 }
 
+/** The codec the agent sends now: the last change its session log printed (`--codec auto`), or the one it was given. */
+function codecSent(lines: readonly string[], agentCodec: string): string {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /Picture now sent as (AV1|VP8)/.exec(lines[i]!);
+    if (m) return m[1]!;
+  }
+  return agentCodec === 'av1' ? 'AV1' : 'VP8';
+}
+
 function ip(args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /** Makes the namespace, runs this file inside it, and deletes the namespace whatever happens. */
-export async function runAdaptation({ quick, agentFps = 'auto', capOn = 'uplink', agentCodec = 'vp8' }: { quick: boolean; agentFps?: string; capOn?: CapOn; agentCodec?: string }): Promise<BenchRow[]> {
+export async function runAdaptation({ quick, agentFps = 'auto', capOn = 'uplink', agentCodec = 'auto' }: { quick: boolean; agentFps?: string; capOn?: CapOn; agentCodec?: string }): Promise<BenchRow[]> {
   if (process.getuid?.() !== 0) throw new Error('needs root (it creates a network namespace and a tc qdisc)');
   const ns = `rr-bench-cap-${process.pid}`;
   ip(['netns', 'add', ns]);
@@ -235,7 +247,7 @@ export async function runAdaptation({ quick, agentFps = 'auto', capOn = 'uplink'
 if (import.meta.url === `file://${process.argv[1]}`) {
   const at = process.argv.indexOf('--in-namespace');
   if (at >= 0) {
-    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000), process.argv[at + 3] ?? 'auto', process.argv[at + 4] === 'both' ? 'both' : 'uplink', process.argv[at + 5] ?? 'vp8');
+    const rows = await inNamespace(Number(process.argv[at + 1] ?? 20), Number(process.argv[at + 2] ?? 6000), process.argv[at + 3] ?? 'auto', process.argv[at + 4] === 'both' ? 'both' : 'uplink', process.argv[at + 5] ?? 'auto');
     console.log(JSON.stringify({ rows }));
   } else {
     const { renderTable } = await import('./lib/table.ts');
@@ -244,7 +256,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const capOn = onAt >= 0 ? process.argv[onAt + 1] : 'uplink';
     if (capOn !== 'uplink' && capOn !== 'both') throw new Error('--cap-on must be uplink or both');
     const codecAt = process.argv.indexOf('--agent-codec');
-    const agentCodec = codecAt >= 0 ? (process.argv[codecAt + 1] ?? 'vp8') : 'vp8';
+    const agentCodec = codecAt >= 0 ? (process.argv[codecAt + 1] ?? 'auto') : 'auto';
     console.log(renderTable(await runAdaptation({ quick: process.argv.includes('--quick'), agentFps: fpsAt >= 0 ? (process.argv[fpsAt + 1] ?? 'auto') : 'auto', capOn, agentCodec })));
   }
   process.exit(0);

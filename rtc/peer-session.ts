@@ -257,6 +257,25 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     return this.pc.addTrack(track, ...streams);
   }
 
+  /**
+   * Orders the codecs of the video this side sends (setCodecPreferences on its transceiver) and renegotiates, so
+   * the answer, and with it the codec sent, follows the new order (setCodecPreferences alone fires no
+   * negotiationneeded). False when no video is sent or the stack refused the order; the old order then stands.
+   */
+  preferVideoCodecs(codecs: readonly RTCRtpCodec[]): boolean {
+    if (this.isClosed) return false;
+    const transceiver = this.pc.getTransceivers().find((t) => t.sender.track?.kind === 'video' && t.currentDirection !== 'stopped');
+    if (!transceiver) return false;
+    try {
+      transceiver.setCodecPreferences(codecs as RTCRtpCodec[]);
+    } catch (err) {
+      this.warn('negotiation', 'INTERNAL', `setCodecPreferences failed: ${String(err)}`);
+      return false;
+    }
+    this.negotiate(false);
+    return true;
+  }
+
   removeTrack(sender: RTCRtpSender): void {
     this.pc.removeTrack(sender);
   }

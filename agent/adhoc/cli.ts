@@ -21,7 +21,8 @@ Options:
   --download-dir DIR     where received files go (default ~/Downloads/Relay Rescue)
   --fps N|auto           frames per second at most, 1-60; auto (the default): 60 up to
                          1280x720, fewer on larger screens (30 at 1920x1080)
-  --codec vp8|av1        the screen's video codec (default vp8; av1 for slow links)
+  --codec auto|vp8|av1   the screen's video codec (default auto: VP8, AV1 while the
+                         link is too slow for VP8)
 ${helpLines(platformOptionHelp(), 25)}
 RELAY_RESCUE_ADHOC_TOKEN and RELAY_RESCUE_SECURITY_CODE in the environment stand for
 --adhoc and --security-code, and stay out of the process list, which every user can read.
@@ -123,7 +124,7 @@ export async function runAdhocCli(
     stateDir: config.stateDir,
     ...(config.deploymentToken ? { deploymentToken: config.deploymentToken } : {}),
     computerName: config.computerName,
-    RTCPeerConnection: agentPeerConnection(config.media?.videoCodec ?? 'vp8'),
+    RTCPeerConnection: agentPeerConnection(config.media?.videoCodec ?? 'auto'),
     startSession: makeSession && config.media ? makeSession(config.media) : () => ({ close: () => undefined }),
     async askSecurityCode(technicianName, attempt) {
       if (fixedCode !== null) return fixedCode;

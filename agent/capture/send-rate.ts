@@ -47,6 +47,8 @@ export const ESTIMATE_SHARE = 0.8;
  */
 export const QUEUED_MS = 60;
 const MAX_PROBE_AFTER = 24;
+/** Frames that use under this share of the lowest recent estimate leave room for a try, whatever their size. */
+export const ROOM_SHARE = 0.7;
 /** A try must be carried by the lowest estimate of this many readings (the estimate spikes for a second now and then). */
 export const TRY_ESTIMATES = 3;
 
@@ -66,6 +68,8 @@ export class SendRateGovernor {
   private recent: number[] = [];
   /** The wait per packet (ms) of the reading that last halved the rate, until a reading without a halving. */
   private halvedAtWait: number | null = null;
+  /** Readings left whose queue is a new encoder's key frame (restart). */
+  private keyFrameReadings = 0;
 
   constructor(
     private readonly maxFps: number,
@@ -79,6 +83,23 @@ export class SendRateGovernor {
 
   /** The rate to offer now. */
   get fps(): number {
+    return this.cap;
+  }
+
+  /**
+   * The encoder changed (another codec, capture/codec-switch.ts): the frame sizes and failed tries learnt with the
+   * old one no longer hold. Starts again from `fps` (within minFps and maxFps), trying higher after the usual calm
+   * readings; the estimates already read still apply (the link is the same). `keyFrameReadings`: readings after the
+   * first whose wait in the sender's queue is the new encoder's key frame, not the rate (it does not halve then).
+   */
+  restart(fps: number, options: { keyFrameReadings?: number } = {}): number {
+    this.cap = Math.max(this.minFps, Math.min(this.maxFps, Math.round(fps)));
+    this.keyFrameReadings = Math.max(0, options.keyFrameReadings ?? 0);
+    this.last = null;
+    this.calm = 0;
+    this.probing = false;
+    this.probeAfter = this.minProbeAfter;
+    this.halvedAtWait = null;
     return this.cap;
   }
 
@@ -102,8 +123,10 @@ export class SendRateGovernor {
     const bitsPerFrame = ((sample.bytesSent - prev.bytesSent) * 8) / Math.max(1, encodedFrames);
     // Frames of this size the estimate can carry each second (null when not reported; 0 when nothing was encoded).
     const carried = encodedFrames === 0 ? 0 : available !== null && bitsPerFrame > 0 ? (available * ESTIMATE_SHARE) / bitsPerFrame : null;
+    const keyFrame = this.keyFrameReadings > 0;
+    if (keyFrame) this.keyFrameReadings--;
     const waitMs = sendWaitMs(prev, sample);
-    if (waitMs !== null && waitMs > QUEUED_MS) {
+    if (waitMs !== null && waitMs > QUEUED_MS && !keyFrame) {
       const draining = this.halvedAtWait !== null && waitMs < this.halvedAtWait;
       this.halvedAtWait = waitMs;
       this.calm = 0;
@@ -149,7 +172,14 @@ export class SendRateGovernor {
       // "codec"). Re-checked each reading, so an estimate that stays up still gets its try.
       const low = this.recent.length > 0 ? Math.min(...this.recent) : null;
       const lowCarried = low !== null && bitsPerFrame > 0 && encodedFrames > 0 ? (low * ESTIMATE_SHARE) / bitsPerFrame : null;
-      if (lowCarried !== null && lowCarried < next) return this.cap;
+      // Unless the frames use well under that estimate: the encoder's rate control sizes a frame to its target over
+      // the frames offered, so at a low rate the frames grow into the budget and "carried at this frame size" stays
+      // at the rate offered; more frames would be smaller. Traced with AV1 at 500 kbit/s after the change from VP8:
+      // 15 fps of 1.7–1.8 KB frames, 0.23 Mbit/s sent, the estimate 0.33–0.42, no try in 6 s, and a change waited
+      // for the next of 15 frames a second (docs/performance.md, 2026-12-04 "auto").
+      const sentBps = ((sample.bytesSent - prev.bytesSent) * 8) / dt;
+      const room = low !== null && sentBps < ROOM_SHARE * low;
+      if (lowCarried !== null && lowCarried < next && !room) return this.cap;
       this.cap = next;
       this.probing = true;
       this.calm = 0;

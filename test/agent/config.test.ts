@@ -11,7 +11,7 @@ describe('agent/config', () => {
   it('derives the customer WebSocket URL and defaults', () => {
     const c = ok(['--server', 'https://help.example.com/', '--code', '123456']);
     expect(c.wsUrl).to.equal('wss://help.example.com/ws/customer');
-    expect(c).to.include({ code: '123456', token: null, fps: 'auto', videoCodec: 'vp8', prompt: true, name: 'carol' });
+    expect(c).to.include({ code: '123456', token: null, fps: 'auto', videoCodec: 'auto', prompt: true, name: 'carol' });
     expect(c.platform).to.include({ id: 'linux-x11', display: ':5', capture: 'auto' });
     expect(c.downloadDir).to.equal('/home/c/Downloads/Relay Rescue');
     expect(c.autoGrant).to.deep.equal([]);
@@ -49,7 +49,8 @@ describe('agent/config', () => {
     expect(ok(['--server', 'http://s', '--code', '123456', '--fps', 'auto']).fps).to.equal('auto');
     expect(ok(['--server', 'http://s', '--code', '123456', '--fps', '15']).fps).to.equal(15);
     expect(ok(['--server', 'http://s', '--code', '123456', '--codec', 'av1']).videoCodec).to.equal('av1');
-    bad(['--server', 'http://s', '--code', '123456', '--codec', 'h264'], /--codec must be vp8 or av1/);
+    expect(ok(['--server', 'http://s', '--code', '123456', '--codec', 'vp8']).videoCodec).to.equal('vp8');
+    bad(['--server', 'http://s', '--code', '123456', '--codec', 'h264'], /--codec must be auto, vp8 or av1/);
     bad(['--server', 'http://s', '--code', '123456', '--auto-grant', 'root'], /unknown permission "root"/);
     bad(['--server', 'http://s', '--code', '123456', '--capture', 'vnc'], /--capture/);
     bad(['--server', 'http://s', '--code', '123456', '--bogus'], /bogus/);

@@ -71,6 +71,21 @@ describe('agent/capture/send-rate', () => {
     expect(run(g, [[14, 14, 3200, 700_000], [14, 14, 3200, 700_000], [14, 14, 3200, 700_000], [14, 14, 3200, 700_000]])).to.deep.equal([14, 14, 14, 21]);
   });
 
+  it('restart (another codec): from the rate given, the backed-off tries forgotten, a first reading taken as the base', () => {
+    const g = new SendRateGovernor(60, { probeAfter: 2 });
+    run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
+    // A failed try: the next would wait 4 calm readings.
+    run(g, [[15, 15, 3200, 700_000], [15, 15, 3200, 700_000], [15, 15, 3200, 700_000], [21, 13, 3200, 500_000]]);
+    expect(g.fps).to.equal(14);
+    expect(g.restart(21)).to.equal(21);
+    expect(g.restart(500), 'never past the maximum').to.equal(60);
+    expect(g.restart(1), 'nor under the minimum').to.equal(8);
+    g.restart(21);
+    // AV1's 1.4 KB frames: the estimate carries ~35 of them; the first reading is the base, then two calm ones, then a
+    // try of half as much again (the most one try adds).
+    expect(run(g, [[21, 21, 1400, 500_000], [21, 21, 1400, 500_000], [21, 21, 1400, 500_000]])).to.deep.equal([21, 21, 32]);
+  });
+
   it('does not try a rate the estimate cannot carry at this frame size, and tries once it can', () => {
     // AV1 at 500 kbit/s (traced): 1.1 KB frames, the estimate 435 kbit/s, which carries 39.5 of them a second.
     const g = new SendRateGovernor(60, { probeAfter: 1 });
@@ -85,8 +100,22 @@ describe('agent/capture/send-rate', () => {
   it('a try goes up by what the estimate carries, at most half as much again', () => {
     const g = new SendRateGovernor(60, { probeAfter: 1 });
     run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
-    // 1.2 Mbit/s * 0.8 / 16 kbit = 60 frames: carried < 2 * 60, so a try, capped at 1.5 * 15.
-    expect(run(g, [[15, 15, 2000, 1_200_000], [15, 15, 2000, 1_200_000], [15, 15, 2000, 1_200_000]])).to.deep.equal([15, 15, 23]);
+    // 1.2 Mbit/s * 0.8 / 20.8 kbit = 46 frames: carried < 2 * 60, so a try, capped at 1.5 * 15, once the lowest of
+    // the last three estimates carries it (the frames use 0.31 Mbit/s: no room under 0.7 of the 0.38 before).
+    expect(run(g, [[15, 15, 2600, 1_200_000], [15, 15, 2600, 1_200_000], [15, 15, 2600, 1_200_000]])).to.deep.equal([15, 15, 23]);
+  });
+
+  it('frames that use well under the lowest estimate leave room for a try, however big they are', () => {
+    // AV1 at 500 kbit/s after the change from VP8 (traced): 15 fps of 1.8 KB frames (0.22 Mbit/s), the estimate
+    // 0.33–0.42, which carries only ~19 frames of that size; the encoder grew them into its budget.
+    const g = new SendRateGovernor(60, { probeAfter: 1 });
+    run(g, [[57, 12, 3200, 380_000], [30, 12, 3200, 380_000]]);
+    expect(g.fps).to.equal(15);
+    expect(run(g, [[15, 15, 1850, 334_000]])).to.deep.equal([19]);
+    // At 19 the same frames would use 0.28 Mbit/s: no room, and the estimate does not carry 24 of them: held.
+    expect(run(g, [[19, 19, 1850, 361_000]])).to.deep.equal([19]);
+    // The encoder shrank them to 1.4 KB (0.21 Mbit/s): room again.
+    expect(run(g, [[19, 19, 1400, 361_000]])).to.deep.equal([25]);
   });
 
   it("halves the rate while packets wait in the sender's queue, even when the encoder encodes every frame", () => {
@@ -124,6 +153,20 @@ describe('agent/capture/send-rate', () => {
       return h.update(s);
     };
     expect([next(57, 300), next(30, 200), next(30, 100), next(30, 70), next(30, 10)]).to.deep.equal([30, 30, 30, 30, 30]);
+  });
+
+  it("after a restart, the readings that carry the new encoder's key frame do not halve the rate for their wait", () => {
+    // AV1 after VP8 at 500 kbit/s (traced): the key frame (~40 KB) waits ~1 s in the queue, then the queue drains.
+    const g = new SendRateGovernor(60);
+    let s: SendSample = { at: 0, framesIn: 0, framesEncoded: 0, bytesSent: 0, availableBps: 400_000, packetsSent: 0, sendDelaySeconds: 0 };
+    const step = (frames: number, waitMs: number): number => {
+      const packets = frames * 2;
+      s = { at: s.at + 1000, framesIn: s.framesIn + frames, framesEncoded: s.framesEncoded + frames, bytesSent: s.bytesSent + frames * 1300, availableBps: 400_000, packetsSent: s.packetsSent! + packets, sendDelaySeconds: s.sendDelaySeconds! + (packets * waitMs) / 1000 };
+      return g.update(s);
+    };
+    g.restart(30, { keyFrameReadings: 2 });
+    expect([step(30, 0), step(30, 1100), step(30, 900)], 'the base, then two key-frame readings').to.deep.equal([30, 30, 30]);
+    expect(step(30, 400), 'a queue still there after them halves').to.equal(15);
   });
 
   it('a reading without packets sent, or without the send delay, is judged by the frames alone', () => {
