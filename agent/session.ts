@@ -250,8 +250,11 @@ export class AgentSession {
       return false;
     }
     const mbps = (estimateBps / 1e6).toFixed(1);
-    const why = codec === 'av1' ? `the connection carries about ${mbps} Mbit/s, too little for VP8` : `the connection carries ${mbps} Mbit/s again`;
-    this.engine.log.add('system', 'screen', `Picture now sent as ${codec === 'av1' ? 'AV1' : 'VP8'}: ${why}`);
+    const text =
+      codec === 'av1'
+        ? `Slow connection (about ${mbps} Mbit/s): the screen is now sent as AV1, which needs about half as much.`
+        : `The connection is fast again (${mbps} Mbit/s): the screen is now sent as VP8.`;
+    this.engine.log.add('system', 'screen', text);
     return true;
   }
 

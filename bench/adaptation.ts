@@ -204,7 +204,7 @@ async function inNamespace(count: number, settleMs: number, agentFps: string, ca
 /** The codec the agent sends now: the last change its session log printed (`--codec auto`), or the one it was given. */
 function codecSent(lines: readonly string[], agentCodec: string): string {
   for (let i = lines.length - 1; i >= 0; i--) {
-    const m = /Picture now sent as (AV1|VP8)/.exec(lines[i]!);
+    const m = /screen is now sent as (AV1|VP8)/.exec(lines[i]!);
     if (m) return m[1]!;
   }
   return agentCodec === 'av1' ? 'AV1' : 'VP8';
