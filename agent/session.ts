@@ -19,7 +19,7 @@ import type { ScreenCapturer } from './platform/screen-capturer.ts';
 /** When the picture is sent again after a colleague joined (ms): the lead's relay to them connects within a few seconds. */
 const COLLEAGUE_REFRESH_MS = [500, 1500, 3000, 6000];
 /** Readings after a codec change whose queue is the new encoder's key frame (agent/capture/send-rate.ts restart). */
-const KEY_FRAME_READINGS = 2;
+const KEY_FRAME_READINGS = 3;
 export type AskPermission = (permission: Permission, label: string) => Promise<boolean>;
 
 export type AgentSessionOptions = Omit<SupportEngineOptions, 'client' | 'files'> & {
@@ -228,8 +228,9 @@ export class AgentSession {
             // are about half VP8's (1.2–1.6 KB against 2.3–2.9), so the sender's queue, full of VP8 frames, drains
             // while the new codec's key frame goes out, and the governor tries higher from there. (Starting AV1 at
             // 1.5x the rate instead, traced: the queue grew to 160 ms a packet, the estimate fell from 0.48 to
-            // 0.10 Mbit/s and the rate to 8.) The key frame itself (~40 KB of a 1280x720 desktop) waits a second
-            // in the queue at 0.4 Mbit/s: that reading does not halve the rate.
+            // 0.10 Mbit/s and the rate to 8.) The key frame itself (~40 KB of a 1280x720 desktop) and the VP8
+            // frames before it kept packets 1.1–1.4 s in the queue for two readings and 0.44 s in the third (traced
+            // at 0.4 Mbit/s), and the encoder dropped frames behind it: the rate is held through those three.
             governor.restart(fps, { keyFrameReadings: KEY_FRAME_READINGS });
           }
         },

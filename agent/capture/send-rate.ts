@@ -90,7 +90,7 @@ export class SendRateGovernor {
    * The encoder changed (another codec, capture/codec-switch.ts): the frame sizes and failed tries learnt with the
    * old one no longer hold. Starts again from `fps` (within minFps and maxFps), trying higher after the usual calm
    * readings; the estimates already read still apply (the link is the same). `keyFrameReadings`: readings after the
-   * first whose wait in the sender's queue is the new encoder's key frame, not the rate (it does not halve then).
+   * first that carry the new encoder's key frame (the rate is held through them).
    */
   restart(fps: number, options: { keyFrameReadings?: number } = {}): number {
     this.cap = Math.max(this.minFps, Math.min(this.maxFps, Math.round(fps)));
@@ -123,10 +123,14 @@ export class SendRateGovernor {
     const bitsPerFrame = ((sample.bytesSent - prev.bytesSent) * 8) / Math.max(1, encodedFrames);
     // Frames of this size the estimate can carry each second (null when not reported; 0 when nothing was encoded).
     const carried = encodedFrames === 0 ? 0 : available !== null && bitsPerFrame > 0 ? (available * ESTIMATE_SHARE) / bitsPerFrame : null;
-    const keyFrame = this.keyFrameReadings > 0;
-    if (keyFrame) this.keyFrameReadings--;
+    // The readings that carry a new encoder's key frame say nothing of the rate: the frame waits in the queue and
+    // the encoder drops frames behind it, whatever the rate offered.
+    if (this.keyFrameReadings > 0) {
+      this.keyFrameReadings--;
+      return this.cap;
+    }
     const waitMs = sendWaitMs(prev, sample);
-    if (waitMs !== null && waitMs > QUEUED_MS && !keyFrame) {
+    if (waitMs !== null && waitMs > QUEUED_MS) {
       const draining = this.halvedAtWait !== null && waitMs < this.halvedAtWait;
       this.halvedAtWait = waitMs;
       this.calm = 0;
