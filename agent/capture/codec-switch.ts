@@ -9,7 +9,7 @@
  * is slow: under `slowBps` for `slowReadings` readings in a row, or for one reading under half of it (a link that
  * slow is not a dip: each second more on VP8 fills the sender's queue that the new codec's key frame then waits
  * behind; traced at 500 kbit/s, the estimate fell to 0.33 Mbit/s a second before the frame rate was lowered, and a
- * change a second later met 180 ms of queue).
+ * change a second later met 108 ms a packet of queue).
  *
  * A still screen sends little, and libwebrtc does not lower an estimate it has no reason to (it starts at the
  * agent's 3 Mbit/s: capture/start-bitrate.ts), so the first change waits for the first picture that fills the link.

@@ -180,7 +180,7 @@ export class SendRateGovernor {
       // the frames offered, so at a low rate the frames grow into the budget and "carried at this frame size" stays
       // at the rate offered; more frames would be smaller. Traced with AV1 at 500 kbit/s after the change from VP8:
       // 15 fps of 1.7–1.8 KB frames, 0.23 Mbit/s sent, the estimate 0.33–0.42, no try in 6 s, and a change waited
-      // for the next of 15 frames a second (docs/performance.md, 2026-12-04 "auto").
+      // for the next of 15 frames a second (docs/performance.md, 2026-12-05 "--codec auto").
       const sentBps = ((sample.bytesSent - prev.bytesSent) * 8) / dt;
       const room = low !== null && sentBps < ROOM_SHARE * low;
       if (lowCarried !== null && lowCarried < next && !room) return this.cap;
