@@ -226,6 +226,13 @@ export async function unreachableByTab(page: Page): Promise<{ total: number; mis
       .filter((el) => !el.__rrVisited)
       .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? el.getAttribute('aria-label') ?? '').trim().slice(0, 30)}"`);
   });
+  // The walk tabs past the last control, out of the page (Chromium 156.0.8078.114 then left the page without focus,
+  // and the caller's next clicks and typing went nowhere): focus comes back to the page, on nothing in it.
+  await page.bringToFront();
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.focus();
+  });
   return { total, missed };
 }
 
