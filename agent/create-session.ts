@@ -4,7 +4,7 @@ import type { RTCPeerConnectionCtor } from '../rtc/peer-session.ts';
 import type { SignalingClient } from '../rtc/signaling-client.ts';
 import { applyAgentFieldTrials } from './capture/render-at-once-sender.ts';
 import { withVideoStartBitrate } from './capture/start-bitrate.ts';
-import { orderVideoCodecs, senderVideoCodecs, withPreferredVideoCodec, type CodecCapability, type VideoCodecChoice } from './capture/video-codec.ts';
+import { codecFirst, withPreferredVideoCodec, type CodecCapability, type VideoCodecChoice } from './capture/video-codec.ts';
 import type { LiveVideoCodec } from './capture/codec-switch.ts';
 import type { Cleanup } from './cleanup.ts';
 import { diskSinkFactory } from './files/disk-sink.ts';
@@ -54,12 +54,11 @@ export function agentPeerConnection(codec: VideoCodecChoice): RTCPeerConnectionC
   return (av1PeerConnection ??= withVideoStartBitrate(withPreferredVideoCodec(NativePeerConnection, senderCapabilities, ['video/AV1'])));
 }
 
-const MIME: Record<LiveVideoCodec, string> = { vp8: 'video/VP8', av1: 'video/AV1' };
 const codecOrders = new Map<LiveVideoCodec, readonly CodecCapability[] | null>();
 
 /** `--codec auto`'s orders: each codec first, the rest as the stack lists them (asked of the stack on first use). */
 export function agentVideoCodecOrder(codec: LiveVideoCodec): readonly CodecCapability[] | null {
-  if (!codecOrders.has(codec)) codecOrders.set(codec, orderVideoCodecs(senderVideoCodecs(senderCapabilities), [MIME[codec]]));
+  if (!codecOrders.has(codec)) codecOrders.set(codec, codecFirst(senderCapabilities, codec));
   return codecOrders.get(codec) ?? null;
 }
 

@@ -40,6 +40,19 @@ export function makePair(extra: Partial<PeerSessionOptions> = {}, delayMs = 1): 
   };
 }
 
+/**
+ * The mime type of the codec of the first video RTP stream of `type` in a getStats report ('' before there is one);
+ * `decoded`: only an inbound stream that has decoded a frame.
+ */
+export async function videoStreamCodec(getStats: () => Promise<RTCStatsReport>, type: 'outbound-rtp' | 'inbound-rtp', options: { decoded?: boolean } = {}): Promise<string> {
+  const report = await getStats();
+  let codecId: string | undefined;
+  report.forEach((s: Record<string, unknown>) => {
+    if (s.type === type && s.kind === 'video' && typeof s.codecId === 'string' && (!options.decoded || Number(s.framesDecoded) > 0)) codecId ??= s.codecId;
+  });
+  return codecId ? ((report.get(codecId) as { mimeType?: string } | undefined)?.mimeType ?? '') : '';
+}
+
 /** Resolves when `predicate` holds, polling; rejects after `timeoutMs`. */
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;

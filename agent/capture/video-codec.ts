@@ -1,4 +1,5 @@
 import type { RTCPeerConnectionCtor } from '../../rtc/peer-session.ts';
+import type { LiveVideoCodec } from './codec-switch.ts';
 
 /**
  * The screen's codec (`--codec`): `auto` (the default: VP8, and AV1 while the link is too slow for VP8:
@@ -53,6 +54,13 @@ export function senderVideoCodecs(sender: CodecStatics | undefined): readonly Co
     // A stack that cannot list its codecs keeps its own order.
     return [];
   }
+}
+
+const CODEC_MIME: Record<LiveVideoCodec, string> = { vp8: 'video/VP8', av1: 'video/AV1' };
+
+/** The stack's video codecs with `codec` first (`--codec auto`'s orders); null when the stack lacks it. */
+export function codecFirst(sender: CodecStatics | undefined, codec: LiveVideoCodec): CodecCapability[] | null {
+  return orderVideoCodecs(senderVideoCodecs(sender), [CODEC_MIME[codec]]);
 }
 
 /**

@@ -5,7 +5,7 @@ import wrtc from '@roamhq/wrtc';
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { Cleanup } from '../../agent/cleanup.ts';
-import { orderVideoCodecs, senderVideoCodecs } from '../../agent/capture/video-codec.ts';
+import { codecFirst } from '../../agent/capture/video-codec.ts';
 import type { LiveVideoCodec } from '../../agent/capture/codec-switch.ts';
 import { diskSinkFactory } from '../../agent/files/disk-sink.ts';
 import { nodeHasher } from '../../agent/files/node-hasher.ts';
@@ -13,13 +13,11 @@ import { AgentSession } from '../../agent/session.ts';
 import { SignalingClient, type WebSocketCtor } from '../../rtc/signaling-client.ts';
 import { TechnicianEngine } from '../../rtc/technician-engine.ts';
 import { FakeCapturer, recordingInjector } from '../../testkit/fake-agent.ts';
-import { RTCPeerConnectionNode, nextEvent, waitFor } from '../../testkit/rtc-pair.ts';
+import { RTCPeerConnectionNode, nextEvent, videoStreamCodec, waitFor } from '../../testkit/rtc-pair.ts';
 import { createTechnician, loginCookie, startTestServer, type RunningServer } from '../../testkit/server.ts';
 
 const WS = WebSocket as unknown as WebSocketCtor;
-const MIME: Record<LiveVideoCodec, string> = { vp8: 'video/VP8', av1: 'video/AV1' };
-const stack = senderVideoCodecs(wrtc.RTCRtpSender);
-const videoCodecOrder = (codec: LiveVideoCodec) => orderVideoCodecs(stack, [MIME[codec]]);
+const videoCodecOrder = (codec: LiveVideoCodec) => codecFirst(wrtc.RTCRtpSender, codec);
 
 /** The agent's peer connection on a link whose bandwidth estimate reads `estimate.bps` (the real report otherwise). */
 const estimate = { bps: 400_000 };
@@ -43,13 +41,7 @@ class TechnicianPeer extends RTCPeerConnectionNode {
 
 async function receivedCodec(): Promise<string> {
   const pc = techPeers.at(-1);
-  if (!pc) return '';
-  const report = await pc.getStats();
-  let codecId: string | undefined;
-  report.forEach((s: Record<string, unknown>) => {
-    if (s.type === 'inbound-rtp' && s.kind === 'video' && typeof s.codecId === 'string' && Number(s.framesDecoded) > 0) codecId ??= s.codecId;
-  });
-  return codecId ? ((report.get(codecId) as { mimeType?: string } | undefined)?.mimeType ?? '') : '';
+  return pc ? videoStreamCodec(() => pc.getStats(), 'inbound-rtp', { decoded: true }) : '';
 }
 
 describe("agent --codec auto: a slow link moves the running picture to AV1, said in the customer's session log", function () {
