@@ -239,7 +239,7 @@ export async function unreachableByTab(page: Page): Promise<{ total: number; mis
   const missed = await page.evaluate(() => {
     const w = window as unknown as { __rrAll: () => (Element & { __rrVisited?: boolean })[] };
     return w.__rrAll()
-      .filter((el) => !el.__rrVisited)
+      .filter((el) => !el.__rrVisited && !el.id.startsWith('__rr-tab-'))
       .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? el.getAttribute('aria-label') ?? '').trim().slice(0, 30)}"`);
   });
   await page.evaluate(() => {
