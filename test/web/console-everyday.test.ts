@@ -150,6 +150,8 @@ describe('web: the console in everyday use (issue 15)', function () {
     await screenshotAt(tech, 'console-adhoc-support', 1280, 800);
     await screenshotAt(tech, 'console-adhoc-support', 390, 844);
     await clickRole(tech, 'link', 'Computers');
+    // The page marks its link once the hash change has rendered, which is not at once after the click.
+    for (let i = 0; i < 100 && (await current())[0] !== 'Computers'; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await current()).to.deep.equal(['Computers']);
     await screenshotAt(tech, 'console-computers', 1280, 800);
     await screenshotAt(tech, 'console-computers', 390, 844);
