@@ -96,6 +96,9 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
 export async function newPage(context: BrowserContext, width = 1280, height = 800): Promise<Page> {
   const page = await context.newPage();
   await page.setViewport({ width, height });
+  // Every page behaves as the focused one, as each would in its own window: a test drives several pages of one
+  // browser (technician, colleague, customer), and in Chromium's headless mode only one of them has focus.
+  await page.emulateFocusedPage(true);
   page.on('pageerror', (err) => console.error(`[pageerror] ${String(err)}`));
   page.on('console', (msg) => {
     // HTTP error statuses (the /api/me probe, wrong codes) are expected; the UI shows them.
@@ -226,15 +229,30 @@ export async function unreachableByTab(page: Page): Promise<{ total: number; mis
     start.focus();
     return count;
   })()`)) as number;
+  const step = async (): Promise<{ atEnd: boolean; stayed: boolean }> =>
+    page.evaluate(() => {
+      const w = window as unknown as { __rrActive: () => (Element & { __rrVisited?: boolean }) | null; __rrLast?: Element | null };
+      const el = w.__rrActive();
+      const stayed = el !== null && el === w.__rrLast;
+      w.__rrLast = el;
+      if (el) el.__rrVisited = true;
+      return { atEnd: el?.id === '__rr-tab-end', stayed };
+    });
+  await step();
   for (let i = 0; i < total + 8; i++) {
     await page.keyboard.press('Tab');
-    const atEnd = await page.evaluate(() => {
-      const w = window as unknown as { __rrActive: () => (Element & { __rrVisited?: boolean }) | null };
-      const el = w.__rrActive();
-      if (el) el.__rrVisited = true;
-      return el?.id === '__rr-tab-end';
-    });
+    const { atEnd, stayed } = await step();
     if (atEnd) break;
+    // Tab stayed put: the remote screen under remote control sends Tab to the customer's computer, and its hint
+    // names Ctrl+Alt+Escape as the way out, which a keyboard user presses. A trap that this does not open stays one.
+    if (stayed) {
+      await page.keyboard.down('Control');
+      await page.keyboard.down('Alt');
+      await page.keyboard.press('Escape');
+      await page.keyboard.up('Alt');
+      await page.keyboard.up('Control');
+      await step();
+    }
   }
   const missed = await page.evaluate(() => {
     const w = window as unknown as { __rrAll: () => (Element & { __rrVisited?: boolean })[] };
@@ -245,6 +263,7 @@ export async function unreachableByTab(page: Page): Promise<{ total: number; mis
   await page.evaluate(() => {
     document.getElementById('__rr-tab-start')?.remove();
     document.getElementById('__rr-tab-end')?.remove();
+    delete (window as unknown as { __rrLast?: Element | null }).__rrLast;
     (document.activeElement as HTMLElement | null)?.blur();
   });
   return { total, missed };
