@@ -262,7 +262,7 @@ export class OutgoingTransfer {
       if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(frame)) return;
       this.nextChunk = chunk + 1;
       // A block whose frames are all sent goes to the hash whole (the console's worker takes its buffer: one
-      // transfer per 1 MiB, no copy); near the end, the rest of the file goes at once and the digest starts
+      // transfer per block, no copy); near the end, the rest of the file goes at once and the digest starts
       // while the last frames are sent and the channel drains.
       const block = this.reader.blockOf(chunk);
       if (this.nextChunk === this.totalChunks || this.reader.blockOf(this.nextChunk) !== block) this.hashLoadedBlock(block);

@@ -76,18 +76,18 @@ describe('rtc/file-sender: the buffers frames are built in', () => {
   });
 
   it('with a hasher that takes buffers (the console worker), frames still share one buffer; each read block goes to the hasher whole once its frames are sent, the last two are copied for an early digest', async () => {
-    // chunkSize 1024: a read-ahead block is 16 chunks (16 KiB); 6 blocks, the last one short.
-    const bytes = new Uint8Array(randomBytes(5 * 16 * 1024 + 1));
+    // chunkSize 1024: a read-ahead block is 64 chunks (64 KiB); 6 blocks, the last one short.
+    const bytes = new Uint8Array(randomBytes(5 * 64 * 1024 + 1));
     const taken: ArrayBufferLike[] = [];
     const r = await send(() => owningHasher(taken), bytes);
     expect(r.ok).to.equal(true);
     expect(r.sha256).to.equal(sha(bytes));
     expect(Buffer.from(r.received).equals(Buffer.from(bytes))).to.equal(true);
-    expect(r.sent).to.have.length(81);
+    expect(r.sent).to.have.length(321);
     expect(new Set(r.sent.map((f) => f.buffer)).size).to.equal(1);
     // Blocks 0-3 handed over whole (each its own buffer, none a frame's), at most the last two copied instead.
     expect(taken).to.have.length(4);
-    expect(taken.every((b) => b.byteLength === 16 * 1024)).to.equal(true);
+    expect(taken.every((b) => b.byteLength === 64 * 1024)).to.equal(true);
     expect(new Set(taken).size).to.equal(4);
     expect(taken.includes(r.sent[0]!.buffer)).to.equal(false);
   });
