@@ -303,12 +303,16 @@ export class OutgoingTransfer {
     return (this.reusedFrame ??= new Uint8Array(FILE_FRAME_HEADER_BYTES + this.chunkSize));
   }
 
-  /** Hashes whatever of blocks before `block` is not hashed yet, reading them if they are not held (a resume past them). */
+  /**
+   * Hashes whatever of blocks before `block` is not hashed yet, reading them if they are not held (a resume past
+   * them); each is let go once hashed, so a resume far into a file holds one block at a time.
+   */
   private async hashBlocksBefore(block: number): Promise<void> {
     while (this.hasher && this.hashedChunks < this.totalChunks && this.reader.blockOf(this.hashedChunks) < block) {
       const b = this.reader.blockOf(this.hashedChunks);
       const bytes = await this.reader.block(b);
       if (this.reader.blockOf(this.hashedChunks) === b) this.hashBlock(b, bytes);
+      this.reader.forget(b);
     }
   }
 
