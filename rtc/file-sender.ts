@@ -43,10 +43,11 @@ function nextInput(port: FilePort, ms: number): Promise<void> {
 const FINAL: ReadonlySet<TransferState> = new Set(['done', 'failed']);
 
 /**
- * One outgoing file: offer, paced frames, each read-ahead block hashed once its
- * frames are sent and the digest started within the last two blocks, so it is
- * ready about when the last frame has crossed (`file.digest`); resume from the
- * receiver's `fromChunk`.
+ * One outgoing file: offer, paced frames hashed as they are sent (for the
+ * console's worker: each read-ahead block once its frames are sent, and the
+ * digest started within the last two blocks, so it is ready about when the
+ * last frame has crossed), the digest after the last frame (`file.digest`),
+ * resume from the receiver's `fromChunk`.
  */
 export class OutgoingTransfer {
   state: TransferState = 'hashing';
@@ -261,12 +262,21 @@ export class OutgoingTransfer {
       const frame = encodeFileFrame(this.idBytes, chunk, bytes, this.frameBuffer());
       if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(frame)) return;
       this.nextChunk = chunk + 1;
-      // A block whose frames are all sent goes to the hash whole (the console's worker takes its buffer: one
-      // transfer per block, no copy); near the end, the rest of the file goes at once and the digest starts
-      // while the last frames are sent and the channel drains.
-      const block = this.reader.blockOf(chunk);
-      if (this.nextChunk === this.totalChunks || this.reader.blockOf(this.nextChunk) !== block) this.hashLoadedBlock(block);
-      this.startDigestEarly();
+      if (this.hasher && !this.hasher.updateOwned) {
+        // A hasher here (Node's, pure TS): each chunk as it is sent, so no 4 MiB hash stalls the agent's event loop
+        // that dispatches input; its digest at the end is immediate.
+        if (this.hashedChunks === chunk) {
+          this.hasher.update(bytes);
+          this.hashedChunks++;
+        }
+      } else {
+        // A hasher that takes buffers (the console's worker): a block whose frames are all sent goes there whole
+        // (one transfer per block, no copy); near the end the rest of the file goes at once and the digest starts
+        // while the last frames are sent and the channel drains.
+        const block = this.reader.blockOf(chunk);
+        if (this.nextChunk === this.totalChunks || this.reader.blockOf(this.nextChunk) !== block) this.hashLoadedBlock(block);
+        this.startDigestEarly();
+      }
       watch.moved();
       lastSentAt = performance.now();
       cued = false;
