@@ -6,7 +6,8 @@
  * frame delay, tail and steady rate (accepted → last byte written), and the CPU
  * each phase cost this process ("cpuN") and all of Chromium's ("cpuC"; split
  * into the renderer "cpuR", the browser process "cpuB" and the others "cpuO"),
- * from /proc: a figure less swayed by other load than MB/s.
+ * from /proc: a figure less swayed by other load than MB/s; THREADS=1 adds the
+ * renderer's CPU by thread name ("R:<thread>").
  *
  *     ROUNDS=3 MIB=24 npx tsx bench/files-ab.ts
  */
@@ -79,12 +80,39 @@ const cpu = (): Record<'node' | 'chrome' | 'R' | 'B' | 'O', number> => {
   }
   return c;
 };
+/** THREADS=1: the renderer's CPU by thread name (its main thread, the hash worker, its WebRTC and IO threads), ms. */
+const threadCpu = (): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const [pid, k] of kinds) {
+    if (k !== 'R') continue;
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(name, (out.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_S);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  return out;
+};
+let threadsBefore = new Map<string, number>();
 async function measured<T>(k: string, f: () => Promise<T>): Promise<T> {
   if (process.env['PHASES']) console.log(`phase start ${k}`);
+  if (process.env['THREADS']) threadsBefore = threadCpu();
   const a = cpu();
   const r = await f();
   const b = cpu();
   if (process.env['PHASES']) console.log(`phase end ${k}`);
+  if (process.env['THREADS']) for (const [t, ms] of threadCpu()) add(`${k} R:${t}`, ms - (threadsBefore.get(t) ?? 0));
   add(`${k} cpuN`, b.node - a.node);
   add(`${k} cpuC`, b.chrome - a.chrome);
   // Where in Chromium: the renderer (page, worker, its WebRTC threads), the browser process (blob reads), the others.

@@ -18,7 +18,8 @@ export interface FilePort {
   sendMessage(msg: FileMessage): boolean;
   /**
    * Sends without changing `frame` and keeps no reference to it (a data channel's `send` copies it): once it returns,
-   * the sender hands `frame`'s buffer to its hasher or builds the next frame in it.
+   * the sender builds the next frame in the same buffer (checked in Chromium 156: 200 frames sent from one buffer
+   * rewritten after each `send`, 13 MiB queued, all arrived intact; docs/performance.md, 2026-12-06).
    */
   sendFrame(frame: Uint8Array): boolean;
   onMessage(handler: (msg: FileMessage) => void): () => void;

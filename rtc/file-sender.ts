@@ -43,8 +43,11 @@ function nextInput(port: FilePort, ms: number): Promise<void> {
 const FINAL: ReadonlySet<TransferState> = new Set(['done', 'failed']);
 
 /**
- * One outgoing file: offer, paced frames hashed as they are read, the digest
- * after the last frame (`file.digest`), resume from the receiver's `fromChunk`.
+ * One outgoing file: offer, paced frames hashed as they are sent (for the
+ * console's worker: each read-ahead block once its frames are sent, and the
+ * digest started within the last two blocks, so it is ready about when the
+ * last frame has crossed), the digest after the last frame (`file.digest`),
+ * resume from the receiver's `fromChunk`.
  */
 export class OutgoingTransfer {
   state: TransferState = 'hashing';
@@ -90,8 +93,8 @@ export class OutgoingTransfer {
   }
 
   /**
-   * Offers at once: the file is hashed while it is sent (each chunk once, as
-   * it is first read), not read a first time for a digest before the offer.
+   * Offers at once: the file is hashed while it is sent (each block once, as
+   * its frames go), not read a first time for a digest before the offer.
    */
   async start(): Promise<void> {
     if (this.sha256 === null) this.hasher = this.ctx.opts.hasher(this.source.size);
@@ -246,36 +249,50 @@ export class OutgoingTransfer {
       let bytes: Uint8Array;
       try {
         // A receiver that already holds chunks from an earlier attempt (its partial file) starts past what this sender read.
-        while (this.hasher && this.hashedChunks < chunk) this.hashChunk(this.hashedChunks, await this.reader.chunk(this.hashedChunks));
+        await this.hashBlocksBefore(this.reader.blockOf(chunk));
         bytes = await this.reader.chunk(chunk);
       } catch (err) {
+        if (this.epoch !== epoch) return; // A newer pump took over (and may have handed the block this one read to the hasher).
         this.cancel(`could not read ${this.source.name}: ${String(err)}`, 'FILE_IO');
         return;
       }
-      // A hasher that takes buffers (the console's worker) gets the frame's own once sent; otherwise (Node's hasher,
-      // no hasher, a chunk hashed before) the frame is built in one buffer reused for every frame: a new 64 KiB
-      // buffer per frame was page faults and zeroing on the Node sender's thread (docs/performance-files.md, 2026-12-04).
-      const handOver = this.hasher?.updateOwned !== undefined && this.hashedChunks === chunk;
-      const frame = encodeFileFrame(this.idBytes, chunk, bytes, handOver ? undefined : this.frameBuffer());
+      // Every frame is built in one reused buffer: the channel copies it on send (FilePort.sendFrame). A new 64 KiB
+      // buffer per frame was page faults and zeroing on the Node sender's thread, and on the page `encodeFileFrame`
+      // was its costliest stage after `send` (docs/performance.md, 2026-12-06).
+      const frame = encodeFileFrame(this.idBytes, chunk, bytes, this.frameBuffer());
       if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(frame)) return;
-      // The channel copied the frame on send (FilePort.sendFrame): its payload is the hash's, no further copy
-      // (a frame not sent is hashed when it is read again).
-      if (handOver) this.hashChunk(chunk, frame.subarray(FILE_FRAME_HEADER_BYTES), true);
-      else this.hashChunk(chunk, bytes);
       this.nextChunk = chunk + 1;
+      if (this.hasher && !this.hasher.updateOwned) {
+        // A hasher here (Node's, pure TS): each chunk as it is sent, so no 4 MiB hash stalls the agent's event loop
+        // that dispatches input; its digest at the end is immediate.
+        if (this.hashedChunks === chunk) {
+          this.hasher.update(bytes);
+          this.hashedChunks++;
+        }
+      } else {
+        // A hasher that takes buffers (the console's worker): a block whose frames are all sent goes there whole
+        // (one transfer per block, no copy); near the end the rest of the file goes at once and the digest starts
+        // while the last frames are sent and the channel drains.
+        const block = this.reader.blockOf(chunk);
+        if (this.nextChunk === this.totalChunks || this.reader.blockOf(this.nextChunk) !== block) this.hashLoadedBlock(block);
+        this.startDigestEarly();
+      }
       watch.moved();
       lastSentAt = performance.now();
       cued = false;
     }
     if (this.epoch === epoch && this.state === 'sending' && this.sha256 === null) {
       try {
-        while (this.hasher && this.hashedChunks < this.totalChunks) this.hashChunk(this.hashedChunks, await this.reader.chunk(this.hashedChunks));
-        this.sha256 = (await this.hasher?.digestHex()) ?? null;
+        await this.hashBlocksBefore(this.reader.blockOf(this.totalChunks - 1) + 1);
+        this.digest ??= this.hasher?.digestHex() ?? null;
+        this.hasher = null;
+        this.sha256 = await this.digest;
       } catch (err) {
+        if (this.epoch !== epoch) return;
         this.cancel(`could not read ${this.source.name}: ${String(err)}`, 'FILE_IO');
         return;
       }
-      this.hasher = null;
+      if (this.epoch !== epoch || this.state !== 'sending') return;
     }
     if (this.epoch === epoch && this.state === 'sending') {
       // The offer of this epoch may have gone without a digest (always, unless it was known before it).
@@ -291,20 +308,77 @@ export class OutgoingTransfer {
 
   private reusedFrame: Uint8Array | null = null;
 
-  /** The buffer frames are built in when none is handed to the hasher (FilePort.sendFrame: the channel copies on send). */
+  /** The buffer every frame is built in (FilePort.sendFrame: the channel copies on send). */
   private frameBuffer(): Uint8Array {
     return (this.reusedFrame ??= new Uint8Array(FILE_FRAME_HEADER_BYTES + this.chunkSize));
   }
 
   /**
-   * Feeds chunk `index` to the running hash if it is the next one it needs (a re-sent chunk was hashed already).
-   * `owned`: nothing else holds `bytes`' buffer (a sent frame), so the hasher may take it (Hasher.updateOwned).
+   * Hashes whatever of blocks before `block` is not hashed yet, reading them if they are not held (a resume past
+   * them); each is let go once hashed, so a resume far into a file holds one block at a time.
    */
-  private hashChunk(index: number, bytes: Uint8Array, owned = false): void {
-    if (!this.hasher || index !== this.hashedChunks) return;
-    if (owned && this.hasher.updateOwned) this.hasher.updateOwned(bytes);
-    else this.hasher.update(bytes);
-    this.hashedChunks++;
+  private async hashBlocksBefore(block: number): Promise<void> {
+    while (this.hasher && this.hashedChunks < this.totalChunks && this.reader.blockOf(this.hashedChunks) < block) {
+      const b = this.reader.blockOf(this.hashedChunks);
+      const bytes = await this.reader.block(b);
+      if (this.reader.blockOf(this.hashedChunks) === b) this.hashBlock(b, bytes);
+      this.reader.forget(b);
+    }
+  }
+
+  /** Hashes the rest of block `block` (all its frames were sent) if it is the next the hash needs and is held. */
+  private hashLoadedBlock(block: number): void {
+    if (!this.hasher || this.hashedChunks >= this.totalChunks || this.reader.blockOf(this.hashedChunks) !== block) return;
+    const bytes = this.reader.loaded(block);
+    if (bytes) this.hashBlock(block, bytes);
+  }
+
+  /**
+   * Feeds block `block`'s bytes from chunk `hashedChunks` on to the hash. A block that is the whole of its buffer
+   * (a File's read) goes with Hasher.updateOwned, which may take the buffer, so the reader lets it go (a chunk of it
+   * sent again is read again); other bytes go with `update`.
+   */
+  private hashBlock(block: number, bytes: Uint8Array): void {
+    if (!this.hasher) return;
+    const first = block * this.reader.blockChunks;
+    const from = (this.hashedChunks - first) * this.chunkSize;
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    if (whole && this.hasher.updateOwned) {
+      this.reader.forget(block);
+      this.hasher.updateOwned(from === 0 ? bytes : bytes.subarray(from));
+    } else this.hasher.update(bytes.subarray(from));
+    this.hashedChunks = Math.min(this.totalChunks, first + this.reader.blockChunks);
+  }
+
+  /** The digest, once asked of the hasher (startDigestEarly or the pump's end). */
+  private digest: Promise<string> | string | null = null;
+
+  /**
+   * Within the last two blocks, once both are read: their unhashed bytes go to the hash (`update`: they are still
+   * being sent from) and the digest starts, so it is ready about when the last frame has crossed instead of a
+   * whole-file digest after it (WebCrypto cannot hash a stream: the console's worker digests at the end).
+   */
+  private startDigestEarly(): void {
+    if (!this.hasher || this.digest !== null) return;
+    const last = this.reader.blockOf(this.totalChunks - 1);
+    const from = this.reader.blockOf(this.hashedChunks);
+    if (last - this.reader.blockOf(this.nextChunk) > 1 || last - from > 1) return;
+    const blocks: Uint8Array[] = [];
+    for (let b = from; b <= last && this.hashedChunks < this.totalChunks; b++) {
+      const bytes = this.reader.loaded(b);
+      if (!bytes) return;
+      blocks.push(bytes);
+    }
+    for (const [i, bytes] of blocks.entries()) {
+      // Each block from its first unhashed chunk (only the first can be part-hashed).
+      const first = (from + i) * this.reader.blockChunks;
+      this.hasher.update(bytes.subarray((this.hashedChunks - first) * this.chunkSize));
+      this.hashedChunks = Math.min(this.totalChunks, first + this.reader.blockChunks);
+    }
+    const digest = this.hasher.digestHex();
+    this.hasher = null;
+    if (typeof digest !== 'string') digest.catch(() => undefined); // Awaited at the pump's end, unless the transfer failed first.
+    this.digest = digest;
   }
 
   private reportProgress(force: boolean): void {

@@ -47,11 +47,22 @@ function owningHasher(taken: ArrayBufferLike[]): Hasher {
   };
 }
 
-async function send(hasher: (() => Hasher) | undefined, bytes: Uint8Array): Promise<{ sent: Uint8Array[]; ok: boolean; sha256: string; received: Uint8Array }> {
+/**
+ * Sends `bytes` in 1 KiB chunks. `committed`: the receiver's sink already holds that many chunks of the file (a
+ * partial file from an earlier attempt), so the sender starts past them.
+ */
+async function send(hasher: (() => Hasher) | undefined, bytes: Uint8Array, committed = 0): Promise<{ sent: Uint8Array[]; ok: boolean; sha256: string; received: Uint8Array }> {
   const { a, b, sent } = portPair();
   const sender = new FileTransfer({ chunkSize: 1024, ...(hasher ? { hasher } : {}) });
   let sink: MemorySink | null = null;
-  const receiver = new FileTransfer({ sinkFactory: async (offer) => (sink = new MemorySink(offer.size)) });
+  const receiver = new FileTransfer({
+    sinkFactory: async (offer) => {
+      const s = (sink = new MemorySink(offer.size));
+      if (committed === 0) return s;
+      await s.write(0, bytes.subarray(0, committed * 1024));
+      return { committedChunks: committed, read: async (o: number, n: number) => bytes.slice(o, o + n), write: (o: number, x: Uint8Array) => s.write(o, x), finish: () => s.finish(), abort: (r: string) => s.abort(r) };
+    },
+  });
   sender.attach(a);
   receiver.attach(b);
   try {
@@ -75,13 +86,31 @@ describe('rtc/file-sender: the buffers frames are built in', () => {
     expect(r.sent.at(-1)!.byteLength).to.equal(20 + 300); // the last, short frame is a view of the right length
   });
 
-  it('with a hasher that takes buffers (the console worker), each frame has its own buffer and goes to the hasher once sent', async () => {
-    const bytes = new Uint8Array(randomBytes(5 * 1024 + 1));
+  it('with a hasher that takes buffers (the console worker), frames still share one buffer; each read block goes to the hasher whole once its frames are sent, the last two are copied for an early digest', async () => {
+    // chunkSize 1024: a read-ahead block is 64 chunks (64 KiB); 6 blocks, the last one short.
+    const bytes = new Uint8Array(randomBytes(5 * 64 * 1024 + 1));
     const taken: ArrayBufferLike[] = [];
     const r = await send(() => owningHasher(taken), bytes);
     expect(r.ok).to.equal(true);
     expect(r.sha256).to.equal(sha(bytes));
-    expect(new Set(r.sent.map((f) => f.buffer)).size).to.equal(6);
-    expect(taken).to.deep.equal(r.sent.map((f) => f.buffer));
+    expect(Buffer.from(r.received).equals(Buffer.from(bytes))).to.equal(true);
+    expect(r.sent).to.have.length(321);
+    expect(new Set(r.sent.map((f) => f.buffer)).size).to.equal(1);
+    // Blocks 0-3 handed over whole (each its own buffer, none a frame's), at most the last two copied instead.
+    expect(taken).to.have.length(4);
+    expect(taken.every((b) => b.byteLength === 64 * 1024)).to.equal(true);
+    expect(new Set(taken).size).to.equal(4);
+    expect(taken.includes(r.sent[0]!.buffer)).to.equal(false);
+  });
+
+  it('a receiver holding a partial file: the sender starts past it, hashing the blocks it skips, with either kind of hasher', async () => {
+    const bytes = new Uint8Array(randomBytes(5 * 64 * 1024 + 1));
+    for (const hasher of [undefined, () => owningHasher([])]) {
+      const r = await send(hasher, bytes, 150); // Chunk 150 is in block 2: blocks 0 and 1 are hashed before the first frame.
+      expect(r.ok).to.equal(true);
+      expect(r.sha256).to.equal(sha(bytes));
+      expect(Buffer.from(r.received).equals(Buffer.from(bytes))).to.equal(true);
+      expect(r.sent).to.have.length(321 - 150); // Only the chunks past the partial file crossed.
+    }
   });
 });

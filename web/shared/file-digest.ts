@@ -81,7 +81,7 @@ const WORKER_BATCH_BYTES = 1024 * 1024;
  * hash, which competed with both ends' transport threads for the 2 cores:
  * docs/performance-files.md, 2026-12-04), a larger one hashed incrementally
  * in pure TS (bounded memory). Bytes handed over (`updateOwned`: a sent
- * frame, a received one the sink has written) are transferred, not copied;
+ * read-ahead block, a received frame the sink has written) are transferred, not copied;
  * others are copied. They go in batches of WORKER_BATCH_BYTES: a copy and a
  * postMessage per 64 KiB frame were 15% of the page's thread while it sent.
  */
