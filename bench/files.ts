@@ -144,7 +144,9 @@ export async function openFilesPair(): Promise<{ page: Page; node: FilePeer; clo
  */
 export async function runFiles({ quick, profile = false }: { quick: boolean; profile?: boolean }): Promise<BenchRow[]> {
   const bytes = (quick ? 24 : 64) * 1024 * 1024;
-  const reps = quick ? 2 : 3;
+  // Three rounds either way: with two, the nearest-rank median (lib/stats.ts) is the lower of the pair, and a bare
+  // round at half its usual speed (one in the 12-06 quick run: 33.1 then 17.2 MB/s) made the ratio read 1.24x.
+  const reps = 3;
   const { page, node: n, close } = await openFilesPair();
   try {
     const mbps = (b: number, ms: number): number => b / 1e6 / (ms / 1000);
@@ -193,7 +195,12 @@ export async function runFiles({ quick, profile = false }: { quick: boolean; pro
       console.error(`  files rep ${r + 1}: down bare ${rawDown.at(-1)!.toFixed(1)} file ${fileDown.at(-1)!.toFixed(1)} MB/s (first frame ${offerDown.at(-1)!.toFixed(0)} ms, tail ${tailDown.at(-1)!.toFixed(0)} ms); up bare ${rawUp.at(-1)!.toFixed(1)} file ${fileUp.at(-1)!.toFixed(1)} MB/s (first frame ${offerUp.at(-1)!.toFixed(0)} ms, tail ${tailUp.at(-1)!.toFixed(0)} ms)`);
     }
     if (profile) await profileBoth(page, n, bytes, bounded);
-    const note = `median of ${reps}× ${bytes / 1024 ** 2} MiB, Node(wrtc)↔Chromium, same peer connection; first frame after ${median(offerDown).toFixed(0)} / ${median(offerUp).toFixed(0)} ms, last write to done ${median(tailDown).toFixed(0)} / ${median(tailUp).toFixed(0)} ms`;
+    // Each round's file figure over the bare one just before it: the spread says how far one run's ratio can be read.
+    const perRound = (file: number[], bare: number[]): string => {
+      const r = file.map((f, i) => f / bare[i]!);
+      return `${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}x`;
+    };
+    const note = `median of ${reps}× ${bytes / 1024 ** 2} MiB, Node(wrtc)↔Chromium, same peer connection; each round over its bare one ${perRound(fileDown, rawDown)} / ${perRound(fileUp, rawUp)}; first frame after ${median(offerDown).toFixed(0)} / ${median(offerUp).toFixed(0)} ms, last write to done ${median(tailDown).toFixed(0)} / ${median(tailUp).toFixed(0)} ms`;
     return [
       { group: GROUP, name: 'agent end → browser, file protocol + SHA-256', value: median(fileDown), unit: 'MB/s', reference: { name: 'bare data channel', value: median(rawDown) }, note },
       { group: GROUP, name: 'browser → agent end, file protocol + SHA-256', value: median(fileUp), unit: 'MB/s', reference: { name: 'bare data channel', value: median(rawUp) } },
