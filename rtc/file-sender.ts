@@ -262,6 +262,7 @@ export class OutgoingTransfer {
       const frame = encodeFileFrame(this.idBytes, chunk, bytes, this.frameBuffer());
       if (this.epoch !== epoch || this.state !== 'sending' || !port.sendFrame(frame)) return;
       this.nextChunk = chunk + 1;
+      // No hasher: the digest is known, already started (startDigestEarly), or none is asked for.
       if (this.hasher && !this.hasher.updateOwned) {
         // A hasher here (Node's, pure TS): each chunk as it is sent, so no 4 MiB hash stalls the agent's event loop
         // that dispatches input; its digest at the end is immediate.
@@ -269,7 +270,7 @@ export class OutgoingTransfer {
           this.hasher.update(bytes);
           this.hashedChunks++;
         }
-      } else {
+      } else if (this.hasher) {
         // A hasher that takes buffers (the console's worker): a block whose frames are all sent goes there whole
         // (one transfer per block, no copy); near the end the rest of the file goes at once and the digest starts
         // while the last frames are sent and the channel drains.
@@ -336,14 +337,14 @@ export class OutgoingTransfer {
   /**
    * Feeds block `block`'s bytes from chunk `hashedChunks` on to the hash. A block that is the whole of its buffer
    * (a File's read) goes with Hasher.updateOwned, which may take the buffer, so the reader lets it go (a chunk of it
-   * sent again is read again); other bytes go with `update`.
+   * sent again is read again); other bytes, and any when `handOver` is false, go with `update`.
    */
-  private hashBlock(block: number, bytes: Uint8Array): void {
+  private hashBlock(block: number, bytes: Uint8Array, handOver = true): void {
     if (!this.hasher) return;
     const first = block * this.reader.blockChunks;
     const from = (this.hashedChunks - first) * this.chunkSize;
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    if (whole && this.hasher.updateOwned) {
+    if (handOver && whole && this.hasher.updateOwned) {
       this.reader.forget(block);
       this.hasher.updateOwned(from === 0 ? bytes : bytes.subarray(from));
     } else this.hasher.update(bytes.subarray(from));
@@ -369,12 +370,8 @@ export class OutgoingTransfer {
       if (!bytes) return;
       blocks.push(bytes);
     }
-    for (const [i, bytes] of blocks.entries()) {
-      // Each block from its first unhashed chunk (only the first can be part-hashed).
-      const first = (from + i) * this.reader.blockChunks;
-      this.hasher.update(bytes.subarray((this.hashedChunks - first) * this.chunkSize));
-      this.hashedChunks = Math.min(this.totalChunks, first + this.reader.blockChunks);
-    }
+    // Copied, not handed over: their frames are still being sent from them.
+    for (const [i, bytes] of blocks.entries()) this.hashBlock(from + i, bytes, false);
     const digest = this.hasher.digestHex();
     this.hasher = null;
     if (typeof digest !== 'string') digest.catch(() => undefined); // Awaited at the pump's end, unless the transfer failed first.
